@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bpf/lib/agent.h - is the current task an agent, and what may it do?
+ *
+ * This runs first in every hook, for every process on the host, so the
+ * non-agent path is kept short: one array lookup when no roots exist, and
+ * otherwise one ancestor-id helper call and one hash lookup per cgroup level
+ * that holds a root (usually exactly one).
+ */
+#ifndef LG_BPF_AGENT_H
+#define LG_BPF_AGENT_H
+
+#include "maps.h"
+
+/**
+ * struct lg_subject - the current task as seen by a hook.
+ * @cgroup_id:       the task's own cgroup.
+ * @agent_cgroup_id: nearest registered agent cgroup, else the agent root.
+ * @generation:      grant generation whose rules apply (0: none).
+ * @domain:          trust domain of the grant.
+ * @mode:            enum lg_mode deciding what a denial does.
+ * @reason:          LG_REASON_NONE when the grant's rules decide; otherwise
+ *                   the reason everything is denied (no grant, expired...).
+ */
+struct lg_subject {
+	__u64 cgroup_id;
+	__u64 agent_cgroup_id;
+	__u32 generation;
+	__u32 domain;
+	__u8 mode;
+	__u8 reason;
+};
+
+/*
+ * Find the agent root above the task. Returns the root's level, or -1 for a
+ * non-agent. Only levels that hold a root are probed.
+ */
+static __always_inline int lg_find_root(__u64 root_levels, __u64 *root_id)
+{
+	for (int level = 0; level < LG_MAX_CGROUP_DEPTH; level++) {
+		__u64 id;
+
+		/* No root at this level or any deeper one: not an agent. */
+		if (!(root_levels >> level))
+			return -1;
+		if (!((root_levels >> level) & 1))
+			continue;
+		id = bpf_get_current_ancestor_cgroup_id(level);
+		/* The task's cgroup is shallower than this level. */
+		if (!id)
+			return -1;
+		if (bpf_map_lookup_elem(&lg_roots, &id)) {
+			*root_id = id;
+			return level;
+		}
+	}
+	return -1;
+}
+
+/* Copy a grant header under its lock, so it is never seen half-written. */
+static __always_inline bool lg_agent_snapshot(__u64 id, struct lg_agent *out)
+{
+	struct lg_agent *a = bpf_map_lookup_elem(&lg_agents, &id);
+
+	if (!a)
+		return false;
+	bpf_spin_lock(&a->lock);
+	out->generation = a->generation;
+	out->cgroup_id = a->cgroup_id;
+	out->expires_ns = a->expires_ns;
+	out->domain = a->domain;
+	out->mode = a->mode;
+	bpf_spin_unlock(&a->lock);
+	return true;
+}
+
+/*
+ * Fill @s for an agent whose root sits at @root_level: walk from the task's
+ * own cgroup up to the root and take the first registered agent cgroup.
+ */
+static __always_inline void lg_resolve_agent(struct lg_subject *s,
+					     const struct lg_state *st,
+					     int root_level, __u64 root_id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	int level = BPF_CORE_READ(task, cgroups, dfl_cgrp, level);
+	struct lg_agent g = {};
+	__u64 now;
+
+	s->agent_cgroup_id = root_id;
+	s->mode = READ_ONCE(st->default_mode);
+	s->reason = LG_REASON_NO_GRANT;
+
+	/*
+	 * The walk below visits at most LG_MAX_CGROUP_DEPTH levels; a deeper
+	 * task would leave levels unvisited, so it is denied outright.
+	 */
+	if (level - root_level >= LG_MAX_CGROUP_DEPTH) {
+		s->reason = LG_REASON_CGROUP_TOO_DEEP;
+		return;
+	}
+
+	for (int i = 0; i < LG_MAX_CGROUP_DEPTH; i++) {
+		int l = level - i;
+		__u64 id;
+
+		/* Past the root without a registered agent: no grant. */
+		if (l < root_level)
+			return;
+		id = bpf_get_current_ancestor_cgroup_id(l);
+		if (!lg_agent_snapshot(id, &g))
+			continue;
+		s->agent_cgroup_id = id;
+		/*
+		 * A different id means the element was deleted and reused
+		 * while we read it: the agent is being unregistered. Treat
+		 * it as having no grant.
+		 */
+		if (g.cgroup_id != id || g.generation == 0)
+			return;
+		s->generation = g.generation;
+		s->domain = g.domain;
+		s->mode = g.mode;
+		now = bpf_ktime_get_boot_ns();
+		/* The kernel itself lets a grant lapse: no userspace needed. */
+		if (now >= g.expires_ns) {
+			s->reason = LG_REASON_EXPIRED;
+			return;
+		}
+		s->reason = LG_REASON_NONE;
+		return;
+	}
+}
+
+/*
+ * Classify the current task. Returns false for a non-agent, which the hook
+ * must allow at once without touching anything else.
+ */
+static __always_inline bool lg_subject_get(struct lg_subject *s)
+{
+	__u32 zero = 0;
+	struct lg_state *st = bpf_map_lookup_elem(&lg_state, &zero);
+	__u64 levels, root_id = 0;
+	int root_level;
+
+	/* Index 0 of an array always exists; this only satisfies the verifier. */
+	if (!st)
+		return false;
+	levels = READ_ONCE(st->root_levels);
+	if (!levels)
+		return false;
+	root_level = lg_find_root(levels, &root_id);
+	if (root_level < 0)
+		return false;
+
+	__builtin_memset(s, 0, sizeof(*s));
+	s->cgroup_id = bpf_get_current_cgroup_id();
+	lg_resolve_agent(s, st, root_level, root_id);
+	return true;
+}
+
+#endif /* LG_BPF_AGENT_H */

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bpf/lib/maps.h - the maps every hook shares. Each hook's object includes
+ * this file; the definitions are __weak so that `bpftool gen object` links
+ * them into one map each. Userspace pins them all (userspace/lib/loader.c).
+ */
+#ifndef LG_BPF_MAPS_H
+#define LG_BPF_MAPS_H
+
+#include "common.h"
+#include "scratch_types.h"
+
+/* Global settings; mmap-able so userspace updates fields with plain stores. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lg_state);
+} lg_state SEC(".maps") __weak;
+
+/* Agent cgroup roots: every process at or below one is an agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LG_MAX_ROOTS);
+	__type(key, __u64);
+	__type(value, struct lg_root);
+} lg_roots SEC(".maps") __weak;
+
+/* Registered agent cgroups and their live grant header. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LG_MAX_AGENTS);
+	__type(key, __u64);
+	__type(value, struct lg_agent);
+} lg_agents SEC(".maps") __weak;
+
+/* Path rules of every grant; values are large, so no preallocation. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LG_PATH_RULE_ENTRIES);
+	__type(key, struct lg_path_key);
+	__type(value, struct lg_path_rule);
+} lg_path_rules SEC(".maps") __weak;
+
+/* Network prefixes of every grant (LPM tries require BPF_F_NO_PREALLOC). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LG_NET_RULE_ENTRIES);
+	__type(key, struct lg_net_key);
+	__type(value, struct lg_net_rule);
+} lg_net_rules SEC(".maps") __weak;
+
+/* AF_UNIX socket paths of every grant, and the global control socket. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LG_UNIX_RULE_ENTRIES);
+	__type(key, struct lg_unix_key);
+	__type(value, __u8);
+} lg_unix_rules SEC(".maps") __weak;
+
+/* Denials and audited would-be denials, to userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, LG_EVENTS_RING_BYTES);
+} lg_events SEC(".maps") __weak;
+
+/* enum lg_counter per hook, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LG_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} lg_counters SEC(".maps") __weak;
+
+/* Per-CPU scratch slots (see scratch.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LG_SCRATCH_SLOTS);
+	__type(key, __u32);
+	__type(value, struct lg_scratch);
+} lg_scratch SEC(".maps") __weak;
+
+#endif /* LG_BPF_MAPS_H */

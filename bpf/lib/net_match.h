@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bpf/lib/net_match.h - does a grant cover this destination address?
+ *
+ * Governed families: AF_INET and AF_INET6 (prefix + port rules, IPv4 kept as
+ * IPv4-mapped IPv6 so a v6 socket reaching a v4 address meets the v4 rules)
+ * and AF_UNIX (socket path rules). AF_UNSPEC carries no destination (it
+ * disconnects) and AF_NETLINK talks only to the local kernel, whose own
+ * capability checks apply; both pass. Every other family is denied to
+ * agents (LG_REASON_FAMILY): see docs/rules.md.
+ */
+#ifndef LG_BPF_NET_MATCH_H
+#define LG_BPF_NET_MATCH_H
+
+#include "report.h"
+#include "scratch.h"
+
+/* sockaddr sizes the kernel itself requires (sizeof(sockaddr_in), SIN6_LEN_RFC2133). */
+#define LG_SIN_LEN 16
+#define LG_SIN6_LEN 24
+#define LG_SUN_PATH_OFF 2
+/* Passed as family when the address is too short to hold one. */
+#define LG_FAMILY_BAD 0xffff
+
+static __always_inline __u8 lg_inet_parse(struct lg_event *ev, void *sa,
+					  int salen, __u16 family)
+{
+	ev->target_kind = LG_TARGET_INET;
+	ev->family = family;
+	__builtin_memset(ev->addr, 0, sizeof(ev->addr));
+	if (family == AF_INET) {
+		struct sockaddr_in sin;
+
+		if (salen < LG_SIN_LEN ||
+		    bpf_probe_read_kernel(&sin, sizeof(sin), sa))
+			return LG_REASON_BAD_ADDRESS;
+		ev->addr[10] = 0xff;
+		ev->addr[11] = 0xff;
+		__builtin_memcpy(&ev->addr[12], &sin.sin_addr.s_addr, 4);
+		ev->port = bpf_ntohs(sin.sin_port);
+		return LG_REASON_NONE;
+	}
+	struct sockaddr_in6 sin6;
+
+	if (salen < LG_SIN6_LEN ||
+	    bpf_probe_read_kernel(&sin6, LG_SIN6_LEN, sa))
+		return LG_REASON_BAD_ADDRESS;
+	__builtin_memcpy(ev->addr, &sin6.sin6_addr, 16);
+	ev->port = bpf_ntohs(sin6.sin6_port);
+	return LG_REASON_NONE;
+}
+
+static __always_inline __u8 lg_inet_match(const struct lg_subject *s,
+					  const struct lg_event *ev)
+{
+	struct lg_net_key key = {
+		.prefixlen = LG_NET_KEY_FIXED_BITS + 128,
+		.generation = s->generation,
+		.cgroup_id = s->agent_cgroup_id,
+	};
+	struct lg_net_rule *rule;
+	__u32 n;
+
+	__builtin_memcpy(key.addr, ev->addr, 16);
+	rule = bpf_map_lookup_elem(&lg_net_rules, &key);
+	if (!rule)
+		return LG_REASON_NOT_ALLOWED;
+	n = rule->nranges;
+	for (__u32 i = 0; i < LG_MAX_PORT_RANGES; i++) {
+		/* Bounded by the array; nranges beyond it is never trusted. */
+		if (i >= n)
+			break;
+		if (ev->port >= rule->ranges[i].lo &&
+		    ev->port <= rule->ranges[i].hi)
+			return LG_REASON_NONE;
+	}
+	return LG_REASON_NOT_ALLOWED;
+}
+
+/* Clear path bytes from key->len on. */
+static long lg_unix_clear_cb(__u32 i, void *ctx)
+{
+	struct lg_unix_key *key = ctx;
+
+	if (i >= LG_UNIX_PATH_MAX)
+		return 1;
+	if (i >= key->len)
+		key->path[i] = 0;
+	return 0;
+}
+
+struct lg_unix_scan {
+	struct lg_unix_key *key;
+	__u32 n;
+	__u32 ended;
+};
+
+/* A pathname ends at its first NUL or at the address length. */
+static long lg_unix_scan_cb(__u32 i, void *ctx)
+{
+	struct lg_unix_scan *s = ctx;
+
+	if (i >= LG_UNIX_PATH_MAX)
+		return 1;
+	if (!s->ended && (i >= s->n || s->key->path[i] == 0)) {
+		s->ended = 1;
+		s->key->len = i;
+	}
+	if (s->ended)
+		s->key->path[i] = 0;
+	else
+		s->key->len = i + 1;
+	return 0;
+}
+
+/*
+ * Copy a sockaddr_un path into @key->path the way the kernel reads it:
+ * a pathname stops at the first NUL within @salen, an abstract name (first
+ * byte NUL) is all @salen bytes and is written with '@' first.
+ */
+static __always_inline __u8 lg_unix_parse(struct lg_event *ev,
+					  struct lg_unix_key *key, void *sa,
+					  int salen)
+{
+	int n = salen - LG_SUN_PATH_OFF;
+
+	ev->target_kind = LG_TARGET_UNIX;
+	ev->family = AF_UNIX;
+	ev->target_len = 0;
+	/* An unnamed address: the kernel refuses it with EINVAL anyway. */
+	if (n <= 0)
+		return LG_REASON_BAD_ADDRESS;
+	if (n > LG_UNIX_PATH_MAX)
+		n = LG_UNIX_PATH_MAX;
+	/*
+	 * Read all of sun_path at a constant size (the address lives in a
+	 * kernel sockaddr_storage, so the bytes exist) and clear what lies
+	 * beyond the address length: the key is compared whole.
+	 */
+	if (bpf_probe_read_kernel(key->path, LG_UNIX_PATH_MAX,
+				  (char *)sa + LG_SUN_PATH_OFF))
+		return LG_REASON_BAD_ADDRESS;
+	if (key->path[0] == 0) {
+		key->path[0] = '@';
+		key->len = n;
+		bpf_loop(LG_UNIX_PATH_MAX, lg_unix_clear_cb, key, 0);
+	} else {
+		struct lg_unix_scan scan = { .key = key, .n = n };
+
+		bpf_loop(LG_UNIX_PATH_MAX, lg_unix_scan_cb, &scan, 0);
+	}
+	__builtin_memcpy(ev->target, key->path, LG_UNIX_PATH_MAX);
+	ev->target_len = key->len;
+	/* A relative path names a different socket in every cwd: denied. */
+	if (key->path[0] != '/' && key->path[0] != '@')
+		return LG_REASON_PATH_UNRESOLVED;
+	return LG_REASON_NONE;
+}
+
+/*
+ * Check a destination @sa of length @salen, interpreted as @family (already
+ * decided by the hook from the socket and the address). Returns the hook's
+ * return value.
+ */
+static __always_inline int lg_check_dest(const struct lg_subject *s,
+					 enum lg_hook hook, __u8 access,
+					 __u16 family, void *sa, int salen)
+{
+	struct lg_scratch *sc = lg_scratch_claim();
+	struct lg_unix_key key = {};
+	__u8 reason, res;
+	int ret;
+
+	if (!sc)
+		return lg_decide(s, hook, access, LG_REASON_INTERNAL, NULL);
+	reason = s->reason;
+	sc->ev.port = 0;
+	if (family == AF_INET || family == AF_INET6) {
+		sc->ev.target_len = 0;
+		res = lg_inet_parse(&sc->ev, sa, salen, family);
+		if (reason == LG_REASON_NONE)
+			reason = res;
+		if (reason == LG_REASON_NONE)
+			reason = lg_inet_match(s, &sc->ev);
+	} else if (family == AF_UNIX) {
+		__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
+		res = lg_unix_parse(&sc->ev, &key, sa, salen);
+		if (res == LG_REASON_NONE) {
+			/* The control socket is open to every agent. */
+			if (bpf_map_lookup_elem(&lg_unix_rules, &key)) {
+				lg_scratch_release(sc);
+				return lg_decide(s, hook, access,
+						 LG_REASON_NONE, NULL);
+			}
+			key.cgroup_id = s->agent_cgroup_id;
+			key.generation = s->generation;
+		}
+		if (reason == LG_REASON_NONE)
+			reason = res;
+		if (reason == LG_REASON_NONE &&
+		    !bpf_map_lookup_elem(&lg_unix_rules, &key))
+			reason = LG_REASON_NOT_ALLOWED;
+	} else {
+		sc->ev.target_kind = LG_TARGET_NONE;
+		sc->ev.target_len = 0;
+		sc->ev.family = family;
+		__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
+		if (reason == LG_REASON_NONE)
+			reason = family == LG_FAMILY_BAD ? LG_REASON_BAD_ADDRESS :
+							   LG_REASON_FAMILY;
+	}
+	ret = lg_decide(s, hook, access, reason, &sc->ev);
+	lg_scratch_release(sc);
+	return ret;
+}
+
+#endif /* LG_BPF_NET_MATCH_H */

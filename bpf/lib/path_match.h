@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bpf/lib/path_match.h - does a grant cover this path for this access?
+ *
+ * The path comes from bpf_d_path(): absolute, canonical (no "." or ".."),
+ * symlinks already followed by the VFS, relative to the task's root and as
+ * seen in its mount namespace. One pass over its bytes folds the path hash
+ * (livegrant/path_hash.h) and, at every component boundary, looks the
+ * prefix up as a subtree rule; the whole path is also looked up as an exact
+ * rule. A hash hit counts only after the rule's bytes compare equal.
+ *
+ * Example: "/workspace/a/b" probes "" (the rule "/"), "/workspace",
+ * "/workspace/a" as subtrees and "/workspace/a/b" as exact file or subtree.
+ * "/workspace2" never matches "/workspace/": the prefix "/workspace" is only
+ * probed where a '/' or the end of the path follows it.
+ */
+#ifndef LG_BPF_PATH_MATCH_H
+#define LG_BPF_PATH_MATCH_H
+
+#include "report.h"
+#include "scratch.h"
+#include <livegrant/path_hash.h>
+
+struct lg_path_cmp {
+	const __u64 *a;
+	const __u64 *b;
+	__u32 len;
+	__u32 equal;
+};
+
+/* Compare 8 bytes per iteration; bytes past @len are masked off. */
+static long lg_path_cmp_cb(__u32 w, void *ctx)
+{
+	struct lg_path_cmp *c = ctx;
+	__u32 off = w * 8;
+	__u64 x, y;
+
+	if (off >= c->len || w >= LG_PATH_WORDS)
+		return 1;
+	x = c->a[w & (LG_PATH_WORDS - 1)];
+	y = c->b[w & (LG_PATH_WORDS - 1)];
+	if (c->len - off < 8) {
+		__u64 mask = (1ULL << ((c->len - off) * 8)) - 1;
+
+		x &= mask;
+		y &= mask;
+	}
+	if (x != y) {
+		c->equal = 0;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline bool lg_path_equal(const char *path,
+					  const struct lg_path_rule *rule,
+					  __u32 len)
+{
+	struct lg_path_cmp c = {
+		.a = (const __u64 *)path,
+		.b = (const __u64 *)rule->path,
+		.len = len,
+		.equal = 1,
+	};
+
+	if (rule->len != len)
+		return false;
+	bpf_loop(LG_PATH_WORDS, lg_path_cmp_cb, &c, 0);
+	return c.equal;
+}
+
+struct lg_path_walk {
+	struct lg_scratch *sc;
+	__u64 agent;
+	__u64 hash;
+	__u32 generation;
+	__u32 len;
+	__u8 granted;
+	__u8 need;
+};
+
+/* Look up the prefix [0, @plen) of the path; @whole: it is the full path. */
+static __always_inline void lg_path_probe(struct lg_path_walk *w, __u32 plen,
+					  bool whole)
+{
+	struct lg_path_key key = {
+		.cgroup_id = w->agent,
+		.hash = w->hash,
+		.generation = w->generation,
+		.len = plen,
+	};
+	struct lg_path_rule *rule = bpf_map_lookup_elem(&lg_path_rules, &key);
+
+	if (!rule)
+		return;
+	/* Only the real bytes decide: a hash collision grants nothing. */
+	if (!lg_path_equal(w->sc->ev.target, rule, plen))
+		return;
+	w->granted |= rule->subtree;
+	if (whole)
+		w->granted |= rule->exact;
+}
+
+static long lg_path_walk_cb(__u32 i, void *ctx)
+{
+	struct lg_path_walk *w = ctx;
+	unsigned char c;
+
+	/* Structural end: every byte and the end of the path were seen. */
+	if (i > w->len || i >= LG_PATH_MAX)
+		return 1;
+	/* The end of the path is a boundary like a '/'. */
+	c = i < w->len ? w->sc->ev.target[i & (LG_PATH_MAX - 1)] : '/';
+	if (c == '/') {
+		/*
+		 * Path "/" is the root rule, already probed as the empty
+		 * prefix at i == 0; probing "/" again would look up a key no
+		 * rule can have.
+		 */
+		if (!(i == w->len && i == 1))
+			lg_path_probe(w, i, i == w->len);
+		/* Everything asked for is granted: stop early. */
+		if ((w->granted & w->need) == w->need)
+			return 1;
+	}
+	if (i < w->len)
+		w->hash = lg_path_hash_step(w->hash, c);
+	return 0;
+}
+
+/*
+ * Resolve @path into @sc->ev.target. Returns LG_REASON_NONE and sets
+ * target_len, or the reason the path cannot be checked. A path that does not
+ * fit is never truncated and matched: it is denied.
+ */
+static __always_inline __u8 lg_path_resolve(struct lg_scratch *sc,
+					    const struct path *path)
+{
+	/* bpf_d_path() does not modify the path; its prototype is just not const. */
+	long n = bpf_d_path((struct path *)path, sc->ev.target, LG_PATH_MAX);
+
+	sc->ev.target_kind = LG_TARGET_PATH;
+	sc->ev.target_len = 0;
+	sc->ev.family = 0;
+	sc->ev.port = 0;
+	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
+	if (n == -ENAMETOOLONG)
+		return LG_REASON_PATH_TOO_LONG;
+	/* n counts the NUL; an empty or failed resolution cannot match. */
+	if (n < 2 || n > LG_PATH_MAX)
+		return LG_REASON_PATH_UNRESOLVED;
+	sc->ev.target_len = n - 1;
+	/* Pseudo files ("pipe:[12]", "anon_inode:...") are not paths. */
+	if (sc->ev.target[0] != '/')
+		return LG_REASON_PATH_UNRESOLVED;
+	return LG_REASON_NONE;
+}
+
+/*
+ * Returns LG_REASON_NONE when the grant of @s covers @need on the resolved
+ * path in @sc. @exec_open: the file is opened by execve() itself (binary or
+ * ELF interpreter); an exec rule then counts as read.
+ */
+static __always_inline __u8 lg_path_match(const struct lg_subject *s,
+					  struct lg_scratch *sc, __u8 need,
+					  bool exec_open)
+{
+	__u32 zero = 0;
+	struct lg_state *st = bpf_map_lookup_elem(&lg_state, &zero);
+	struct lg_path_walk w = {
+		.sc = sc,
+		.agent = s->agent_cgroup_id,
+		.generation = s->generation,
+		.len = sc->ev.target_len,
+		.need = need,
+	};
+
+	if (!st)
+		return LG_REASON_INTERNAL;
+	w.hash = lg_path_hash_init(READ_ONCE(st->hash_seed));
+	if (exec_open)
+		w.need = LG_ACCESS_READ;
+	bpf_loop(LG_PATH_MAX, lg_path_walk_cb, &w, 0);
+	if (exec_open && (w.granted & LG_ACCESS_EXEC))
+		w.granted |= LG_ACCESS_READ;
+	return (w.granted & w.need) == w.need ? LG_REASON_NONE :
+						LG_REASON_NOT_ALLOWED;
+}
+
+/*
+ * The whole check of a path hook for an agent: resolve, match, decide,
+ * report. Returns the hook's return value.
+ */
+static __always_inline int lg_check_path(const struct lg_subject *s,
+					 enum lg_hook hook, const struct path *path,
+					 __u8 need, bool exec_open)
+{
+	struct lg_scratch *sc = lg_scratch_claim();
+	__u8 reason, res;
+	int ret;
+
+	if (!sc)
+		return lg_decide(s, hook, need, LG_REASON_INTERNAL, NULL);
+	/*
+	 * Without a live grant the path is resolved only for the event; the
+	 * grant's state is the reason reported.
+	 */
+	reason = s->reason;
+	res = lg_path_resolve(sc, path);
+	if (reason == LG_REASON_NONE)
+		reason = res;
+	if (reason == LG_REASON_NONE)
+		reason = lg_path_match(s, sc, need, exec_open);
+	ret = lg_decide(s, hook, need, reason, &sc->ev);
+	lg_scratch_release(sc);
+	return ret;
+}
+
+#endif /* LG_BPF_PATH_MATCH_H */

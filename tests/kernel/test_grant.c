@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_grant.c - grant lifecycle: expiry, replacement, events, pins. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "harness.h"
+#include "worker.h"
+
+KTEST(grant_expires_in_the_kernel)
+{
+	static const char *rd[] = { FX_DIR "/ws/" };
+	struct lg_grant_spec s = fx_spec(1500);
+	const struct lg_event *ev;
+	struct worker w;
+
+	s.read = STRV(rd);
+	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lg-expiry") == 0, "start worker");
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), 0, "allowed while live");
+	/* No userspace action from here on: only the kernel clock moves. */
+	sleep(2);
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES, "denied after expiry");
+	ev = fx_wait_event(w.pid, LG_HOOK_FILE_OPEN, LG_REASON_EXPIRED, 2000);
+	CHECK(ev != NULL, "expired event");
+	worker_stop(&w);
+}
+
+KTEST(grant_replaced_while_agent_runs)
+{
+	static const char *rd1[] = { FX_DIR "/ws/", FX_DIR "/both" };
+	static const char *rd2[] = { FX_DIR "/ws2/", FX_DIR "/both" };
+	struct lg_grant_spec s1 = fx_spec(60000), s2 = fx_spec(60000);
+	struct worker_req loop = { .op = W_OPEN_LOOP, .flags = O_RDONLY, .arg = 3000 };
+	uint32_t g1 = 0, g2 = 0;
+	struct worker w;
+	int rounds = 0, res;
+
+	s1.read = STRV(rd1);
+	s2.read = STRV(rd2);
+	REQUIRE(lg_grant_install(fx, fx_a1, &s1, &g1) == 0, "grant 1: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lg-replace") == 0, "start worker");
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), 0, "grant 1 allows ws");
+	CHECK_ERR(w_open(&w, FX_DIR "/ws2/b", O_RDONLY), EACCES, "grant 1 denies ws2");
+
+	REQUIRE(lg_grant_install(fx, fx_a1, &s2, &g2) == 0, "grant 2: %s", lg_errmsg());
+	CHECK(g2 > g1, "generation grew (%u -> %u)", g1, g2);
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES, "grant 2 denies ws");
+	CHECK_ERR(w_open(&w, FX_DIR "/ws2/b", O_RDONLY), 0, "grant 2 allows ws2");
+
+	/*
+	 * Atomicity: a file both grants allow must stay readable through
+	 * every replacement; a half-written grant would deny it.
+	 */
+	snprintf(loop.path, sizeof(loop.path), "%s", FX_DIR "/both");
+	REQUIRE(worker_send(&w, &loop) == 0, "start open loop");
+	for (rounds = 0; rounds < 40; rounds++)
+		if (lg_grant_install(fx, fx_a1, rounds % 2 ? &s2 : &s1, NULL))
+			break;
+	res = worker_wait(&w);
+	CHECK(rounds == 40, "40 replacements (%s)", rounds == 40 ? "ok" : lg_errmsg());
+	CHECK_ERR(res, 0, "3000 opens of a file both grants allow, during replacements");
+	worker_stop(&w);
+}
+
+KTEST(grant_removed_denies_at_once)
+{
+	static const char *rd[] = { FX_DIR "/ws/" };
+	struct lg_grant_spec s = fx_spec(60000);
+	struct worker w;
+
+	s.read = STRV(rd);
+	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lg-remove") == 0, "start worker");
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), 0, "allowed");
+	REQUIRE(lg_grant_remove(fx, fx_a1) == 0, "remove: %s", lg_errmsg());
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES, "denied after removal");
+	CHECK(fx_wait_event(w.pid, LG_HOOK_FILE_OPEN, LG_REASON_NO_GRANT, 2000) != NULL,
+	      "no_grant event");
+	worker_stop(&w);
+}
+
+KTEST(grant_event_fields)
+{
+	const struct lg_event *ev;
+	struct worker w;
+	uint64_t before = lg_boottime_ns();
+
+	REQUIRE(worker_start(&w, FX_A1_SUB, "lg-fields") == 0, "start worker");
+	CHECK_ERR(w_open(&w, FX_DIR "/secret", O_WRONLY), EACCES, "denied");
+	ev = fx_wait_event(w.pid, LG_HOOK_FILE_OPEN, LG_REASON_NO_GRANT, 2000);
+	REQUIRE(ev != NULL, "event");
+	CHECK(ev->pid == (uint32_t)w.pid && ev->tgid == (uint32_t)w.pid, "pid %u tgid %u",
+	      ev->pid, ev->tgid);
+	CHECK(ev->uid == 0 && ev->gid == 0, "uid %u gid %u", ev->uid, ev->gid);
+	CHECK(!strcmp(ev->comm, "lg-fields"), "comm %s", ev->comm);
+	CHECK(ev->time_ns >= before && ev->time_ns <= lg_boottime_ns(), "time in range");
+	CHECK(ev->agent_cgroup_id == fx_a1, "agent cgroup");
+	{
+		uint64_t sub;
+
+		CHECK(lg_cgroup_id(FX_A1_SUB, &sub, NULL) == 0 && ev->cgroup_id == sub,
+		      "cgroup id of the sub-cgroup");
+	}
+	CHECK(ev->access == LG_ACCESS_WRITE, "access write");
+	CHECK(ev->target_kind == LG_TARGET_PATH && !strcmp(ev->target, FX_DIR "/secret"),
+	      "target %s", ev->target);
+	CHECK(ev->action == LG_ACTION_DENIED, "denied");
+	worker_stop(&w);
+}
+
+KTEST(grant_rejected_specs_change_nothing)
+{
+	static const char *bad_path[] = { "relative/path" };
+	static const char *bad_net[] = { "10.0.0.1/24:443" };
+	static const char *rd[] = { FX_DIR "/ws/" };
+	struct lg_grant_spec ok = fx_spec(60000), bad = fx_spec(60000);
+	struct lg_agent a;
+	uint32_t gen = 0;
+	struct worker w;
+
+	ok.read = STRV(rd);
+	REQUIRE(lg_grant_install(fx, fx_a1, &ok, &gen) == 0, "grant: %s", lg_errmsg());
+	bad.read = STRV(bad_path);
+	CHECK(lg_grant_install(fx, fx_a1, &bad, NULL) == -EINVAL, "relative path refused");
+	CHECK(strstr(lg_errmsg(), "not absolute") != NULL, "message: %s", lg_errmsg());
+	bad.read = STRV(rd);
+	bad.connect = STRV(bad_net);
+	CHECK(lg_grant_install(fx, fx_a1, &bad, NULL) == -EINVAL, "host bits refused");
+	REQUIRE(lg_grant_get(fx, fx_a1, &a) == 0, "get");
+	CHECK(a.generation == gen, "old grant still in force (gen %u, want %u)", a.generation, gen);
+	REQUIRE(worker_start(&w, FX_A1, "lg-rejected") == 0, "start worker");
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), 0, "old grant still allows");
+	worker_stop(&w);
+}
+
+#define PIN_DIR "/sys/fs/bpf/lgt-pins"
+
+KTEST(grant_pins_survive_the_loader)
+{
+	static const char *rd[] = { FX_DIR "/ws/" };
+	struct lg_enforcer_opts o = { .pin_dir = PIN_DIR };
+	struct lg_grant_spec s = fx_spec(60000);
+	struct lg_enforcer *e = NULL, *e2 = NULL;
+	uint64_t a2;
+	struct worker w;
+	int res = -1;
+
+	/*
+	 * The fixture's own enforcer is attached too; grant a1 there so that
+	 * only this second, pinned enforcer can decide about a2's reads.
+	 */
+	lg_enforcer_unpin(PIN_DIR);
+	REQUIRE(lg_enforcer_open(&o, &e) == 0, "open pinned: %s", lg_errmsg());
+	CHECK(!lg_enforcer_adopted(e), "fresh load");
+	REQUIRE(lg_root_add(e, FX_ROOT) == 0 && lg_agent_add(e, FX_A2, &a2) == 0,
+		"register: %s", lg_errmsg());
+	/* The fixture's enforcer must allow too: give a2 the same grant there. */
+	s.read = STRV(rd);
+	REQUIRE(lg_grant_install(fx, fx_a2, &s, NULL) == 0, "fixture grant: %s", lg_errmsg());
+	REQUIRE(lg_grant_install(e, a2, &s, NULL) == 0, "pinned grant: %s", lg_errmsg());
+	lg_enforcer_close(e);
+
+	/* The loader is gone; its pinned programs still enforce. */
+	REQUIRE(worker_start(&w, FX_A2, "lg-pinned") == 0, "start worker");
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), 0, "pinned grant allows");
+	CHECK_ERR(w_open(&w, FX_DIR "/ws2/b", O_RDONLY), EACCES, "pinned programs deny");
+
+	REQUIRE(lg_enforcer_open(&o, &e2) == 0, "adopt: %s", lg_errmsg());
+	CHECK(lg_enforcer_adopted(e2), "adopted the pins");
+	REQUIRE(lg_grant_remove(e2, a2) == 0, "remove via adopted maps: %s", lg_errmsg());
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES,
+		  "adopted maps are the live ones");
+	lg_enforcer_close(e2);
+
+	REQUIRE(lg_enforcer_unpin(PIN_DIR) == 0, "unpin: %s", lg_errmsg());
+	CHECK(access(PIN_DIR, F_OK) != 0, "pin dir removed");
+	/* The kernel may release the last link reference from a work queue. */
+	for (int i = 0; i < 50 && res; i++) {
+		res = w_open(&w, FX_DIR "/ws/a", O_RDONLY);
+		if (res)
+			usleep(100 * 1000);
+	}
+	CHECK_ERR(res, 0, "after unpin only the fixture's grant decides");
+	worker_stop(&w);
+}

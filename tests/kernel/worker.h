@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * worker.h - a real process placed in a cgroup that performs syscalls on
+ * request. Tests drive agents through workers: every action is a real
+ * syscall from a real process in the agent cgroup, and its result is the
+ * errno the kernel returned.
+ */
+#ifndef LG_KTEST_WORKER_H
+#define LG_KTEST_WORKER_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <livegrant/limits.h>
+
+enum worker_op {
+	W_OPEN,        /* open(path, flags, 0644) then close */
+	W_EXEC,        /* fork + execve(path, [path, arg]); result: exit status + 1000 */
+	W_CHDIR,       /* chdir(path) */
+	W_TCP_CONNECT, /* connect a stream socket to addr:port */
+	W_UDP_CONNECT, /* connect a datagram socket to addr:port */
+	W_UDP_SENDTO,  /* sendto from an unconnected datagram socket */
+	W_UNIX_CONNECT, /* connect a stream AF_UNIX socket to path */
+	W_UNIX_SENDTO, /* sendto from an AF_UNIX datagram socket to path */
+	W_OPEN_LOOP,   /* open(path, flags) arg times; result: first failure or 0 */
+	W_EXIT,
+};
+
+struct worker_req {
+	int op;
+	int flags;
+	int family; /* AF_INET or AF_INET6 */
+	int port;
+	int arg;
+	char addr[64];
+	char path[LG_PATH_MAX + 512];
+};
+
+struct worker {
+	pid_t pid;
+	int req_fd;
+	int res_fd;
+};
+
+/*
+ * Start a worker in the cgroup directory @cgroup (NULL: stay in ours), with
+ * comm @comm. Returns 0 or -errno.
+ */
+int worker_start(struct worker *w, const char *cgroup, const char *comm);
+/* Run @req in the worker: 0 or a positive errno (exec: 1000 + status). */
+int worker_do(struct worker *w, const struct worker_req *req);
+void worker_stop(struct worker *w);
+
+/* Conveniences over worker_do(). */
+int w_open(struct worker *w, const char *path, int flags);
+int w_exec(struct worker *w, const char *path, const char *arg);
+int w_chdir(struct worker *w, const char *path);
+int w_inet(struct worker *w, int op, int family, const char *addr, int port);
+int w_unix(struct worker *w, int op, const char *path);
+
+/* Send a request without waiting for the result; collect it with worker_wait(). */
+int worker_send(struct worker *w, const struct worker_req *req);
+int worker_wait(struct worker *w);
+
+#endif /* LG_KTEST_WORKER_H */

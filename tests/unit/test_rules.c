@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_rules.c - rule parsing and compilation (userspace/lib/rules.c). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "check.h"
+#include "rules.h"
+#include <livegrant/path_hash.h>
+
+static void test_path_rules(void)
+{
+	static const struct {
+		const char *in, *out;
+		int err;
+		bool subtree;
+	} cases[] = {
+		{ "/workspace/", "/workspace", 0, true },
+		{ "/workspace", "/workspace", 0, false },
+		{ "/", "", 0, true },
+		{ "//usr//lib/", "/usr/lib", 0, true },
+		{ "/etc/ld.so.cache", "/etc/ld.so.cache", 0, false },
+		{ "/a/./b", NULL, -EINVAL, false },
+		{ "/a/../b", NULL, -EINVAL, false },
+		{ "/a/..", NULL, -EINVAL, false },
+		{ "/a/..b/", "/a/..b", 0, true },
+		{ "relative", NULL, -EINVAL, false },
+		{ "", NULL, -EINVAL, false },
+	};
+	char out[LG_PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t len = 0;
+		bool sub = false;
+		int err = lg_path_rule_parse(cases[i].in, out, &len, &sub);
+
+		CHECK(err == cases[i].err, "path \"%s\": err %d want %d (%s)", cases[i].in, err,
+		      cases[i].err, lg_errmsg());
+		if (!err && cases[i].out) {
+			CHECK(!strcmp(out, cases[i].out) && len == strlen(cases[i].out),
+			      "path \"%s\" -> \"%s\" want \"%s\"", cases[i].in, out, cases[i].out);
+			CHECK(sub == cases[i].subtree, "path \"%s\" subtree %d", cases[i].in, sub);
+		}
+	}
+}
+
+static void test_path_too_long(void)
+{
+	static char rule[LG_PATH_MAX + 8];
+	char out[LG_PATH_MAX];
+	uint32_t len;
+	bool sub;
+
+	rule[0] = '/';
+	memset(rule + 1, 'a', LG_PATH_MAX - 2);
+	rule[LG_PATH_MAX - 1] = 0; /* LG_PATH_MAX - 1 bytes: fits with NUL */
+	CHECK(lg_path_rule_parse(rule, out, &len, &sub) == 0 && len == LG_PATH_MAX - 1,
+	      "longest rule accepted (%s)", lg_errmsg());
+	rule[LG_PATH_MAX - 1] = 'a';
+	rule[LG_PATH_MAX] = 0;
+	CHECK(lg_path_rule_parse(rule, out, &len, &sub) == -ENAMETOOLONG,
+	      "rule of LG_PATH_MAX bytes refused");
+}
+
+static void test_net_rules(void)
+{
+	static const struct {
+		const char *in;
+		int err;
+		const char *addr; /* as IPv6 text */
+		uint32_t plen;
+		uint16_t lo, hi;
+	} cases[] = {
+		{ "10.10.1.0/24:443", 0, "::ffff:10.10.1.0", 120, 443, 443 },
+		{ "10.10.2.5:8000-8100", 0, "::ffff:10.10.2.5", 128, 8000, 8100 },
+		{ "10.10.3.0/24", 0, "::ffff:10.10.3.0", 120, 0, 65535 },
+		{ "0.0.0.0/0:53", 0, "::ffff:0.0.0.0", 96, 53, 53 },
+		{ "[fd00:10::/32]:443", 0, "fd00:10::", 32, 443, 443 },
+		{ "[::1]:80", 0, "::1", 128, 80, 80 },
+		{ "fd00::/16", 0, "fd00::", 16, 0, 65535 },
+		{ "[fd00::/16]", 0, "fd00::", 16, 0, 65535 },
+		{ "10.10.1.5/24:443", -EINVAL, NULL, 0, 0, 0 },
+		{ "10.10.1.0/33", -EINVAL, NULL, 0, 0, 0 },
+		{ "10.10.1.0:70000", -EINVAL, NULL, 0, 0, 0 },
+		{ "10.10.1.0:90-80", -EINVAL, NULL, 0, 0, 0 },
+		{ "10.10.1.0:", -EINVAL, NULL, 0, 0, 0 },
+		{ "10.10.1:80", -EINVAL, NULL, 0, 0, 0 },
+		{ "[fd00::/16", -EINVAL, NULL, 0, 0, 0 },
+		{ "[fd00::]x", -EINVAL, NULL, 0, 0, 0 },
+		{ "host.example:443", -EINVAL, NULL, 0, 0, 0 },
+		{ "unix:relative", -EINVAL, NULL, 0, 0, 0 },
+		{ "", -EINVAL, NULL, 0, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lg_net_rule_parsed r;
+		int err = lg_net_rule_parse(cases[i].in, &r);
+		uint8_t want[16];
+
+		CHECK(err == cases[i].err, "net \"%s\": err %d want %d (%s)", cases[i].in, err,
+		      cases[i].err, lg_errmsg());
+		if (err || !cases[i].addr)
+			continue;
+		inet_pton(AF_INET6, cases[i].addr, want);
+		CHECK(!memcmp(r.addr, want, 16), "net \"%s\": address", cases[i].in);
+		CHECK(r.plen == cases[i].plen, "net \"%s\": plen %u want %u", cases[i].in, r.plen,
+		      cases[i].plen);
+		CHECK(r.port_lo == cases[i].lo && r.port_hi == cases[i].hi,
+		      "net \"%s\": ports %u-%u", cases[i].in, r.port_lo, r.port_hi);
+	}
+}
+
+static void test_unix_rules(void)
+{
+	struct lg_net_rule_parsed r;
+	char longp[200] = "unix:/";
+
+	CHECK(lg_net_rule_parse("unix:/run/db.sock", &r) == 0 && r.is_unix &&
+		      r.unix_len == 12 && !memcmp(r.unix_path, "/run/db.sock", 12),
+	      "unix path rule");
+	CHECK(lg_net_rule_parse("unix:@abstract", &r) == 0 && r.unix_path[0] == '@',
+	      "abstract rule");
+	memset(longp + 6, 'x', 120);
+	CHECK(lg_net_rule_parse(longp, &r) == -ENAMETOOLONG, "unix path longer than sun_path");
+}
+
+static const struct lg_net_entry *find_net(const struct lg_compiled *c, const char *v6, uint32_t plen)
+{
+	uint8_t a[16];
+
+	inet_pton(AF_INET6, v6, a);
+	for (size_t i = 0; i < c->nnets; i++)
+		if (c->nets[i].plen == plen && !memcmp(c->nets[i].addr, a, 16))
+			return &c->nets[i];
+	return NULL;
+}
+
+static void test_compile_folds_ports(void)
+{
+	static const char *connect[] = {
+		"10.10.0.0/16:443", "10.10.1.0/24:8000-8100", "10.10.1.0/24:8101-8200",
+		"10.10.1.7:22", "unix:/run/db.sock", "unix:/run/db.sock",
+	};
+	struct lg_grant_spec s = { .connect = { connect, 6 } };
+	struct lg_compiled c;
+	const struct lg_net_entry *e;
+
+	CHECK(lg_compile(&s, &c) == 0, "compile: %s", lg_errmsg());
+	CHECK(c.nnets == 3, "3 prefixes, got %zu", c.nnets);
+	CHECK(c.nunix == 1, "unix rules deduplicated, got %zu", c.nunix);
+	e = find_net(&c, "::ffff:10.10.1.0", 120);
+	CHECK(e && e->nranges == 2, "/24 has its merged range plus the /16's port");
+	if (e && e->nranges == 2) {
+		CHECK(e->ranges[0].lo == 443 && e->ranges[0].hi == 443, "inherited 443");
+		CHECK(e->ranges[1].lo == 8000 && e->ranges[1].hi == 8200, "merged 8000-8200");
+	}
+	e = find_net(&c, "::ffff:10.10.1.7", 128);
+	CHECK(e && e->nranges == 3, "host entry inherits from /24 and /16");
+	e = find_net(&c, "::ffff:10.10.0.0", 112);
+	CHECK(e && e->nranges == 1 && e->ranges[0].lo == 443, "/16 keeps only its own port");
+	lg_compiled_free(&c);
+}
+
+static void test_compile_paths(void)
+{
+	static const char *rd[] = { "/workspace/", "/etc/hosts" };
+	static const char *wr[] = { "/workspace/out/", "/workspace/" };
+	static const char *ex[] = { "/usr/bin/python3" };
+	struct lg_grant_spec s = { .read = { rd, 2 }, .write = { wr, 2 }, .exec = { ex, 1 } };
+	struct lg_compiled c;
+
+	CHECK(lg_compile(&s, &c) == 0, "compile: %s", lg_errmsg());
+	CHECK(c.npaths == 4, "4 distinct paths, got %zu", c.npaths);
+	for (size_t i = 0; i < c.npaths; i++) {
+		if (!strcmp(c.paths[i].path, "/workspace"))
+			CHECK(c.paths[i].subtree == (LG_ACCESS_READ | LG_ACCESS_WRITE) &&
+				      !c.paths[i].exact,
+			      "/workspace/ read+write subtree");
+		if (!strcmp(c.paths[i].path, "/etc/hosts"))
+			CHECK(c.paths[i].exact == LG_ACCESS_READ && !c.paths[i].subtree,
+			      "/etc/hosts exact read");
+		if (!strcmp(c.paths[i].path, "/usr/bin/python3"))
+			CHECK(c.paths[i].exact == LG_ACCESS_EXEC, "python3 exact exec");
+	}
+	lg_compiled_free(&c);
+}
+
+static void test_compile_limits(void)
+{
+	static const char *many[LG_MAX_PORT_RANGES + 1];
+	static char bufs[LG_MAX_PORT_RANGES + 1][32];
+	struct lg_grant_spec s = { .connect = { many, LG_MAX_PORT_RANGES + 1 } };
+	struct lg_compiled c;
+
+	for (int i = 0; i <= LG_MAX_PORT_RANGES; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "10.0.0.1:%d", 1000 + 2 * i);
+		many[i] = bufs[i];
+	}
+	CHECK(lg_compile(&s, &c) == -E2BIG, "too many disjoint port ranges refused");
+	CHECK(strstr(lg_errmsg(), "LG_MAX_PORT_RANGES") != NULL, "message names the limit: %s",
+	      lg_errmsg());
+	s.connect.n = LG_MAX_PORT_RANGES;
+	CHECK(lg_compile(&s, &c) == 0, "exactly LG_MAX_PORT_RANGES ranges fit");
+	lg_compiled_free(&c);
+}
+
+static void test_hash_prefix_consistency(void)
+{
+	/* The BPF walk hashes prefixes incrementally: same as hashing whole. */
+	const char *p = "/workspace/a/b";
+	uint64_t h = lg_path_hash_init(42);
+
+	for (size_t i = 0; i < strlen(p); i++) {
+		if (p[i] == '/' && i)
+			CHECK(h == lg_path_hash(42, p, i), "prefix %zu", i);
+		h = lg_path_hash_step(h, (unsigned char)p[i]);
+	}
+	CHECK(h == lg_path_hash(42, p, strlen(p)), "whole path");
+	CHECK(lg_path_hash(1, p, 5) != lg_path_hash(2, p, 5), "seed changes the hash");
+}
+
+int main(void)
+{
+	RUN(test_path_rules);
+	RUN(test_path_too_long);
+	RUN(test_net_rules);
+	RUN(test_unix_rules);
+	RUN(test_compile_folds_ports);
+	RUN(test_compile_paths);
+	RUN(test_compile_limits);
+	RUN(test_hash_prefix_consistency);
+	return check_summary("rules");
+}

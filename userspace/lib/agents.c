@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * agents.c - registering agent roots and agent cgroups, and the control
+ * socket every agent may reach.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/bpf.h>
+
+#include "enforcer.h"
+
+static uint64_t levels_of_roots(struct lg_enforcer *e)
+{
+	uint64_t key, next, mask = 0;
+	uint64_t *prev = NULL;
+	struct lg_root r;
+
+	while (!bpf_map_get_next_key(e->fds[LG_MAP_ROOTS], prev, &next)) {
+		if (!bpf_map_lookup_elem(e->fds[LG_MAP_ROOTS], &next, &r))
+			mask |= 1ULL << r.level;
+		key = next;
+		prev = &key;
+	}
+	return mask;
+}
+
+int lg_root_add(struct lg_enforcer *e, const char *path)
+{
+	struct lg_root r = {};
+	uint64_t id;
+	int err = lg_cgroup_id(path, &id, &r.level);
+
+	if (err)
+		return err;
+	if (r.level >= LG_MAX_CGROUP_DEPTH)
+		return lg_err(-E2BIG, "agent root %s is at cgroup level %u; roots must be above level %d (LG_MAX_CGROUP_DEPTH)",
+			      path, r.level, LG_MAX_CGROUP_DEPTH);
+	if (bpf_map_update_elem(e->fds[LG_MAP_ROOTS], &id, &r, BPF_ANY))
+		return lg_err(-errno, "registering agent root %s failed: %s%s", path,
+			      strerror(errno),
+			      errno == E2BIG ? " (at most LG_MAX_ROOTS roots)" : "");
+	/* The root is in the map before its level bit makes programs look. */
+	__atomic_or_fetch(&e->state->root_levels, 1ULL << r.level, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+int lg_root_remove(struct lg_enforcer *e, const char *path)
+{
+	uint64_t id;
+	int err = lg_cgroup_id(path, &id, NULL);
+
+	if (err)
+		return err;
+	if (bpf_map_delete_elem(e->fds[LG_MAP_ROOTS], &id))
+		return lg_err(-errno, "agent root %s is not registered", path);
+	__atomic_store_n(&e->state->root_levels, levels_of_roots(e), __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+/* Is the cgroup directory @path at or below a registered root? */
+static int under_root(struct lg_enforcer *e, const char *path)
+{
+	char cur[PATH_MAX];
+	struct lg_root r;
+
+	if (!realpath(path, cur))
+		return lg_err(-errno, "cgroup %s: %s", path, strerror(errno));
+	for (;;) {
+		uint64_t id;
+		char *slash;
+
+		if (lg_cgroup_id(cur, &id, NULL))
+			break;
+		if (!bpf_map_lookup_elem(e->fds[LG_MAP_ROOTS], &id, &r))
+			return 0;
+		slash = strrchr(cur, '/');
+		if (!slash || slash == cur)
+			break;
+		*slash = 0;
+	}
+	return lg_err(-EINVAL, "cgroup %s is not at or below a registered agent root: add its root first",
+		      path);
+}
+
+int lg_agent_add(struct lg_enforcer *e, const char *path, uint64_t *out)
+{
+	struct lg_agent a = {};
+	uint64_t id;
+	int err = lg_cgroup_id(path, &id, NULL);
+
+	if (err)
+		return err;
+	err = under_root(e, path);
+	if (err)
+		return err;
+	a.cgroup_id = id;
+	if (bpf_map_update_elem(e->fds[LG_MAP_AGENTS], &id, &a, BPF_NOEXIST) &&
+	    errno != EEXIST)
+		return lg_err(-errno, "registering agent cgroup %s failed: %s%s", path,
+			      strerror(errno),
+			      errno == E2BIG ? " (at most LG_MAX_AGENTS agents)" : "");
+	if (out)
+		*out = id;
+	return 0;
+}
+
+int lg_set_control_socket(struct lg_enforcer *e, const char *path)
+{
+	struct lg_unix_key key = {}, next, cur;
+	struct lg_unix_key *prev = NULL;
+	size_t n = path ? strlen(path) : 0;
+	uint8_t one = 1;
+
+	if (!n || path[0] != '/' || n > LG_UNIX_PATH_MAX)
+		return lg_err(-EINVAL, "control socket path \"%s\" must be absolute and at most %d bytes",
+			      path ? path : "", LG_UNIX_PATH_MAX);
+	/* Drop the previous global entry (cgroup 0), if any. */
+	while (!bpf_map_get_next_key(e->fds[LG_MAP_UNIX_RULES], prev, &next)) {
+		cur = next;
+		prev = &cur;
+		if (next.cgroup_id == 0 && next.generation == 0)
+			bpf_map_delete_elem(e->fds[LG_MAP_UNIX_RULES], &next);
+	}
+	memcpy(key.path, path, n);
+	key.len = n;
+	if (bpf_map_update_elem(e->fds[LG_MAP_UNIX_RULES], &key, &one, BPF_ANY))
+		return lg_err(-errno, "setting the control socket failed: %s", strerror(errno));
+	return 0;
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cgroup.c - cgroup v2 ids and levels, as the BPF helpers see them. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+
+#include "livegrant.h"
+
+/*
+ * The cgroup id the kernel reports (bpf_get_current_cgroup_id()) is the
+ * cgroup directory's inode number on cgroup2 (kernfs ids), which is also its
+ * file handle; the level is the number of path components below the mount.
+ */
+int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level)
+{
+	char real[PATH_MAX], mnt[PATH_MAX];
+	struct statfs sfs;
+	struct stat st;
+	uint32_t lvl = 0;
+
+	if (!realpath(path, real))
+		return lg_err(-errno, "cgroup %s: %s", path, strerror(errno));
+	if (statfs(real, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		return lg_err(-EINVAL, "%s is not a cgroup v2 directory: agent cgroups must be on the unified hierarchy (mount -t cgroup2)",
+			      path);
+	if (stat(real, &st))
+		return lg_err(-errno, "cgroup %s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return lg_err(-ENOTDIR, "cgroup %s is not a directory", path);
+
+	/* Climb while the parent is still on the same cgroup2 mount. */
+	strcpy(mnt, real);
+	for (;;) {
+		char *slash = strrchr(mnt, '/');
+		struct stat pst;
+
+		if (!slash || slash == mnt)
+			break;
+		*slash = 0;
+		if (statfs(mnt, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC ||
+		    stat(mnt, &pst) || pst.st_dev != st.st_dev)
+			break;
+		lvl++;
+	}
+	*id = st.st_ino;
+	if (level)
+		*level = lvl;
+	return 0;
+}

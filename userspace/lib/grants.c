@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * grants.c - installing, replacing and removing grants atomically.
+ *
+ * A grant is a header in lg_agents (under a BPF spin lock) plus rule entries
+ * keyed by (agent cgroup, generation). Replacing one:
+ *   1. write the new rules under generation G+1 (invisible: nothing uses it);
+ *   2. switch the header to G+1 in one locked update: from here on every
+ *      check reads the new header and so only the new rules;
+ *   3. wait for an RCU grace period (lg_wait_for_readers): checks that read
+ *      the old header have all finished;
+ *   4. delete the rules of generation G.
+ * A failure before step 2 deletes what step 1 wrote and leaves G in force.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+
+#include "enforcer.h"
+#include "rules.h"
+
+uint64_t lg_boottime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+int lg_grant_get(struct lg_enforcer *e, uint64_t id, struct lg_agent *out)
+{
+	if (bpf_map_lookup_elem_flags(e->fds[LG_MAP_AGENTS], &id, out, BPF_F_LOCK))
+		return lg_err(-errno, "agent cgroup %llu is not registered",
+			      (unsigned long long)id);
+	return 0;
+}
+
+static int put_header(struct lg_enforcer *e, uint64_t id, const struct lg_agent *a)
+{
+	if (bpf_map_update_elem(e->fds[LG_MAP_AGENTS], &id, a, BPF_EXIST | BPF_F_LOCK))
+		return lg_err(-errno, "updating the grant of agent cgroup %llu failed: %s",
+			      (unsigned long long)id, strerror(errno));
+	return 0;
+}
+
+/* Where a rule map's key holds the agent and the generation. */
+struct lg_rule_map {
+	enum lg_map_idx map;
+	size_t key_size;
+	size_t cgroup_off;
+	size_t generation_off;
+};
+
+static const struct lg_rule_map rule_maps[] = {
+	{ LG_MAP_PATH_RULES, sizeof(struct lg_path_key),
+	  offsetof(struct lg_path_key, cgroup_id),
+	  offsetof(struct lg_path_key, generation) },
+	{ LG_MAP_NET_RULES, sizeof(struct lg_net_key),
+	  offsetof(struct lg_net_key, cgroup_id),
+	  offsetof(struct lg_net_key, generation) },
+	{ LG_MAP_UNIX_RULES, sizeof(struct lg_unix_key),
+	  offsetof(struct lg_unix_key, cgroup_id),
+	  offsetof(struct lg_unix_key, generation) },
+};
+
+/*
+ * Delete every entry of agent @id in @m whose generation is not @keep. Keys
+ * are collected first: deleting while walking a hash map can skip keys.
+ */
+static int gc_map(struct lg_enforcer *e, const struct lg_rule_map *m,
+		  uint64_t id, uint32_t keep)
+{
+	int fd = e->fds[m->map], err = 0;
+	size_t n = 0, cap = 0, ks = m->key_size;
+	char *doomed = NULL, k[sizeof(struct lg_unix_key) + 64], cur[sizeof(k)];
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : cur, k)) {
+		uint64_t cg;
+		uint32_t gen;
+
+		first = false;
+		memcpy(cur, k, ks);
+		memcpy(&cg, k + m->cgroup_off, sizeof(cg));
+		memcpy(&gen, k + m->generation_off, sizeof(gen));
+		if (cg != id || gen == keep)
+			continue;
+		if (n == cap) {
+			char *t;
+
+			cap = cap ? cap * 2 : 64;
+			t = realloc(doomed, cap * ks);
+			if (!t) {
+				free(doomed);
+				return lg_err(-ENOMEM, "out of memory");
+			}
+			doomed = t;
+		}
+		memcpy(doomed + n++ * ks, k, ks);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (bpf_map_delete_elem(fd, doomed + i * ks) && errno != ENOENT && !err)
+			err = lg_err(-errno, "deleting stale rules of agent cgroup %llu failed: %s",
+				     (unsigned long long)id, strerror(errno));
+	free(doomed);
+	return err;
+}
+
+static int gc_agent(struct lg_enforcer *e, uint64_t id, uint32_t keep)
+{
+	for (size_t i = 0; i < sizeof(rule_maps) / sizeof(rule_maps[0]); i++) {
+		int err = gc_map(e, &rule_maps[i], id, keep);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Two rule paths with the same (hash, len) would share one map slot. */
+static int check_collisions(const struct lg_compiled *c, uint64_t seed)
+{
+	for (size_t i = 0; i < c->npaths; i++) {
+		uint64_t hi = lg_path_hash(seed, c->paths[i].path, c->paths[i].len);
+
+		for (size_t j = i + 1; j < c->npaths; j++) {
+			if (c->paths[j].len != c->paths[i].len ||
+			    lg_path_hash(seed, c->paths[j].path, c->paths[j].len) != hi)
+				continue;
+			return lg_err(-EEXIST, "rule paths \"%s\" and \"%s\" collide in the path hash of this host: split them into two grants or restart with new pins to change the seed",
+				      c->paths[i].path, c->paths[j].path);
+		}
+	}
+	return 0;
+}
+
+static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
+		       const struct lg_compiled *c)
+{
+	uint64_t seed = __atomic_load_n(&e->state->hash_seed, __ATOMIC_ACQUIRE);
+	struct lg_path_rule *pv = calloc(1, sizeof(*pv));
+	uint8_t one = 1;
+	int err = 0;
+
+	if (!pv)
+		return lg_err(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->npaths && !err; i++) {
+		const struct lg_path_entry *p = &c->paths[i];
+		struct lg_path_key k = {
+			.cgroup_id = id,
+			.hash = lg_path_hash(seed, p->path, p->len),
+			.generation = gen,
+			.len = p->len,
+		};
+
+		memset(pv, 0, sizeof(*pv));
+		pv->exact = p->exact;
+		pv->subtree = p->subtree;
+		pv->len = p->len;
+		memcpy(pv->path, p->path, p->len);
+		if (bpf_map_update_elem(e->fds[LG_MAP_PATH_RULES], &k, pv, BPF_NOEXIST))
+			err = lg_err(-errno, "writing path rule \"%s\" failed: %s%s",
+				     p->path, strerror(errno),
+				     errno == E2BIG ? " (path rule map full: LG_PATH_RULE_ENTRIES)" : "");
+	}
+	for (size_t i = 0; i < c->nnets && !err; i++) {
+		const struct lg_net_entry *n = &c->nets[i];
+		struct lg_net_key k = {
+			.prefixlen = LG_NET_KEY_FIXED_BITS + n->plen,
+			.generation = gen,
+			.cgroup_id = id,
+		};
+		struct lg_net_rule v = { .nranges = n->nranges };
+
+		memcpy(k.addr, n->addr, 16);
+		memcpy(v.ranges, n->ranges, sizeof(v.ranges));
+		if (bpf_map_update_elem(e->fds[LG_MAP_NET_RULES], &k, &v, BPF_NOEXIST))
+			err = lg_err(-errno, "writing a network rule failed: %s%s", strerror(errno),
+				     errno == ENOSPC ? " (network rule map full: LG_NET_RULE_ENTRIES)" : "");
+	}
+	for (size_t i = 0; i < c->nunix && !err; i++) {
+		struct lg_unix_key k = {
+			.cgroup_id = id,
+			.generation = gen,
+			.len = c->unixes[i].len,
+		};
+
+		memcpy(k.path, c->unixes[i].path, c->unixes[i].len);
+		if (bpf_map_update_elem(e->fds[LG_MAP_UNIX_RULES], &k, &one, BPF_NOEXIST))
+			err = lg_err(-errno, "writing unix rule \"%.*s\" failed: %s",
+				     (int)c->unixes[i].len, c->unixes[i].path, strerror(errno));
+	}
+	free(pv);
+	return err;
+}
+
+int lg_grant_install(struct lg_enforcer *e, uint64_t id,
+		     const struct lg_grant_spec *spec, uint32_t *generation)
+{
+	struct lg_compiled c;
+	struct lg_agent cur, next = {};
+	uint32_t gen;
+	int err;
+
+	err = lg_compile(spec, &c);
+	if (err)
+		return err;
+	err = check_collisions(&c, __atomic_load_n(&e->state->hash_seed, __ATOMIC_ACQUIRE));
+	if (err)
+		goto out;
+	err = lg_grant_get(e, id, &cur);
+	if (err)
+		goto out;
+	/* Leftovers of an interrupted earlier change must not alias G+1. */
+	err = gc_agent(e, id, cur.generation);
+	if (err)
+		goto out;
+	gen = cur.generation + 1;
+	if (gen == 0)
+		gen = 1;
+
+	err = write_rules(e, id, gen, &c);
+	if (err) {
+		gc_agent(e, id, cur.generation);
+		goto out;
+	}
+	next.cgroup_id = id;
+	next.generation = gen;
+	next.expires_ns = spec->expires_ns;
+	next.domain = spec->domain;
+	next.mode = spec->mode;
+	err = put_header(e, id, &next);
+	if (err) {
+		gc_agent(e, id, cur.generation);
+		goto out;
+	}
+	if (generation)
+		*generation = gen;
+	/* The new grant is in force; what follows only frees memory. */
+	if (cur.generation && !lg_wait_for_readers())
+		gc_agent(e, id, gen);
+out:
+	lg_compiled_free(&c);
+	return err;
+}
+
+int lg_grant_set_expiry(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns)
+{
+	struct lg_agent a;
+	int err = lg_grant_get(e, id, &a);
+
+	if (err)
+		return err;
+	if (!a.generation)
+		return lg_err(-ENOENT, "agent cgroup %llu has no live grant to refresh",
+			      (unsigned long long)id);
+	a.expires_ns = expires_ns;
+	return put_header(e, id, &a);
+}
+
+int lg_grant_remove(struct lg_enforcer *e, uint64_t id)
+{
+	struct lg_agent a = { .cgroup_id = id };
+	int err = put_header(e, id, &a);
+
+	if (err)
+		return err;
+	err = lg_wait_for_readers();
+	if (err)
+		return err;
+	return gc_agent(e, id, 0);
+}
+
+int lg_agent_remove(struct lg_enforcer *e, uint64_t id)
+{
+	int err = lg_grant_remove(e, id);
+
+	if (err)
+		return err;
+	if (bpf_map_delete_elem(e->fds[LG_MAP_AGENTS], &id))
+		return lg_err(-errno, "agent cgroup %llu: %s", (unsigned long long)id,
+			      strerror(errno));
+	return 0;
+}

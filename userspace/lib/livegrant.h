@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * livegrant.h - the library livegrantd, the CLI and the tests share: it loads
+ * and pins the BPF programs, registers agent cgroups and writes grants.
+ *
+ * Conventions: functions return 0 or a negative errno. On failure,
+ * lg_errmsg() holds a sentence a person can act on (it names what to change).
+ */
+#ifndef LIVEGRANT_H
+#define LIVEGRANT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <livegrant/abi.h>
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* The message of the last failure in this thread. */
+const char *lg_errmsg(void);
+/* Record a message for @err (negative errno) and return @err. */
+int lg_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- names of ABI values (stable: used in logs and JSON) -------------- */
+
+const char *lg_reason_name(unsigned int reason);
+const char *lg_hook_name(unsigned int hook);
+const char *lg_action_name(unsigned int action);
+/* "read,write" style; @buf of @size bytes. */
+const char *lg_access_str(unsigned int access, char *buf, size_t size);
+
+/* ---- kernel support -------------------------------------------------- */
+
+/*
+ * Check that this kernel can run livegrant: BPF LSM active, BTF present,
+ * cgroup v2 mounted, bpffs mounted at @bpffs (NULL: /sys/fs/bpf).
+ * Returns 0 or -EOPNOTSUPP with lg_errmsg() saying what to change. This is
+ * only the first step: lg_enforcer_open() also proves the hooks run.
+ */
+int lg_kernel_check(const char *bpffs);
+/* 1 if "bpf" is in the active LSM list, 0 if not, negative errno on error. */
+int lg_bpf_lsm_active(void);
+
+/* ---- the enforcer: programs, maps and links --------------------------- */
+
+struct lg_enforcer;
+
+struct lg_enforcer_opts {
+	/* bpffs directory for pins; NULL: do not pin (tests). */
+	const char *pin_dir;
+	/* Print libbpf's debug output (verifier logs) to stderr. */
+	bool verbose;
+	/* Event ring size in bytes (power of two pages); 0: default. */
+	uint32_t ring_bytes;
+};
+
+/*
+ * Load and attach the programs, or adopt the ones pinned under
+ * opts->pin_dir by an earlier run (enforcement never stops in between).
+ * Pins written here stay after lg_enforcer_close(): only
+ * lg_enforcer_unpin() removes them and so ends enforcement.
+ */
+int lg_enforcer_open(const struct lg_enforcer_opts *opts,
+		     struct lg_enforcer **out);
+void lg_enforcer_close(struct lg_enforcer *e);
+/* Remove every pin under @pin_dir: programs detach once no fd holds them. */
+int lg_enforcer_unpin(const char *pin_dir);
+/* True when the programs came from pins rather than a fresh load. */
+bool lg_enforcer_adopted(const struct lg_enforcer *e);
+
+/* Mode for agents without a live grant (LG_MODE_ENFORCE or LG_MODE_AUDIT). */
+int lg_set_default_mode(struct lg_enforcer *e, enum lg_mode mode);
+/*
+ * The AF_UNIX path every agent may connect to, with or without a grant (the
+ * control socket). Replaces any previous one.
+ */
+int lg_set_control_socket(struct lg_enforcer *e, const char *path);
+
+/* ---- cgroups --------------------------------------------------------- */
+
+/* Cgroup v2 id and level of the cgroup directory @path. */
+int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level);
+
+/* Every process at or below the cgroup @path becomes an agent. */
+int lg_root_add(struct lg_enforcer *e, const char *path);
+int lg_root_remove(struct lg_enforcer *e, const char *path);
+/*
+ * Register the agent cgroup @path (at or below a root), with no grant: its
+ * processes are denied everything until a grant is installed.
+ */
+int lg_agent_add(struct lg_enforcer *e, const char *path, uint64_t *id);
+/* Forget an agent cgroup and its grant (for a cgroup that is gone). */
+int lg_agent_remove(struct lg_enforcer *e, uint64_t id);
+
+/* ---- grants ------------------------------------------------------------ */
+
+/* A list of rule strings. */
+struct lg_strv {
+	const char *const *v;
+	size_t n;
+};
+
+/**
+ * struct lg_grant_spec - what a grant allows, in rule syntax (docs/rules.md).
+ * @exec, @read, @write: absolute paths; a trailing '/' covers the subtree.
+ * @connect: "ADDR[/LEN][:PORT[-PORT]]", "[V6[/LEN]][:PORT[-PORT]]",
+ *           "unix:/path" or "unix:@abstract".
+ * @expires_ns: CLOCK_BOOTTIME deadline (lg_boottime_ns() + ttl).
+ * @domain: trust-domain id. @mode: enum lg_mode.
+ */
+struct lg_grant_spec {
+	struct lg_strv exec;
+	struct lg_strv read;
+	struct lg_strv write;
+	struct lg_strv connect;
+	uint64_t expires_ns;
+	uint32_t domain;
+	enum lg_mode mode;
+};
+
+uint64_t lg_boottime_ns(void);
+
+/*
+ * Install @spec as the grant of agent cgroup @id, replacing any grant
+ * atomically: until the call returns the agent sees the old grant whole,
+ * afterwards the new one whole, never a mix. A spec that is invalid or does
+ * not fit the limits changes nothing. On success *generation (if not NULL)
+ * is the new grant's generation.
+ */
+int lg_grant_install(struct lg_enforcer *e, uint64_t id,
+		     const struct lg_grant_spec *spec, uint32_t *generation);
+/* Set a new expiry on the live grant of @id (refresh). */
+int lg_grant_set_expiry(struct lg_enforcer *e, uint64_t id,
+			uint64_t expires_ns);
+/* Remove the grant of @id: its processes are denied everything at once. */
+int lg_grant_remove(struct lg_enforcer *e, uint64_t id);
+/* The live grant header of @id. -ENOENT if @id is not registered. */
+int lg_grant_get(struct lg_enforcer *e, uint64_t id, struct lg_agent *out);
+
+/* ---- events and counters --------------------------------------------- */
+
+typedef int (*lg_event_fn)(void *ctx, const struct lg_event *ev);
+
+struct lg_event_reader;
+
+/* Read events of @e; @fn returning non-zero stops lg_events_poll(). */
+int lg_events_open(struct lg_enforcer *e, lg_event_fn fn, void *ctx,
+		   struct lg_event_reader **out);
+/* Wait up to @timeout_ms; returns events handled or a negative errno. */
+int lg_events_poll(struct lg_event_reader *r, int timeout_ms);
+/* The fd to add to an epoll/poll set. */
+int lg_events_fd(struct lg_event_reader *r);
+void lg_events_close(struct lg_event_reader *r);
+
+/* Counters summed over CPUs: out[hook * LG_CTR_MAX + counter]. */
+int lg_counters_read(struct lg_enforcer *e, uint64_t out[LG_COUNTERS]);
+
+/* Render @ev's target ("/path", "10.0.0.1:443", "[::1]:80", "unix:/p"). */
+const char *lg_event_target(const struct lg_event *ev, char *buf, size_t size);
+
+#endif /* LIVEGRANT_H */

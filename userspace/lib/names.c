@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * names.c - the stable names of ABI values. These strings appear in logs,
+ * JSON and tests: never rename one, only add.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "livegrant.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const reason_names[LG_REASON_MAX] = {
+	[LG_REASON_NONE] = "none",
+	[LG_REASON_NO_GRANT] = "no_grant",
+	[LG_REASON_EXPIRED] = "expired",
+	[LG_REASON_NOT_ALLOWED] = "not_allowed",
+	[LG_REASON_PATH_TOO_LONG] = "path_too_long",
+	[LG_REASON_PATH_UNRESOLVED] = "path_unresolved",
+	[LG_REASON_BAD_ADDRESS] = "bad_address",
+	[LG_REASON_FAMILY] = "family_not_allowed",
+	[LG_REASON_CGROUP_TOO_DEEP] = "cgroup_too_deep",
+	[LG_REASON_INTERNAL] = "internal_error",
+};
+
+static const char *const hook_names[LG_HOOK_MAX] = {
+	[LG_HOOK_EXEC] = "exec",
+	[LG_HOOK_FILE_OPEN] = "file_open",
+	[LG_HOOK_CONNECT] = "connect",
+	[LG_HOOK_SENDMSG] = "sendmsg",
+};
+
+static const char *const access_names[] = {
+	"read", "write", "exec", "connect", "send",
+};
+
+const char *lg_reason_name(unsigned int reason)
+{
+	return reason < ARRAY_SIZE(reason_names) && reason_names[reason] ?
+		       reason_names[reason] :
+		       "unknown";
+}
+
+const char *lg_hook_name(unsigned int hook)
+{
+	return hook < ARRAY_SIZE(hook_names) ? hook_names[hook] : "unknown";
+}
+
+const char *lg_action_name(unsigned int action)
+{
+	return action == LG_ACTION_AUDITED ? "audited" : "denied";
+}
+
+const char *lg_access_str(unsigned int access, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	if (!size)
+		return buf;
+	buf[0] = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(access_names); i++) {
+		int n;
+
+		if (!(access & (1u << i)))
+			continue;
+		n = snprintf(buf + used, size - used, "%s%s", used ? "," : "",
+			     access_names[i]);
+		if (n < 0 || (size_t)n >= size - used)
+			break;
+		used += n;
+	}
+	return buf;
+}

@@ -1,0 +1,460 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rules.c - parse and compile grant rules (syntax: docs/rules.md).
+ *
+ * Every error names the rule and what is wrong with it; a grant with one bad
+ * rule is refused whole, never installed in part.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <livegrant/path_hash.h>
+
+#include "rules.h"
+
+uint64_t lg_path_hash(uint64_t seed, const char *path, uint32_t len)
+{
+	uint64_t h = lg_path_hash_init(seed);
+
+	for (uint32_t i = 0; i < len; i++)
+		h = lg_path_hash_step(h, (unsigned char)path[i]);
+	return h;
+}
+
+int lg_path_rule_parse(const char *rule, char *out, uint32_t *len,
+		       bool *subtree)
+{
+	const char *p = rule;
+	uint32_t n = 0;
+
+	if (!rule || rule[0] != '/')
+		return lg_err(-EINVAL, "path rule \"%s\" is not absolute: rules name paths as the agent sees them, starting with '/'",
+			      rule ? rule : "(null)");
+	*subtree = rule[strlen(rule) - 1] == '/';
+	while (*p) {
+		const char *start, *end;
+		size_t clen;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		start = p;
+		end = strchr(start, '/');
+		if (!end)
+			end = start + strlen(start);
+		clen = end - start;
+		if ((clen == 1 && start[0] == '.') ||
+		    (clen == 2 && start[0] == '.' && start[1] == '.'))
+			return lg_err(-EINVAL, "path rule \"%s\" has a \".\" or \"..\" component: write the canonical path",
+				      rule);
+		if (n + 1 + clen >= LG_PATH_MAX)
+			return lg_err(-ENAMETOOLONG, "path rule \"%.64s...\" is longer than %d bytes (LG_PATH_MAX)",
+				      rule, LG_PATH_MAX - 1);
+		out[n++] = '/';
+		memcpy(out + n, start, clen);
+		n += clen;
+		p = end;
+	}
+	/* "/" alone: the empty prefix, which only a subtree rule can be. */
+	out[n] = 0;
+	*len = n;
+	return 0;
+}
+
+static int parse_port_range(const char *rule, const char *s, uint16_t *lo,
+			    uint16_t *hi)
+{
+	char *end;
+	unsigned long a, b;
+
+	if (!*s)
+		goto bad;
+	a = strtoul(s, &end, 10);
+	if (end == s || a > 65535)
+		goto bad;
+	b = a;
+	if (*end == '-') {
+		const char *t = end + 1;
+
+		b = strtoul(t, &end, 10);
+		if (end == t || b > 65535 || b < a)
+			goto bad;
+	}
+	if (*end)
+		goto bad;
+	*lo = a;
+	*hi = b;
+	return 0;
+bad:
+	return lg_err(-EINVAL, "connect rule \"%s\": port \"%s\" is not a port (0-65535) or range LO-HI",
+		      rule, s);
+}
+
+/* Parse "ADDR[/LEN]" as IPv4 (mapped into IPv6 space) or IPv6. */
+static int parse_prefix(const char *rule, char *s, bool v6,
+			struct lg_net_rule_parsed *out)
+{
+	char *slash = strchr(s, '/');
+	unsigned long plen;
+	unsigned int max = v6 ? 128 : 32;
+
+	if (slash) {
+		char *end;
+
+		*slash = 0;
+		plen = strtoul(slash + 1, &end, 10);
+		if (end == slash + 1 || *end || plen > max)
+			return lg_err(-EINVAL, "connect rule \"%s\": prefix length \"%s\" must be 0-%u",
+				      rule, slash + 1, max);
+	} else {
+		plen = max;
+	}
+	memset(out->addr, 0, sizeof(out->addr));
+	if (v6) {
+		if (inet_pton(AF_INET6, s, out->addr) != 1)
+			return lg_err(-EINVAL, "connect rule \"%s\": \"%s\" is not an IPv6 address",
+				      rule, s);
+		out->plen = plen;
+	} else {
+		out->addr[10] = 0xff;
+		out->addr[11] = 0xff;
+		if (inet_pton(AF_INET, s, out->addr + 12) != 1)
+			return lg_err(-EINVAL, "connect rule \"%s\": \"%s\" is not an IPv4 address",
+				      rule, s);
+		out->plen = 96 + plen;
+	}
+	/* Host bits set beyond the prefix would make the rule ambiguous. */
+	for (unsigned int bit = out->plen; bit < 128; bit++) {
+		if (out->addr[bit / 8] & (0x80 >> (bit % 8)))
+			return lg_err(-EINVAL, "connect rule \"%s\": address has bits set beyond /%lu; write the network address",
+				      rule, plen);
+	}
+	return 0;
+}
+
+int lg_net_rule_parse(const char *rule, struct lg_net_rule_parsed *out)
+{
+	char buf[128];
+	char *addr, *port = NULL;
+	size_t n;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (!rule || !*rule)
+		return lg_err(-EINVAL, "connect rule is empty");
+	if (!strncmp(rule, "unix:", 5)) {
+		const char *p = rule + 5;
+
+		n = strlen(p);
+		if (!n || (p[0] != '/' && p[0] != '@'))
+			return lg_err(-EINVAL, "connect rule \"%s\": a unix rule is unix:/absolute/path or unix:@abstract-name",
+				      rule);
+		if (n > LG_UNIX_PATH_MAX)
+			return lg_err(-ENAMETOOLONG, "connect rule \"%s\": socket path longer than %d bytes",
+				      rule, LG_UNIX_PATH_MAX);
+		out->is_unix = true;
+		memcpy(out->unix_path, p, n);
+		out->unix_len = n;
+		return 0;
+	}
+	n = strlen(rule);
+	if (n >= sizeof(buf))
+		return lg_err(-EINVAL, "connect rule \"%.40s...\" is too long", rule);
+	memcpy(buf, rule, n + 1);
+
+	if (buf[0] == '[') {
+		char *close = strchr(buf, ']');
+
+		if (!close)
+			return lg_err(-EINVAL, "connect rule \"%s\": missing ']'", rule);
+		*close = 0;
+		addr = buf + 1;
+		if (close[1] == ':')
+			port = close + 2;
+		else if (close[1])
+			return lg_err(-EINVAL, "connect rule \"%s\": expected \":PORT\" after ']'",
+				      rule);
+		err = parse_prefix(rule, addr, true, out);
+	} else if (strchr(buf, ':') && strchr(buf, ':') != strrchr(buf, ':')) {
+		/* Bare IPv6: no port possible without brackets. */
+		err = parse_prefix(rule, buf, true, out);
+	} else {
+		char *colon = strchr(buf, ':');
+
+		if (colon) {
+			*colon = 0;
+			port = colon + 1;
+		}
+		err = parse_prefix(rule, buf, false, out);
+	}
+	if (err)
+		return err;
+	if (!port) {
+		out->port_lo = 0;
+		out->port_hi = 65535;
+		return 0;
+	}
+	return parse_port_range(rule, port, &out->port_lo, &out->port_hi);
+}
+
+/* ---- compile ----------------------------------------------------------- */
+
+static int add_path(struct lg_compiled *c, const char *rule, uint8_t access)
+{
+	char norm[LG_PATH_MAX];
+	uint32_t len;
+	bool subtree;
+	struct lg_path_entry *e = NULL;
+	int err = lg_path_rule_parse(rule, norm, &len, &subtree);
+
+	if (err)
+		return err;
+	if (!subtree && len == 0)
+		return lg_err(-EINVAL, "path rule \"%s\" is empty", rule);
+	for (size_t i = 0; i < c->npaths; i++) {
+		if (c->paths[i].len == len && !memcmp(c->paths[i].path, norm, len)) {
+			e = &c->paths[i];
+			break;
+		}
+	}
+	if (!e) {
+		if (c->npaths >= LG_MAX_PATH_RULES)
+			return lg_err(-E2BIG, "grant has more than %d distinct rule paths (LG_MAX_PATH_RULES)",
+				      LG_MAX_PATH_RULES);
+		e = &c->paths[c->npaths++];
+		memset(e, 0, sizeof(*e));
+		memcpy(e->path, norm, len);
+		e->len = len;
+	}
+	if (subtree)
+		e->subtree |= access;
+	else
+		e->exact |= access;
+	return 0;
+}
+
+static int add_paths(struct lg_compiled *c, const struct lg_strv *v,
+		     uint8_t access)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		int err = add_path(c, v->v[i], access);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Does prefix (a, alen) contain prefix (b, blen)? */
+static bool prefix_contains(const uint8_t *a, uint32_t alen, const uint8_t *b,
+			    uint32_t blen)
+{
+	if (alen > blen)
+		return false;
+	for (uint32_t bit = 0; bit < alen; bit++) {
+		uint8_t m = 0x80 >> (bit % 8);
+
+		if ((a[bit / 8] & m) != (b[bit / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+static int cmp_range(const void *x, const void *y)
+{
+	const struct lg_port_range *a = x, *b = y;
+
+	return (int)a->lo - (int)b->lo;
+}
+
+/* Sort and merge overlapping or adjacent ranges in place. */
+static uint32_t merge_ranges(struct lg_port_range *r, uint32_t n)
+{
+	uint32_t out = 0;
+
+	if (!n)
+		return 0;
+	qsort(r, n, sizeof(*r), cmp_range);
+	for (uint32_t i = 1; i < n; i++) {
+		if ((uint32_t)r[i].lo <= (uint32_t)r[out].hi + 1) {
+			if (r[i].hi > r[out].hi)
+				r[out].hi = r[i].hi;
+		} else {
+			r[++out] = r[i];
+		}
+	}
+	return out + 1;
+}
+
+static void format_prefix(const struct lg_net_entry *e, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN];
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (e->plen >= 96 && !memcmp(e->addr, mapped, 12)) {
+		inet_ntop(AF_INET, e->addr + 12, a, sizeof(a));
+		snprintf(buf, size, "%s/%u", a, e->plen - 96);
+	} else {
+		inet_ntop(AF_INET6, e->addr, a, sizeof(a));
+		snprintf(buf, size, "[%s/%u]", a, e->plen);
+	}
+}
+
+/*
+ * The LPM trie returns only the longest matching prefix, so every entry must
+ * also carry the ports of each shorter prefix that contains it.
+ */
+static int fold_net_ranges(struct lg_compiled *c, const uint32_t *own_n,
+			   struct lg_port_range (*own)[LG_MAX_PORT_RANGES * 4])
+{
+	for (size_t i = 0; i < c->nnets; i++) {
+		struct lg_port_range all[LG_MAX_PORT_RANGES * 4];
+		uint32_t n = 0;
+
+		for (size_t j = 0; j < c->nnets; j++) {
+			if (!prefix_contains(c->nets[j].addr, c->nets[j].plen,
+					     c->nets[i].addr, c->nets[i].plen))
+				continue;
+			for (uint32_t k = 0; k < own_n[j]; k++) {
+				if (n == LG_MAX_PORT_RANGES * 4) {
+					n = merge_ranges(all, n);
+					if (n == LG_MAX_PORT_RANGES * 4)
+						goto too_many;
+				}
+				all[n++] = own[j][k];
+			}
+		}
+		n = merge_ranges(all, n);
+		if (n > LG_MAX_PORT_RANGES)
+			goto too_many;
+		memcpy(c->nets[i].ranges, all, n * sizeof(all[0]));
+		c->nets[i].nranges = n;
+		continue;
+too_many: {
+		char p[80];
+
+		format_prefix(&c->nets[i], p, sizeof(p));
+		return lg_err(-E2BIG, "connect rules covering %s need more than %d separate port ranges (LG_MAX_PORT_RANGES); merge them",
+			      p, LG_MAX_PORT_RANGES);
+	}
+	}
+	return 0;
+}
+
+static int add_connects(struct lg_compiled *c, const struct lg_strv *v)
+{
+	struct lg_port_range(*own)[LG_MAX_PORT_RANGES * 4] = NULL;
+	uint32_t *own_n = NULL;
+	int err = 0;
+
+	if (v->n) {
+		own = calloc(v->n, sizeof(*own));
+		own_n = calloc(v->n, sizeof(*own_n));
+		if (!own || !own_n) {
+			err = lg_err(-ENOMEM, "out of memory compiling connect rules");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		struct lg_net_rule_parsed r;
+		size_t j;
+
+		err = lg_net_rule_parse(v->v[i], &r);
+		if (err)
+			goto out;
+		if (r.is_unix) {
+			for (j = 0; j < c->nunix; j++)
+				if (c->unixes[j].len == r.unix_len &&
+				    !memcmp(c->unixes[j].path, r.unix_path, r.unix_len))
+					break;
+			if (j < c->nunix)
+				continue;
+			if (c->nunix >= LG_MAX_UNIX_RULES) {
+				err = lg_err(-E2BIG, "grant has more than %d unix socket rules (LG_MAX_UNIX_RULES)",
+					     LG_MAX_UNIX_RULES);
+				goto out;
+			}
+			memset(&c->unixes[c->nunix], 0, sizeof(c->unixes[0]));
+			memcpy(c->unixes[c->nunix].path, r.unix_path, r.unix_len);
+			c->unixes[c->nunix++].len = r.unix_len;
+			continue;
+		}
+		for (j = 0; j < c->nnets; j++)
+			if (c->nets[j].plen == r.plen &&
+			    !memcmp(c->nets[j].addr, r.addr, 16))
+				break;
+		if (j == c->nnets) {
+			if (c->nnets >= LG_MAX_NET_RULES) {
+				err = lg_err(-E2BIG, "grant has more than %d network prefixes (LG_MAX_NET_RULES)",
+					     LG_MAX_NET_RULES);
+				goto out;
+			}
+			memset(&c->nets[j], 0, sizeof(c->nets[j]));
+			memcpy(c->nets[j].addr, r.addr, 16);
+			c->nets[j].plen = r.plen;
+			c->nnets++;
+		}
+		if (own_n[j] == LG_MAX_PORT_RANGES * 4)
+			own_n[j] = merge_ranges(own[j], own_n[j]);
+		if (own_n[j] == LG_MAX_PORT_RANGES * 4) {
+			err = lg_err(-E2BIG, "connect rule \"%s\": too many port ranges for one prefix",
+				     v->v[i]);
+			goto out;
+		}
+		own[j][own_n[j]].lo = r.port_lo;
+		own[j][own_n[j]].hi = r.port_hi;
+		own_n[j]++;
+	}
+	err = fold_net_ranges(c, own_n, own);
+out:
+	free(own);
+	free(own_n);
+	return err;
+}
+
+int lg_compile(const struct lg_grant_spec *spec, struct lg_compiled *out)
+{
+	size_t npaths = spec->exec.n + spec->read.n + spec->write.n;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (npaths > LG_MAX_PATH_RULES)
+		npaths = LG_MAX_PATH_RULES;
+	out->paths = calloc(npaths ? npaths : 1, sizeof(*out->paths));
+	out->nets = calloc(spec->connect.n ? spec->connect.n : 1, sizeof(*out->nets));
+	out->unixes = calloc(spec->connect.n ? spec->connect.n : 1, sizeof(*out->unixes));
+	if (!out->paths || !out->nets || !out->unixes) {
+		err = lg_err(-ENOMEM, "out of memory compiling a grant");
+		goto fail;
+	}
+	if (spec->mode != LG_MODE_ENFORCE && spec->mode != LG_MODE_AUDIT) {
+		err = lg_err(-EINVAL, "grant mode %d is neither enforce nor audit", spec->mode);
+		goto fail;
+	}
+	err = add_paths(out, &spec->exec, LG_ACCESS_EXEC);
+	if (!err)
+		err = add_paths(out, &spec->read, LG_ACCESS_READ);
+	/* A write rule also lets the agent read what it may write. */
+	if (!err)
+		err = add_paths(out, &spec->write, LG_ACCESS_READ | LG_ACCESS_WRITE);
+	if (!err)
+		err = add_connects(out, &spec->connect);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	lg_compiled_free(out);
+	return err;
+}
+
+void lg_compiled_free(struct lg_compiled *c)
+{
+	free(c->paths);
+	free(c->nets);
+	free(c->unixes);
+	memset(c, 0, sizeof(*c));
+}

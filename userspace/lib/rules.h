@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rules.h - turning a grant spec (rule strings) into map entries. Pure code:
+ * no BPF, no syscalls, so the host unit tests cover all of it.
+ */
+#ifndef LG_RULES_H
+#define LG_RULES_H
+
+#include "livegrant.h"
+
+/* One distinct rule path with everything the grant gives on it. */
+struct lg_path_entry {
+	uint32_t len;
+	uint8_t exact;   /* lg_access bits on this exact path */
+	uint8_t subtree; /* lg_access bits on it and below it */
+	char path[LG_PATH_MAX];
+};
+
+/* One prefix (IPv4 as IPv4-mapped IPv6) with all ports allowed within it. */
+struct lg_net_entry {
+	uint8_t addr[16];
+	uint32_t plen; /* 0..128 over @addr */
+	uint32_t nranges;
+	struct lg_port_range ranges[LG_MAX_PORT_RANGES];
+};
+
+struct lg_unix_entry {
+	uint32_t len;
+	char path[LG_UNIX_PATH_MAX];
+};
+
+struct lg_compiled {
+	struct lg_path_entry *paths;
+	size_t npaths;
+	struct lg_net_entry *nets;
+	size_t nnets;
+	struct lg_unix_entry *unixes;
+	size_t nunix;
+};
+
+/*
+ * Normalize a path rule: absolute, no "." or ".." components, repeated '/'
+ * folded. A trailing '/' makes it a subtree rule and is dropped ("/" becomes
+ * the empty path). @out holds LG_PATH_MAX bytes.
+ */
+int lg_path_rule_parse(const char *rule, char *out, uint32_t *len,
+		       bool *subtree);
+
+/* A parsed connect rule. */
+struct lg_net_rule_parsed {
+	bool is_unix;
+	uint8_t addr[16];
+	uint32_t plen;
+	uint16_t port_lo, port_hi;
+	char unix_path[LG_UNIX_PATH_MAX];
+	uint32_t unix_len;
+};
+
+int lg_net_rule_parse(const char *rule, struct lg_net_rule_parsed *out);
+
+/* Compile @spec; on failure nothing is left allocated. */
+int lg_compile(const struct lg_grant_spec *spec, struct lg_compiled *out);
+void lg_compiled_free(struct lg_compiled *c);
+
+/* The path hash of @len bytes of @path with @seed (livegrant/path_hash.h). */
+uint64_t lg_path_hash(uint64_t seed, const char *path, uint32_t len);
+
+#endif /* LG_RULES_H */
