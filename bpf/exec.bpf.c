@@ -12,13 +12,12 @@ int BPF_PROG(lg_exec, struct linux_binprm *bprm, int ret)
 {
 	struct lg_subject s;
 
-	/* Another LSM already refused: keep its answer. */
+	/* An earlier BPF LSM program on this hook refused: keep its answer. */
 	if (ret)
 		return ret;
 	if (!lg_subject_get(&s))
 		return 0;
-	return lg_check_path(&s, LG_HOOK_EXEC, &bprm->file->f_path,
-			     LG_ACCESS_EXEC, false);
+	return lg_check_path(&s, LG_HOOK_EXEC, &bprm->file->f_path, LG_ACCESS_EXEC, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

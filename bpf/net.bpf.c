@@ -10,8 +10,7 @@
 #include "lib/net_match.h"
 
 SEC("lsm/socket_connect")
-int BPF_PROG(lg_connect, struct socket *sock, struct sockaddr *address,
-	     int addrlen, int ret)
+int BPF_PROG(lg_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
 {
 	struct lg_subject s;
 	__u16 family = 0;
@@ -22,18 +21,15 @@ int BPF_PROG(lg_connect, struct socket *sock, struct sockaddr *address,
 		return 0;
 
 	if (BPF_CORE_READ(sock, sk, __sk_common.skc_family) == AF_NETLINK)
-		return lg_decide(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT,
-				 LG_REASON_NONE, NULL);
+		return lg_decide(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT, LG_REASON_NONE, NULL);
 	if (addrlen < (int)sizeof(family) ||
 	    bpf_probe_read_kernel(&family, sizeof(family), &address->sa_family))
-		return lg_check_dest(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT,
-				     LG_FAMILY_BAD, address, addrlen);
+		return lg_check_dest(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT, LG_FAMILY_BAD, address,
+				     addrlen);
 	/* AF_UNSPEC dissolves an association; it reaches nobody. */
 	if (family == AF_UNSPEC)
-		return lg_decide(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT,
-				 LG_REASON_NONE, NULL);
-	return lg_check_dest(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT, family,
-			     address, addrlen);
+		return lg_decide(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT, LG_REASON_NONE, NULL);
+	return lg_check_dest(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT, family, address, addrlen);
 }
 
 /*
@@ -62,8 +58,7 @@ static __always_inline __u16 lg_send_family(__u16 sock_family, __u16 sa_family)
 }
 
 SEC("lsm/socket_sendmsg")
-int BPF_PROG(lg_sendmsg, struct socket *sock, struct msghdr *msg, int size,
-	     int ret)
+int BPF_PROG(lg_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
 {
 	struct lg_subject s;
 	void *name;
@@ -82,15 +77,12 @@ int BPF_PROG(lg_sendmsg, struct socket *sock, struct msghdr *msg, int size,
 	namelen = BPF_CORE_READ(msg, msg_namelen);
 	if (namelen < (int)sizeof(sa_family) ||
 	    bpf_probe_read_kernel(&sa_family, sizeof(sa_family), name))
-		return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_ACCESS_SEND,
-				     LG_FAMILY_BAD, name, namelen);
-	family = lg_send_family(BPF_CORE_READ(sock, sk, __sk_common.skc_family),
-				sa_family);
+		return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_ACCESS_SEND, LG_FAMILY_BAD, name,
+				     namelen);
+	family = lg_send_family(BPF_CORE_READ(sock, sk, __sk_common.skc_family), sa_family);
 	if (!family)
-		return lg_decide(&s, LG_HOOK_SENDMSG, LG_ACCESS_SEND,
-				 LG_REASON_NONE, NULL);
-	return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_ACCESS_SEND, family,
-			     name, namelen);
+		return lg_decide(&s, LG_HOOK_SENDMSG, LG_ACCESS_SEND, LG_REASON_NONE, NULL);
+	return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_ACCESS_SEND, family, name, namelen);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -78,8 +78,7 @@ static __always_inline bool lg_agent_snapshot(__u64 id, struct lg_agent *out)
  * Fill @s for an agent whose root sits at @root_level: walk from the task's
  * own cgroup up to the root and take the first registered agent cgroup.
  */
-static __always_inline void lg_resolve_agent(struct lg_subject *s,
-					     const struct lg_state *st,
+static __always_inline void lg_resolve_agent(struct lg_subject *s, const struct lg_state *st,
 					     int root_level, __u64 root_id)
 {
 	struct task_struct *task = bpf_get_current_task_btf();

@@ -22,8 +22,7 @@
 /* Passed as family when the address is too short to hold one. */
 #define LG_FAMILY_BAD 0xffff
 
-static __always_inline __u8 lg_inet_parse(struct lg_event *ev, void *sa,
-					  int salen, __u16 family)
+static __always_inline __u8 lg_inet_parse(struct lg_event *ev, void *sa, int salen, __u16 family)
 {
 	ev->target_kind = LG_TARGET_INET;
 	ev->family = family;
@@ -31,8 +30,7 @@ static __always_inline __u8 lg_inet_parse(struct lg_event *ev, void *sa,
 	if (family == AF_INET) {
 		struct sockaddr_in sin;
 
-		if (salen < LG_SIN_LEN ||
-		    bpf_probe_read_kernel(&sin, sizeof(sin), sa))
+		if (salen < LG_SIN_LEN || bpf_probe_read_kernel(&sin, sizeof(sin), sa))
 			return LG_REASON_BAD_ADDRESS;
 		ev->addr[10] = 0xff;
 		ev->addr[11] = 0xff;
@@ -42,16 +40,14 @@ static __always_inline __u8 lg_inet_parse(struct lg_event *ev, void *sa,
 	}
 	struct sockaddr_in6 sin6;
 
-	if (salen < LG_SIN6_LEN ||
-	    bpf_probe_read_kernel(&sin6, LG_SIN6_LEN, sa))
+	if (salen < LG_SIN6_LEN || bpf_probe_read_kernel(&sin6, LG_SIN6_LEN, sa))
 		return LG_REASON_BAD_ADDRESS;
 	__builtin_memcpy(ev->addr, &sin6.sin6_addr, 16);
 	ev->port = bpf_ntohs(sin6.sin6_port);
 	return LG_REASON_NONE;
 }
 
-static __always_inline __u8 lg_inet_match(const struct lg_subject *s,
-					  const struct lg_event *ev)
+static __always_inline __u8 lg_inet_match(const struct lg_subject *s, const struct lg_event *ev)
 {
 	struct lg_net_key key = {
 		.prefixlen = LG_NET_KEY_FIXED_BITS + 128,
@@ -70,8 +66,7 @@ static __always_inline __u8 lg_inet_match(const struct lg_subject *s,
 		/* Bounded by the array; nranges beyond it is never trusted. */
 		if (i >= n)
 			break;
-		if (ev->port >= rule->ranges[i].lo &&
-		    ev->port <= rule->ranges[i].hi)
+		if (ev->port >= rule->ranges[i].lo && ev->port <= rule->ranges[i].hi)
 			return LG_REASON_NONE;
 	}
 	return LG_REASON_NOT_ALLOWED;
@@ -118,8 +113,7 @@ static long lg_unix_scan_cb(__u32 i, void *ctx)
  * a pathname stops at the first NUL within @salen, an abstract name (first
  * byte NUL) is all @salen bytes and is written with '@' first.
  */
-static __always_inline __u8 lg_unix_parse(struct lg_event *ev,
-					  struct lg_unix_key *key, void *sa,
+static __always_inline __u8 lg_unix_parse(struct lg_event *ev, struct lg_unix_key *key, void *sa,
 					  int salen)
 {
 	int n = salen - LG_SUN_PATH_OFF;
@@ -137,8 +131,7 @@ static __always_inline __u8 lg_unix_parse(struct lg_event *ev,
 	 * kernel sockaddr_storage, so the bytes exist) and clear what lies
 	 * beyond the address length: the key is compared whole.
 	 */
-	if (bpf_probe_read_kernel(key->path, LG_UNIX_PATH_MAX,
-				  (char *)sa + LG_SUN_PATH_OFF))
+	if (bpf_probe_read_kernel(key->path, LG_UNIX_PATH_MAX, (char *)sa + LG_SUN_PATH_OFF))
 		return LG_REASON_BAD_ADDRESS;
 	if (key->path[0] == 0) {
 		key->path[0] = '@';
@@ -162,8 +155,7 @@ static __always_inline __u8 lg_unix_parse(struct lg_event *ev,
  * decided by the hook from the socket and the address). Returns the hook's
  * return value.
  */
-static __always_inline int lg_check_dest(const struct lg_subject *s,
-					 enum lg_hook hook, __u8 access,
+static __always_inline int lg_check_dest(const struct lg_subject *s, enum lg_hook hook, __u8 access,
 					 __u16 family, void *sa, int salen)
 {
 	struct lg_scratch *sc = lg_scratch_claim();
@@ -189,16 +181,14 @@ static __always_inline int lg_check_dest(const struct lg_subject *s,
 			/* The control socket is open to every agent. */
 			if (bpf_map_lookup_elem(&lg_unix_rules, &key)) {
 				lg_scratch_release(sc);
-				return lg_decide(s, hook, access,
-						 LG_REASON_NONE, NULL);
+				return lg_decide(s, hook, access, LG_REASON_NONE, NULL);
 			}
 			key.cgroup_id = s->agent_cgroup_id;
 			key.generation = s->generation;
 		}
 		if (reason == LG_REASON_NONE)
 			reason = res;
-		if (reason == LG_REASON_NONE &&
-		    !bpf_map_lookup_elem(&lg_unix_rules, &key))
+		if (reason == LG_REASON_NONE && !bpf_map_lookup_elem(&lg_unix_rules, &key))
 			reason = LG_REASON_NOT_ALLOWED;
 	} else {
 		sc->ev.target_kind = LG_TARGET_NONE;
@@ -206,8 +196,7 @@ static __always_inline int lg_check_dest(const struct lg_subject *s,
 		sc->ev.family = family;
 		__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
 		if (reason == LG_REASON_NONE)
-			reason = family == LG_FAMILY_BAD ? LG_REASON_BAD_ADDRESS :
-							   LG_REASON_FAMILY;
+			reason = family == LG_FAMILY_BAD ? LG_REASON_BAD_ADDRESS : LG_REASON_FAMILY;
 	}
 	ret = lg_decide(s, hook, access, reason, &sc->ev);
 	lg_scratch_release(sc);

@@ -52,8 +52,7 @@ static long lg_path_cmp_cb(__u32 w, void *ctx)
 	return 0;
 }
 
-static __always_inline bool lg_path_equal(const char *path,
-					  const struct lg_path_rule *rule,
+static __always_inline bool lg_path_equal(const char *path, const struct lg_path_rule *rule,
 					  __u32 len)
 {
 	struct lg_path_cmp c = {
@@ -80,8 +79,7 @@ struct lg_path_walk {
 };
 
 /* Look up the prefix [0, @plen) of the path; @whole: it is the full path. */
-static __always_inline void lg_path_probe(struct lg_path_walk *w, __u32 plen,
-					  bool whole)
+static __always_inline void lg_path_probe(struct lg_path_walk *w, __u32 plen, bool whole)
 {
 	struct lg_path_key key = {
 		.cgroup_id = w->agent,
@@ -133,8 +131,7 @@ static long lg_path_walk_cb(__u32 i, void *ctx)
  * target_len, or the reason the path cannot be checked. A path that does not
  * fit is never truncated and matched: it is denied.
  */
-static __always_inline __u8 lg_path_resolve(struct lg_scratch *sc,
-					    const struct path *path)
+static __always_inline __u8 lg_path_resolve(struct lg_scratch *sc, const struct path *path)
 {
 	/* bpf_d_path() does not modify the path; its prototype is just not const. */
 	long n = bpf_d_path((struct path *)path, sc->ev.target, LG_PATH_MAX);
@@ -161,9 +158,8 @@ static __always_inline __u8 lg_path_resolve(struct lg_scratch *sc,
  * path in @sc. @exec_open: the file is opened by execve() itself (binary or
  * ELF interpreter); an exec rule then counts as read.
  */
-static __always_inline __u8 lg_path_match(const struct lg_subject *s,
-					  struct lg_scratch *sc, __u8 need,
-					  bool exec_open)
+static __always_inline __u8 lg_path_match(const struct lg_subject *s, struct lg_scratch *sc,
+					  __u8 need, bool exec_open)
 {
 	__u32 zero = 0;
 	struct lg_state *st = bpf_map_lookup_elem(&lg_state, &zero);
@@ -183,17 +179,15 @@ static __always_inline __u8 lg_path_match(const struct lg_subject *s,
 	bpf_loop(LG_PATH_MAX, lg_path_walk_cb, &w, 0);
 	if (exec_open && (w.granted & LG_ACCESS_EXEC))
 		w.granted |= LG_ACCESS_READ;
-	return (w.granted & w.need) == w.need ? LG_REASON_NONE :
-						LG_REASON_NOT_ALLOWED;
+	return (w.granted & w.need) == w.need ? LG_REASON_NONE : LG_REASON_NOT_ALLOWED;
 }
 
 /*
  * The whole check of a path hook for an agent: resolve, match, decide,
  * report. Returns the hook's return value.
  */
-static __always_inline int lg_check_path(const struct lg_subject *s,
-					 enum lg_hook hook, const struct path *path,
-					 __u8 need, bool exec_open)
+static __always_inline int lg_check_path(const struct lg_subject *s, enum lg_hook hook,
+					 const struct path *path, __u8 need, bool exec_open)
 {
 	struct lg_scratch *sc = lg_scratch_claim();
 	__u8 reason, res;

@@ -36,8 +36,7 @@ static __always_inline void lg_emit(enum lg_hook hook, struct lg_event *ev)
  * slot could be claimed: the decision stands and the lost event is counted.
  * Returns what the hook must return.
  */
-static __always_inline int lg_decide(const struct lg_subject *s,
-				     enum lg_hook hook, __u8 access,
+static __always_inline int lg_decide(const struct lg_subject *s, enum lg_hook hook, __u8 access,
 				     __u8 reason, struct lg_event *ev)
 {
 	if (reason == LG_REASON_NONE) {
@@ -61,8 +60,7 @@ static __always_inline int lg_decide(const struct lg_subject *s,
 		ev->hook = hook;
 		ev->access = access;
 		ev->reason = reason;
-		ev->action = s->mode == LG_MODE_AUDIT ? LG_ACTION_AUDITED :
-							 LG_ACTION_DENIED;
+		ev->action = s->mode == LG_MODE_AUDIT ? LG_ACTION_AUDITED : LG_ACTION_DENIED;
 		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 		lg_emit(hook, ev);
 	} else {

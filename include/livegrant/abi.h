@@ -25,36 +25,36 @@ enum lg_access {
 	LG_ACCESS_WRITE = 1 << 1,
 	LG_ACCESS_EXEC = 1 << 2,
 	LG_ACCESS_CONNECT = 1 << 3, /* connect() */
-	LG_ACCESS_SEND = 1 << 4,    /* datagram send to an explicit address */
+	LG_ACCESS_SEND = 1 << 4, /* datagram send to an explicit address */
 };
 
 /* The hook that made a decision. */
 enum lg_hook {
-	LG_HOOK_EXEC = 0,      /* bprm_check_security */
+	LG_HOOK_EXEC = 0, /* bprm_check_security */
 	LG_HOOK_FILE_OPEN = 1, /* file_open */
-	LG_HOOK_CONNECT = 2,   /* socket_connect */
-	LG_HOOK_SENDMSG = 3,   /* socket_sendmsg */
+	LG_HOOK_CONNECT = 2, /* socket_connect */
+	LG_HOOK_SENDMSG = 3, /* socket_sendmsg */
 	LG_HOOK_MAX,
 };
 
 /* Why an action was denied (or, in audit mode, would have been). */
 enum lg_reason {
 	LG_REASON_NONE = 0,
-	LG_REASON_NO_GRANT = 1,       /* agent has no live grant */
-	LG_REASON_EXPIRED = 2,        /* grant expiry passed (kernel clock) */
-	LG_REASON_NOT_ALLOWED = 3,    /* no rule of the grant covers it */
-	LG_REASON_PATH_TOO_LONG = 4,  /* path does not fit LG_PATH_MAX */
+	LG_REASON_NO_GRANT = 1, /* agent has no live grant */
+	LG_REASON_EXPIRED = 2, /* grant expiry passed (kernel clock) */
+	LG_REASON_NOT_ALLOWED = 3, /* no rule of the grant covers it */
+	LG_REASON_PATH_TOO_LONG = 4, /* path does not fit LG_PATH_MAX */
 	LG_REASON_PATH_UNRESOLVED = 5, /* path not absolute or not resolvable */
-	LG_REASON_BAD_ADDRESS = 6,    /* socket address too short or malformed */
-	LG_REASON_FAMILY = 7,         /* address family agents may not use */
+	LG_REASON_BAD_ADDRESS = 6, /* socket address too short or malformed */
+	LG_REASON_FAMILY = 7, /* address family agents may not use */
 	LG_REASON_CGROUP_TOO_DEEP = 8, /* beyond LG_MAX_CGROUP_DEPTH */
-	LG_REASON_INTERNAL = 9,       /* scratch or map failure: fail closed */
+	LG_REASON_INTERNAL = 9, /* scratch or map failure: fail closed */
 	LG_REASON_MAX,
 };
 
 enum lg_mode {
 	LG_MODE_ENFORCE = 0, /* deny with -EACCES and report */
-	LG_MODE_AUDIT = 1,   /* allow, but report what would be denied */
+	LG_MODE_AUDIT = 1, /* allow, but report what would be denied */
 };
 
 /* What the kernel did with a reported action. */
@@ -73,9 +73,9 @@ enum lg_target_kind {
 
 /* Counter indexes, per hook: lg_counters[hook * LG_CTR_MAX + ctr]. */
 enum lg_counter {
-	LG_CTR_ALLOWED = 0,     /* agent actions allowed */
-	LG_CTR_DENIED = 1,      /* agent actions denied */
-	LG_CTR_AUDITED = 2,     /* would-be denials allowed in audit mode */
+	LG_CTR_ALLOWED = 0, /* agent actions allowed */
+	LG_CTR_DENIED = 1, /* agent actions denied */
+	LG_CTR_AUDITED = 2, /* would-be denials allowed in audit mode */
 	LG_CTR_EVENTS_LOST = 3, /* events the ring buffer had no room for */
 	LG_CTR_MAX,
 };

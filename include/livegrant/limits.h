@@ -43,11 +43,11 @@
 #define LG_SCRATCH_SLOTS 4
 
 /* Map sizes. A grant that does not fit is refused whole by userspace. */
-#define LG_MAX_ROOTS 64           /* registered agent cgroup roots */
-#define LG_MAX_AGENTS 4096        /* registered agent cgroups */
-#define LG_MAX_PATH_RULES 1024    /* distinct rule paths in one grant */
-#define LG_MAX_NET_RULES 1024     /* network prefixes in one grant */
-#define LG_MAX_UNIX_RULES 256     /* AF_UNIX paths in one grant */
+#define LG_MAX_ROOTS 64 /* registered agent cgroup roots */
+#define LG_MAX_AGENTS 4096 /* registered agent cgroups */
+#define LG_MAX_PATH_RULES 1024 /* distinct rule paths in one grant */
+#define LG_MAX_NET_RULES 1024 /* network prefixes in one grant */
+#define LG_MAX_UNIX_RULES 256 /* AF_UNIX paths in one grant */
 /*
  * Rule maps hold every agent's rules plus, while a grant is being replaced,
  * a second generation of one agent's rules.

@@ -43,8 +43,8 @@ static int on_event(void *ctx, const struct lg_event *ev)
 	if (fixture_verbose) {
 		char t[LG_PATH_MAX + 64];
 
-		printf("    event pid=%u hook=%s reason=%s action=%s target=%s\n",
-		       ev->pid, lg_hook_name(ev->hook), lg_reason_name(ev->reason),
+		printf("    event pid=%u hook=%s reason=%s action=%s target=%s\n", ev->pid,
+		       lg_hook_name(ev->hook), lg_reason_name(ev->reason),
 		       lg_action_name(ev->action), lg_event_target(ev, t, sizeof(t)));
 	}
 	if (nevents < MAX_EVENTS)
@@ -68,14 +68,14 @@ static int write_file(const char *path, const char *content)
 static int make_dirs(void)
 {
 	static const char *const dirs[] = {
-		FX_DIR, FX_DIR "/ws", FX_DIR "/ws/sub", FX_DIR "/ws/out",
-		FX_DIR "/ws2", FX_DIR "/wsx", FX_ROOT, FX_A1, FX_A1_SUB, FX_A2,
-		FX_OTHER,
+		FX_DIR,	       FX_DIR "/ws",  FX_DIR "/ws/sub", FX_DIR "/ws/out",
+		FX_DIR "/ws2", FX_DIR "/wsx", FX_ROOT,		FX_A1,
+		FX_A1_SUB,     FX_A2,	      FX_OTHER,
 	};
 	static const char *const files[] = {
-		FX_DIR "/ws/a", FX_DIR "/ws/sub/c", FX_DIR "/ws/out/o",
-		FX_DIR "/ws2/b", FX_DIR "/wsx/x", FX_DIR "/secret",
-		FX_DIR "/single", FX_DIR "/single2", FX_DIR "/both",
+		FX_DIR "/ws/a",	  FX_DIR "/ws/sub/c", FX_DIR "/ws/out/o",
+		FX_DIR "/ws2/b",  FX_DIR "/wsx/x",    FX_DIR "/secret",
+		FX_DIR "/single", FX_DIR "/single2",  FX_DIR "/both",
 	};
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
@@ -114,8 +114,7 @@ static int listen_inet(int family, int type, const char *addr, int port)
 		inet_pton(AF_INET6, addr, &s->sin6_addr);
 		len = sizeof(*s);
 	}
-	if (bind(fd, (struct sockaddr *)&ss, len) ||
-	    (type == SOCK_STREAM && listen(fd, 512))) {
+	if (bind(fd, (struct sockaddr *)&ss, len) || (type == SOCK_STREAM && listen(fd, 512))) {
 		close(fd);
 		return -1;
 	}
@@ -137,8 +136,7 @@ static int listen_unix(int type, const char *path)
 		unlink(path);
 		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	}
-	if (bind(fd, (struct sockaddr *)&sun, len) ||
-	    (type == SOCK_STREAM && listen(fd, 512))) {
+	if (bind(fd, (struct sockaddr *)&sun, len) || (type == SOCK_STREAM && listen(fd, 512))) {
 		close(fd);
 		return -1;
 	}
@@ -168,15 +166,15 @@ static int make_listeners(void)
 		{ AF_INET6, "::1", FX_PORT_NO },
 	};
 	static const char *const unix_stream[] = {
-		FX_DIR "/ok.sock", FX_DIR "/no.sock", FX_CONTROL_SOCK, "@lgt-ok",
-		"@lgt-no",
+		FX_DIR "/ok.sock", FX_DIR "/no.sock", FX_CONTROL_SOCK, "@lgt-ok", "@lgt-no",
 	};
 	static const char *const unix_dgram[] = { FX_DIR "/ok.dgram", FX_DIR "/no.dgram" };
 	int err = 0;
 
 	for (size_t i = 0; i < sizeof(tcp) / sizeof(tcp[0]) && !err; i++)
 		err = add_listener(listen_inet(tcp[i].family, SOCK_STREAM, tcp[i].addr,
-					       tcp[i].port), tcp[i].addr);
+					       tcp[i].port),
+				   tcp[i].addr);
 	for (size_t i = 0; i < sizeof(unix_stream) / sizeof(unix_stream[0]) && !err; i++)
 		err = add_listener(listen_unix(SOCK_STREAM, unix_stream[i]), unix_stream[i]);
 	for (size_t i = 0; i < sizeof(unix_dgram) / sizeof(unix_dgram[0]) && !err; i++)
@@ -273,8 +271,7 @@ static uint64_t now_ms(void)
 	return ts.tv_sec * 1000ULL + ts.tv_nsec / 1000000;
 }
 
-const struct lg_event *fx_wait_event(uint32_t pid, int hook, int reason,
-				     int timeout_ms)
+const struct lg_event *fx_wait_event(uint32_t pid, int hook, int reason, int timeout_ms)
 {
 	uint64_t deadline = now_ms() + timeout_ms;
 	int seen = 0;
@@ -283,8 +280,8 @@ const struct lg_event *fx_wait_event(uint32_t pid, int hook, int reason,
 		for (; seen < nevents; seen++) {
 			const struct lg_event *ev = &events[seen];
 
-			if ((!pid || ev->tgid == pid || ev->pid == pid) &&
-			    ev->hook == hook && ev->reason == reason) {
+			if ((!pid || ev->tgid == pid || ev->pid == pid) && ev->hook == hook &&
+			    ev->reason == reason) {
 				found = *ev;
 				return &found;
 			}

@@ -28,9 +28,9 @@
 #define FX_CONTROL_SOCK FX_DIR "/control.sock"
 
 /* TCP listeners on loopback (IPv4 and IPv6 both where noted). */
-#define FX_PORT_OK 8080     /* 127.0.0.1 and ::1 */
-#define FX_PORT_NO 9090     /* 127.0.0.1 and ::1 */
-#define FX_PORT_RANGE_IN 8050  /* 127.0.0.2 */
+#define FX_PORT_OK 8080 /* 127.0.0.1 and ::1 */
+#define FX_PORT_NO 9090 /* 127.0.0.1 and ::1 */
+#define FX_PORT_RANGE_IN 8050 /* 127.0.0.2 */
 #define FX_PORT_RANGE_OUT 8101 /* 127.0.0.2 */
 /* UDP receivers. */
 #define FX_UDP_OK 5353 /* 127.0.0.1 and ::1 */
@@ -55,8 +55,7 @@ struct lg_grant_spec fx_spec(int ttl_ms);
  * Wait up to @timeout_ms for an event from @pid (0: any) of @hook and
  * @reason. Returns a copy owned by the fixture, or NULL.
  */
-const struct lg_event *fx_wait_event(uint32_t pid, int hook, int reason,
-				     int timeout_ms);
+const struct lg_event *fx_wait_event(uint32_t pid, int hook, int reason, int timeout_ms);
 /* Poll events for @ms; the number that came from @pid. */
 int fx_count_events(uint32_t pid, int ms);
 /* Bytes waiting on the UDP receiver at @family/@port (0: none). */

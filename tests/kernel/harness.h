@@ -20,26 +20,25 @@ void ktest_register(const struct ktest *t);
 bool ktest_check(bool ok, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-#define KTEST(name_)                                                     \
-	static void name_(void);                                         \
-	__attribute__((constructor)) static void register_##name_(void)  \
-	{                                                                \
-		static const struct ktest t = { #name_, name_ };         \
-		ktest_register(&t);                                      \
-	}                                                                \
+#define KTEST(name_)                                                    \
+	static void name_(void);                                        \
+	__attribute__((constructor)) static void register_##name_(void) \
+	{                                                               \
+		static const struct ktest t = { #name_, name_ };        \
+		ktest_register(&t);                                     \
+	}                                                               \
 	static void name_(void)
 
 #define CHECK(cond, ...) ktest_check((cond), __FILE__, __LINE__, __VA_ARGS__)
 /* An errno-style result: 0 for success or a positive errno. */
-#define CHECK_ERR(got, want, what)                                         \
-	ktest_check((got) == (want), __FILE__, __LINE__,                   \
-		    "%s: got %d (%s), want %d (%s)", (what), (got),        \
-		    ktest_errname(got), (want), ktest_errname(want))
+#define CHECK_ERR(got, want, what)                                                                \
+	ktest_check((got) == (want), __FILE__, __LINE__, "%s: got %d (%s), want %d (%s)", (what), \
+		    (got), ktest_errname(got), (want), ktest_errname(want))
 /* Setup that must work for the rest of the test to mean anything. */
-#define REQUIRE(cond, ...)                                     \
-	do {                                                   \
-		if (!CHECK(cond, __VA_ARGS__))                 \
-			return;                                \
+#define REQUIRE(cond, ...)                     \
+	do {                                   \
+		if (!CHECK(cond, __VA_ARGS__)) \
+			return;                \
 	} while (0)
 
 const char *ktest_errname(int err);

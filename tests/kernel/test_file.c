@@ -241,7 +241,48 @@ KTEST(file_audit_mode_reports_and_allows)
 	if (CHECK(ev != NULL, "audit event"))
 		CHECK(ev->action == LG_ACTION_AUDITED, "action audited, got %u", ev->action);
 	REQUIRE(lg_counters_read(fx, c) == 0, "counters");
-	CHECK(c[LG_HOOK_FILE_OPEN * LG_CTR_MAX + LG_CTR_AUDITED] > audited,
-	      "audited counter grew");
+	CHECK(c[LG_HOOK_FILE_OPEN * LG_CTR_MAX + LG_CTR_AUDITED] > audited, "audited counter grew");
+	worker_stop(&w);
+}
+
+/* Make @depth nested cgroups "d" below @base; the deepest path in @out. */
+static int make_nested_cgroups(const char *base, int depth, char *out, size_t size)
+{
+	size_t len = strlen(base);
+
+	if (len + 2 * depth + 1 > size)
+		return -1;
+	memcpy(out, base, len + 1);
+	for (int i = 0; i < depth; i++) {
+		memcpy(out + len, "/d", 3);
+		len += 2;
+		if (mkdir(out, 0755) && errno != EEXIST)
+			return -1;
+	}
+	return 0;
+}
+
+KTEST(file_cgroup_depth_bound)
+{
+	char path[512];
+	struct worker w;
+	/* a1 sits one level below the root: 1 + 30 = 31 levels below it. */
+	int ok_depth = LG_MAX_CGROUP_DEPTH - 2, deny_depth = LG_MAX_CGROUP_DEPTH - 1;
+
+	REQUIRE(grant_ws(fx_a1, LG_MODE_ENFORCE) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(make_nested_cgroups(FX_A1, ok_depth, path, sizeof(path)) == 0,
+		"make %d nested cgroups", ok_depth);
+	REQUIRE(worker_start(&w, path, "lg-deep-ok") == 0, "start worker %d deep", ok_depth);
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), 0,
+		  "LG_MAX_CGROUP_DEPTH-1 levels below the root: a1's grant applies");
+	worker_stop(&w);
+
+	REQUIRE(make_nested_cgroups(FX_A1, deny_depth, path, sizeof(path)) == 0,
+		"make %d nested cgroups", deny_depth);
+	REQUIRE(worker_start(&w, path, "lg-deep-no") == 0, "start worker %d deep", deny_depth);
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES,
+		  "LG_MAX_CGROUP_DEPTH levels below the root: denied, walk would be cut short");
+	CHECK(fx_wait_event(w.pid, LG_HOOK_FILE_OPEN, LG_REASON_CGROUP_TOO_DEEP, 2000) != NULL,
+	      "cgroup_too_deep event");
 	worker_stop(&w);
 }

@@ -94,8 +94,8 @@ KTEST(grant_event_fields)
 	CHECK_ERR(w_open(&w, FX_DIR "/secret", O_WRONLY), EACCES, "denied");
 	ev = fx_wait_event(w.pid, LG_HOOK_FILE_OPEN, LG_REASON_NO_GRANT, 2000);
 	REQUIRE(ev != NULL, "event");
-	CHECK(ev->pid == (uint32_t)w.pid && ev->tgid == (uint32_t)w.pid, "pid %u tgid %u",
-	      ev->pid, ev->tgid);
+	CHECK(ev->pid == (uint32_t)w.pid && ev->tgid == (uint32_t)w.pid, "pid %u tgid %u", ev->pid,
+	      ev->tgid);
 	CHECK(ev->uid == 0 && ev->gid == 0, "uid %u gid %u", ev->uid, ev->gid);
 	CHECK(!strcmp(ev->comm, "lg-fields"), "comm %s", ev->comm);
 	CHECK(ev->time_ns >= before && ev->time_ns <= lg_boottime_ns(), "time in range");
@@ -157,8 +157,8 @@ KTEST(grant_pins_survive_the_loader)
 	lg_enforcer_unpin(PIN_DIR);
 	REQUIRE(lg_enforcer_open(&o, &e) == 0, "open pinned: %s", lg_errmsg());
 	CHECK(!lg_enforcer_adopted(e), "fresh load");
-	REQUIRE(lg_root_add(e, FX_ROOT) == 0 && lg_agent_add(e, FX_A2, &a2) == 0,
-		"register: %s", lg_errmsg());
+	REQUIRE(lg_root_add(e, FX_ROOT) == 0 && lg_agent_add(e, FX_A2, &a2) == 0, "register: %s",
+		lg_errmsg());
 	/* The fixture's enforcer must allow too: give a2 the same grant there. */
 	s.read = STRV(rd);
 	REQUIRE(lg_grant_install(fx, fx_a2, &s, NULL) == 0, "fixture grant: %s", lg_errmsg());
@@ -173,8 +173,7 @@ KTEST(grant_pins_survive_the_loader)
 	REQUIRE(lg_enforcer_open(&o, &e2) == 0, "adopt: %s", lg_errmsg());
 	CHECK(lg_enforcer_adopted(e2), "adopted the pins");
 	REQUIRE(lg_grant_remove(e2, a2) == 0, "remove via adopted maps: %s", lg_errmsg());
-	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES,
-		  "adopted maps are the live ones");
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES, "adopted maps are the live ones");
 	lg_enforcer_close(e2);
 
 	REQUIRE(lg_enforcer_unpin(PIN_DIR) == 0, "unpin: %s", lg_errmsg());

@@ -10,14 +10,9 @@
 #include "worker.h"
 
 static const char *net_rules[] = {
-	"127.0.0.1:8080",
-	"127.0.0.2/32:8000-8100",
-	"[::1]:8080",
-	"127.0.0.1:5353",
-	"[::1/128]:5353",
-	"unix:" FX_DIR "/ok.sock",
-	"unix:" FX_DIR "/ok.dgram",
-	"unix:@lgt-ok",
+	"127.0.0.1:8080",	    "127.0.0.2/32:8000-8100", "[::1]:8080",
+	"127.0.0.1:5353",	    "[::1/128]:5353",	      "unix:" FX_DIR "/ok.sock",
+	"unix:" FX_DIR "/ok.dgram", "unix:@lgt-ok",
 };
 
 static int grant_net(void)
@@ -35,7 +30,8 @@ KTEST(net_tcp_ipv4_ipv6_and_port_range)
 
 	REQUIRE(grant_net() == 0, "grant: %s", lg_errmsg());
 	REQUIRE(worker_start(&w, FX_A1, "lg-tcp") == 0, "start worker");
-	CHECK_ERR(w_inet(&w, W_TCP_CONNECT, AF_INET, "127.0.0.1", FX_PORT_OK), 0, "v4 allowed port");
+	CHECK_ERR(w_inet(&w, W_TCP_CONNECT, AF_INET, "127.0.0.1", FX_PORT_OK), 0,
+		  "v4 allowed port");
 	CHECK_ERR(w_inet(&w, W_TCP_CONNECT, AF_INET, "127.0.0.1", FX_PORT_NO), EACCES,
 		  "v4 other port");
 	CHECK_ERR(w_inet(&w, W_TCP_CONNECT, AF_INET, "127.0.0.2", FX_PORT_RANGE_IN), 0,
@@ -53,8 +49,7 @@ KTEST(net_tcp_ipv4_ipv6_and_port_range)
 	if (CHECK(ev != NULL, "connect event")) {
 		char t[128];
 
-		CHECK(!strcmp(lg_event_target(ev, t, sizeof(t)), "127.0.0.1:9090"),
-		      "target %s", t);
+		CHECK(!strcmp(lg_event_target(ev, t, sizeof(t)), "127.0.0.1:9090"), "target %s", t);
 		CHECK(ev->access == LG_ACCESS_CONNECT, "access connect");
 	}
 	worker_stop(&w);
@@ -66,7 +61,8 @@ KTEST(net_udp_connect_and_sendto)
 
 	REQUIRE(grant_net() == 0, "grant: %s", lg_errmsg());
 	REQUIRE(worker_start(&w, FX_A1, "lg-udp") == 0, "start worker");
-	CHECK_ERR(w_inet(&w, W_UDP_SENDTO, AF_INET, "127.0.0.1", FX_UDP_OK), 0, "v4 sendto allowed");
+	CHECK_ERR(w_inet(&w, W_UDP_SENDTO, AF_INET, "127.0.0.1", FX_UDP_OK), 0,
+		  "v4 sendto allowed");
 	CHECK(fx_udp_pending(AF_INET, FX_UDP_OK) > 0, "datagram arrived");
 	CHECK_ERR(w_inet(&w, W_UDP_SENDTO, AF_INET, "127.0.0.1", FX_UDP_NO), EACCES,
 		  "v4 sendto denied");
@@ -118,8 +114,7 @@ KTEST(net_no_grant_only_control_socket)
 	CHECK_ERR(w_unix(&w, W_UNIX_CONNECT, FX_DIR "/ok.sock"), EACCES, "other socket denied");
 	CHECK_ERR(w_inet(&w, W_TCP_CONNECT, AF_INET, "127.0.0.1", FX_PORT_OK), EACCES,
 		  "tcp denied");
-	CHECK_ERR(w_inet(&w, W_UDP_SENDTO, AF_INET, "127.0.0.1", FX_UDP_OK), EACCES,
-		  "udp denied");
+	CHECK_ERR(w_inet(&w, W_UDP_SENDTO, AF_INET, "127.0.0.1", FX_UDP_OK), EACCES, "udp denied");
 	CHECK(fx_wait_event(w.pid, LG_HOOK_CONNECT, LG_REASON_NO_GRANT, 2000) != NULL,
 	      "no_grant connect event");
 	worker_stop(&w);

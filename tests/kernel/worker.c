@@ -17,8 +17,8 @@
 
 #include "worker.h"
 
-static int fill_inet(int family, const char *addr, int port,
-		     struct sockaddr_storage *ss, socklen_t *len)
+static int fill_inet(int family, const char *addr, int port, struct sockaddr_storage *ss,
+		     socklen_t *len)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (family == AF_INET) {

@@ -14,15 +14,15 @@
 #include <livegrant/limits.h>
 
 enum worker_op {
-	W_OPEN,        /* open(path, flags, 0644) then close */
-	W_EXEC,        /* fork + execve(path, [path, arg]); result: exit status + 1000 */
-	W_CHDIR,       /* chdir(path) */
+	W_OPEN, /* open(path, flags, 0644) then close */
+	W_EXEC, /* fork + execve(path, [path, arg]); result: exit status + 1000 */
+	W_CHDIR, /* chdir(path) */
 	W_TCP_CONNECT, /* connect a stream socket to addr:port */
 	W_UDP_CONNECT, /* connect a datagram socket to addr:port */
-	W_UDP_SENDTO,  /* sendto from an unconnected datagram socket */
+	W_UDP_SENDTO, /* sendto from an unconnected datagram socket */
 	W_UNIX_CONNECT, /* connect a stream AF_UNIX socket to path */
 	W_UNIX_SENDTO, /* sendto from an AF_UNIX datagram socket to path */
-	W_OPEN_LOOP,   /* open(path, flags) arg times; result: first failure or 0 */
+	W_OPEN_LOOP, /* open(path, flags) arg times; result: first failure or 0 */
 	W_EXIT,
 };
 

@@ -11,15 +11,15 @@
 
 static int checks_run, checks_failed, tests_passed, tests_failed;
 
-#define CHECK(cond, ...)                                                 \
-	do {                                                             \
-		checks_run++;                                            \
-		if (!(cond)) {                                           \
-			checks_failed++;                                 \
-			printf("    FAIL %s:%d: ", __FILE__, __LINE__);  \
-			printf(__VA_ARGS__);                             \
-			printf("\n");                                    \
-		}                                                        \
+#define CHECK(cond, ...)                                                \
+	do {                                                            \
+		checks_run++;                                           \
+		if (!(cond)) {                                          \
+			checks_failed++;                                \
+			printf("    FAIL %s:%d: ", __FILE__, __LINE__); \
+			printf(__VA_ARGS__);                            \
+			printf("\n");                                   \
+		}                                                       \
 	} while (0)
 
 #define RUN(fn)                                                                  \

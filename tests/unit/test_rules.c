@@ -115,8 +115,8 @@ static void test_unix_rules(void)
 	struct lg_net_rule_parsed r;
 	char longp[200] = "unix:/";
 
-	CHECK(lg_net_rule_parse("unix:/run/db.sock", &r) == 0 && r.is_unix &&
-		      r.unix_len == 12 && !memcmp(r.unix_path, "/run/db.sock", 12),
+	CHECK(lg_net_rule_parse("unix:/run/db.sock", &r) == 0 && r.is_unix && r.unix_len == 12 &&
+		      !memcmp(r.unix_path, "/run/db.sock", 12),
 	      "unix path rule");
 	CHECK(lg_net_rule_parse("unix:@abstract", &r) == 0 && r.unix_path[0] == '@',
 	      "abstract rule");
@@ -124,7 +124,8 @@ static void test_unix_rules(void)
 	CHECK(lg_net_rule_parse(longp, &r) == -ENAMETOOLONG, "unix path longer than sun_path");
 }
 
-static const struct lg_net_entry *find_net(const struct lg_compiled *c, const char *v6, uint32_t plen)
+static const struct lg_net_entry *find_net(const struct lg_compiled *c, const char *v6,
+					   uint32_t plen)
 {
 	uint8_t a[16];
 
@@ -139,7 +140,7 @@ static void test_compile_folds_ports(void)
 {
 	static const char *connect[] = {
 		"10.10.0.0/16:443", "10.10.1.0/24:8000-8100", "10.10.1.0/24:8101-8200",
-		"10.10.1.7:22", "unix:/run/db.sock", "unix:/run/db.sock",
+		"10.10.1.7:22",	    "unix:/run/db.sock",      "unix:/run/db.sock",
 	};
 	struct lg_grant_spec s = { .connect = { connect, 6 } };
 	struct lg_compiled c;

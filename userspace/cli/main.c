@@ -12,10 +12,11 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: livegrant COMMAND\n"
-		   "  check-kernel        can this kernel run livegrant? (BPF LSM, BTF, cgroup v2, bpffs)\n"
-		   "  unpin [PIN_DIR]     remove livegrant's pins: ends enforcement\n"
-		   "                      (default /sys/fs/bpf/livegrant)\n");
+	fprintf(f,
+		"usage: livegrant COMMAND\n"
+		"  check-kernel        can this kernel run livegrant? (BPF LSM, BTF, cgroup v2, bpffs)\n"
+		"  unpin [PIN_DIR]     remove livegrant's pins: ends enforcement\n"
+		"                      (default /sys/fs/bpf/livegrant)\n");
 }
 
 int main(int argc, char **argv)

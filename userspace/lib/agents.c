@@ -38,8 +38,10 @@ int lg_root_add(struct lg_enforcer *e, const char *path)
 	if (err)
 		return err;
 	if (r.level >= LG_MAX_CGROUP_DEPTH)
-		return lg_err(-E2BIG, "agent root %s is at cgroup level %u; roots must be above level %d (LG_MAX_CGROUP_DEPTH)",
-			      path, r.level, LG_MAX_CGROUP_DEPTH);
+		return lg_err(
+			-E2BIG,
+			"agent root %s is at cgroup level %u; roots must be above level %d (LG_MAX_CGROUP_DEPTH)",
+			path, r.level, LG_MAX_CGROUP_DEPTH);
 	if (bpf_map_update_elem(e->fds[LG_MAP_ROOTS], &id, &r, BPF_ANY))
 		return lg_err(-errno, "registering agent root %s failed: %s%s", path,
 			      strerror(errno),
@@ -83,7 +85,8 @@ static int under_root(struct lg_enforcer *e, const char *path)
 			break;
 		*slash = 0;
 	}
-	return lg_err(-EINVAL, "cgroup %s is not at or below a registered agent root: add its root first",
+	return lg_err(-EINVAL,
+		      "cgroup %s is not at or below a registered agent root: add its root first",
 		      path);
 }
 
@@ -99,8 +102,7 @@ int lg_agent_add(struct lg_enforcer *e, const char *path, uint64_t *out)
 	if (err)
 		return err;
 	a.cgroup_id = id;
-	if (bpf_map_update_elem(e->fds[LG_MAP_AGENTS], &id, &a, BPF_NOEXIST) &&
-	    errno != EEXIST)
+	if (bpf_map_update_elem(e->fds[LG_MAP_AGENTS], &id, &a, BPF_NOEXIST) && errno != EEXIST)
 		return lg_err(-errno, "registering agent cgroup %s failed: %s%s", path,
 			      strerror(errno),
 			      errno == E2BIG ? " (at most LG_MAX_AGENTS agents)" : "");
@@ -117,7 +119,8 @@ int lg_set_control_socket(struct lg_enforcer *e, const char *path)
 	uint8_t one = 1;
 
 	if (!n || path[0] != '/' || n > LG_UNIX_PATH_MAX)
-		return lg_err(-EINVAL, "control socket path \"%s\" must be absolute and at most %d bytes",
+		return lg_err(-EINVAL,
+			      "control socket path \"%s\" must be absolute and at most %d bytes",
 			      path ? path : "", LG_UNIX_PATH_MAX);
 	/* Drop the previous global entry (cgroup 0), if any. */
 	while (!bpf_map_get_next_key(e->fds[LG_MAP_UNIX_RULES], prev, &next)) {

@@ -27,8 +27,10 @@ int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level)
 	if (!realpath(path, real))
 		return lg_err(-errno, "cgroup %s: %s", path, strerror(errno));
 	if (statfs(real, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
-		return lg_err(-EINVAL, "%s is not a cgroup v2 directory: agent cgroups must be on the unified hierarchy (mount -t cgroup2)",
-			      path);
+		return lg_err(
+			-EINVAL,
+			"%s is not a cgroup v2 directory: agent cgroups must be on the unified hierarchy (mount -t cgroup2)",
+			path);
 	if (stat(real, &st))
 		return lg_err(-errno, "cgroup %s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
@@ -43,8 +45,8 @@ int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level)
 		if (!slash || slash == mnt)
 			break;
 		*slash = 0;
-		if (statfs(mnt, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC ||
-		    stat(mnt, &pst) || pst.st_dev != st.st_dev)
+		if (statfs(mnt, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC || stat(mnt, &pst) ||
+		    pst.st_dev != st.st_dev)
 			break;
 		lvl++;
 	}

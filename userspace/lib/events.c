@@ -36,8 +36,7 @@ static int on_sample(void *ctx, void *data, size_t size)
 	return r->fn(r->ctx, &ev);
 }
 
-int lg_events_open(struct lg_enforcer *e, lg_event_fn fn, void *ctx,
-		   struct lg_event_reader **out)
+int lg_events_open(struct lg_enforcer *e, lg_event_fn fn, void *ctx, struct lg_event_reader **out)
 {
 	struct lg_event_reader *r = calloc(1, sizeof(*r));
 

@@ -57,14 +57,11 @@ struct lg_rule_map {
 };
 
 static const struct lg_rule_map rule_maps[] = {
-	{ LG_MAP_PATH_RULES, sizeof(struct lg_path_key),
-	  offsetof(struct lg_path_key, cgroup_id),
+	{ LG_MAP_PATH_RULES, sizeof(struct lg_path_key), offsetof(struct lg_path_key, cgroup_id),
 	  offsetof(struct lg_path_key, generation) },
-	{ LG_MAP_NET_RULES, sizeof(struct lg_net_key),
-	  offsetof(struct lg_net_key, cgroup_id),
+	{ LG_MAP_NET_RULES, sizeof(struct lg_net_key), offsetof(struct lg_net_key, cgroup_id),
 	  offsetof(struct lg_net_key, generation) },
-	{ LG_MAP_UNIX_RULES, sizeof(struct lg_unix_key),
-	  offsetof(struct lg_unix_key, cgroup_id),
+	{ LG_MAP_UNIX_RULES, sizeof(struct lg_unix_key), offsetof(struct lg_unix_key, cgroup_id),
 	  offsetof(struct lg_unix_key, generation) },
 };
 
@@ -72,12 +69,11 @@ static const struct lg_rule_map rule_maps[] = {
  * Delete every entry of agent @id in @m whose generation is not @keep. Keys
  * are collected first: deleting while walking a hash map can skip keys.
  */
-static int gc_map(struct lg_enforcer *e, const struct lg_rule_map *m,
-		  uint64_t id, uint32_t keep)
+static int gc_map(struct lg_enforcer *e, const struct lg_rule_map *m, uint64_t id, uint32_t keep)
 {
 	int fd = e->fds[m->map], err = 0;
 	size_t n = 0, cap = 0, ks = m->key_size;
-	char *doomed = NULL, k[sizeof(struct lg_unix_key) + 64], cur[sizeof(k)];
+	char *doomed = NULL, k[sizeof(struct lg_unix_key) + 64], cur[sizeof(k)] = { 0 };
 	bool first = true;
 
 	while (!bpf_map_get_next_key(fd, first ? NULL : cur, k)) {
@@ -132,8 +128,10 @@ static int check_collisions(const struct lg_compiled *c, uint64_t seed)
 			if (c->paths[j].len != c->paths[i].len ||
 			    lg_path_hash(seed, c->paths[j].path, c->paths[j].len) != hi)
 				continue;
-			return lg_err(-EEXIST, "rule paths \"%s\" and \"%s\" collide in the path hash of this host: split them into two grants or restart with new pins to change the seed",
-				      c->paths[i].path, c->paths[j].path);
+			return lg_err(
+				-EEXIST,
+				"rule paths \"%s\" and \"%s\" collide in the path hash of this host: split them into two grants or restart with new pins to change the seed",
+				c->paths[i].path, c->paths[j].path);
 		}
 	}
 	return 0;
@@ -164,9 +162,11 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 		pv->len = p->len;
 		memcpy(pv->path, p->path, p->len);
 		if (bpf_map_update_elem(e->fds[LG_MAP_PATH_RULES], &k, pv, BPF_NOEXIST))
-			err = lg_err(-errno, "writing path rule \"%s\" failed: %s%s",
-				     p->path, strerror(errno),
-				     errno == E2BIG ? " (path rule map full: LG_PATH_RULE_ENTRIES)" : "");
+			err = lg_err(-errno, "writing path rule \"%s\" failed: %s%s", p->path,
+				     strerror(errno),
+				     errno == E2BIG ?
+					     " (path rule map full: LG_PATH_RULE_ENTRIES)" :
+					     "");
 	}
 	for (size_t i = 0; i < c->nnets && !err; i++) {
 		const struct lg_net_entry *n = &c->nets[i];
@@ -181,7 +181,9 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 		memcpy(v.ranges, n->ranges, sizeof(v.ranges));
 		if (bpf_map_update_elem(e->fds[LG_MAP_NET_RULES], &k, &v, BPF_NOEXIST))
 			err = lg_err(-errno, "writing a network rule failed: %s%s", strerror(errno),
-				     errno == ENOSPC ? " (network rule map full: LG_NET_RULE_ENTRIES)" : "");
+				     errno == ENOSPC ?
+					     " (network rule map full: LG_NET_RULE_ENTRIES)" :
+					     "");
 	}
 	for (size_t i = 0; i < c->nunix && !err; i++) {
 		struct lg_unix_key k = {
@@ -199,8 +201,8 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 	return err;
 }
 
-int lg_grant_install(struct lg_enforcer *e, uint64_t id,
-		     const struct lg_grant_spec *spec, uint32_t *generation)
+int lg_grant_install(struct lg_enforcer *e, uint64_t id, const struct lg_grant_spec *spec,
+		     uint32_t *generation)
 {
 	struct lg_compiled c;
 	struct lg_agent cur, next = {};

@@ -23,8 +23,10 @@ int lg_bpf_lsm_active(void)
 	size_t n;
 
 	if (!f)
-		return lg_err(-errno, "cannot read %s (%s): mount securityfs with `mount -t securityfs securityfs /sys/kernel/security`",
-			      LSM_LIST, strerror(errno));
+		return lg_err(
+			-errno,
+			"cannot read %s (%s): mount securityfs with `mount -t securityfs securityfs /sys/kernel/security`",
+			LSM_LIST, strerror(errno));
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = 0;
@@ -42,16 +44,23 @@ int lg_kernel_check(const char *bpffs)
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return lg_err(-EOPNOTSUPP, "BPF LSM is not active: add `bpf` to the kernel's lsm= boot parameter (current list in %s), e.g. lsm=lockdown,capability,landlock,bpf",
-			      LSM_LIST);
+		return lg_err(
+			-EOPNOTSUPP,
+			"BPF LSM is not active: add `bpf` to the kernel's lsm= boot parameter (current list in %s), e.g. lsm=lockdown,capability,landlock,bpf",
+			LSM_LIST);
 	if (access(BTF_VMLINUX, R_OK))
-		return lg_err(-EOPNOTSUPP, "%s is missing: livegrant needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-			      BTF_VMLINUX);
+		return lg_err(
+			-EOPNOTSUPP,
+			"%s is missing: livegrant needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+			BTF_VMLINUX);
 	if (statfs("/sys/fs/cgroup", &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
-		return lg_err(-EOPNOTSUPP, "/sys/fs/cgroup is not cgroup v2: boot with systemd.unified_cgroup_hierarchy=1 or mount -t cgroup2 none /sys/fs/cgroup");
+		return lg_err(
+			-EOPNOTSUPP,
+			"/sys/fs/cgroup is not cgroup v2: boot with systemd.unified_cgroup_hierarchy=1 or mount -t cgroup2 none /sys/fs/cgroup");
 	if (!bpffs)
 		bpffs = "/sys/fs/bpf";
 	if (statfs(bpffs, &sfs) || sfs.f_type != BPF_FS_MAGIC)
-		return lg_err(-EOPNOTSUPP, "%s is not a bpffs mount: mount -t bpf bpf %s", bpffs, bpffs);
+		return lg_err(-EOPNOTSUPP, "%s is not a bpffs mount: mount -t bpf bpf %s", bpffs,
+			      bpffs);
 	return 0;
 }

@@ -61,8 +61,7 @@ struct lg_enforcer_opts {
  * Pins written here stay after lg_enforcer_close(): only
  * lg_enforcer_unpin() removes them and so ends enforcement.
  */
-int lg_enforcer_open(const struct lg_enforcer_opts *opts,
-		     struct lg_enforcer **out);
+int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **out);
 void lg_enforcer_close(struct lg_enforcer *e);
 /* Remove every pin under @pin_dir: programs detach once no fd holds them. */
 int lg_enforcer_unpin(const char *pin_dir);
@@ -128,11 +127,10 @@ uint64_t lg_boottime_ns(void);
  * not fit the limits changes nothing. On success *generation (if not NULL)
  * is the new grant's generation.
  */
-int lg_grant_install(struct lg_enforcer *e, uint64_t id,
-		     const struct lg_grant_spec *spec, uint32_t *generation);
+int lg_grant_install(struct lg_enforcer *e, uint64_t id, const struct lg_grant_spec *spec,
+		     uint32_t *generation);
 /* Set a new expiry on the live grant of @id (refresh). */
-int lg_grant_set_expiry(struct lg_enforcer *e, uint64_t id,
-			uint64_t expires_ns);
+int lg_grant_set_expiry(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns);
 /* Remove the grant of @id: its processes are denied everything at once. */
 int lg_grant_remove(struct lg_enforcer *e, uint64_t id);
 /* The live grant header of @id. -ENOENT if @id is not registered. */
@@ -145,8 +143,7 @@ typedef int (*lg_event_fn)(void *ctx, const struct lg_event *ev);
 struct lg_event_reader;
 
 /* Read events of @e; @fn returning non-zero stops lg_events_poll(). */
-int lg_events_open(struct lg_enforcer *e, lg_event_fn fn, void *ctx,
-		   struct lg_event_reader **out);
+int lg_events_open(struct lg_enforcer *e, lg_event_fn fn, void *ctx, struct lg_event_reader **out);
 /* Wait up to @timeout_ms; returns events handled or a negative errno. */
 int lg_events_poll(struct lg_event_reader *r, int timeout_ms);
 /* The fd to add to an epoll/poll set. */

@@ -31,14 +31,10 @@
 #include "livegrant.skel.h"
 
 static const char *const map_names[LG_MAP_MAX] = {
-	[LG_MAP_STATE] = "lg_state",
-	[LG_MAP_ROOTS] = "lg_roots",
-	[LG_MAP_AGENTS] = "lg_agents",
-	[LG_MAP_PATH_RULES] = "lg_path_rules",
-	[LG_MAP_NET_RULES] = "lg_net_rules",
-	[LG_MAP_UNIX_RULES] = "lg_unix_rules",
-	[LG_MAP_EVENTS] = "lg_events",
-	[LG_MAP_COUNTERS] = "lg_counters",
+	[LG_MAP_STATE] = "lg_state",	     [LG_MAP_ROOTS] = "lg_roots",
+	[LG_MAP_AGENTS] = "lg_agents",	     [LG_MAP_PATH_RULES] = "lg_path_rules",
+	[LG_MAP_NET_RULES] = "lg_net_rules", [LG_MAP_UNIX_RULES] = "lg_unix_rules",
+	[LG_MAP_EVENTS] = "lg_events",	     [LG_MAP_COUNTERS] = "lg_counters",
 };
 
 static const char *const prog_names[] = {
@@ -51,8 +47,7 @@ static const char *const prog_names[] = {
 
 static bool lg_verbose;
 
-static int print_libbpf(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	if (level == LIBBPF_DEBUG && !lg_verbose)
 		return 0;
@@ -68,12 +63,13 @@ int lg_wait_for_readers(void)
 	 */
 	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
 		return 0;
-	return lg_err(-errno, "membarrier(MEMBARRIER_CMD_GLOBAL) failed (%s): cannot wait for BPF readers; is nohz_full set on this kernel?",
-		      strerror(errno));
+	return lg_err(
+		-errno,
+		"membarrier(MEMBARRIER_CMD_GLOBAL) failed (%s): cannot wait for BPF readers; is nohz_full set on this kernel?",
+		strerror(errno));
 }
 
-static int pin_path(char *buf, size_t size, const char *dir, const char *kind,
-		    const char *name)
+static int pin_path(char *buf, size_t size, const char *dir, const char *kind, const char *name)
 {
 	int n = snprintf(buf, size, "%s/%s/%s", dir, kind, name);
 
@@ -105,8 +101,8 @@ static int mkdir_p(const char *dir)
 
 static int map_state(struct lg_enforcer *e)
 {
-	void *p = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
-		       MAP_SHARED, e->fds[LG_MAP_STATE], 0);
+	void *p = mmap(NULL, sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE, MAP_SHARED,
+		       e->fds[LG_MAP_STATE], 0);
 
 	if (p == MAP_FAILED)
 		return lg_err(-errno, "mmap of the lg_state map failed: %s", strerror(errno));
@@ -120,8 +116,7 @@ static bool pins_complete(const char *dir)
 	char path[PATH_MAX];
 
 	for (size_t i = 0; i < LG_PROGS; i++) {
-		if (pin_path(path, sizeof(path), dir, "links", prog_names[i]) ||
-		    access(path, F_OK))
+		if (pin_path(path, sizeof(path), dir, "links", prog_names[i]) || access(path, F_OK))
 			return false;
 	}
 	return true;
@@ -149,15 +144,19 @@ static int adopt(struct lg_enforcer *e, const char *dir)
 			return err;
 		e->fds[i] = bpf_obj_get(path);
 		if (e->fds[i] < 0)
-			return lg_err(-errno, "cannot open pinned map %s: %s; remove the pins with `livegrant unpin` and start again",
-				      path, strerror(errno));
+			return lg_err(
+				-errno,
+				"cannot open pinned map %s: %s; remove the pins with `livegrant unpin` and start again",
+				path, strerror(errno));
 	}
 	err = map_state(e);
 	if (err)
 		return err;
 	if (e->state->abi_version != LG_ABI_VERSION)
-		return lg_err(-EPROTO, "pinned livegrant maps under %s use ABI version %u, this build uses %u: remove the pins (`livegrant unpin`) to load this version",
-			      dir, e->state->abi_version, LG_ABI_VERSION);
+		return lg_err(
+			-EPROTO,
+			"pinned livegrant maps under %s use ABI version %u, this build uses %u: remove the pins (`livegrant unpin`) to load this version",
+			dir, e->state->abi_version, LG_ABI_VERSION);
 	e->adopted = true;
 	return 0;
 }
@@ -165,10 +164,14 @@ static int adopt(struct lg_enforcer *e, const char *dir)
 static int load_error(int err)
 {
 	if (err == -EPERM)
-		return lg_err(err, "the kernel refused to load livegrant's BPF programs (%s): run as root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN), and check that kernel lockdown or a sysctl (kernel.unprivileged_bpf_disabled) does not forbid BPF",
-			      strerror(-err));
-	return lg_err(err, "loading livegrant's BPF programs failed (%s): the verifier rejected them or this kernel lacks a feature; run with --verbose to see the verifier log",
-		      strerror(-err));
+		return lg_err(
+			err,
+			"the kernel refused to load livegrant's BPF programs (%s): run as root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN), and check that kernel lockdown or a sysctl (kernel.unprivileged_bpf_disabled) does not forbid BPF",
+			strerror(-err));
+	return lg_err(
+		err,
+		"loading livegrant's BPF programs failed (%s): the verifier rejected them or this kernel lacks a feature; run with --verbose to see the verifier log",
+		strerror(-err));
 }
 
 static int pin_all(struct lg_enforcer *e, const char *dir)
@@ -200,7 +203,8 @@ static int pin_all(struct lg_enforcer *e, const char *dir)
 	for (size_t i = 0; i < LG_PROGS; i++) {
 		err = pin_path(path, sizeof(path), dir, "links", prog_names[i]);
 		if (!err && bpf_link__pin(links[i], path))
-			err = lg_err(-errno, "pinning link at %s failed: %s", path, strerror(errno));
+			err = lg_err(-errno, "pinning link at %s failed: %s", path,
+				     strerror(errno));
 		if (err)
 			return err;
 	}
@@ -219,17 +223,21 @@ static int load_fresh(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 	 * programs never run: refuse rather than pretend to enforce.
 	 */
 	if (!active)
-		return lg_err(-EOPNOTSUPP, "BPF LSM is not active: add `bpf` to the kernel's lsm= boot parameter (see /sys/kernel/security/lsm), e.g. lsm=lockdown,capability,landlock,bpf");
+		return lg_err(
+			-EOPNOTSUPP,
+			"BPF LSM is not active: add `bpf` to the kernel's lsm= boot parameter (see /sys/kernel/security/lsm), e.g. lsm=lockdown,capability,landlock,bpf");
 
 	e->skel = livegrant_bpf__open();
 	if (!e->skel)
-		return lg_err(-errno ? -errno : -EINVAL, "opening the livegrant BPF object failed: %s",
-			      strerror(errno));
+		return lg_err(-errno ? -errno : -EINVAL,
+			      "opening the livegrant BPF object failed: %s", strerror(errno));
 	if (o->ring_bytes) {
 		err = bpf_map__set_max_entries(e->skel->maps.lg_events, o->ring_bytes);
 		if (err)
-			return lg_err(err, "event ring size %u rejected: use a power of two multiple of the page size",
-				      o->ring_bytes);
+			return lg_err(
+				err,
+				"event ring size %u rejected: use a power of two multiple of the page size",
+				o->ring_bytes);
 	}
 	err = livegrant_bpf__load(e->skel);
 	if (err)
@@ -261,15 +269,16 @@ static int load_fresh(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 
 	err = livegrant_bpf__attach(e->skel);
 	if (err)
-		return lg_err(err, "attaching livegrant's LSM programs failed (%s): the kernel needs CONFIG_BPF_LSM=y and bpf in lsm=",
-			      strerror(-err));
+		return lg_err(
+			err,
+			"attaching livegrant's LSM programs failed (%s): the kernel needs CONFIG_BPF_LSM=y and bpf in lsm=",
+			strerror(-err));
 	if (o->pin_dir)
 		return pin_all(e, o->pin_dir);
 	return 0;
 }
 
-int lg_enforcer_open(const struct lg_enforcer_opts *opts,
-		     struct lg_enforcer **out)
+int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **out)
 {
 	static const struct lg_enforcer_opts defaults;
 	const struct lg_enforcer_opts *o = opts ? opts : &defaults;
@@ -295,7 +304,8 @@ int lg_enforcer_open(const struct lg_enforcer_opts *opts,
 		if (slash && slash != parent)
 			*slash = 0;
 		if (statfs(parent, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
-			err = lg_err(-EOPNOTSUPP, "pin directory %s is not on a bpffs: mount -t bpf bpf %s",
+			err = lg_err(-EOPNOTSUPP,
+				     "pin directory %s is not on a bpffs: mount -t bpf bpf %s",
 				     o->pin_dir, parent);
 			goto fail;
 		}

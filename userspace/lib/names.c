@@ -36,9 +36,8 @@ static const char *const access_names[] = {
 
 const char *lg_reason_name(unsigned int reason)
 {
-	return reason < ARRAY_SIZE(reason_names) && reason_names[reason] ?
-		       reason_names[reason] :
-		       "unknown";
+	return reason < ARRAY_SIZE(reason_names) && reason_names[reason] ? reason_names[reason] :
+									   "unknown";
 }
 
 const char *lg_hook_name(unsigned int hook)
@@ -63,8 +62,7 @@ const char *lg_access_str(unsigned int access, char *buf, size_t size)
 
 		if (!(access & (1u << i)))
 			continue;
-		n = snprintf(buf + used, size - used, "%s%s", used ? "," : "",
-			     access_names[i]);
+		n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", access_names[i]);
 		if (n < 0 || (size_t)n >= size - used)
 			break;
 		used += n;

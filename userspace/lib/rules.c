@@ -24,15 +24,16 @@ uint64_t lg_path_hash(uint64_t seed, const char *path, uint32_t len)
 	return h;
 }
 
-int lg_path_rule_parse(const char *rule, char *out, uint32_t *len,
-		       bool *subtree)
+int lg_path_rule_parse(const char *rule, char *out, uint32_t *len, bool *subtree)
 {
 	const char *p = rule;
 	uint32_t n = 0;
 
 	if (!rule || rule[0] != '/')
-		return lg_err(-EINVAL, "path rule \"%s\" is not absolute: rules name paths as the agent sees them, starting with '/'",
-			      rule ? rule : "(null)");
+		return lg_err(
+			-EINVAL,
+			"path rule \"%s\" is not absolute: rules name paths as the agent sees them, starting with '/'",
+			rule ? rule : "(null)");
 	*subtree = rule[strlen(rule) - 1] == '/';
 	while (*p) {
 		const char *start, *end;
@@ -49,11 +50,15 @@ int lg_path_rule_parse(const char *rule, char *out, uint32_t *len,
 		clen = end - start;
 		if ((clen == 1 && start[0] == '.') ||
 		    (clen == 2 && start[0] == '.' && start[1] == '.'))
-			return lg_err(-EINVAL, "path rule \"%s\" has a \".\" or \"..\" component: write the canonical path",
-				      rule);
+			return lg_err(
+				-EINVAL,
+				"path rule \"%s\" has a \".\" or \"..\" component: write the canonical path",
+				rule);
 		if (n + 1 + clen >= LG_PATH_MAX)
-			return lg_err(-ENAMETOOLONG, "path rule \"%.64s...\" is longer than %d bytes (LG_PATH_MAX)",
-				      rule, LG_PATH_MAX - 1);
+			return lg_err(
+				-ENAMETOOLONG,
+				"path rule \"%.64s...\" is longer than %d bytes (LG_PATH_MAX)",
+				rule, LG_PATH_MAX - 1);
 		out[n++] = '/';
 		memcpy(out + n, start, clen);
 		n += clen;
@@ -65,8 +70,7 @@ int lg_path_rule_parse(const char *rule, char *out, uint32_t *len,
 	return 0;
 }
 
-static int parse_port_range(const char *rule, const char *s, uint16_t *lo,
-			    uint16_t *hi)
+static int parse_port_range(const char *rule, const char *s, uint16_t *lo, uint16_t *hi)
 {
 	char *end;
 	unsigned long a, b;
@@ -90,13 +94,13 @@ static int parse_port_range(const char *rule, const char *s, uint16_t *lo,
 	*hi = b;
 	return 0;
 bad:
-	return lg_err(-EINVAL, "connect rule \"%s\": port \"%s\" is not a port (0-65535) or range LO-HI",
+	return lg_err(-EINVAL,
+		      "connect rule \"%s\": port \"%s\" is not a port (0-65535) or range LO-HI",
 		      rule, s);
 }
 
 /* Parse "ADDR[/LEN]" as IPv4 (mapped into IPv6 space) or IPv6. */
-static int parse_prefix(const char *rule, char *s, bool v6,
-			struct lg_net_rule_parsed *out)
+static int parse_prefix(const char *rule, char *s, bool v6, struct lg_net_rule_parsed *out)
 {
 	char *slash = strchr(s, '/');
 	unsigned long plen;
@@ -108,7 +112,8 @@ static int parse_prefix(const char *rule, char *s, bool v6,
 		*slash = 0;
 		plen = strtoul(slash + 1, &end, 10);
 		if (end == slash + 1 || *end || plen > max)
-			return lg_err(-EINVAL, "connect rule \"%s\": prefix length \"%s\" must be 0-%u",
+			return lg_err(-EINVAL,
+				      "connect rule \"%s\": prefix length \"%s\" must be 0-%u",
 				      rule, slash + 1, max);
 	} else {
 		plen = max;
@@ -130,8 +135,10 @@ static int parse_prefix(const char *rule, char *s, bool v6,
 	/* Host bits set beyond the prefix would make the rule ambiguous. */
 	for (unsigned int bit = out->plen; bit < 128; bit++) {
 		if (out->addr[bit / 8] & (0x80 >> (bit % 8)))
-			return lg_err(-EINVAL, "connect rule \"%s\": address has bits set beyond /%lu; write the network address",
-				      rule, plen);
+			return lg_err(
+				-EINVAL,
+				"connect rule \"%s\": address has bits set beyond /%lu; write the network address",
+				rule, plen);
 	}
 	return 0;
 }
@@ -151,11 +158,14 @@ int lg_net_rule_parse(const char *rule, struct lg_net_rule_parsed *out)
 
 		n = strlen(p);
 		if (!n || (p[0] != '/' && p[0] != '@'))
-			return lg_err(-EINVAL, "connect rule \"%s\": a unix rule is unix:/absolute/path or unix:@abstract-name",
-				      rule);
+			return lg_err(
+				-EINVAL,
+				"connect rule \"%s\": a unix rule is unix:/absolute/path or unix:@abstract-name",
+				rule);
 		if (n > LG_UNIX_PATH_MAX)
-			return lg_err(-ENAMETOOLONG, "connect rule \"%s\": socket path longer than %d bytes",
-				      rule, LG_UNIX_PATH_MAX);
+			return lg_err(-ENAMETOOLONG,
+				      "connect rule \"%s\": socket path longer than %d bytes", rule,
+				      LG_UNIX_PATH_MAX);
 		out->is_unix = true;
 		memcpy(out->unix_path, p, n);
 		out->unix_len = n;
@@ -223,8 +233,10 @@ static int add_path(struct lg_compiled *c, const char *rule, uint8_t access)
 	}
 	if (!e) {
 		if (c->npaths >= LG_MAX_PATH_RULES)
-			return lg_err(-E2BIG, "grant has more than %d distinct rule paths (LG_MAX_PATH_RULES)",
-				      LG_MAX_PATH_RULES);
+			return lg_err(
+				-E2BIG,
+				"grant has more than %d distinct rule paths (LG_MAX_PATH_RULES)",
+				LG_MAX_PATH_RULES);
 		e = &c->paths[c->npaths++];
 		memset(e, 0, sizeof(*e));
 		memcpy(e->path, norm, len);
@@ -237,8 +249,7 @@ static int add_path(struct lg_compiled *c, const char *rule, uint8_t access)
 	return 0;
 }
 
-static int add_paths(struct lg_compiled *c, const struct lg_strv *v,
-		     uint8_t access)
+static int add_paths(struct lg_compiled *c, const struct lg_strv *v, uint8_t access)
 {
 	for (size_t i = 0; i < v->n; i++) {
 		int err = add_path(c, v->v[i], access);
@@ -250,8 +261,7 @@ static int add_paths(struct lg_compiled *c, const struct lg_strv *v,
 }
 
 /* Does prefix (a, alen) contain prefix (b, blen)? */
-static bool prefix_contains(const uint8_t *a, uint32_t alen, const uint8_t *b,
-			    uint32_t blen)
+static bool prefix_contains(const uint8_t *a, uint32_t alen, const uint8_t *b, uint32_t blen)
 {
 	if (alen > blen)
 		return false;
@@ -316,8 +326,8 @@ static int fold_net_ranges(struct lg_compiled *c, const uint32_t *own_n,
 		uint32_t n = 0;
 
 		for (size_t j = 0; j < c->nnets; j++) {
-			if (!prefix_contains(c->nets[j].addr, c->nets[j].plen,
-					     c->nets[i].addr, c->nets[i].plen))
+			if (!prefix_contains(c->nets[j].addr, c->nets[j].plen, c->nets[i].addr,
+					     c->nets[i].plen))
 				continue;
 			for (uint32_t k = 0; k < own_n[j]; k++) {
 				if (n == LG_MAX_PORT_RANGES * 4) {
@@ -334,13 +344,15 @@ static int fold_net_ranges(struct lg_compiled *c, const uint32_t *own_n,
 		memcpy(c->nets[i].ranges, all, n * sizeof(all[0]));
 		c->nets[i].nranges = n;
 		continue;
-too_many: {
-		char p[80];
+too_many : {
+	char p[80];
 
-		format_prefix(&c->nets[i], p, sizeof(p));
-		return lg_err(-E2BIG, "connect rules covering %s need more than %d separate port ranges (LG_MAX_PORT_RANGES); merge them",
-			      p, LG_MAX_PORT_RANGES);
-	}
+	format_prefix(&c->nets[i], p, sizeof(p));
+	return lg_err(
+		-E2BIG,
+		"connect rules covering %s need more than %d separate port ranges (LG_MAX_PORT_RANGES); merge them",
+		p, LG_MAX_PORT_RANGES);
+}
 	}
 	return 0;
 }
@@ -374,8 +386,10 @@ static int add_connects(struct lg_compiled *c, const struct lg_strv *v)
 			if (j < c->nunix)
 				continue;
 			if (c->nunix >= LG_MAX_UNIX_RULES) {
-				err = lg_err(-E2BIG, "grant has more than %d unix socket rules (LG_MAX_UNIX_RULES)",
-					     LG_MAX_UNIX_RULES);
+				err = lg_err(
+					-E2BIG,
+					"grant has more than %d unix socket rules (LG_MAX_UNIX_RULES)",
+					LG_MAX_UNIX_RULES);
 				goto out;
 			}
 			memset(&c->unixes[c->nunix], 0, sizeof(c->unixes[0]));
@@ -384,13 +398,14 @@ static int add_connects(struct lg_compiled *c, const struct lg_strv *v)
 			continue;
 		}
 		for (j = 0; j < c->nnets; j++)
-			if (c->nets[j].plen == r.plen &&
-			    !memcmp(c->nets[j].addr, r.addr, 16))
+			if (c->nets[j].plen == r.plen && !memcmp(c->nets[j].addr, r.addr, 16))
 				break;
 		if (j == c->nnets) {
 			if (c->nnets >= LG_MAX_NET_RULES) {
-				err = lg_err(-E2BIG, "grant has more than %d network prefixes (LG_MAX_NET_RULES)",
-					     LG_MAX_NET_RULES);
+				err = lg_err(
+					-E2BIG,
+					"grant has more than %d network prefixes (LG_MAX_NET_RULES)",
+					LG_MAX_NET_RULES);
 				goto out;
 			}
 			memset(&c->nets[j], 0, sizeof(c->nets[j]));
@@ -401,7 +416,8 @@ static int add_connects(struct lg_compiled *c, const struct lg_strv *v)
 		if (own_n[j] == LG_MAX_PORT_RANGES * 4)
 			own_n[j] = merge_ranges(own[j], own_n[j]);
 		if (own_n[j] == LG_MAX_PORT_RANGES * 4) {
-			err = lg_err(-E2BIG, "connect rule \"%s\": too many port ranges for one prefix",
+			err = lg_err(-E2BIG,
+				     "connect rule \"%s\": too many port ranges for one prefix",
 				     v->v[i]);
 			goto out;
 		}

@@ -11,7 +11,7 @@
 /* One distinct rule path with everything the grant gives on it. */
 struct lg_path_entry {
 	uint32_t len;
-	uint8_t exact;   /* lg_access bits on this exact path */
+	uint8_t exact; /* lg_access bits on this exact path */
 	uint8_t subtree; /* lg_access bits on it and below it */
 	char path[LG_PATH_MAX];
 };
@@ -43,8 +43,7 @@ struct lg_compiled {
  * folded. A trailing '/' makes it a subtree rule and is dropped ("/" becomes
  * the empty path). @out holds LG_PATH_MAX bytes.
  */
-int lg_path_rule_parse(const char *rule, char *out, uint32_t *len,
-		       bool *subtree);
+int lg_path_rule_parse(const char *rule, char *out, uint32_t *len, bool *subtree);
 
 /* A parsed connect rule. */
 struct lg_net_rule_parsed {

@@ -1,0 +1,37 @@
+#!/bin/sh
+# Runs in a guest booted WITHOUT bpf in lsm= (tests/run does that): attaching
+# LSM programs would succeed there and enforce nothing, so every livegrant
+# entry point must refuse loudly, and the kernel test suite must fail rather
+# than pass or skip.
+pass=0
+fail=0
+check() {
+	if eval "$2"; then
+		pass=$((pass + 1))
+		echo "ok   $1"
+	else
+		fail=$((fail + 1))
+		echo "FAIL $1"
+		echo "$out" | sed 's/^/    | /'
+	fi
+}
+
+grep -q bpf /sys/kernel/security/lsm && echo "FAIL: bpf is active in this guest; boot it without"
+check "bpf is not an active LSM in this guest" '! grep -q bpf /sys/kernel/security/lsm'
+
+out=$(build/livegrant check-kernel 2>&1)
+rc=$?
+check "check-kernel exits 1 and names the fix" \
+	'[ $rc -eq 1 ] && echo "$out" | grep -q "BPF LSM is not active: add .bpf. to the kernel.s lsm= boot parameter"'
+
+out=$(build/livegrantd --pin-dir /sys/fs/bpf/lg-nolsm 2>&1)
+rc=$?
+check "livegrantd refuses to start" '[ $rc -ne 0 ] && echo "$out" | grep -q "BPF LSM is not active"'
+check "livegrantd pinned nothing" '[ ! -e /sys/fs/bpf/lg-nolsm ]'
+
+out=$(build/tests/lg-ktest 2>&1)
+rc=$?
+check "kernel tests fail rather than skip" '[ $rc -ne 0 ] && echo "$out" | grep -q ": 0 passed, 1 failed"'
+
+echo "nolsm: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
