@@ -2,7 +2,7 @@
 /*
  * bpf/lib/common.h - what every livegrant BPF program includes.
  *
- * vmlinux.h comes from the repository (bpf/vmlinux/, see docs/build.md), not
+ * vmlinux.h comes from the repository (bpf/vmlinux/, see docs/architecture.md), not
  * from the build host's kernel; CO-RE relocates field accesses at load time.
  */
 #ifndef LG_BPF_COMMON_H

@@ -286,3 +286,20 @@ KTEST(file_cgroup_depth_bound)
 	      "cgroup_too_deep event");
 	worker_stop(&w);
 }
+
+KTEST(file_default_audit_mode_without_grant)
+{
+	const struct lg_event *ev;
+	struct worker w;
+
+	REQUIRE(lg_set_default_mode(fx, LG_MODE_AUDIT) == 0, "set default mode");
+	REQUIRE(worker_start(&w, FX_A1, "lg-defaudit") == 0, "start worker");
+	CHECK_ERR(w_open(&w, FX_DIR "/secret", O_RDONLY), 0,
+		  "audit default mode lets an agent without grant act");
+	ev = fx_wait_event(w.pid, LG_HOOK_FILE_OPEN, LG_REASON_NO_GRANT, 2000);
+	if (CHECK(ev != NULL, "no_grant event"))
+		CHECK(ev->action == LG_ACTION_AUDITED, "action audited");
+	REQUIRE(lg_set_default_mode(fx, LG_MODE_ENFORCE) == 0, "set default mode");
+	CHECK_ERR(w_open(&w, FX_DIR "/secret", O_RDONLY), EACCES, "enforce again");
+	worker_stop(&w);
+}
