@@ -67,14 +67,18 @@ int BPF_PROG(lg_sendmsg, struct socket *sock, struct msghdr *msg, int size, int 
 
 	if (ret)
 		return ret;
-	name = BPF_CORE_READ(msg, msg_name);
+	/*
+	 * Every send on the host passes here: a direct (BTF) load, not a
+	 * probe-read helper call, before the early return.
+	 */
+	name = msg->msg_name;
 	/* No address: the socket is connected and was checked at connect(). */
 	if (!name)
 		return 0;
 	if (!lg_subject_get(&s))
 		return 0;
 
-	namelen = BPF_CORE_READ(msg, msg_namelen);
+	namelen = msg->msg_namelen;
 	if (namelen < (int)sizeof(sa_family) ||
 	    bpf_probe_read_kernel(&sa_family, sizeof(sa_family), name))
 		return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_ACCESS_SEND, LG_FAMILY_BAD, name,
