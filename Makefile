@@ -21,7 +21,8 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
 	-Iinclude -Iuserspace/lib -I$(BUILD) -MMD -MP
-LDLIBS     := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+LDLIBS     := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
+	-lcrypto -ljansson -lyaml
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_TMPS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.tmp.o,$(BPF_SRCS))
@@ -32,7 +33,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 KTEST_SRCS := $(wildcard tests/kernel/*.c)
 KTEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(KTEST_SRCS))
 
-PROGS := $(BUILD)/livegrantd $(BUILD)/livegrant
+PROGS := $(BUILD)/livegrantd $(BUILD)/livegrant $(BUILD)/livegrant-issuer
 TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest
 
 .PHONY: all deps test unit-test kernel-test format lint compdb clean vmlinux-h
@@ -69,13 +70,20 @@ $(BUILD)/livegrantd: $(BUILD)/obj/livegrantd/main.o $(BUILD)/liblivegrant.a
 $(BUILD)/livegrant: $(BUILD)/obj/cli/main.o $(BUILD)/liblivegrant.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
+# The development issuer (tools/issuer/): keys, JWKS and tokens for tests.
+$(BUILD)/livegrant-issuer: $(BUILD)/obj/tools/issuer/main.o $(BUILD)/liblivegrant.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/tools/%.o: tools/%.c | $(BUILD)/obj/tools/issuer
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/liblivegrant.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/lg-ktest: $(KTEST_OBJS) $(BUILD)/liblivegrant.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/bpf $(BUILD)/tests $(BUILD)/obj/lib $(BUILD)/obj/livegrantd $(BUILD)/obj/cli $(BUILD)/obj/tests/kernel:
+$(BUILD)/bpf $(BUILD)/tests $(BUILD)/obj/lib $(BUILD)/obj/livegrantd $(BUILD)/obj/cli $(BUILD)/obj/tests/kernel $(BUILD)/obj/tools/issuer:
 	mkdir -p $@
 
 # ---- tests ---------------------------------------------------------------
@@ -100,7 +108,7 @@ lint: $(BUILD)/livegrant.skel.h
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --suppress=missingIncludeSystem \
-		-Iinclude -Iuserspace/lib -I$(BUILD) userspace tests
+		-Iinclude -Iuserspace/lib -I$(BUILD) userspace tests tools/issuer
 
 # compile_commands.json for editors (bear is on the machine).
 compdb: clean

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * config.h - livegrantd's configuration file (YAML, read with libyaml).
+ * docs/config.md documents every field. A config error names the file, the
+ * line and the field ("FILE:LINE: FIELD: what is wrong"), and livegrantd
+ * refuses to start rather than guess.
+ */
+#ifndef LG_CONFIG_H
+#define LG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "livegrant.h"
+
+/* Rule lists in grant syntax (docs/rules.md); memory owned by the config. */
+struct lg_rules_config {
+	struct lg_strv exec, read, write, connect;
+};
+
+enum lg_on_crossing {
+	LG_ON_CROSSING_DENY = 0, /* only the crossing is denied */
+	LG_ON_CROSSING_SUSPEND,  /* the agent's grant is suspended too */
+};
+
+/**
+ * struct lg_domain_config - one trust domain.
+ * @name:          the key under "domains:"; tokens carry it as "domain".
+ * @id:            1-based index, the domain id written into grants.
+ * @trust_bundle:  JWKS or PEM file of the issuer keys trusted for it.
+ * @max_ttl_s:     longest token lifetime accepted.
+ * @networks:      CIDR prefixes of the domain (IPv4 or IPv6).
+ * @require_claims: claims a token must carry, non-empty.
+ * @on_crossing:   what a crossing into another domain does.
+ * @ceiling:       the most a token may grant; has_ceiling when set.
+ */
+struct lg_domain_config {
+	char *name;
+	uint32_t id;
+	char *trust_bundle;
+	uint64_t max_ttl_s;
+	struct lg_strv networks;
+	struct lg_strv require_claims;
+	enum lg_on_crossing on_crossing;
+	bool has_ceiling;
+	struct lg_rules_config ceiling;
+};
+
+/**
+ * struct lg_config - the whole file. Defaults in brackets.
+ * @path:             the file it was read from.
+ * @state_dir:        control socket, state, denial log [/run/livegrant].
+ * @bpffs_dir:        pins [/sys/fs/bpf/livegrant].
+ * @audience:         required "aud" of tokens (required field).
+ * @mode:             enforce or audit [enforce].
+ * @refresh_interval_s: re-attestation period [30s].
+ * @token_leeway_s:   clock skew allowed on exp/nbf [30s].
+ * @max_token_bytes:  token size limit [16384].
+ * @agent_cgroups:    agent roots (required, at least one).
+ * @baseline:         rules added to every live grant.
+ * @domains:          trust domains (at least one).
+ * @metrics_listen:   "ADDR:PORT" for Prometheus metrics, NULL: off.
+ */
+struct lg_config {
+	char *path;
+	char *state_dir;
+	char *bpffs_dir;
+	char *audience;
+	enum lg_mode mode;
+	uint64_t refresh_interval_s;
+	uint64_t token_leeway_s;
+	size_t max_token_bytes;
+	struct lg_strv agent_cgroups;
+	struct lg_rules_config baseline;
+	struct lg_domain_config *domains;
+	size_t n_domains;
+	char *metrics_listen;
+};
+
+/* Returns 0 or a negative errno; lg_errmsg() is "FILE:LINE: FIELD: ...". */
+int lg_config_load(const char *path, struct lg_config **out);
+void lg_config_free(struct lg_config *c);
+const struct lg_domain_config *lg_config_domain(const struct lg_config *c, const char *name);
+
+/* "30s", "10m", "1h" (a number alone is refused): seconds in *out. */
+int lg_parse_duration(const char *s, uint64_t *out);
+
+#endif /* LG_CONFIG_H */
