@@ -64,10 +64,15 @@ $(BUILD)/obj/tests/%.o: tests/%.c | $(BUILD)/obj/tests/kernel
 $(BUILD)/liblivegrant.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-$(BUILD)/livegrantd: $(BUILD)/obj/livegrantd/main.o $(BUILD)/liblivegrant.a
+LGD_SRCS := $(wildcard userspace/livegrantd/*.c)
+LGD_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(LGD_SRCS))
+CLI_SRCS := $(wildcard userspace/cli/*.c)
+CLI_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
+
+$(BUILD)/livegrantd: $(LGD_OBJS) $(BUILD)/liblivegrant.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/livegrant: $(BUILD)/obj/cli/main.o $(BUILD)/liblivegrant.a
+$(BUILD)/livegrant: $(CLI_OBJS) $(BUILD)/liblivegrant.a
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
 # The development issuer (tools/issuer/): keys, JWKS and tokens for tests.

@@ -5,6 +5,18 @@
  */
 #include "lib/path_match.h"
 
+/* The magic of the filesystem @file lives on; 0 if unknown. */
+static __always_inline unsigned long lg_file_fs_magic(const struct file *file)
+{
+	struct inode *inode = file->f_inode;
+	struct super_block *sb;
+
+	if (!inode)
+		return 0;
+	sb = inode->i_sb;
+	return sb ? sb->s_magic : 0;
+}
+
 SEC("lsm/file_open")
 int BPF_PROG(lg_file_open, struct file *file, int ret)
 {
@@ -16,6 +28,20 @@ int BPF_PROG(lg_file_open, struct file *file, int ret)
 		return ret;
 	if (!lg_subject_get(&s))
 		return 0;
+
+	/*
+	 * Handles to kernel objects the agent already holds (pidfds, pipes and
+	 * sockets reopened through /proc, anonymous inodes) have no path, so
+	 * no rule could name them; they are not the file boundary. Namespace
+	 * files (nsfs) are not on this list: they stay denied.
+	 */
+	switch (lg_file_fs_magic(file)) {
+	case ANON_INODE_FS_MAGIC:
+	case PIPEFS_MAGIC:
+	case SOCKFS_MAGIC:
+	case PIDFS_MAGIC:
+		return lg_decide(&s, LG_HOOK_FILE_OPEN, LG_ACCESS_READ, LG_REASON_NONE, NULL);
+	}
 
 	fmode = file->f_mode;
 	flags = file->f_flags;

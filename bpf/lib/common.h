@@ -27,6 +27,29 @@
 #define AF_INET6 10
 #define AF_NETLINK 16
 
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_TYPE_MASK 0xf
+
+#define IPPROTO_IP 0
+#define IPPROTO_ICMP 1
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define IPPROTO_IPV6 41
+#define IPPROTO_ICMPV6 58
+#define IPPROTO_UDPLITE 136
+#define NETLINK_ROUTE 0
+
+#define IP_OPTIONS 4
+#define IPV6_2292RTHDR 5
+#define IPV6_RTHDR 57
+
+/* Pseudo filesystems whose files have no path (include/uapi/linux/magic.h). */
+#define ANON_INODE_FS_MAGIC 0x09041934
+#define PIPEFS_MAGIC 0x50495045
+#define SOCKFS_MAGIC 0x534F434B
+#define PIDFS_MAGIC 0x50494446
+
 #define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
 #define FMODE_EXEC 0x20
@@ -35,5 +58,23 @@
 #define O_TRUNC 01000
 
 #define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
+
+/*
+ * Family and protocol of a socket. Newer verifiers (6.12) type sock->sk as
+ * possibly NULL, so every walk checks; a socket without one reads as 0.
+ */
+static __always_inline __u16 lg_sock_family(const struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	return sk ? sk->__sk_common.skc_family : 0;
+}
+
+static __always_inline __u16 lg_sock_protocol(const struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+
+	return sk ? sk->sk_protocol : 0;
+}
 
 #endif /* LG_BPF_COMMON_H */

@@ -5,9 +5,9 @@
  * Governed families: AF_INET and AF_INET6 (prefix + port rules, IPv4 kept as
  * IPv4-mapped IPv6 so a v6 socket reaching a v4 address meets the v4 rules)
  * and AF_UNIX (socket path rules). AF_UNSPEC carries no destination (it
- * disconnects) and AF_NETLINK talks only to the local kernel, whose own
- * capability checks apply; both pass. Every other family is denied to
- * agents (LG_REASON_FAMILY): see docs/rules.md.
+ * disconnects). AF_NETLINK may reach the kernel (nl_pid 0, no groups) but
+ * not other processes. Every other family is refused when the socket is
+ * created (socket.bpf.c): see docs/rules.md.
  */
 #ifndef LG_BPF_NET_MATCH_H
 #define LG_BPF_NET_MATCH_H
@@ -111,7 +111,7 @@ static long lg_unix_scan_cb(__u32 i, void *ctx)
 /*
  * Copy a sockaddr_un path into @key->path the way the kernel reads it:
  * a pathname stops at the first NUL within @salen, an abstract name (first
- * byte NUL) is all @salen bytes and is written with '@' first.
+ * byte NUL) is all @salen bytes, NUL first (the event shows '@' instead).
  */
 static __always_inline __u8 lg_unix_parse(struct lg_event *ev, struct lg_unix_key *key, void *sa,
 					  int salen)
@@ -134,7 +134,7 @@ static __always_inline __u8 lg_unix_parse(struct lg_event *ev, struct lg_unix_ke
 	if (bpf_probe_read_kernel(key->path, LG_UNIX_PATH_MAX, (char *)sa + LG_SUN_PATH_OFF))
 		return LG_REASON_BAD_ADDRESS;
 	if (key->path[0] == 0) {
-		key->path[0] = '@';
+		/* Abstract: all @n bytes, the leading NUL kept in the key. */
 		key->len = n;
 		bpf_loop(LG_UNIX_PATH_MAX, lg_unix_clear_cb, key, 0);
 	} else {
@@ -144,8 +144,15 @@ static __always_inline __u8 lg_unix_parse(struct lg_event *ev, struct lg_unix_ke
 	}
 	__builtin_memcpy(ev->target, key->path, LG_UNIX_PATH_MAX);
 	ev->target_len = key->len;
-	/* A relative path names a different socket in every cwd: denied. */
-	if (key->path[0] != '/' && key->path[0] != '@')
+	if (key->path[0] == 0) {
+		ev->target[0] = '@';
+		return LG_REASON_NONE;
+	}
+	/*
+	 * A relative path names a different socket in every cwd: denied.
+	 * (A relative "@x" is a pathname, never the abstract name "@x".)
+	 */
+	if (key->path[0] != '/')
 		return LG_REASON_PATH_UNRESOLVED;
 	return LG_REASON_NONE;
 }
@@ -195,8 +202,13 @@ static __always_inline int lg_check_dest(const struct lg_subject *s, enum lg_hoo
 		sc->ev.target_len = 0;
 		sc->ev.family = family;
 		__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
-		if (reason == LG_REASON_NONE)
-			reason = family == LG_FAMILY_BAD ? LG_REASON_BAD_ADDRESS : LG_REASON_FAMILY;
+		/* Netlink to another process: no rule can allow that yet. */
+		if (reason == LG_REASON_NONE && family == LG_FAMILY_BAD)
+			reason = LG_REASON_BAD_ADDRESS;
+		else if (reason == LG_REASON_NONE && family == AF_NETLINK)
+			reason = LG_REASON_NOT_ALLOWED;
+		else if (reason == LG_REASON_NONE)
+			reason = LG_REASON_FAMILY;
 	}
 	ret = lg_decide(s, hook, access, reason, &sc->ev);
 	lg_scratch_release(sc);

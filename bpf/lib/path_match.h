@@ -91,6 +91,9 @@ static __always_inline void lg_path_probe(struct lg_path_walk *w, __u32 plen, bo
 
 	if (!rule)
 		return;
+	/* An element being freed and reused for another grant: ignore it. */
+	if (rule->cgroup_id != w->agent || rule->generation != w->generation)
+		return;
 	/* Only the real bytes decide: a hash collision grants nothing. */
 	if (!lg_path_equal(w->sc->ev.target, rule, plen))
 		return;

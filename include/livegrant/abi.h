@@ -17,7 +17,7 @@
 
 #include "limits.h"
 
-#define LG_ABI_VERSION 1
+#define LG_ABI_VERSION 2
 
 /* Access bits: what an action asks for, and what a rule grants. */
 enum lg_access {
@@ -26,6 +26,8 @@ enum lg_access {
 	LG_ACCESS_EXEC = 1 << 2,
 	LG_ACCESS_CONNECT = 1 << 3, /* connect() */
 	LG_ACCESS_SEND = 1 << 4, /* datagram send to an explicit address */
+	LG_ACCESS_CREATE = 1 << 5, /* socket creation */
+	LG_ACCESS_SETOPT = 1 << 6, /* socket option */
 };
 
 /* The hook that made a decision. */
@@ -34,6 +36,8 @@ enum lg_hook {
 	LG_HOOK_FILE_OPEN = 1, /* file_open */
 	LG_HOOK_CONNECT = 2, /* socket_connect */
 	LG_HOOK_SENDMSG = 3, /* socket_sendmsg */
+	LG_HOOK_SOCKET = 4, /* socket_create */
+	LG_HOOK_SETSOCKOPT = 5, /* socket_setsockopt */
 	LG_HOOK_MAX,
 };
 
@@ -49,6 +53,8 @@ enum lg_reason {
 	LG_REASON_FAMILY = 7, /* address family agents may not use */
 	LG_REASON_CGROUP_TOO_DEEP = 8, /* beyond LG_MAX_CGROUP_DEPTH */
 	LG_REASON_INTERNAL = 9, /* scratch or map failure: fail closed */
+	LG_REASON_PROTOCOL = 10, /* socket type or protocol without rules */
+	LG_REASON_SOCKOPT = 11, /* socket option that reroutes packets */
 	LG_REASON_MAX,
 };
 
@@ -69,6 +75,8 @@ enum lg_target_kind {
 	LG_TARGET_PATH = 1, /* target: file path */
 	LG_TARGET_INET = 2, /* addr + port; IPv4 as IPv4-mapped IPv6 */
 	LG_TARGET_UNIX = 3, /* target: socket path, '@' first if abstract */
+	LG_TARGET_SOCKET = 4, /* family, sock_type, protocol (in port) */
+	LG_TARGET_SOCKOPT = 5, /* family, level (in sock_type), optname (in port) */
 };
 
 /* Counter indexes, per hook: lg_counters[hook * LG_CTR_MAX + ctr]. */
@@ -148,16 +156,22 @@ struct lg_path_key {
 
 /**
  * struct lg_path_rule - value of lg_path_rules: what one path grants.
+ * @cgroup_id, @generation: the key's owner again. A hash map may hand a
+ *           reader an element that is being freed and reused; a reader that
+ *           finds another owner here ignores the element.
  * @exact:   access granted on exactly this path.
  * @subtree: access granted on this path and everything below it.
  * @len:     length of @path.
  * @path:    the rule path, NUL padded to a multiple of 8 bytes.
  */
 struct lg_path_rule {
+	__u64 cgroup_id;
+	__u32 generation;
+	__u32 len;
 	__u8 exact;
 	__u8 subtree;
 	__u16 pad;
-	__u32 len;
+	__u32 pad2; /* keeps @path 8-byte aligned for the word compare */
 	char path[LG_PATH_MAX];
 };
 
@@ -197,7 +211,9 @@ struct lg_net_rule {
  * struct lg_unix_key - key of lg_unix_rules. cgroup_id 0 and generation 0
  * hold the global entries (the livegrant control socket) that every agent
  * may reach, with or without a grant.
- * @path: socket path, NUL padded; abstract names start with '@'.
+ * @path: socket path, NUL padded. An abstract name keeps its leading NUL
+ *        (so no pathname, which must start with '/', can ever equal it);
+ *        events and rules write it with '@' instead.
  */
 struct lg_unix_key {
 	__u64 cgroup_id;
@@ -221,7 +237,11 @@ struct lg_unix_key {
  *                  enum lg_reason, enum lg_action.
  * @target_kind:    enum lg_target_kind.
  * @family:         address family for socket hooks.
- * @port:           destination port (host byte order) for LG_TARGET_INET.
+ * @port:           destination port (host byte order) for LG_TARGET_INET;
+ *                  protocol for LG_TARGET_SOCKET; optname for
+ *                  LG_TARGET_SOCKOPT.
+ * @sock_type:      socket type for LG_TARGET_SOCKET; option level for
+ *                  LG_TARGET_SOCKOPT.
  * @addr:           destination address for LG_TARGET_INET.
  * @target_len:     bytes of @target used, without NUL.
  * @comm:           task comm.
@@ -245,7 +265,7 @@ struct lg_event {
 	__u8 pad;
 	__u16 family;
 	__u16 port;
-	__u16 pad2;
+	__u16 sock_type;
 	__u32 target_len;
 	__u8 addr[16];
 	char comm[16];

@@ -43,9 +43,10 @@ static int on_event(void *ctx, const struct lg_event *ev)
 	if (fixture_verbose) {
 		char t[LG_PATH_MAX + 64];
 
-		printf("    event pid=%u hook=%s reason=%s action=%s target=%s\n", ev->pid,
-		       lg_hook_name(ev->hook), lg_reason_name(ev->reason),
-		       lg_action_name(ev->action), lg_event_target(ev, t, sizeof(t)));
+		printf("    event t=%llu pid=%u hook=%s reason=%s action=%s target=%s\n",
+		       (unsigned long long)ev->time_ns, ev->pid, lg_hook_name(ev->hook),
+		       lg_reason_name(ev->reason), lg_action_name(ev->action),
+		       lg_event_target(ev, t, sizeof(t)));
 	}
 	if (nevents < MAX_EVENTS)
 		events[nevents++] = *ev;

@@ -4,7 +4,7 @@
  * harness.c - runs the registered kernel tests and prints one line per test
  * and a closing "ktest[KERNEL]: N passed, N failed" line.
  *
- *   lg-ktest [-v] [FILTER]   run tests whose name contains FILTER
+ *   lg-ktest [-v] [PREFIX]   run the tests whose name starts with PREFIX
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < ntests; i++) {
 		int before_run = checks_run, before_failed = checks_failed;
 
-		if (filter && !strstr(tests[i]->name, filter))
+		if (filter && strncmp(tests[i]->name, filter, strlen(filter)))
 			continue;
 		fixture_before_test();
 		tests[i]->fn();

@@ -30,10 +30,13 @@ bool ktest_check(bool ok, const char *file, int line, const char *fmt, ...)
 	static void name_(void)
 
 #define CHECK(cond, ...) ktest_check((cond), __FILE__, __LINE__, __VA_ARGS__)
-/* An errno-style result: 0 for success or a positive errno. */
-#define CHECK_ERR(got, want, what)                                                                \
-	ktest_check((got) == (want), __FILE__, __LINE__, "%s: got %d (%s), want %d (%s)", (what), \
-		    (got), ktest_errname(got), (want), ktest_errname(want))
+/* An errno-style result: 0 for success or a positive errno. @got runs once. */
+#define CHECK_ERR(got, want, what)                                                              \
+	({                                                                                      \
+		int got_ = (got), want_ = (want);                                               \
+		ktest_check(got_ == want_, __FILE__, __LINE__, "%s: got %d (%s), want %d (%s)", \
+			    (what), got_, ktest_errname(got_), want_, ktest_errname(want_));    \
+	})
 /* Setup that must work for the rest of the test to mean anything. */
 #define REQUIRE(cond, ...)                     \
 	do {                                   \

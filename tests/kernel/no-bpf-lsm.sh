@@ -24,7 +24,20 @@ rc=$?
 check "check-kernel exits 1 and names the fix" \
 	'[ $rc -eq 1 ] && echo "$out" | grep -q "BPF LSM is not active: add .bpf. to the kernel.s lsm= boot parameter"'
 
-out=$(build/livegrantd --pin-dir /sys/fs/bpf/lg-nolsm 2>&1)
+mkdir -p /tmp/nolsm
+build/livegrant-issuer keygen --alg EdDSA --out /tmp/nolsm/k >/dev/null
+build/livegrant-issuer jwks --kid k /tmp/nolsm/k.pub >/tmp/nolsm/k.jwks
+cat >/tmp/nolsm/config.yaml <<EOF
+state_dir: /run/lg-nolsm
+bpffs_dir: /sys/fs/bpf/lg-nolsm
+audience: livegrant://nolsm
+agent_cgroups: [/sys/fs/cgroup/agents]
+domains:
+  qa:
+    trust_bundle: /tmp/nolsm/k.jwks
+    max_ttl: 1h
+EOF
+out=$(build/livegrantd --config /tmp/nolsm/config.yaml 2>&1)
 rc=$?
 check "livegrantd refuses to start" '[ $rc -ne 0 ] && echo "$out" | grep -q "BPF LSM is not active"'
 check "livegrantd pinned nothing" '[ ! -e /sys/fs/bpf/lg-nolsm ]'

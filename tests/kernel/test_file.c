@@ -303,3 +303,13 @@ KTEST(file_default_audit_mode_without_grant)
 	CHECK_ERR(w_open(&w, FX_DIR "/secret", O_RDONLY), EACCES, "enforce again");
 	worker_stop(&w);
 }
+
+KTEST(file_pidfd_is_not_a_path)
+{
+	struct worker w;
+
+	REQUIRE(worker_start(&w, FX_A1, "lg-pidfd") == 0, "start worker");
+	/* 6.9+ opens pidfds as files on pidfs: not part of the file boundary. */
+	CHECK_ERR(w_simple(&w, W_PIDFD, 0, 0, 0), 0, "pidfd_open of itself, without a grant");
+	worker_stop(&w);
+}

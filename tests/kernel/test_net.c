@@ -3,7 +3,9 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "harness.h"
@@ -130,4 +132,74 @@ KTEST(net_non_agent_untouched)
 	CHECK_ERR(w_unix(&w, W_UNIX_CONNECT, FX_DIR "/no.sock"), 0, "unix");
 	CHECK(fx_count_events(w.pid, 300) == 0, "no event");
 	worker_stop(&w);
+}
+
+KTEST(net_abstract_name_is_not_a_pathname)
+{
+	struct worker w;
+
+	REQUIRE(grant_net() == 0, "grant: %s", lg_errmsg());
+	unlink(FX_DIR "/ws/out/@lgt-ok");
+	REQUIRE(symlink(FX_DIR "/no.sock", FX_DIR "/ws/out/@lgt-ok") == 0, "symlink");
+	REQUIRE(worker_start(&w, FX_A1, "lg-abstract") == 0, "start worker");
+	CHECK_ERR(w_unix(&w, W_UNIX_CONNECT, "@lgt-ok"), 0, "the abstract name is allowed");
+	CHECK_ERR(w_chdir(&w, FX_DIR "/ws/out"), 0, "chdir");
+	CHECK_ERR(
+		w_unix(&w, W_UNIX_CONNECT_PATHNAME, "@lgt-ok"), EACCES,
+		"a relative pathname \"@lgt-ok\" (a symlink to a denied socket) is not the abstract name");
+	worker_stop(&w);
+}
+
+KTEST(net_netlink_only_to_the_kernel)
+{
+	struct worker w;
+
+	REQUIRE(worker_start(&w, FX_A1, "lg-netlink") == 0, "start worker");
+	CHECK_ERR(w_simple(&w, W_NETLINK_SENDTO, 0, 0, 0), 0,
+		  "rtnetlink request to the kernel (nl_pid 0), even without a grant");
+	CHECK_ERR(w_simple(&w, W_NETLINK_SENDTO, 4242, 0, 0), EACCES,
+		  "netlink to another process (nl_pid 4242)");
+	CHECK(fx_wait_event(w.pid, LG_HOOK_SENDMSG, LG_REASON_NO_GRANT, 2000) != NULL,
+	      "event for the netlink send");
+	REQUIRE(grant_net() == 0, "grant: %s", lg_errmsg());
+	CHECK_ERR(w_simple(&w, W_NETLINK_SENDTO, 4242, 0, 0), EACCES,
+		  "netlink to another process with a grant: no rule can allow it");
+	CHECK(fx_wait_event(w.pid, LG_HOOK_SENDMSG, LG_REASON_NOT_ALLOWED, 2000) != NULL,
+	      "not_allowed event for the netlink send");
+	worker_stop(&w);
+}
+
+KTEST(net_socket_families_and_protocols)
+{
+	const struct lg_event *ev;
+	struct worker w, other;
+
+	REQUIRE(grant_net() == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lg-sockets") == 0, "start worker");
+	CHECK_ERR(w_socket(&w, AF_INET, SOCK_STREAM, 0), 0, "TCP");
+	CHECK_ERR(w_socket(&w, AF_INET6, SOCK_DGRAM, IPPROTO_UDP), 0, "UDP over IPv6");
+	CHECK_ERR(w_socket(&w, AF_UNIX, SOCK_SEQPACKET, 0), 0, "unix seqpacket");
+	CHECK_ERR(w_socket(&w, AF_NETLINK, SOCK_RAW, 0), 0, "rtnetlink");
+	CHECK_ERR(w_socket(&w, AF_NETLINK, SOCK_RAW, 2), EACCES, "NETLINK_USERSOCK");
+	CHECK_ERR(w_socket(&w, AF_PACKET, SOCK_RAW, 0), EACCES, "packet socket");
+	ev = fx_wait_event(w.pid, LG_HOOK_SOCKET, LG_REASON_FAMILY, 2000);
+	if (CHECK(ev != NULL, "family_not_allowed event"))
+		CHECK(ev->family == AF_PACKET && ev->target_kind == LG_TARGET_SOCKET,
+		      "event names the family (%u)", ev->family);
+	CHECK_ERR(w_socket(&w, AF_INET, SOCK_RAW, IPPROTO_UDP), EACCES, "raw IPv4");
+	CHECK_ERR(w_socket(&w, AF_INET6, SOCK_STREAM, 132), EACCES,
+		  "SCTP (connectx bypasses connect)");
+	CHECK_ERR(w_socket(&w, AF_INET, SOCK_STREAM, 262), EACCES, "MPTCP");
+	CHECK(fx_wait_event(w.pid, LG_HOOK_SOCKET, LG_REASON_PROTOCOL, 2000) != NULL,
+	      "protocol_not_allowed event");
+	CHECK_ERR(w_simple(&w, W_SETSOCKOPT, 0, IPPROTO_IPV6, 57), EACCES,
+		  "IPV6_RTHDR would route past the checked address");
+	CHECK(fx_wait_event(w.pid, LG_HOOK_SETSOCKOPT, LG_REASON_SOCKOPT, 2000) != NULL,
+	      "sockopt_not_allowed event");
+	worker_stop(&w);
+
+	REQUIRE(worker_start(&other, FX_OTHER, "lg-other-sock") == 0, "start non-agent");
+	CHECK_ERR(w_socket(&other, AF_PACKET, SOCK_RAW, 0), 0, "non-agent packet socket");
+	CHECK_ERR(w_socket(&other, AF_INET, SOCK_RAW, IPPROTO_UDP), 0, "non-agent raw socket");
+	worker_stop(&other);
 }

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -64,11 +67,11 @@ static int do_inet(const struct worker_req *r)
 static int do_unix(const struct worker_req *r)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int type = r->op == W_UNIX_CONNECT ? SOCK_STREAM : SOCK_DGRAM;
+	int type = r->op == W_UNIX_SENDTO ? SOCK_DGRAM : SOCK_STREAM;
 	socklen_t len;
 	int fd, err;
 
-	if (r->path[0] == '@') {
+	if (r->path[0] == '@' && r->op != W_UNIX_CONNECT_PATHNAME) {
 		/* Abstract name: leading NUL, length counts the name only. */
 		size_t n = strlen(r->path + 1);
 
@@ -89,6 +92,59 @@ static int do_unix(const struct worker_req *r)
 		err = connect(fd, (struct sockaddr *)&sun, len) ? errno : 0;
 	close(fd);
 	return err;
+}
+
+static int do_netlink(const struct worker_req *r)
+{
+	struct sockaddr_nl nl = { .nl_family = AF_NETLINK, .nl_pid = r->port };
+	struct {
+		struct nlmsghdr h;
+		struct rtgenmsg g;
+	} req = {
+		.h = { .nlmsg_len = sizeof(req),
+		       .nlmsg_type = RTM_GETLINK,
+		       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP },
+		.g = { .rtgen_family = AF_UNSPEC },
+	};
+	int err, fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return errno;
+	err = sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&nl, sizeof(nl)) < 0 ? errno : 0;
+	close(fd);
+	return err;
+}
+
+static int do_socket(const struct worker_req *r)
+{
+	int fd = socket(r->family, r->flags | SOCK_CLOEXEC, r->arg);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int do_setsockopt(const struct worker_req *r)
+{
+	char opt[8] = { 0 };
+	int err, fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno;
+	err = setsockopt(fd, r->flags, r->arg, opt, sizeof(opt)) ? errno : 0;
+	close(fd);
+	return err;
+}
+
+static int do_pidfd(void)
+{
+	int fd = syscall(SYS_pidfd_open, getpid(), 0);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
 }
 
 static int do_exec(const struct worker_req *r)
@@ -157,7 +213,16 @@ static int handle(const struct worker_req *r)
 		return do_inet(r);
 	case W_UNIX_CONNECT:
 	case W_UNIX_SENDTO:
+	case W_UNIX_CONNECT_PATHNAME:
 		return do_unix(r);
+	case W_NETLINK_SENDTO:
+		return do_netlink(r);
+	case W_SOCKET:
+		return do_socket(r);
+	case W_SETSOCKOPT:
+		return do_setsockopt(r);
+	case W_PIDFD:
+		return do_pidfd();
 	}
 	return EINVAL;
 }
@@ -313,5 +378,29 @@ int w_unix(struct worker *w, int op, const char *path)
 	memset(&r, 0, sizeof(r));
 	r.op = op;
 	snprintf(r.path, sizeof(r.path), "%s", path);
+	return worker_do(w, &r);
+}
+
+int w_socket(struct worker *w, int family, int type, int protocol)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_SOCKET;
+	r.family = family;
+	r.flags = type;
+	r.arg = protocol;
+	return worker_do(w, &r);
+}
+
+int w_simple(struct worker *w, int op, int port, int flags, int arg)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = op;
+	r.port = port;
+	r.flags = flags;
+	r.arg = arg;
 	return worker_do(w, &r);
 }

@@ -23,6 +23,11 @@ enum worker_op {
 	W_UNIX_CONNECT, /* connect a stream AF_UNIX socket to path */
 	W_UNIX_SENDTO, /* sendto from an AF_UNIX datagram socket to path */
 	W_OPEN_LOOP, /* open(path, flags) arg times; result: first failure or 0 */
+	W_UNIX_CONNECT_PATHNAME, /* like W_UNIX_CONNECT, '@' taken literally */
+	W_NETLINK_SENDTO, /* NETLINK_ROUTE sendto nl_pid = port */
+	W_SOCKET, /* socket(family, flags, arg) then close */
+	W_SETSOCKOPT, /* AF_INET6/UDP socket, setsockopt(flags, arg, 8 zero bytes) */
+	W_PIDFD, /* pidfd_open(getpid()) */
 	W_EXIT,
 };
 
@@ -57,6 +62,10 @@ int w_exec(struct worker *w, const char *path, const char *arg);
 int w_chdir(struct worker *w, const char *path);
 int w_inet(struct worker *w, int op, int family, const char *addr, int port);
 int w_unix(struct worker *w, int op, const char *path);
+int w_socket(struct worker *w, int family, int type, int protocol);
+int w_simple(struct worker *w, int op, int port, int flags, int arg);
+int w_socket(struct worker *w, int family, int type, int protocol);
+int w_simple(struct worker *w, int op, int port, int flags, int arg);
 
 /* Send a request without waiting for the result; collect it with worker_wait(). */
 int worker_send(struct worker *w, const struct worker_req *req);

@@ -118,8 +118,9 @@ static void test_unix_rules(void)
 	CHECK(lg_net_rule_parse("unix:/run/db.sock", &r) == 0 && r.is_unix && r.unix_len == 12 &&
 		      !memcmp(r.unix_path, "/run/db.sock", 12),
 	      "unix path rule");
-	CHECK(lg_net_rule_parse("unix:@abstract", &r) == 0 && r.unix_path[0] == '@',
-	      "abstract rule");
+	CHECK(lg_net_rule_parse("unix:@abstract", &r) == 0 && r.unix_path[0] == 0 &&
+		      r.unix_len == 9 && !memcmp(r.unix_path + 1, "abstract", 8),
+	      "abstract rule keeps the leading NUL of the kernel's name");
 	memset(longp + 6, 'x', 120);
 	CHECK(lg_net_rule_parse(longp, &r) == -ENAMETOOLONG, "unix path longer than sun_path");
 }

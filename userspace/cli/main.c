@@ -1,52 +1,79 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * livegrant - the SRE's command line. This first version has the commands
- * that need no daemon: check-kernel and unpin.
+ * livegrant - the SRE's and the agent's command line (docs/cli.md).
  *
- * Exit codes: 0 success, 1 the check or action failed, 2 usage error.
+ * Exit codes: 0 success, 1 refused or check failed, 2 usage error,
+ * 3 livegrantd not reachable.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "client.h"
 #include "livegrant.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: livegrant COMMAND\n"
-		"  check-kernel        can this kernel run livegrant? (BPF LSM, BTF, cgroup v2, bpffs)\n"
-		"  unpin [PIN_DIR]     remove livegrant's pins: ends enforcement\n"
-		"                      (default /sys/fs/bpf/livegrant)\n");
+		"usage: livegrant COMMAND [OPTION]...\n"
+		"  present --token FILE|-           present a grant token for this agent\n"
+		"  exec --cgroup NAME [--token FILE] -- COMMAND...\n"
+		"                                   run COMMAND as agent NAME\n"
+		"  revoke AGENT|CGROUP|JTI          remove a grant now; the token stays refused\n"
+		"  agents [--json]                  agents and their state\n"
+		"  status [--json]                  livegrantd's state\n"
+		"  check-kernel                     can this kernel run livegrant?\n"
+		"  unpin [PIN_DIR]                  remove livegrant's pins: ends enforcement\n"
+		"Every command takes --help. Socket: --socket PATH, $LIVEGRANT_SOCKET, or " LGC_DEFAULT_SOCKET
+		".\n");
+}
+
+static int check_kernel(void)
+{
+	if (lg_kernel_check(NULL)) {
+		printf("livegrant: this kernel cannot run livegrant: %s\n", lg_errmsg());
+		return LGC_REFUSED;
+	}
+	printf("livegrant: kernel ok: BPF LSM active, BTF present, cgroup v2 and bpffs mounted\n");
+	return LGC_OK;
+}
+
+static int unpin(int argc, char **argv)
+{
+	const char *dir = argc > 2 ? argv[2] : "/sys/fs/bpf/livegrant";
+
+	if (lg_enforcer_unpin(dir)) {
+		fprintf(stderr, "livegrant: %s\n", lg_errmsg());
+		return LGC_REFUSED;
+	}
+	return LGC_OK;
 }
 
 int main(int argc, char **argv)
 {
+	static const struct {
+		const char *name;
+		int (*fn)(int argc, char **argv);
+	} cmds[] = {
+		{ "present", cmd_present }, { "exec", cmd_exec },     { "revoke", cmd_revoke },
+		{ "agents", cmd_agents },   { "status", cmd_status },
+	};
+
 	if (argc < 2) {
 		usage(stderr);
-		return 2;
+		return LGC_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return 0;
+		return LGC_OK;
 	}
-	if (!strcmp(argv[1], "check-kernel")) {
-		if (lg_kernel_check(NULL)) {
-			printf("livegrant: this kernel cannot run livegrant: %s\n", lg_errmsg());
-			return 1;
-		}
-		printf("livegrant: kernel ok: BPF LSM active, BTF present, cgroup v2 and bpffs mounted\n");
-		return 0;
-	}
-	if (!strcmp(argv[1], "unpin")) {
-		const char *dir = argc > 2 ? argv[2] : "/sys/fs/bpf/livegrant";
-
-		if (lg_enforcer_unpin(dir)) {
-			fprintf(stderr, "livegrant: %s\n", lg_errmsg());
-			return 1;
-		}
-		return 0;
-	}
+	if (!strcmp(argv[1], "check-kernel"))
+		return check_kernel();
+	if (!strcmp(argv[1], "unpin"))
+		return unpin(argc, argv);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "livegrant: unknown command \"%s\"\n", argv[1]);
 	usage(stderr);
-	return 2;
+	return LGC_USAGE;
 }

@@ -42,6 +42,12 @@ int lg_root_add(struct lg_enforcer *e, const char *path)
 			-E2BIG,
 			"agent root %s is at cgroup level %u; roots must be above level %d (LG_MAX_CGROUP_DEPTH)",
 			path, r.level, LG_MAX_CGROUP_DEPTH);
+	/* The root cgroup holds every process, livegrantd included. */
+	if (r.level == 0)
+		return lg_err(
+			-EINVAL,
+			"agent root %s is the root cgroup: that would make every process an agent; use a child cgroup such as /sys/fs/cgroup/agents",
+			path);
 	if (bpf_map_update_elem(e->fds[LG_MAP_ROOTS], &id, &r, BPF_ANY))
 		return lg_err(-errno, "registering agent root %s failed: %s%s", path,
 			      strerror(errno),
@@ -133,5 +139,32 @@ int lg_set_control_socket(struct lg_enforcer *e, const char *path)
 	key.len = n;
 	if (bpf_map_update_elem(e->fds[LG_MAP_UNIX_RULES], &key, &one, BPF_ANY))
 		return lg_err(-errno, "setting the control socket failed: %s", strerror(errno));
+	return 0;
+}
+
+int lg_agent_ids(struct lg_enforcer *e, uint64_t **ids, size_t *n)
+{
+	uint64_t key, next, *v = NULL;
+	size_t cnt = 0, cap = 0;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(e->fds[LG_MAP_AGENTS], first ? NULL : &key, &next)) {
+		first = false;
+		key = next;
+		if (cnt == cap) {
+			uint64_t *t;
+
+			cap = cap ? cap * 2 : 16;
+			t = realloc(v, cap * sizeof(*v));
+			if (!t) {
+				free(v);
+				return lg_err(-ENOMEM, "out of memory");
+			}
+			v = t;
+		}
+		v[cnt++] = next;
+	}
+	*ids = v;
+	*n = cnt;
 	return 0;
 }

@@ -12,6 +12,9 @@
 
 #include "livegrant.h"
 
+/* The root cgroup of the v2 hierarchy has kernfs id, and inode, 1. */
+#define LG_CGROUP_ROOT_ID 1
+
 /*
  * The cgroup id the kernel reports (bpf_get_current_cgroup_id()) is the
  * cgroup directory's inode number on cgroup2 (kernfs ids), which is also its
@@ -19,9 +22,9 @@
  */
 int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level)
 {
-	char real[PATH_MAX], mnt[PATH_MAX];
+	char real[PATH_MAX], cur[PATH_MAX];
 	struct statfs sfs;
-	struct stat st;
+	struct stat st, top;
 	uint32_t lvl = 0;
 
 	if (!realpath(path, real))
@@ -37,19 +40,31 @@ int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level)
 		return lg_err(-ENOTDIR, "cgroup %s is not a directory", path);
 
 	/* Climb while the parent is still on the same cgroup2 mount. */
-	strcpy(mnt, real);
+	top = st;
+	strcpy(cur, real);
 	for (;;) {
-		char *slash = strrchr(mnt, '/');
+		char *slash = strrchr(cur, '/');
 		struct stat pst;
 
-		if (!slash || slash == mnt)
+		if (!slash || slash == cur)
 			break;
 		*slash = 0;
-		if (statfs(mnt, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC || stat(mnt, &pst) ||
+		if (statfs(cur, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC || stat(cur, &pst) ||
 		    pst.st_dev != st.st_dev)
 			break;
+		top = pst;
 		lvl++;
 	}
+	/*
+	 * The BPF programs count levels from the hierarchy's real root. A
+	 * mount made inside a cgroup namespace starts deeper: levels counted
+	 * from it would be wrong and agents would pass as non-agents.
+	 */
+	if (top.st_ino != LG_CGROUP_ROOT_ID)
+		return lg_err(
+			-EOPNOTSUPP,
+			"the cgroup2 mount holding %s is not the hierarchy's root (inside a cgroup namespace?): livegrant needs the host's cgroup2 root, mounted from the initial cgroup namespace",
+			path);
 	*id = st.st_ino;
 	if (level)
 		*level = lvl;

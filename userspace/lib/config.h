@@ -21,7 +21,7 @@ struct lg_rules_config {
 
 enum lg_on_crossing {
 	LG_ON_CROSSING_DENY = 0, /* only the crossing is denied */
-	LG_ON_CROSSING_SUSPEND,  /* the agent's grant is suspended too */
+	LG_ON_CROSSING_SUSPEND, /* the agent's grant is suspended too */
 };
 
 /**

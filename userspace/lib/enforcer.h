@@ -25,6 +25,7 @@ struct lg_enforcer {
 	int fds[LG_MAP_MAX];
 	struct lg_state *state; /* mmap of lg_state[0] */
 	bool adopted;
+	int sync_outer, sync_inner; /* see lg_wait_for_readers() */
 };
 
 /*
@@ -32,6 +33,6 @@ struct lg_enforcer {
  * (an RCU grace period), so that rule entries a program may have found can
  * be deleted.
  */
-int lg_wait_for_readers(void);
+int lg_wait_for_readers(struct lg_enforcer *e);
 
 #endif /* LG_ENFORCER_H */

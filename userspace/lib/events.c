@@ -123,6 +123,14 @@ const char *lg_event_target(const struct lg_event *ev, char *buf, size_t size)
 			snprintf(buf, size, "[%s]:%u", a, ev->port);
 		}
 		break;
+	case LG_TARGET_SOCKET:
+		snprintf(buf, size, "socket(family %u, type %u, protocol %u)", ev->family,
+			 ev->sock_type, ev->port);
+		break;
+	case LG_TARGET_SOCKOPT:
+		snprintf(buf, size, "setsockopt(family %u, level %u, option %u)", ev->family,
+			 ev->sock_type, ev->port);
+		break;
 	default:
 		snprintf(buf, size, "family %u", ev->family);
 	}

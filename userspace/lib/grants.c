@@ -121,20 +121,26 @@ static int gc_agent(struct lg_enforcer *e, uint64_t id, uint32_t keep)
 /* Two rule paths with the same (hash, len) would share one map slot. */
 static int check_collisions(const struct lg_compiled *c, uint64_t seed)
 {
-	for (size_t i = 0; i < c->npaths; i++) {
-		uint64_t hi = lg_path_hash(seed, c->paths[i].path, c->paths[i].len);
+	uint64_t *h = calloc(c->npaths ? c->npaths : 1, sizeof(*h));
+	int err = 0;
 
+	if (!h)
+		return lg_err(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < c->npaths; i++)
+		h[i] = lg_path_hash(seed, c->paths[i].path, c->paths[i].len);
+	for (size_t i = 0; i < c->npaths && !err; i++) {
 		for (size_t j = i + 1; j < c->npaths; j++) {
-			if (c->paths[j].len != c->paths[i].len ||
-			    lg_path_hash(seed, c->paths[j].path, c->paths[j].len) != hi)
+			if (c->paths[j].len != c->paths[i].len || h[j] != h[i])
 				continue;
-			return lg_err(
+			err = lg_err(
 				-EEXIST,
-				"rule paths \"%s\" and \"%s\" collide in the path hash of this host: split them into two grants or restart with new pins to change the seed",
+				"rule paths \"%s\" and \"%s\" collide in the path hash of this host: split them into two grants or reload with new pins to change the seed",
 				c->paths[i].path, c->paths[j].path);
+			break;
 		}
 	}
-	return 0;
+	free(h);
+	return err;
 }
 
 static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
@@ -157,6 +163,8 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 		};
 
 		memset(pv, 0, sizeof(*pv));
+		pv->cgroup_id = id;
+		pv->generation = gen;
 		pv->exact = p->exact;
 		pv->subtree = p->subtree;
 		pv->len = p->len;
@@ -244,7 +252,7 @@ int lg_grant_install(struct lg_enforcer *e, uint64_t id, const struct lg_grant_s
 	if (generation)
 		*generation = gen;
 	/* The new grant is in force; what follows only frees memory. */
-	if (cur.generation && !lg_wait_for_readers())
+	if (cur.generation && !lg_wait_for_readers(e))
 		gc_agent(e, id, gen);
 out:
 	lg_compiled_free(&c);
@@ -272,7 +280,7 @@ int lg_grant_remove(struct lg_enforcer *e, uint64_t id)
 
 	if (err)
 		return err;
-	err = lg_wait_for_readers();
+	err = lg_wait_for_readers(e);
 	if (err)
 		return err;
 	return gc_agent(e, id, 0);

@@ -91,6 +91,8 @@ int lg_root_remove(struct lg_enforcer *e, const char *path);
 int lg_agent_add(struct lg_enforcer *e, const char *path, uint64_t *id);
 /* Forget an agent cgroup and its grant (for a cgroup that is gone). */
 int lg_agent_remove(struct lg_enforcer *e, uint64_t id);
+/* The ids of every registered agent cgroup; free(*ids) when done. */
+int lg_agent_ids(struct lg_enforcer *e, uint64_t **ids, size_t *n);
 
 /* ---- grants ------------------------------------------------------------ */
 

@@ -22,7 +22,6 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <linux/magic.h>
-#include <linux/membarrier.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -38,10 +37,7 @@ static const char *const map_names[LG_MAP_MAX] = {
 };
 
 static const char *const prog_names[] = {
-	"lg_exec",
-	"lg_file_open",
-	"lg_connect",
-	"lg_sendmsg",
+	"lg_exec", "lg_file_open", "lg_connect", "lg_sendmsg", "lg_socket_create", "lg_setsockopt",
 };
 #define LG_PROGS (sizeof(prog_names) / sizeof(prog_names[0]))
 
@@ -54,19 +50,37 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-int lg_wait_for_readers(void)
+/*
+ * Updating a map-in-map from userspace ends in synchronize_rcu() in the
+ * kernel (maybe_wait_bpf_programs(): "wait for any running BPF programs to
+ * complete so that userspace, when we return to it, knows that all programs
+ * that could be running use the new map value"). Non-sleepable BPF programs
+ * run inside an RCU read-side section, so when the update returns every
+ * program that started before it has finished. Unlike
+ * membarrier(MEMBARRIER_CMD_GLOBAL) this also waits on a single online CPU
+ * with a preemptible kernel, and works under nohz_full.
+ */
+static int sync_maps_create(struct lg_enforcer *e)
 {
-	/*
-	 * MEMBARRIER_CMD_GLOBAL is implemented with synchronize_rcu(), and
-	 * non-sleepable BPF programs run inside an RCU read-side section:
-	 * when it returns, every program that started before has finished.
-	 */
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) == 0)
-		return 0;
-	return lg_err(
-		-errno,
-		"membarrier(MEMBARRIER_CMD_GLOBAL) failed (%s): cannot wait for BPF readers; is nohz_full set on this kernel?",
-		strerror(errno));
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+
+	e->sync_inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lg_sync_inner", 4, 4, 1, NULL);
+	if (e->sync_inner < 0)
+		return lg_err(-errno, "creating the reader-sync map failed: %s", strerror(errno));
+	opts.inner_map_fd = e->sync_inner;
+	e->sync_outer = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "lg_sync", 4, 4, 1, &opts);
+	if (e->sync_outer < 0)
+		return lg_err(-errno, "creating the reader-sync map failed: %s", strerror(errno));
+	return 0;
+}
+
+int lg_wait_for_readers(struct lg_enforcer *e)
+{
+	__u32 zero = 0;
+
+	if (bpf_map_update_elem(e->sync_outer, &zero, &e->sync_inner, BPF_ANY))
+		return lg_err(-errno, "waiting for BPF readers failed: %s", strerror(errno));
+	return 0;
 }
 
 static int pin_path(char *buf, size_t size, const char *dir, const char *kind, const char *name)
@@ -177,10 +191,9 @@ static int load_error(int err)
 static int pin_all(struct lg_enforcer *e, const char *dir)
 {
 	struct bpf_link *links[LG_PROGS] = {
-		e->skel->links.lg_exec,
-		e->skel->links.lg_file_open,
-		e->skel->links.lg_connect,
-		e->skel->links.lg_sendmsg,
+		e->skel->links.lg_exec,		 e->skel->links.lg_file_open,
+		e->skel->links.lg_connect,	 e->skel->links.lg_sendmsg,
+		e->skel->links.lg_socket_create, e->skel->links.lg_setsockopt,
 	};
 	char path[PATH_MAX];
 	int err;
@@ -293,6 +306,10 @@ int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **o
 		return lg_err(-ENOMEM, "out of memory");
 	for (int i = 0; i < LG_MAP_MAX; i++)
 		e->fds[i] = -1;
+	e->sync_outer = e->sync_inner = -1;
+	err = sync_maps_create(e);
+	if (err)
+		goto fail;
 
 	if (o->pin_dir) {
 		struct statfs sfs;
@@ -345,6 +362,10 @@ void lg_enforcer_close(struct lg_enforcer *e)
 	for (int i = 0; i < LG_MAP_MAX; i++)
 		if (e->fds[i] >= 0)
 			close(e->fds[i]);
+	if (e->sync_outer >= 0)
+		close(e->sync_outer);
+	if (e->sync_inner >= 0)
+		close(e->sync_inner);
 	/* Destroying the skeleton detaches only links that are not pinned. */
 	livegrant_bpf__destroy(e->skel);
 	free(e);

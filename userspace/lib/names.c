@@ -21,6 +21,8 @@ static const char *const reason_names[LG_REASON_MAX] = {
 	[LG_REASON_FAMILY] = "family_not_allowed",
 	[LG_REASON_CGROUP_TOO_DEEP] = "cgroup_too_deep",
 	[LG_REASON_INTERNAL] = "internal_error",
+	[LG_REASON_PROTOCOL] = "protocol_not_allowed",
+	[LG_REASON_SOCKOPT] = "sockopt_not_allowed",
 };
 
 static const char *const hook_names[LG_HOOK_MAX] = {
@@ -28,10 +30,12 @@ static const char *const hook_names[LG_HOOK_MAX] = {
 	[LG_HOOK_FILE_OPEN] = "file_open",
 	[LG_HOOK_CONNECT] = "connect",
 	[LG_HOOK_SENDMSG] = "sendmsg",
+	[LG_HOOK_SOCKET] = "socket_create",
+	[LG_HOOK_SETSOCKOPT] = "setsockopt",
 };
 
 static const char *const access_names[] = {
-	"read", "write", "exec", "connect", "send",
+	"read", "write", "exec", "connect", "send", "create", "setsockopt",
 };
 
 const char *lg_reason_name(unsigned int reason)

@@ -168,6 +168,9 @@ int lg_net_rule_parse(const char *rule, struct lg_net_rule_parsed *out)
 				      LG_UNIX_PATH_MAX);
 		out->is_unix = true;
 		memcpy(out->unix_path, p, n);
+		/* The kernel key of an abstract name starts with its NUL. */
+		if (p[0] == '@')
+			out->unix_path[0] = 0;
 		out->unix_len = n;
 		return 0;
 	}

@@ -100,6 +100,9 @@ int lg_token_verify(const char *token, size_t len, const struct lg_trust_bundle 
 		    const char **reason);
 void lg_token_free(struct lg_token *t);
 
+/* Every stable refusal reason, NULL-terminated (docs/tokens.md explains each). */
+const char *const *lg_token_reasons(void);
+
 /* Strict base64url without padding (RFC 7515 section 2). */
 int lg_b64url_decode(const char *in, size_t len, unsigned char **out, size_t *out_len);
 char *lg_b64url_encode(const unsigned char *in, size_t len);

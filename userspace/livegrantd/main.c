@@ -2,81 +2,221 @@
 /*
  * livegrantd - the livegrant controller.
  *
- * This first version loads (or adopts) the enforcement programs, registers
- * agent roots and streams every denial as one JSON line on stdout. Token
- * attestation, grants and refresh come with the controller issue.
+ *   livegrantd --config FILE [--verbose]
+ *
+ * Loads (or adopts) the enforcement programs, registers the agent roots,
+ * serves the control socket, keeps grants alive while their attestation
+ * holds, and prints every denial as a JSON line on standard output.
+ * Stopping it leaves enforcement in place: grants lapse on their own within
+ * two refresh intervals.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
 
-#include "livegrant.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static int print_event(void *ctx, const struct lg_event *ev)
-{
-	char target[LG_PATH_MAX + 64], access[64];
-
-	(void)ctx;
-	printf("{\"boottime_ns\":%llu,\"cgroup_id\":%llu,\"agent_cgroup_id\":%llu,"
-	       "\"pid\":%u,\"tgid\":%u,\"uid\":%u,\"hook\":\"%s\",\"access\":\"%s\","
-	       "\"reason\":\"%s\",\"action\":\"%s\",\"target_len\":%u}\n",
-	       (unsigned long long)ev->time_ns, (unsigned long long)ev->cgroup_id,
-	       (unsigned long long)ev->agent_cgroup_id, ev->pid, ev->tgid, ev->uid,
-	       lg_hook_name(ev->hook), lg_access_str(ev->access, access, sizeof(access)),
-	       lg_reason_name(ev->reason), lg_action_name(ev->action), ev->target_len);
-	(void)lg_event_target(ev, target, sizeof(target));
-	fflush(stdout);
-	return 0;
-}
+#include "daemon.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: livegrantd [--pin-dir DIR] [--root CGROUP_DIR]... [--verbose]\n"
-		   "  --pin-dir DIR   bpffs directory for pins (default /sys/fs/bpf/livegrant)\n"
-		   "  --root DIR      cgroup v2 directory whose processes are agents\n"
-		   "  --verbose       print libbpf debug output (verifier logs)\n");
+	fprintf(f, "usage: livegrantd --config FILE [--verbose]\n"
+		   "  --config FILE  YAML configuration (docs/config.md)\n"
+		   "  --verbose      print libbpf debug output (verifier logs)\n");
+}
+
+static int load_bundles(struct lgd *d)
+{
+	d->bundles = calloc(d->cfg->n_domains, sizeof(*d->bundles));
+	if (!d->bundles)
+		return lg_err(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->cfg->n_domains; i++) {
+		int err = lg_trust_bundle_load(d->cfg->domains[i].trust_bundle, &d->bundles[i]);
+
+		if (err)
+			return lg_err(err, "domain %s: %s", d->cfg->domains[i].name, lg_errmsg());
+	}
+	return 0;
+}
+
+static int resolve_roots(struct lgd *d)
+{
+	d->roots = calloc(d->cfg->agent_cgroups.n, sizeof(char *));
+	if (!d->roots)
+		return lg_err(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->cfg->agent_cgroups.n; i++) {
+		const char *path = d->cfg->agent_cgroups.v[i];
+
+		/* A configured root that does not exist yet is created. */
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return lg_err(-errno, "agent root %s: %s", path, strerror(errno));
+		d->roots[i] = realpath(path, NULL);
+		if (!d->roots[i])
+			return lg_err(-errno, "agent root %s: %s", path, strerror(errno));
+		d->nroots++;
+		if (lg_root_add(d->e, d->roots[i]))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int setup(struct lgd *d, bool verbose)
+{
+	struct lg_enforcer_opts eo = { .pin_dir = d->cfg->bpffs_dir, .verbose = verbose };
+	int err;
+
+	if (mkdir(d->cfg->state_dir, 0755) && errno != EEXIST)
+		return lg_err(-errno, "state_dir %s: %s", d->cfg->state_dir, strerror(errno));
+	snprintf(d->socket_path, sizeof(d->socket_path), "%s/%s", d->cfg->state_dir,
+		 LGD_SOCKET_NAME);
+	snprintf(d->state_path, sizeof(d->state_path), "%s/%s", d->cfg->state_dir, LGD_STATE_NAME);
+	err = load_bundles(d);
+	if (!err)
+		err = lg_enforcer_open(&eo, &d->e);
+	if (!err)
+		err = lg_set_default_mode(d->e, d->cfg->mode);
+	if (!err)
+		err = lg_set_control_socket(d->e, d->socket_path);
+	if (!err)
+		err = resolve_roots(d);
+	if (!err)
+		err = lgd_state_load(d);
+	if (!err)
+		err = lgd_restore(d);
+	return err;
+}
+
+static int add_timer(int epfd, struct lgd_src *src, uint64_t seconds)
+{
+	struct itimerspec its = { .it_interval = { .tv_sec = seconds },
+				  .it_value = { .tv_sec = seconds } };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = src };
+
+	src->fd = timerfd_create(CLOCK_BOOTTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (src->fd < 0 || timerfd_settime(src->fd, 0, &its, NULL) ||
+	    epoll_ctl(epfd, EPOLL_CTL_ADD, src->fd, &ev))
+		return lg_err(-errno, "timer: %s", strerror(errno));
+	return 0;
+}
+
+static int add_fd(int epfd, struct lgd_src *src)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = src };
+
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, src->fd, &ev))
+		return lg_err(-errno, "epoll_ctl: %s", strerror(errno));
+	return 0;
+}
+
+static void drain(int fd)
+{
+	uint64_t v;
+
+	while (read(fd, &v, sizeof(v)) > 0)
+		;
+}
+
+static int run(struct lgd *d)
+{
+	struct lgd_src refresh = { .kind = LGD_SRC_REFRESH }, tick = { .kind = LGD_SRC_TICK };
+	struct lgd_src events = { .kind = LGD_SRC_EVENTS }, sig = { .kind = LGD_SRC_SIGNAL };
+	struct lg_event_reader *reader = NULL;
+	int epfd = epoll_create1(EPOLL_CLOEXEC), err;
+	sigset_t mask;
+	bool stop = false;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (epfd < 0 || sig.fd < 0)
+		return lg_err(-errno, "epoll/signalfd: %s", strerror(errno));
+	err = lg_events_open(d->e, lgd_print_event, d, &reader);
+	if (!err) {
+		events.fd = lg_events_fd(reader);
+		err = add_fd(epfd, &events);
+	}
+	if (!err)
+		err = add_fd(epfd, &sig);
+	if (!err)
+		err = add_timer(epfd, &refresh, d->cfg->refresh_interval_s);
+	if (!err)
+		err = add_timer(epfd, &tick, 1);
+	if (!err)
+		err = lgd_control_open(d, epfd);
+	if (err)
+		return err;
+	fprintf(stderr, "livegrantd: enforcing (%s programs under %s), control socket %s\n",
+		lg_enforcer_adopted(d->e) ? "adopted" : "loaded", d->cfg->bpffs_dir,
+		d->socket_path);
+
+	while (!stop) {
+		struct epoll_event evs[32];
+		int n = epoll_wait(epfd, evs, 32, -1);
+
+		if (n < 0 && errno != EINTR)
+			return lg_err(-errno, "epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++) {
+			struct lgd_src *src = evs[i].data.ptr;
+
+			switch (src->kind) {
+			case LGD_SRC_LISTEN:
+			case LGD_SRC_CONN:
+				lgd_control_handle(d, epfd, src);
+				break;
+			case LGD_SRC_EVENTS:
+				lg_events_poll(reader, 0);
+				break;
+			case LGD_SRC_REFRESH:
+				drain(src->fd);
+				lgd_refresh(d);
+				break;
+			case LGD_SRC_TICK:
+				drain(src->fd);
+				lgd_control_sweep(epfd);
+				break;
+			case LGD_SRC_SIGNAL:
+				stop = true;
+				break;
+			}
+		}
+	}
+	fprintf(stderr, "livegrantd: stopping; enforcement stays, grants lapse within %llus\n",
+		(unsigned long long)(2 * d->cfg->refresh_interval_s));
+	lgd_state_save(d);
+	lgd_control_close(epfd);
+	lg_events_close(reader);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "pin-dir", required_argument, NULL, 'p' },
-		{ "root", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct lg_enforcer_opts eo = { .pin_dir = "/sys/fs/bpf/livegrant" };
-	struct lg_event_reader *reader = NULL;
-	struct lg_enforcer *e = NULL;
-	const char *roots[LG_MAX_ROOTS];
-	int nroots = 0, c, err;
+	struct lgd d = { 0 };
+	const char *config = NULL;
+	bool verbose = false;
+	int c, err;
 
-	while ((c = getopt_long(argc, argv, "p:r:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p':
-			eo.pin_dir = optarg;
-			break;
-		case 'r':
-			if (nroots == LG_MAX_ROOTS) {
-				fprintf(stderr, "livegrantd: at most %d --root\n", LG_MAX_ROOTS);
-				return 2;
-			}
-			roots[nroots++] = optarg;
+		case 'c':
+			config = optarg;
 			break;
 		case 'v':
-			eo.verbose = true;
+			verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -86,35 +226,18 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-
-	err = lg_enforcer_open(&eo, &e);
+	if (!config || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	err = lg_config_load(config, &d.cfg);
+	if (!err)
+		err = setup(&d, verbose);
+	if (!err)
+		err = run(&d);
 	if (err) {
 		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 		return 1;
 	}
-	for (int i = 0; i < nroots && !err; i++)
-		err = lg_root_add(e, roots[i]);
-	if (!err)
-		err = lg_events_open(e, print_event, NULL, &reader);
-	if (err) {
-		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
-		goto out;
-	}
-	fprintf(stderr, "livegrantd: enforcing (%s programs under %s)\n",
-		lg_enforcer_adopted(e) ? "adopted" : "loaded", eo.pin_dir);
-
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	while (!stop) {
-		err = lg_events_poll(reader, 500);
-		if (err < 0) {
-			fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
-			break;
-		}
-		err = 0;
-	}
-out:
-	lg_events_close(reader);
-	lg_enforcer_close(e);
-	return err ? 1 : 0;
+	return 0;
 }

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf/socket.bpf.c - which sockets an agent may create, and which socket
+ * options it may set.
+ *
+ * connect() and sendmsg() see only the address a caller names. Protocols
+ * that reach peers some other way are refused when the socket is created:
+ * SCTP (connectx and extra peer addresses bypass socket_connect), MPTCP
+ * (extra subflows), raw and packet sockets (they build their own headers),
+ * and every family without rules. Options that make the kernel route a
+ * packet somewhere other than the checked address (IPv6 routing headers,
+ * IPv4 source routes) are refused too.
+ */
+#include "lib/net_match.h"
+
+/* Returns LG_REASON_NONE for sockets whose traffic the rules can govern. */
+static __always_inline __u8 lg_socket_reason(int family, int type, int protocol)
+{
+	type &= SOCK_TYPE_MASK;
+	switch (family) {
+	case AF_UNIX:
+		return LG_REASON_NONE;
+	case AF_INET:
+	case AF_INET6:
+		if (type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP))
+			return LG_REASON_NONE;
+		/* UDP, UDP-Lite, and ICMP echo ("ping") sockets. */
+		if (type == SOCK_DGRAM &&
+		    (protocol == 0 || protocol == IPPROTO_UDP || protocol == IPPROTO_UDPLITE ||
+		     protocol == IPPROTO_ICMP || protocol == IPPROTO_ICMPV6))
+			return LG_REASON_NONE;
+		return LG_REASON_PROTOCOL;
+	case AF_NETLINK:
+		/* rtnetlink: what the C library needs (getaddrinfo, if_nameindex). */
+		return protocol == NETLINK_ROUTE ? LG_REASON_NONE : LG_REASON_PROTOCOL;
+	default:
+		return LG_REASON_FAMILY;
+	}
+}
+
+/* Report a socket decision: no path or address, only what was asked for. */
+static __always_inline int lg_socket_decide(const struct lg_subject *s, enum lg_hook hook,
+					    __u8 access, __u8 reason, __u8 kind, __u16 family,
+					    __u16 a, __u16 b)
+{
+	struct lg_scratch *sc;
+	int ret;
+
+	if (reason == LG_REASON_NONE)
+		return lg_decide(s, hook, access, reason, NULL);
+	sc = lg_scratch_claim();
+	if (!sc)
+		return lg_decide(s, hook, access, LG_REASON_INTERNAL, NULL);
+	sc->ev.target_kind = kind;
+	sc->ev.target_len = 0;
+	sc->ev.family = family;
+	sc->ev.sock_type = a;
+	sc->ev.port = b;
+	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
+	ret = lg_decide(s, hook, access, reason, &sc->ev);
+	lg_scratch_release(sc);
+	return ret;
+}
+
+SEC("lsm/socket_create")
+int BPF_PROG(lg_socket_create, int family, int type, int protocol, int kern, int ret)
+{
+	struct lg_subject s;
+	__u8 reason;
+
+	if (ret)
+		return ret;
+	/* Sockets the kernel creates for itself are not the agent's. */
+	if (kern)
+		return 0;
+	if (!lg_subject_get(&s))
+		return 0;
+	/*
+	 * Which sockets exist is not a grant matter: even an agent without a
+	 * grant needs a unix socket to reach the control socket. A socket
+	 * that is allowed here still has each destination checked.
+	 */
+	reason = lg_socket_reason(family, type, protocol);
+	return lg_socket_decide(&s, LG_HOOK_SOCKET, LG_ACCESS_CREATE, reason, LG_TARGET_SOCKET,
+				family, type & SOCK_TYPE_MASK, protocol);
+}
+
+SEC("lsm/socket_setsockopt")
+int BPF_PROG(lg_setsockopt, struct socket *sock, int level, int optname, int ret)
+{
+	struct lg_subject s;
+	bool reroute;
+
+	if (ret)
+		return ret;
+	/* Most options are harmless: decide before looking at the task. */
+	reroute = (level == IPPROTO_IPV6 && (optname == IPV6_RTHDR || optname == IPV6_2292RTHDR)) ||
+		  (level == IPPROTO_IP && optname == IP_OPTIONS);
+	if (!reroute)
+		return 0;
+	if (!lg_subject_get(&s))
+		return 0;
+	return lg_socket_decide(&s, LG_HOOK_SETSOCKOPT, LG_ACCESS_SETOPT, LG_REASON_SOCKOPT,
+				LG_TARGET_SOCKOPT, lg_sock_family(sock), level,
+				optname);
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,229 @@
+#!/bin/sh
+# tests/kernel/livegrantd.sh - livegrantd, the CLI and the development issuer
+# together, in the VM: real daemon, real tokens, real agents, real denials.
+# Run from the repository root inside the guest (tests/run does it):
+#   tools/vmrun --add $PWD/tests/kernel/livegrantd.sh -- sh tests/kernel/livegrantd.sh
+# Ends with "daemon: N passed, N failed".
+
+B=$PWD/build
+LG=$B/livegrant
+ISSUER=$B/livegrant-issuer
+W=/tmp/lgd
+ROOT=/sys/fs/cgroup/agents
+SOCK=/run/livegrant/livegrant.sock
+export LIVEGRANT_SOCKET=$SOCK
+pass=0
+fail=0
+LGD_PID=
+
+check() { # NAME COMMAND...: passes when COMMAND succeeds
+	name=$1
+	shift
+	if "$@"; then
+		pass=$((pass + 1))
+		echo "ok   $name"
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name"
+	fi
+}
+
+# contains FILE PATTERN: grep -q, showing the file on failure
+contains() {
+	grep -q -- "$2" "$1" && return 0
+	echo "    '$2' not in $1:"
+	sed 's/^/    | /' "$1" | tail -n 15
+	return 1
+}
+
+lacks() {
+	! grep -q -- "$2" "$1" && return 0
+	echo "    '$2' unexpectedly in $1:"
+	grep -- "$2" "$1" | sed 's/^/    | /' | tail -n 5
+	return 1
+}
+
+start_lgd() {
+	$B/livegrantd --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
+	LGD_PID=$!
+	for _ in $(seq 1 100); do
+		[ -S $SOCK ] && $LG status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "    livegrantd did not come up:"
+	sed 's/^/    | /' $W/lgd.log
+	return 1
+}
+
+stop_lgd() {
+	[ -n "$LGD_PID" ] || return 0
+	kill -TERM "$LGD_PID" 2>/dev/null
+	wait "$LGD_PID" 2>/dev/null
+	LGD_PID=
+}
+
+# mint NAME CLAIMS_JSON [KEY KID] [issuer args...]: token into $W/NAME.jwt
+mint() {
+	n=$1 c=$2 key=${3:-$W/qa} kid=${4:-qa-1}
+	shift 4 2>/dev/null || shift $#
+	printf '%s\n' "$c" >$W/$n.json
+	$ISSUER mint --key $key.key --kid $kid --claims $W/$n.json "$@" >$W/$n.jwt 2>$W/$n.err
+}
+
+claims() { # SUB DOMAIN EXTRA_JSON: claims with an allow list for the tests
+	printf '{"iss":"https://issuer.%s.example","sub":"%s","aud":"livegrant://test-node","domain":"%s","task":"kernel test","allow":{"exec":["/bin/busybox","%s"],"read":["/tmp/lgt/ws/"],"write":["/tmp/lgt/ws/out/"]}%s}' \
+		"$2" "$1" "$2" "$LG" "$3"
+}
+
+# as_agent NAME [TOKEN] -- CMD...: run CMD through livegrant exec
+as_agent() {
+	n=$1
+	shift
+	if [ "$1" != -- ]; then
+		t="--token $1"
+		shift
+	else
+		t=
+	fi
+	shift
+	# shellcheck disable=SC2086
+	$LG exec --cgroup "$n" $t -- "$@"
+}
+
+setup() {
+	rm -rf $W /tmp/lgt
+	mkdir -p $W /tmp/lgt/ws/out /run/livegrant
+	echo data >/tmp/lgt/ws/a
+	echo secret >/tmp/lgt/secret
+	$ISSUER keygen --alg EdDSA --out $W/qa || return 1
+	$ISSUER keygen --alg ES256 --out $W/prod || return 1
+	$ISSUER keygen --alg EdDSA --out $W/evil || return 1
+	$ISSUER jwks --kid qa-1 $W/qa.pub >$W/qa.jwks || return 1
+	$ISSUER jwks --kid prod-1 $W/prod.pub >$W/prod.jwks || return 1
+	cat >$W/config.yaml <<EOF
+state_dir: /run/livegrant
+bpffs_dir: /sys/fs/bpf/livegrant
+audience: livegrant://test-node
+mode: enforce
+refresh_interval: 2s
+agent_cgroups: [$ROOT]
+baseline:
+  read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
+  write: [/dev/null]
+domains:
+  qa:
+    trust_bundle: $W/qa.jwks
+    max_ttl: 1h
+  prod:
+    trust_bundle: $W/prod.jwks
+    max_ttl: 10m
+EOF
+}
+
+check "setup: keys, trust bundles, config" setup
+check "livegrantd starts" start_lgd
+
+# ---- no token: fail closed -----------------------------------------------
+as_agent a0 -- /bin/cat /tmp/lgt/ws/a >$W/a0.out 2>&1
+check "agent without a token cannot even exec" contains $W/a0.out "exec /bin/cat failed: Permission denied"
+sleep 0.5
+check "its denial is logged with reason no_grant" contains $W/events.jsonl '"reason":"no_grant"'
+
+# ---- a valid token --------------------------------------------------------
+mint good "$(claims spiffe://example.org/agent/a1 qa)"
+check "issuer mints a token" test -s $W/good.jwt
+as_agent a1 $W/good.jwt -- /bin/cat /tmp/lgt/ws/a >$W/a1.out 2>&1
+check "granted agent reads inside its grant" contains $W/a1.out "^data"
+as_agent a1 $W/good.jwt -- /bin/cat /tmp/lgt/secret >$W/a1b.out 2>&1
+check "granted agent is denied outside its grant" contains $W/a1b.out "Permission denied"
+sleep 0.5
+check "that denial names the agent and reason not_allowed" \
+	contains $W/events.jsonl '"agent":"spiffe://example.org/agent/a1".*"target":"/tmp/lgt/secret".*"reason":"not_allowed"'
+$LG agents --json >$W/agents.json 2>&1
+check "agents lists a1 as active in domain qa" contains $W/agents.json '"state": "active"'
+
+# ---- tokens that must install nothing ------------------------------------
+refused() { # NAME TOKEN REASON: presenting TOKEN as agent NAME is refused with REASON
+	as_agent "$1" "$2" -- /bin/cat /tmp/lgt/ws/a >$W/$1.out 2>&1
+	contains $W/$1.out "token refused: $3" && lacks $W/$1.out "^data"
+}
+mint wrongkey "$(claims spiffe://example.org/agent/w1 qa)" $W/prod prod-1
+check "qa token signed by the prod key (prod kid) is refused" refused w1 $W/wrongkey.jwt unknown_kid
+mint forged "$(claims spiffe://example.org/agent/w2 qa)" $W/prod qa-1
+check "qa token signed by the prod key (qa kid) is refused" refused w2 $W/forged.jwt alg_not_allowed
+mint evil "$(claims spiffe://example.org/agent/w7 qa)" $W/evil qa-1
+check "qa token signed by an untrusted key of the right type is refused" refused w7 $W/evil.jwt bad_signature
+now=$(date +%s)
+mint expired "$(claims spiffe://example.org/agent/w3 qa ",\"iat\":$((now - 7200)),\"nbf\":$((now - 7200)),\"exp\":$((now - 3600))")"
+check "expired token is refused" refused w3 $W/expired.jwt expired
+mint aud "$(claims spiffe://example.org/agent/w4 qa | sed 's|livegrant://test-node|livegrant://other-node|')"
+check "token for another audience is refused" refused w4 $W/aud.jwt wrong_audience
+mint exe_bad "$(claims spiffe://example.org/agent/w5 qa ',"workload":{"exe_sha256":"0000000000000000000000000000000000000000000000000000000000000000"}')"
+check "token for another executable is refused" refused w5 $W/exe_bad.jwt workload_mismatch
+exe=$(sha256sum $LG | cut -d' ' -f1)
+mint exe_ok "$(claims spiffe://example.org/agent/w6 qa ",\"workload\":{\"exe_sha256\":\"$exe\",\"uid\":0}")"
+as_agent w6 $W/exe_ok.jwt -- /bin/cat /tmp/lgt/ws/a >$W/w6.out 2>&1
+check "token whose exe_sha256 and uid match the presenter is accepted" contains $W/w6.out "^data"
+as_agent a9 $W/good.jwt -- /bin/cat /tmp/lgt/ws/a >$W/a9.out 2>&1
+check "a token held by one agent cannot enroll another" contains $W/a9.out "token refused: token_in_use"
+$LG present --token $W/good.jwt >$W/nonagent.out 2>&1
+check "a non-agent cannot present" contains $W/nonagent.out "not_an_agent"
+
+# ---- admin operations are not for agents ---------------------------------
+as_agent a1 $W/good.jwt -- $LG revoke spiffe://example.org/agent/a1 >$W/agrevoke.out 2>&1
+check "an agent (even uid 0) cannot revoke" contains $W/agrevoke.out "not_admin"
+
+# ---- a long-running agent: refresh, revoke, lapse ------------------------
+loop_agent() { # NAME TOKEN LOG: read a granted file every 0.2 s, in the background
+	as_agent "$1" "$2" -- /bin/sh -c \
+		'while :; do if cat /tmp/lgt/ws/a >/dev/null 2>&1; then echo ok; else echo denied; fi; sleep 0.2; done' \
+		>"$3" 2>&1 &
+}
+stop_agent() { echo 1 >$ROOT/$1/cgroup.kill; }
+last_is() { # LOG LINE: the last ok/denied line of LOG is LINE
+	tr -d '\000' <"$1" | grep -x 'ok\|denied' | tail -n 1 | grep -qx "$2" && return 0
+	echo "    last lines of $1:"
+	tail -n 3 "$1" | tr -d '\000' | sed 's/^/    | /'
+	return 1
+}
+
+mint loop "$(claims spiffe://example.org/agent/l1 qa)"
+loop_agent l1 $W/loop.jwt $W/l1.log
+sleep 6
+check "refresh keeps a grant alive past 2 x refresh_interval" last_is $W/l1.log ok
+check "no denial while livegrantd runs" lacks $W/l1.log denied
+
+# Restart: stop and start at once; the pinned programs keep enforcing.
+: >$W/l1.log
+stop_lgd
+check "livegrantd restarts" start_lgd
+sleep 5
+check "restart adopted the pinned programs" contains $W/lgd.log "enforcing (adopted programs"
+check "no denial across the restart" lacks $W/l1.log denied
+check "agent still works after the restart" last_is $W/l1.log ok
+
+$LG revoke spiffe://example.org/agent/l1 >$W/revoke.out 2>&1
+sleep 0.6
+check "revoke reports the cgroup" contains $W/revoke.out "revoked the grant of $ROOT/l1"
+check "revoke takes effect at once" last_is $W/l1.log denied
+as_agent l1 $W/loop.jwt -- /bin/cat /tmp/lgt/ws/a >$W/l1b.out 2>&1
+check "a revoked token cannot be presented again" contains $W/l1b.out "token refused: revoked"
+stop_agent l1
+
+stop_lgd
+check "livegrantd restarts after the revoke" start_lgd
+as_agent l1 $W/loop.jwt -- /bin/cat /tmp/lgt/ws/a >$W/l1c.out 2>&1
+check "the revocation survives the restart" contains $W/l1c.out "token refused: revoked"
+
+mint lapse "$(claims spiffe://example.org/agent/l2 qa)"
+loop_agent l2 $W/lapse.jwt $W/l2.log
+sleep 2
+check "second agent works" last_is $W/l2.log ok
+stop_lgd
+: >$W/l2.log
+sleep 6
+check "with livegrantd stopped the grant lapses within 2 x refresh_interval" last_is $W/l2.log denied
+stop_agent l2
+
+echo "daemon: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

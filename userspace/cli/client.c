@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: GPL-2.0
+/* client.c - one request, one reply over livegrantd's control socket. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "client.h"
+
+#define LGC_MAX_REPLY (1 << 20)
+
+const char *lgc_socket_path(const char *opt)
+{
+	const char *env = getenv("LIVEGRANT_SOCKET");
+
+	if (opt)
+		return opt;
+	return env && *env ? env : LGC_DEFAULT_SOCKET;
+}
+
+static int unreachable(const char *path, const char *what)
+{
+	fprintf(stderr, "livegrant: livegrantd is not reachable at %s: %s\n", path, what);
+	return LGC_UNREACHABLE;
+}
+
+int lgc_request(const char *path, json_t *req, json_t **resp)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 30 };
+	json_error_t jerr;
+	char *text, *buf;
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path))
+		return unreachable(path, "socket path too long");
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return unreachable(path, strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
+		int e = errno;
+
+		close(fd);
+		return unreachable(path, e == ENOENT || e == ECONNREFUSED ?
+						 "is livegrantd running? (no listener)" :
+						 strerror(e));
+	}
+	text = json_dumps(req, JSON_COMPACT);
+	buf = malloc(LGC_MAX_REPLY);
+	if (!text || !buf) {
+		free(text);
+		free(buf);
+		close(fd);
+		return unreachable(path, "out of memory");
+	}
+	n = strlen(text);
+	text[n] = '\n';
+	if (write(fd, text, n + 1) != n + 1) {
+		free(text);
+		free(buf);
+		close(fd);
+		return unreachable(path, strerror(errno));
+	}
+	free(text);
+	while (len < LGC_MAX_REPLY - 1 && (n = read(fd, buf + len, LGC_MAX_REPLY - 1 - len)) > 0) {
+		len += n;
+		if (memchr(buf, '\n', len))
+			break;
+	}
+	close(fd);
+	*resp = json_loadb(buf, len, 0, &jerr);
+	free(buf);
+	if (!json_is_object(*resp)) {
+		json_decref(*resp);
+		return unreachable(path, "no valid reply (livegrantd stopped or timed out)");
+	}
+	return LGC_OK;
+}
+
+int lgc_print_refusal(const char *what, json_t *resp)
+{
+	fprintf(stderr, "livegrant: %s refused: %s: %s\n", what,
+		json_string_value(json_object_get(resp, "reason")) ?: "unknown",
+		json_string_value(json_object_get(resp, "error")) ?: "");
+	return LGC_REFUSED;
+}

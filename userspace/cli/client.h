@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* client.h - talking to livegrantd over its control socket. */
+#ifndef LGC_CLIENT_H
+#define LGC_CLIENT_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#define LGC_DEFAULT_SOCKET "/run/livegrant/livegrant.sock"
+
+/* Exit codes of the livegrant command (docs/cli.md). */
+enum lgc_exit {
+	LGC_OK = 0,
+	LGC_REFUSED = 1,     /* livegrantd (or the kernel check) said no */
+	LGC_USAGE = 2,       /* bad command line */
+	LGC_UNREACHABLE = 3, /* livegrantd not running or not answering */
+};
+
+/* --socket, else $LIVEGRANT_SOCKET, else the default. */
+const char *lgc_socket_path(const char *opt);
+
+/*
+ * Send @req and return the reply in *resp. Returns LGC_OK, or
+ * LGC_UNREACHABLE after printing one line naming the socket.
+ */
+int lgc_request(const char *socket_path, json_t *req, json_t **resp);
+
+/* Print a refusal reply ("livegrant: REASON: ERROR") and return LGC_REFUSED. */
+int lgc_print_refusal(const char *what, json_t *resp);
+
+int cmd_present(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
+int cmd_agents(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+#endif /* LGC_CLIENT_H */

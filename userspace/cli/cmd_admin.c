@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+/* cmd_admin.c - `livegrant revoke`, `agents` and `status` (uid 0, non-agent). */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+
+/* Options every admin command takes: --socket PATH, --json. */
+struct admin_opts {
+	const char *sock;
+	bool json;
+};
+
+static int parse_admin(int argc, char **argv, const char *usage, struct admin_opts *o)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "s:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->sock = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'h':
+			printf("usage: %s\n", usage);
+			return -1;
+		default:
+			fprintf(stderr, "usage: %s\n", usage);
+			return LGC_USAGE;
+		}
+	}
+	o->sock = lgc_socket_path(o->sock);
+	return 0;
+}
+
+static int call(const struct admin_opts *o, json_t *req, const char *what, json_t **resp)
+{
+	int rc = lgc_request(o->sock, req, resp);
+
+	json_decref(req);
+	if (rc)
+		return rc;
+	if (!json_is_true(json_object_get(*resp, "ok"))) {
+		rc = lgc_print_refusal(what, *resp);
+		json_decref(*resp);
+		return rc;
+	}
+	return LGC_OK;
+}
+
+static void print_json(json_t *v)
+{
+	char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
+
+	if (s)
+		puts(s);
+	free(s);
+}
+
+int cmd_revoke(int argc, char **argv)
+{
+	static const char usage[] = "livegrant revoke [--socket PATH] [--json] AGENT|CGROUP|JTI";
+	struct admin_opts o;
+	json_t *resp, *done;
+	size_t i;
+	int rc = parse_admin(argc, argv, usage, &o);
+
+	if (rc)
+		return rc < 0 ? LGC_OK : rc;
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return LGC_USAGE;
+	}
+	rc = call(&o, json_pack("{s:s, s:s}", "op", "revoke", "target", argv[optind]), "revoke",
+		  &resp);
+	if (rc)
+		return rc;
+	done = json_object_get(resp, "revoked");
+	if (o.json) {
+		print_json(resp);
+	} else if (!json_array_size(done)) {
+		printf("livegrant: no live grant matched %s; remembered as a revoked token id\n",
+		       argv[optind]);
+	} else {
+		json_t *v;
+
+		for (i = 0; i < json_array_size(done) && (v = json_array_get(done, i)); i++)
+			printf("livegrant: revoked the grant of %s\n", json_string_value(v));
+	}
+	json_decref(resp);
+	return LGC_OK;
+}
+
+int cmd_agents(int argc, char **argv)
+{
+	static const char usage[] = "livegrant agents [--socket PATH] [--json]";
+	struct admin_opts o;
+	json_t *resp, *list, *v;
+	size_t i;
+	int rc = parse_admin(argc, argv, usage, &o);
+
+	if (rc)
+		return rc < 0 ? LGC_OK : rc;
+	rc = call(&o, json_pack("{s:s}", "op", "agents"), "agents", &resp);
+	if (rc)
+		return rc;
+	list = json_object_get(resp, "agents");
+	if (o.json) {
+		print_json(list);
+	} else {
+		printf("%-32s %-40s %-8s %-8s %8s  %s\n", "AGENT", "CGROUP", "DOMAIN", "STATE",
+		       "EXPIRES", "TASK");
+		for (i = 0; i < json_array_size(list) && (v = json_array_get(list, i)); i++) {
+			printf("%-32s %-40s %-8s %-8s %7llds  %s\n",
+			       json_string_value(json_object_get(v, "agent")),
+			       json_string_value(json_object_get(v, "cgroup")),
+			       json_string_value(json_object_get(v, "domain")),
+			       json_string_value(json_object_get(v, "state")),
+			       json_integer_value(json_object_get(v, "kernel_expires_in")),
+			       json_string_value(json_object_get(v, "task")));
+		}
+	}
+	json_decref(resp);
+	return LGC_OK;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const char usage[] = "livegrant status [--socket PATH] [--json]";
+	struct admin_opts o;
+	json_t *resp;
+	int rc = parse_admin(argc, argv, usage, &o);
+
+	if (rc)
+		return rc < 0 ? LGC_OK : rc;
+	rc = call(&o, json_pack("{s:s}", "op", "status"), "status", &resp);
+	if (rc)
+		return rc;
+	if (o.json) {
+		print_json(resp);
+	} else {
+		printf("mode:    %s\nagents:  %lld\ngrants:  %lld\npins:    %s (%s)\n",
+		       json_string_value(json_object_get(resp, "mode")),
+		       json_integer_value(json_object_get(resp, "agents")),
+		       json_integer_value(json_object_get(resp, "grants")),
+		       json_string_value(json_object_get(resp, "pinned")),
+		       json_is_true(json_object_get(resp, "adopted")) ? "adopted" : "loaded");
+	}
+	json_decref(resp);
+	return LGC_OK;
+}

@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * agents.c - livegrantd's decisions: enroll an agent on a verified token,
+ * revoke, keep grants alive while their attestation holds, and restore them
+ * after a restart.
+ *
+ * What refresh re-checks for each active agent (docs/livegrantd.md):
+ *   1. its agent cgroup still exists with the same cgroup id (a deleted and
+ *      re-created cgroup of the same name is a different agent);
+ *   2. its token still verifies now against its domain's trust bundle and
+ *      policy: signature, audience, domain, expiry (no leeway at expiry);
+ *   3. its token id is not revoked.
+ * The process that presented the token is not re-checked: it may have
+ * exited or executed another program; the grant belongs to the cgroup.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "rules.h"
+
+const char *lgd_state_name(enum lgd_agent_state s)
+{
+	switch (s) {
+	case LGD_ACTIVE:
+		return "active";
+	case LGD_EXPIRED:
+		return "expired";
+	case LGD_REVOKED:
+		return "revoked";
+	case LGD_LAPSED:
+		return "lapsed";
+	}
+	return "unknown";
+}
+
+static void refuse(json_t *resp, const char *reason, const char *msg)
+{
+	json_object_set_new(resp, "ok", json_false());
+	json_object_set_new(resp, "reason", json_string(reason));
+	json_object_set_new(resp, "error", json_string(msg));
+}
+
+bool lgd_under_root(const struct lgd *d, const char *cgroup)
+{
+	for (size_t i = 0; i < d->nroots; i++) {
+		size_t n = strlen(d->roots[i]);
+
+		if (!strncmp(cgroup, d->roots[i], n) && (cgroup[n] == 0 || cgroup[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The agent cgroup of a caller in @cg: the child of the agent root that
+ * holds it. A process in a sub-cgroup belongs to the same agent: it cannot
+ * get a grant of its own by creating cgroups.
+ */
+static int agent_cgroup_of(const struct lgd *d, const char *cg, char *out, size_t size,
+			   const char **reason)
+{
+	for (size_t i = 0; i < d->nroots; i++) {
+		const char *r = d->roots[i];
+		size_t n = strlen(r);
+		const char *end;
+
+		if (!strcmp(cg, r)) {
+			*reason = "in_agent_root";
+			return lg_err(-EPERM, "caller is directly in agent root %s: run the agent in a child cgroup (livegrant exec --cgroup NAME)",
+				      r);
+		}
+		if (strncmp(cg, r, n) || cg[n] != '/')
+			continue;
+		end = strchr(cg + n + 1, '/');
+		if (!end)
+			end = cg + strlen(cg);
+		if ((size_t)(end - cg) >= size)
+			return lg_err(-ENAMETOOLONG, "cgroup path too long");
+		memcpy(out, cg, end - cg);
+		out[end - cg] = 0;
+		return 0;
+	}
+	*reason = "not_an_agent";
+	return lg_err(-EPERM, "caller in cgroup %s is not under an agent root (%s%s)", cg,
+		      d->nroots ? d->roots[0] : "none", d->nroots > 1 ? ", ..." : "");
+}
+
+struct lgd_agent *lgd_agent_by_cgroup_id(struct lgd *d, uint64_t id)
+{
+	for (size_t i = 0; i < d->nagents; i++)
+		if (d->agents[i].cgroup_id == id)
+			return &d->agents[i];
+	return NULL;
+}
+
+static struct lgd_agent *agent_slot(struct lgd *d, const char *cgroup, uint64_t id)
+{
+	struct lgd_agent *a = lgd_agent_by_cgroup_id(d, id);
+
+	if (a)
+		return a;
+	if (d->nagents == d->capagents) {
+		size_t cap = d->capagents ? d->capagents * 2 : 16;
+		struct lgd_agent *t = realloc(d->agents, cap * sizeof(*t));
+
+		if (!t)
+			return NULL;
+		d->agents = t;
+		d->capagents = cap;
+	}
+	a = &d->agents[d->nagents++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->cgroup, sizeof(a->cgroup), "%s", cgroup);
+	a->cgroup_id = id;
+	return a;
+}
+
+static void agent_drop(struct lgd *d, struct lgd_agent *a)
+{
+	lgd_agent_clear(a);
+	*a = d->agents[--d->nagents];
+}
+
+/* Verify @token for whichever domain it names. */
+static int verify(struct lgd *d, const char *token, const struct lg_domain_config **dom,
+		  struct lg_token **tok, const char **reason)
+{
+	char name[64];
+	struct lg_token_policy pol;
+	int err = lg_token_peek_domain(token, strlen(token), name, sizeof(name), reason);
+
+	if (err)
+		return err;
+	*dom = lg_config_domain(d->cfg, name);
+	if (!*dom) {
+		*reason = "unknown_domain";
+		return lg_err(-EPERM, "token is for domain \"%s\", which this host does not trust", name);
+	}
+	pol = (struct lg_token_policy){
+		.audience = d->cfg->audience,
+		.domain = (*dom)->name,
+		.max_ttl_s = (*dom)->max_ttl_s,
+		.leeway_s = d->cfg->token_leeway_s,
+		.now = time(NULL),
+		.max_bytes = d->cfg->max_token_bytes,
+	};
+	return lg_token_verify(token, strlen(token), d->bundles[(*dom)->id - 1], &pol, tok, reason);
+}
+
+/*
+ * The kernel deadline for a token expiring at @exp: never later than the
+ * token, and never more than two refresh intervals ahead, so that grants
+ * lapse on their own when livegrantd stops. 0 when already past.
+ */
+static uint64_t kernel_deadline(const struct lgd *d, int64_t exp)
+{
+	int64_t now = time(NULL), until = now + 2 * (int64_t)d->cfg->refresh_interval_s;
+
+	if (exp < until)
+		until = exp;
+	if (until <= now)
+		return 0;
+	return lg_boottime_ns() + (uint64_t)(until - now) * 1000000000ULL;
+}
+
+/* Token rules plus the baseline, as one grant spec (pointers borrowed). */
+struct spec_mem {
+	const char **v[4];
+};
+
+static int join(struct lg_strv *out, const char **mem, const struct lg_token_strv *a,
+		const struct lg_strv *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		mem[n++] = a->v[i];
+	for (size_t i = 0; i < b->n; i++)
+		mem[n++] = b->v[i];
+	out->v = mem;
+	out->n = n;
+	return 0;
+}
+
+static int build_spec(const struct lgd *d, const struct lg_token *t, uint64_t expires_ns,
+		      uint32_t domain_id, struct lg_grant_spec *s, struct spec_mem *m)
+{
+	const struct lg_rules_config *b = &d->cfg->baseline;
+	const struct lg_token_strv *tl[4] = { &t->exec, &t->read, &t->write, &t->connect };
+	const struct lg_strv *bl[4] = { &b->exec, &b->read, &b->write, &b->connect };
+	struct lg_strv *out[4] = { &s->exec, &s->read, &s->write, &s->connect };
+
+	memset(s, 0, sizeof(*s));
+	memset(m, 0, sizeof(*m));
+	for (int i = 0; i < 4; i++) {
+		m->v[i] = calloc(tl[i]->n + bl[i]->n + 1, sizeof(char *));
+		if (!m->v[i])
+			return lg_err(-ENOMEM, "out of memory");
+		join(out[i], m->v[i], tl[i], bl[i]);
+	}
+	s->expires_ns = expires_ns;
+	s->domain = domain_id;
+	s->mode = d->cfg->mode;
+	return 0;
+}
+
+static void spec_mem_free(struct spec_mem *m)
+{
+	for (int i = 0; i < 4; i++)
+		free(m->v[i]);
+}
+
+/* Install @t for agent @a; returns 0 or a negative errno, *reason set. */
+static int install(struct lgd *d, struct lgd_agent *a, const struct lg_token *t,
+		   const struct lg_domain_config *dom, const char **reason)
+{
+	uint64_t deadline = kernel_deadline(d, t->exp);
+	struct lg_grant_spec spec;
+	struct spec_mem mem;
+	int err;
+
+	if (!deadline) {
+		*reason = "expired";
+		return lg_err(-ETIME, "token expired");
+	}
+	err = build_spec(d, t, deadline, dom->id, &spec, &mem);
+	if (!err)
+		err = lg_grant_install(d->e, a->cgroup_id, &spec, &a->generation);
+	spec_mem_free(&mem);
+	if (err) {
+		*reason = err == -ENOMEM || err == -EIO ? "internal" : "bad_rules";
+		return err;
+	}
+	a->kernel_expires_ns = deadline;
+	return 0;
+}
+
+static void agent_set_token(struct lgd_agent *a, const char *token, const struct lg_token *t,
+			    const struct lg_domain_config *dom)
+{
+	char *copy = strdup(token); /* @token may be a->token itself */
+
+	free(a->token);
+	free(a->sub);
+	free(a->jti);
+	free(a->task);
+	a->token = copy;
+	a->sub = strdup(t->sub);
+	a->jti = strdup(t->jti);
+	a->task = t->task ? strdup(t->task) : NULL;
+	a->domain = dom;
+	a->exp = t->exp;
+	a->state = LGD_ACTIVE;
+	a->reason[0] = 0;
+}
+
+static int check_workload(struct lgd_peer *peer, const struct lg_token *t, const char **reason)
+{
+	int err;
+
+	if (t->workload.has_uid && t->workload.uid != peer->uid) {
+		*reason = "workload_mismatch";
+		return lg_err(-EPERM, "token requires uid %u, the caller runs as uid %u",
+			      t->workload.uid, peer->uid);
+	}
+	if (!t->workload.has_exe_sha256)
+		return 0;
+	err = lgd_attest_exe(peer);
+	if (err) {
+		*reason = "attestation_failed";
+		return err;
+	}
+	if (strcmp(peer->exe_sha256, t->workload.exe_sha256)) {
+		*reason = "workload_mismatch";
+		return lg_err(-EPERM, "token requires executable sha256 %.16s..., the caller runs %.16s... (/proc/%d/exe)",
+			      t->workload.exe_sha256, peer->exe_sha256, peer->pid);
+	}
+	return 0;
+}
+
+/*
+ * A token enrolls one agent: the same token presented from another agent
+ * cgroup (a copied or stolen token) is refused while the first holds it.
+ */
+static int check_single_use(struct lgd *d, const struct lg_token *t, const char *agent_cg,
+			    const char **reason)
+{
+	for (size_t i = 0; i < d->nagents; i++) {
+		const struct lgd_agent *a = &d->agents[i];
+
+		if (a->state != LGD_ACTIVE || !a->jti || strcmp(a->jti, t->jti) ||
+		    !strcmp(a->cgroup, agent_cg))
+			continue;
+		*reason = "token_in_use";
+		return lg_err(-EBUSY, "token %s already holds the grant of %s", t->jti, a->cgroup);
+	}
+	return 0;
+}
+
+int lgd_present(struct lgd *d, struct lgd_peer *peer, const char *token, json_t *resp)
+{
+	const struct lg_domain_config *dom = NULL;
+	const char *reason = "internal";
+	char agent_cg[PATH_MAX];
+	struct lg_token *t = NULL;
+	struct lgd_agent *a;
+	uint64_t id;
+	int err;
+
+	err = agent_cgroup_of(d, peer->cgroup, agent_cg, sizeof(agent_cg), &reason);
+	if (!err)
+		err = verify(d, token, &dom, &t, &reason);
+	if (!err && lgd_is_revoked(d, t->jti)) {
+		reason = "revoked";
+		err = lg_err(-EPERM, "token %s was revoked", t->jti);
+	}
+	if (!err)
+		err = check_single_use(d, t, agent_cg, &reason);
+	if (!err)
+		err = check_workload(peer, t, &reason);
+	if (!err) {
+		err = lg_agent_add(d->e, agent_cg, &id);
+		reason = "internal";
+	}
+	/* The caller must still be the attested process, where it was. */
+	if (!err) {
+		err = lgd_attest_recheck(peer, LGD_CGROUP_MOUNT);
+		reason = "attestation_failed";
+	}
+	if (err)
+		goto refused;
+	a = agent_slot(d, agent_cg, id);
+	if (!a) {
+		err = lg_err(-ENOMEM, "out of memory");
+		goto refused;
+	}
+	/* A new token replaces the agent's grant whole, never adds to it. */
+	err = install(d, a, t, dom, &reason);
+	if (err) {
+		if (!a->token)
+			agent_drop(d, a);
+		goto refused;
+	}
+	agent_set_token(a, token, t, dom);
+	lgd_state_save(d);
+	fprintf(stderr, "livegrantd: granted %s (jti %s, domain %s) to %s, generation %u\n", t->sub,
+		t->jti, dom->name, agent_cg, a->generation);
+	json_object_set_new(resp, "ok", json_true());
+	json_object_set_new(resp, "agent", json_string(t->sub));
+	json_object_set_new(resp, "cgroup", json_string(agent_cg));
+	json_object_set_new(resp, "domain", json_string(dom->name));
+	json_object_set_new(resp, "jti", json_string(t->jti));
+	json_object_set_new(resp, "generation", json_integer(a->generation));
+	json_object_set_new(resp, "token_exp", json_integer(t->exp));
+	lg_token_free(t);
+	return 0;
+refused:
+	fprintf(stderr, "livegrantd: refused token from pid %d (cgroup %s): %s: %s\n", peer->pid,
+		peer->cgroup, reason, lg_errmsg());
+	refuse(resp, reason, lg_errmsg());
+	lg_token_free(t);
+	return err;
+}
+
+static int64_t longest_ttl(const struct lgd *d)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < d->cfg->n_domains; i++)
+		if (d->cfg->domains[i].max_ttl_s > m)
+			m = d->cfg->domains[i].max_ttl_s;
+	return (int64_t)(m + d->cfg->token_leeway_s);
+}
+
+static bool matches(const struct lgd_agent *a, const char *target)
+{
+	const char *base = strrchr(a->cgroup, '/');
+
+	return (a->sub && !strcmp(a->sub, target)) || (a->jti && !strcmp(a->jti, target)) ||
+	       !strcmp(a->cgroup, target) || (base && !strcmp(base + 1, target));
+}
+
+int lgd_revoke(struct lgd *d, const char *target, json_t *resp)
+{
+	json_t *done = json_array();
+	int err = 0;
+
+	for (size_t i = 0; i < d->nagents; i++) {
+		struct lgd_agent *a = &d->agents[i];
+
+		if (!matches(a, target) || a->state != LGD_ACTIVE)
+			continue;
+		err = lg_grant_remove(d->e, a->cgroup_id);
+		if (err)
+			break;
+		a->state = LGD_REVOKED;
+		snprintf(a->reason, sizeof(a->reason), "revoked by an administrator");
+		lgd_add_revoked(d, a->jti, a->exp);
+		json_array_append_new(done, json_string(a->cgroup));
+		fprintf(stderr, "livegrantd: revoked %s (jti %s) of %s\n", a->sub, a->jti, a->cgroup);
+	}
+	if (err) {
+		json_decref(done);
+		refuse(resp, "internal", lg_errmsg());
+		return err;
+	}
+	/* Nothing live matched: remember it as a token id until any token could have expired. */
+	if (!json_array_size(done))
+		lgd_add_revoked(d, target, time(NULL) + longest_ttl(d));
+	lgd_state_save(d);
+	json_object_set_new(resp, "ok", json_true());
+	json_object_set_new(resp, "revoked", done);
+	return 0;
+}
+
+json_t *lgd_agents_json(struct lgd *d)
+{
+	json_t *arr = json_array();
+	uint64_t now = lg_boottime_ns();
+
+	for (size_t i = 0; i < d->nagents; i++) {
+		struct lgd_agent *a = &d->agents[i];
+		json_t *o = json_object();
+		int64_t left = 0;
+
+		if (a->state == LGD_ACTIVE && a->kernel_expires_ns > now)
+			left = (a->kernel_expires_ns - now) / 1000000000ULL;
+		json_object_set_new(o, "agent", json_string(a->sub ? a->sub : ""));
+		json_object_set_new(o, "cgroup", json_string(a->cgroup));
+		json_object_set_new(o, "domain", json_string(a->domain ? a->domain->name : ""));
+		json_object_set_new(o, "state", json_string(lgd_state_name(a->state)));
+		json_object_set_new(o, "reason", json_string(a->reason));
+		json_object_set_new(o, "jti", json_string(a->jti ? a->jti : ""));
+		json_object_set_new(o, "token_exp", json_integer(a->exp));
+		json_object_set_new(o, "kernel_expires_in", json_integer(left));
+		json_object_set_new(o, "generation", json_integer(a->generation));
+		json_object_set_new(o, "task", json_string(a->task ? a->task : ""));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* Same cgroup as when the agent enrolled? */
+static bool cgroup_alive(const struct lgd_agent *a)
+{
+	uint64_t id;
+
+	return !lg_cgroup_id(a->cgroup, &id, NULL) && id == a->cgroup_id;
+}
+
+static void lapse(struct lgd *d, struct lgd_agent *a, enum lgd_agent_state s, const char *why)
+{
+	if (lg_grant_remove(d->e, a->cgroup_id))
+		fprintf(stderr, "livegrantd: removing the grant of %s failed: %s\n", a->cgroup,
+			lg_errmsg());
+	a->state = s;
+	snprintf(a->reason, sizeof(a->reason), "%s", why);
+	fprintf(stderr, "livegrantd: grant of %s (%s) removed: %s\n", a->cgroup,
+		a->sub ? a->sub : "?", why);
+}
+
+/* Re-attest @a; extend, reinstall or remove its grant. */
+static void refresh_one(struct lgd *d, struct lgd_agent *a)
+{
+	const struct lg_domain_config *dom = NULL;
+	const char *reason = "internal";
+	struct lg_token *t = NULL;
+	char why[128];
+	int err;
+
+	err = verify(d, a->token, &dom, &t, &reason);
+	if (!err && lgd_is_revoked(d, t->jti)) {
+		err = -EPERM;
+		reason = "revoked";
+	}
+	if (err) {
+		snprintf(why, sizeof(why), "token no longer valid: %s", reason);
+		lapse(d, a, !strcmp(reason, "expired") ? LGD_EXPIRED :
+			    !strcmp(reason, "revoked") ? LGD_REVOKED : LGD_LAPSED, why);
+		lg_token_free(t);
+		return;
+	}
+	a->kernel_expires_ns = kernel_deadline(d, t->exp);
+	if (!a->kernel_expires_ns) {
+		lapse(d, a, LGD_EXPIRED, "token expired");
+	} else if (lg_grant_set_expiry(d->e, a->cgroup_id, a->kernel_expires_ns) == -ENOENT) {
+		/* The kernel has no live grant (restart, lost state): put it back. */
+		if (install(d, a, t, dom, &reason))
+			lapse(d, a, LGD_LAPSED, reason);
+	}
+	lg_token_free(t);
+}
+
+void lgd_refresh(struct lgd *d)
+{
+	bool changed = false;
+
+	for (size_t i = 0; i < d->nagents;) {
+		struct lgd_agent *a = &d->agents[i];
+
+		if (!cgroup_alive(a)) {
+			/* The cgroup is gone: forget the agent and its kernel entry. */
+			lg_agent_remove(d->e, a->cgroup_id);
+			fprintf(stderr, "livegrantd: agent cgroup %s is gone; forgotten\n", a->cgroup);
+			agent_drop(d, a);
+			changed = true;
+			continue;
+		}
+		if (a->state == LGD_ACTIVE) {
+			refresh_one(d, a);
+			changed |= a->state != LGD_ACTIVE;
+		}
+		i++;
+	}
+	if (changed)
+		lgd_state_save(d);
+}
+
+int lgd_restore(struct lgd *d)
+{
+	uint64_t *ids = NULL;
+	size_t n = 0;
+	int err;
+
+	/*
+	 * Saved agents go back into the kernel from their saved token, checked
+	 * as at refresh. Reinstalling (rather than extending what the pins
+	 * hold) also repairs a crash between a grant change and the save.
+	 */
+	for (size_t i = 0; i < d->nagents;) {
+		struct lgd_agent *a = &d->agents[i];
+		const struct lg_domain_config *dom = NULL;
+		const char *reason = "internal";
+		struct lg_token *t = NULL;
+		uint64_t id;
+
+		if (!cgroup_alive(a)) {
+			fprintf(stderr, "livegrantd: saved agent cgroup %s is gone; forgotten\n",
+				a->cgroup);
+			agent_drop(d, a);
+			continue;
+		}
+		i++;
+		if (a->state != LGD_ACTIVE)
+			continue;
+		err = verify(d, a->token, &dom, &t, &reason);
+		if (!err && lgd_is_revoked(d, t->jti)) {
+			err = -EPERM;
+			reason = "revoked";
+		}
+		if (!err)
+			err = lg_agent_add(d->e, a->cgroup, &id);
+		if (!err)
+			err = install(d, a, t, dom, &reason);
+		if (err)
+			lapse(d, a, !strcmp(reason, "expired") ? LGD_EXPIRED : LGD_LAPSED, reason);
+		else
+			agent_set_token(a, a->token, t, dom);
+		lg_token_free(t);
+	}
+	lgd_state_save(d);
+
+	/* Agents in the kernel that we know nothing about: no state, no grant. */
+	err = lg_agent_ids(d->e, &ids, &n);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		if (lgd_agent_by_cgroup_id(d, ids[i]))
+			continue;
+		fprintf(stderr, "livegrantd: removing unknown agent cgroup id %llu from the kernel\n",
+			(unsigned long long)ids[i]);
+		lg_agent_remove(d->e, ids[i]);
+	}
+	free(ids);
+	return 0;
+}
