@@ -101,8 +101,7 @@ int BPF_PROG(lg_setsockopt, struct socket *sock, int level, int optname, int ret
 	if (!lg_subject_get(&s))
 		return 0;
 	return lg_socket_decide(&s, LG_HOOK_SETSOCKOPT, LG_ACCESS_SETOPT, LG_REASON_SOCKOPT,
-				LG_TARGET_SOCKOPT, lg_sock_family(sock), level,
-				optname);
+				LG_TARGET_SOCKOPT, lg_sock_family(sock), level, optname);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -5,7 +5,10 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+
+#include <bpf/bpf.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -185,6 +188,29 @@ KTEST(grant_pins_survive_the_loader)
 	REQUIRE(lg_grant_remove(e2, a2) == 0, "remove via adopted maps: %s", lg_errmsg());
 	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES, "adopted maps are the live ones");
 	lg_enforcer_close(e2);
+
+	/* Pins of another ABI version are replaced, never left unenforced. */
+	{
+		int fd = bpf_obj_get(PIN_DIR "/maps/lg_state");
+		struct lg_state *st =
+			fd < 0 ? MAP_FAILED :
+				 mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		struct lg_enforcer *e3 = NULL;
+		uint64_t a2b;
+
+		REQUIRE(st != MAP_FAILED, "map the pinned lg_state");
+		st->abi_version = 999;
+		munmap(st, 4096);
+		close(fd);
+		REQUIRE(lg_enforcer_open(&o, &e3) == 0, "open over foreign pins: %s", lg_errmsg());
+		CHECK(!lg_enforcer_adopted(e3) && lg_enforcer_replaced(e3),
+		      "foreign pins replaced, not adopted");
+		REQUIRE(lg_root_add(e3, FX_ROOT) == 0 && lg_agent_add(e3, FX_A2, &a2b) == 0,
+			"register: %s", lg_errmsg());
+		lg_enforcer_close(e3);
+		CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES,
+			  "the replacing programs enforce: a2 has no grant there");
+	}
 
 	REQUIRE(lg_enforcer_unpin(PIN_DIR) == 0, "unpin: %s", lg_errmsg());
 	CHECK(access(PIN_DIR, F_OK) != 0, "pin dir removed");

@@ -12,8 +12,8 @@
 /* Exit codes of the livegrant command (docs/cli.md). */
 enum lgc_exit {
 	LGC_OK = 0,
-	LGC_REFUSED = 1,     /* livegrantd (or the kernel check) said no */
-	LGC_USAGE = 2,       /* bad command line */
+	LGC_REFUSED = 1, /* livegrantd (or the kernel check) said no */
+	LGC_USAGE = 2, /* bad command line */
 	LGC_UNREACHABLE = 3, /* livegrantd not running or not answering */
 };
 

@@ -198,7 +198,8 @@ int cmd_exec(int argc, char **argv)
 		}
 	}
 	if (!name || optind >= argc || !*name || strchr(name, '/') || name[0] == '.') {
-		fprintf(stderr, "usage: livegrant exec --cgroup NAME [--token FILE] -- COMMAND... (NAME: one path component)\n");
+		fprintf(stderr,
+			"usage: livegrant exec --cgroup NAME [--token FILE] -- COMMAND... (NAME: one path component)\n");
 		return LGC_USAGE;
 	}
 	sock = lgc_socket_path(sock);
@@ -216,7 +217,8 @@ int cmd_exec(int argc, char **argv)
 		goto out;
 	snprintf(dir, sizeof(dir), "%s/%s", root, name);
 	if (mkdir(dir, 0755) && errno != EEXIST) {
-		fprintf(stderr, "livegrant: cannot create agent cgroup %s: %s\n", dir, strerror(errno));
+		fprintf(stderr, "livegrant: cannot create agent cgroup %s: %s\n", dir,
+			strerror(errno));
 		rc = LGC_REFUSED;
 		goto out;
 	}

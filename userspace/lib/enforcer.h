@@ -25,6 +25,7 @@ struct lg_enforcer {
 	int fds[LG_MAP_MAX];
 	struct lg_state *state; /* mmap of lg_state[0] */
 	bool adopted;
+	bool replaced; /* pins of another version were replaced */
 	int sync_outer, sync_inner; /* see lg_wait_for_readers() */
 };
 

@@ -67,6 +67,12 @@ void lg_enforcer_close(struct lg_enforcer *e);
 int lg_enforcer_unpin(const char *pin_dir);
 /* True when the programs came from pins rather than a fresh load. */
 bool lg_enforcer_adopted(const struct lg_enforcer *e);
+/*
+ * True when pins were found that could not be adopted (another ABI version,
+ * a missing map) and were replaced by a fresh load: every grant must be
+ * installed again.
+ */
+bool lg_enforcer_replaced(const struct lg_enforcer *e);
 
 /* Mode for agents without a live grant (LG_MODE_ENFORCE or LG_MODE_AUDIT). */
 int lg_set_default_mode(struct lg_enforcer *e, enum lg_mode mode);

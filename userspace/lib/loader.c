@@ -158,10 +158,8 @@ static int adopt(struct lg_enforcer *e, const char *dir)
 			return err;
 		e->fds[i] = bpf_obj_get(path);
 		if (e->fds[i] < 0)
-			return lg_err(
-				-errno,
-				"cannot open pinned map %s: %s; remove the pins with `livegrant unpin` and start again",
-				path, strerror(errno));
+			return lg_err(-errno, "cannot open pinned map %s: %s", path,
+				      strerror(errno));
 	}
 	err = map_state(e);
 	if (err)
@@ -169,7 +167,7 @@ static int adopt(struct lg_enforcer *e, const char *dir)
 	if (e->state->abi_version != LG_ABI_VERSION)
 		return lg_err(
 			-EPROTO,
-			"pinned livegrant maps under %s use ABI version %u, this build uses %u: remove the pins (`livegrant unpin`) to load this version",
+			"pinned livegrant maps under %s use ABI version %u, this build uses %u",
 			dir, e->state->abi_version, LG_ABI_VERSION);
 	e->adopted = true;
 	return 0;
@@ -291,6 +289,49 @@ static int load_fresh(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 	return 0;
 }
 
+/* Forget a failed adoption: close what it opened. */
+static void drop_adopted(struct lg_enforcer *e)
+{
+	if (e->state)
+		munmap(e->state, sysconf(_SC_PAGESIZE));
+	e->state = NULL;
+	for (int i = 0; i < LG_MAP_MAX; i++) {
+		if (e->fds[i] >= 0)
+			close(e->fds[i]);
+		e->fds[i] = -1;
+	}
+	e->adopted = false;
+}
+
+/*
+ * Pins we cannot adopt (another ABI version, a map gone): load and attach
+ * this version first, then remove the old pins and pin the new programs.
+ * In between both versions enforce; the new one holds no grants yet, so
+ * agents are denied until the caller reinstalls them (fail closed), and
+ * there is no moment without enforcement.
+ */
+static int replace_pins(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
+{
+	struct lg_enforcer_opts fresh = *o;
+	int err;
+
+	drop_adopted(e);
+	fresh.pin_dir = NULL;
+	err = load_fresh(e, &fresh);
+	if (!err)
+		err = lg_enforcer_unpin(o->pin_dir);
+	if (!err)
+		err = pin_all(e, o->pin_dir);
+	if (!err)
+		e->replaced = true;
+	return err;
+}
+
+bool lg_enforcer_replaced(const struct lg_enforcer *e)
+{
+	return e->replaced;
+}
+
 int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **out)
 {
 	static const struct lg_enforcer_opts defaults;
@@ -328,6 +369,9 @@ int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **o
 		}
 		if (pins_complete(o->pin_dir)) {
 			err = adopt(e, o->pin_dir);
+			if (!err)
+				goto done;
+			err = replace_pins(e, o);
 			goto done;
 		}
 		/* Half-written pins from a crash: clear them and start over. */

@@ -72,8 +72,10 @@ static int agent_cgroup_of(const struct lgd *d, const char *cg, char *out, size_
 
 		if (!strcmp(cg, r)) {
 			*reason = "in_agent_root";
-			return lg_err(-EPERM, "caller is directly in agent root %s: run the agent in a child cgroup (livegrant exec --cgroup NAME)",
-				      r);
+			return lg_err(
+				-EPERM,
+				"caller is directly in agent root %s: run the agent in a child cgroup (livegrant exec --cgroup NAME)",
+				r);
 		}
 		if (strncmp(cg, r, n) || cg[n] != '/')
 			continue;
@@ -140,7 +142,8 @@ static int verify(struct lgd *d, const char *token, const struct lg_domain_confi
 	*dom = lg_config_domain(d->cfg, name);
 	if (!*dom) {
 		*reason = "unknown_domain";
-		return lg_err(-EPERM, "token is for domain \"%s\", which this host does not trust", name);
+		return lg_err(-EPERM, "token is for domain \"%s\", which this host does not trust",
+			      name);
 	}
 	pol = (struct lg_token_policy){
 		.audience = d->cfg->audience,
@@ -278,8 +281,10 @@ static int check_workload(struct lgd_peer *peer, const struct lg_token *t, const
 	}
 	if (strcmp(peer->exe_sha256, t->workload.exe_sha256)) {
 		*reason = "workload_mismatch";
-		return lg_err(-EPERM, "token requires executable sha256 %.16s..., the caller runs %.16s... (/proc/%d/exe)",
-			      t->workload.exe_sha256, peer->exe_sha256, peer->pid);
+		return lg_err(
+			-EPERM,
+			"token requires executable sha256 %.16s..., the caller runs %.16s... (/proc/%d/exe)",
+			t->workload.exe_sha256, peer->exe_sha256, peer->pid);
 	}
 	return 0;
 }
@@ -403,7 +408,8 @@ int lgd_revoke(struct lgd *d, const char *target, json_t *resp)
 		snprintf(a->reason, sizeof(a->reason), "revoked by an administrator");
 		lgd_add_revoked(d, a->jti, a->exp);
 		json_array_append_new(done, json_string(a->cgroup));
-		fprintf(stderr, "livegrantd: revoked %s (jti %s) of %s\n", a->sub, a->jti, a->cgroup);
+		fprintf(stderr, "livegrantd: revoked %s (jti %s) of %s\n", a->sub, a->jti,
+			a->cgroup);
 	}
 	if (err) {
 		json_decref(done);
@@ -481,8 +487,11 @@ static void refresh_one(struct lgd *d, struct lgd_agent *a)
 	}
 	if (err) {
 		snprintf(why, sizeof(why), "token no longer valid: %s", reason);
-		lapse(d, a, !strcmp(reason, "expired") ? LGD_EXPIRED :
-			    !strcmp(reason, "revoked") ? LGD_REVOKED : LGD_LAPSED, why);
+		lapse(d, a,
+		      !strcmp(reason, "expired") ? LGD_EXPIRED :
+		      !strcmp(reason, "revoked") ? LGD_REVOKED :
+						   LGD_LAPSED,
+		      why);
 		lg_token_free(t);
 		return;
 	}
@@ -507,7 +516,8 @@ void lgd_refresh(struct lgd *d)
 		if (!cgroup_alive(a)) {
 			/* The cgroup is gone: forget the agent and its kernel entry. */
 			lg_agent_remove(d->e, a->cgroup_id);
-			fprintf(stderr, "livegrantd: agent cgroup %s is gone; forgotten\n", a->cgroup);
+			fprintf(stderr, "livegrantd: agent cgroup %s is gone; forgotten\n",
+				a->cgroup);
 			agent_drop(d, a);
 			changed = true;
 			continue;
@@ -573,7 +583,8 @@ int lgd_restore(struct lgd *d)
 	for (size_t i = 0; i < n; i++) {
 		if (lgd_agent_by_cgroup_id(d, ids[i]))
 			continue;
-		fprintf(stderr, "livegrantd: removing unknown agent cgroup id %llu from the kernel\n",
+		fprintf(stderr,
+			"livegrantd: removing unknown agent cgroup id %llu from the kernel\n",
 			(unsigned long long)ids[i]);
 		lg_agent_remove(d->e, ids[i]);
 	}

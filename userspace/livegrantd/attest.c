@@ -44,7 +44,8 @@ static int read_start_ticks(pid_t pid, uint64_t *out)
 	if (!p)
 		return -EIO;
 	/* Field 3 (state) follows ") "; starttime is field 22. */
-	if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+	if (sscanf(p + 2,
+		   "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
 		   &start) != 1)
 		return -EIO;
 	*out = start;
@@ -69,8 +70,8 @@ int lgd_pid_cgroup(pid_t pid, const char *cgroup_root, char *out, size_t size)
 		/* The unified hierarchy's line: "0::/path". */
 		if (strncmp(line, "0::", 3))
 			continue;
-		if (snprintf(out, size, "%s%s", cgroup_root, strcmp(line + 3, "/") ? line + 3 : "") >=
-		    (int)size)
+		if (snprintf(out, size, "%s%s", cgroup_root,
+			     strcmp(line + 3, "/") ? line + 3 : "") >= (int)size)
 			err = -ENAMETOOLONG;
 		else
 			err = 0;
@@ -104,7 +105,8 @@ int lgd_attest_peer(int fd, uint64_t accepted_ns, const char *cgroup_root, struc
 		return lg_err(err, "reading /proc/%d/stat failed", p->pid);
 	/* Start ticks and CLOCK_BOOTTIME share their origin (boot). */
 	if (hz > 0 && p->start_ticks * (1000000000ULL / hz) > accepted_ns)
-		return lg_err(-ESTALE, "pid %d started after its connection was accepted: pid reused",
+		return lg_err(-ESTALE,
+			      "pid %d started after its connection was accepted: pid reused",
 			      p->pid);
 	err = lgd_pid_cgroup(p->pid, cgroup_root, p->cgroup, sizeof(p->cgroup));
 	if (err)
@@ -140,7 +142,8 @@ int lgd_attest_exe(struct lgd_peer *p)
 		}
 	}
 	if (n < 0) {
-		err = lg_err(-errno, "reading the executable of pid %d: %s", p->pid, strerror(errno));
+		err = lg_err(-errno, "reading the executable of pid %d: %s", p->pid,
+			     strerror(errno));
 		goto out;
 	}
 	if (!EVP_DigestFinal_ex(ctx, md, &mdlen) || mdlen != 32) {

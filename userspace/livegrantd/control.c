@@ -49,7 +49,8 @@ int lgd_control_open(struct lgd *d, int epfd)
 	int fd;
 
 	if (strlen(d->socket_path) >= sizeof(sun.sun_path))
-		return lg_err(-ENAMETOOLONG, "control socket path %s is longer than %zu bytes: shorten state_dir",
+		return lg_err(-ENAMETOOLONG,
+			      "control socket path %s is longer than %zu bytes: shorten state_dir",
 			      d->socket_path, sizeof(sun.sun_path) - 1);
 	strcpy(sun.sun_path, d->socket_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -146,7 +147,8 @@ static void status(struct lgd *d, json_t *resp)
 	json_object_set_new(resp, "agent_roots", roots);
 	json_object_set_new(resp, "agents", json_integer(d->nagents));
 	json_object_set_new(resp, "grants", json_integer(active));
-	json_object_set_new(resp, "mode", json_string(d->cfg->mode == LG_MODE_AUDIT ? "audit" : "enforce"));
+	json_object_set_new(resp, "mode",
+			    json_string(d->cfg->mode == LG_MODE_AUDIT ? "audit" : "enforce"));
 	json_object_set_new(resp, "pinned", json_string(d->cfg->bpffs_dir));
 	json_object_set_new(resp, "adopted", json_boolean(lg_enforcer_adopted(d->e)));
 }
@@ -181,7 +183,8 @@ static void dispatch(struct lgd *d, struct conn *c, json_t *req, json_t *resp)
 		const char *target = json_string_value(json_object_get(req, "target"));
 
 		if (!target || !*target)
-			refuse(resp, "bad_request", "revoke needs a \"target\": agent sub, cgroup or jti");
+			refuse(resp, "bad_request",
+			       "revoke needs a \"target\": agent sub, cgroup or jti");
 		else
 			lgd_revoke(d, target, resp);
 	} else if (!strcmp(op, "agents")) {
@@ -203,7 +206,8 @@ static void respond(struct conn *c, json_t *resp)
 	text[len] = '\n';
 	/* Small replies fit the socket buffer; a peer that does not read loses it. */
 	if (send(c->src.fd, text, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		fprintf(stderr, "livegrantd: reply to pid %d lost: %s\n", c->peer.pid, strerror(errno));
+		fprintf(stderr, "livegrantd: reply to pid %d lost: %s\n", c->peer.pid,
+			strerror(errno));
 	free(text);
 }
 

@@ -24,10 +24,10 @@
 
 /* Agent states, as the CLI shows them. */
 enum lgd_agent_state {
-	LGD_ACTIVE,   /* live grant in the kernel */
-	LGD_EXPIRED,  /* token expired: grant removed */
-	LGD_REVOKED,  /* revoked by an admin: grant removed */
-	LGD_LAPSED,   /* re-attestation failed: grant removed (see reason) */
+	LGD_ACTIVE, /* live grant in the kernel */
+	LGD_EXPIRED, /* token expired: grant removed */
+	LGD_REVOKED, /* revoked by an admin: grant removed */
+	LGD_LAPSED, /* re-attestation failed: grant removed (see reason) */
 };
 
 /**

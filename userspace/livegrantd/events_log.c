@@ -31,6 +31,29 @@ static void rfc3339(uint64_t boot_ns, char *buf, size_t size)
 		 (unsigned long long)(real_ns % 1000000000ULL));
 }
 
+/*
+ * Paths and comms are bytes, JSON strings are UTF-8: a value that is not
+ * valid UTF-8 is kept with each byte outside ASCII shown as '?', never
+ * dropped from the line.
+ */
+static json_t *safe_string(const char *s, size_t n)
+{
+	json_t *v = json_stringn(s, n);
+	char *copy;
+
+	if (v)
+		return v;
+	copy = strndup(s, n);
+	if (!copy)
+		return json_string("?");
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80 || (unsigned char)*p < 0x20)
+			*p = '?';
+	v = json_string(copy);
+	free(copy);
+	return v;
+}
+
 int lgd_print_event(void *ctx, const struct lg_event *ev)
 {
 	struct lgd *d = ctx;
@@ -43,15 +66,24 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 	if (ev->domain && ev->domain <= d->cfg->n_domains)
 		domain = d->cfg->domains[ev->domain - 1].name;
 	rfc3339(ev->time_ns, when, sizeof(when));
-	o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "time",
-		      when, "agent", a && a->sub ? a->sub : "", "cgroup",
-		      a ? a->cgroup : "", "cgroup_id", (json_int_t)ev->cgroup_id, "domain", domain,
-		      "pid", (int)ev->tgid, "uid", (int)ev->uid, "comm", ev->comm, "hook",
-		      lg_hook_name(ev->hook), "target", lg_event_target(ev, target, sizeof(target)),
-		      "access", lg_access_str(ev->access, access, sizeof(access)), "reason",
-		      lg_reason_name(ev->reason), "action", lg_action_name(ev->action));
+	o = json_object();
 	if (!o)
 		return 0;
+	json_object_set_new(o, "time", json_string(when));
+	json_object_set_new(o, "agent", json_string(a && a->sub ? a->sub : ""));
+	json_object_set_new(o, "cgroup", json_string(a ? a->cgroup : ""));
+	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)ev->cgroup_id));
+	json_object_set_new(o, "domain", json_string(domain));
+	json_object_set_new(o, "pid", json_integer(ev->tgid));
+	json_object_set_new(o, "uid", json_integer(ev->uid));
+	json_object_set_new(o, "comm", safe_string(ev->comm, strnlen(ev->comm, sizeof(ev->comm))));
+	json_object_set_new(o, "hook", json_string(lg_hook_name(ev->hook)));
+	lg_event_target(ev, target, sizeof(target));
+	json_object_set_new(o, "target", safe_string(target, strlen(target)));
+	json_object_set_new(o, "access",
+			    json_string(lg_access_str(ev->access, access, sizeof(access))));
+	json_object_set_new(o, "reason", json_string(lg_reason_name(ev->reason)));
+	json_object_set_new(o, "action", json_string(lg_action_name(ev->action)));
 	line = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (line) {

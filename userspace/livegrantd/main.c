@@ -80,6 +80,10 @@ static int setup(struct lgd *d, bool verbose)
 	err = load_bundles(d);
 	if (!err)
 		err = lg_enforcer_open(&eo, &d->e);
+	if (!err && lg_enforcer_replaced(d->e))
+		fprintf(stderr,
+			"livegrantd: pins under %s were of another version: replaced; restoring grants\n",
+			d->cfg->bpffs_dir);
 	if (!err)
 		err = lg_set_default_mode(d->e, d->cfg->mode);
 	if (!err)
