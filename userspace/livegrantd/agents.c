@@ -105,22 +105,7 @@ static struct lgd_agent *agent_slot(struct lgd *d, const char *cgroup, uint64_t 
 {
 	struct lgd_agent *a = lgd_agent_by_cgroup_id(d, id);
 
-	if (a)
-		return a;
-	if (d->nagents == d->capagents) {
-		size_t cap = d->capagents ? d->capagents * 2 : 16;
-		struct lgd_agent *t = realloc(d->agents, cap * sizeof(*t));
-
-		if (!t)
-			return NULL;
-		d->agents = t;
-		d->capagents = cap;
-	}
-	a = &d->agents[d->nagents++];
-	memset(a, 0, sizeof(*a));
-	snprintf(a->cgroup, sizeof(a->cgroup), "%s", cgroup);
-	a->cgroup_id = id;
-	return a;
+	return a ? a : lgd_agent_new(d, cgroup, id);
 }
 
 static void agent_drop(struct lgd *d, struct lgd_agent *a)

@@ -93,6 +93,8 @@ int lgd_state_load(struct lgd *d);
 bool lgd_is_revoked(struct lgd *d, const char *jti);
 int lgd_add_revoked(struct lgd *d, const char *jti, int64_t exp);
 void lgd_agent_clear(struct lgd_agent *a);
+/* A new, zeroed record for agent cgroup @cgroup (@id); NULL without memory. */
+struct lgd_agent *lgd_agent_new(struct lgd *d, const char *cgroup, uint64_t id);
 
 /* Everything main's epoll loop waits on starts with its kind. */
 enum lgd_src_kind {

@@ -30,6 +30,26 @@ void lgd_agent_clear(struct lgd_agent *a)
 	a->token = a->sub = a->jti = a->task = NULL;
 }
 
+struct lgd_agent *lgd_agent_new(struct lgd *d, const char *cgroup, uint64_t id)
+{
+	struct lgd_agent *a;
+
+	if (d->nagents == d->capagents) {
+		size_t cap = d->capagents ? d->capagents * 2 : 16;
+		struct lgd_agent *t = realloc(d->agents, cap * sizeof(*t));
+
+		if (!t)
+			return NULL;
+		d->agents = t;
+		d->capagents = cap;
+	}
+	a = &d->agents[d->nagents++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->cgroup, sizeof(a->cgroup), "%s", cgroup);
+	a->cgroup_id = id;
+	return a;
+}
+
 bool lgd_is_revoked(struct lgd *d, const char *jti)
 {
 	for (size_t i = 0; i < d->nrevoked; i++)
@@ -136,19 +156,9 @@ static int load_agent(struct lgd *d, json_t *o)
 
 	if (json_unpack(o, "{s:s, s:I, s:s}", "cgroup", &cgroup, "cgroup_id", &id, "token", &token))
 		return lg_err(-EINVAL, "%s: malformed agent entry", d->state_path);
-	if (d->nagents == d->capagents) {
-		size_t cap = d->capagents ? d->capagents * 2 : 16;
-		struct lgd_agent *t = realloc(d->agents, cap * sizeof(*t));
-
-		if (!t)
-			return lg_err(-ENOMEM, "out of memory");
-		d->agents = t;
-		d->capagents = cap;
-	}
-	a = &d->agents[d->nagents++];
-	memset(a, 0, sizeof(*a));
-	snprintf(a->cgroup, sizeof(a->cgroup), "%s", cgroup);
-	a->cgroup_id = id;
+	a = lgd_agent_new(d, cgroup, id);
+	if (!a)
+		return lg_err(-ENOMEM, "out of memory");
 	a->token = strdup(token);
 	a->state = LGD_ACTIVE;
 	return a->token ? 0 : lg_err(-ENOMEM, "out of memory");
