@@ -34,7 +34,7 @@ KTEST_SRCS := $(wildcard tests/kernel/*.c)
 KTEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(KTEST_SRCS))
 
 PROGS := $(BUILD)/livegrantd $(BUILD)/livegrant $(BUILD)/livegrant-issuer
-TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest
+TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe
 
 .PHONY: all deps test unit-test kernel-test format lint compdb clean vmlinux-h
 all: $(PROGS) $(TESTS)
@@ -84,6 +84,10 @@ $(BUILD)/obj/tools/%.o: tools/%.c | $(BUILD)/obj/tools/issuer
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/liblivegrant.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS)
+
+# Static: an agent runs it with one exec rule and no library rules.
+$(BUILD)/tests/lg-netprobe: tests/tools/netprobe.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -static -o $@ $<
 
 $(BUILD)/tests/lg-ktest: $(KTEST_OBJS) $(BUILD)/liblivegrant.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)

@@ -53,6 +53,7 @@ static __always_inline int lg_socket_decide(const struct lg_subject *s, enum lg_
 		return lg_decide(s, hook, access, LG_REASON_INTERNAL, NULL);
 	sc->ev.target_kind = kind;
 	sc->ev.target_len = 0;
+	sc->ev.target_domain = 0;
 	sc->ev.family = family;
 	sc->ev.sock_type = a;
 	sc->ev.port = b;

@@ -57,6 +57,14 @@ static __always_inline int lg_find_root(__u64 root_levels, __u64 *root_id)
 	return -1;
 }
 
+/* The generation suspended for agent @id, 0 if none. */
+static __always_inline __u32 lg_suspended_gen(__u64 id)
+{
+	__u32 *gen = bpf_map_lookup_elem(&lg_suspended, &id);
+
+	return gen ? *gen : 0;
+}
+
 /* Copy a grant header under its lock, so it is never seen half-written. */
 static __always_inline bool lg_agent_snapshot(__u64 id, struct lg_agent *out)
 {
@@ -126,7 +134,8 @@ static __always_inline void lg_resolve_agent(struct lg_subject *s, const struct 
 			s->reason = LG_REASON_EXPIRED;
 			return;
 		}
-		s->reason = LG_REASON_NONE;
+		s->reason = lg_suspended_gen(id) == g.generation ? LG_REASON_SUSPENDED :
+								   LG_REASON_NONE;
 		return;
 	}
 }

@@ -61,6 +61,27 @@ struct {
 	__type(value, __u8);
 } lg_unix_rules SEC(".maps") __weak;
 
+/* Networks of the trust domains: which domain a destination belongs to. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LG_MAX_DOMAIN_NETS);
+	__type(key, struct lg_domain_net_key);
+	__type(value, struct lg_domain_net);
+} lg_domain_nets SEC(".maps") __weak;
+
+/*
+ * Grants suspended by a crossing: agent cgroup -> suspended generation.
+ * Written by the programs themselves, so suspension takes effect with the
+ * denied crossing; a new grant (a new generation) is not suspended.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LG_MAX_AGENTS);
+	__type(key, __u64);
+	__type(value, __u32);
+} lg_suspended SEC(".maps") __weak;
+
 /* Denials and audited would-be denials, to userspace. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

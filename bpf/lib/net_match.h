@@ -72,23 +72,23 @@ static __always_inline __u8 lg_inet_match(const struct lg_subject *s, const stru
 	return LG_REASON_NOT_ALLOWED;
 }
 
-/* Clear path bytes from key->len on. */
-static long lg_unix_clear_cb(__u32 i, void *ctx)
-{
-	struct lg_unix_key *key = ctx;
-
-	if (i >= LG_UNIX_PATH_MAX)
-		return 1;
-	if (i >= key->len)
-		key->path[i] = 0;
-	return 0;
-}
-
 struct lg_unix_scan {
 	struct lg_unix_key *key;
 	__u32 n;
 	__u32 ended;
 };
+
+/* Clear path bytes from key->len on. */
+static long lg_unix_clear_cb(__u32 i, void *ctx)
+{
+	struct lg_unix_scan *s = ctx;
+
+	if (i >= LG_UNIX_PATH_MAX)
+		return 1;
+	if (i >= s->key->len)
+		s->key->path[i] = 0;
+	return 0;
+}
 
 /* A pathname ends at its first NUL or at the address length. */
 static long lg_unix_scan_cb(__u32 i, void *ctx)
@@ -106,6 +106,35 @@ static long lg_unix_scan_cb(__u32 i, void *ctx)
 	else
 		s->key->len = i + 1;
 	return 0;
+}
+
+/*
+ * Trust domains: a destination inside another domain's networks is a
+ * crossing, denied so that authorization for one domain is never used in
+ * another; only a new token for that domain lets the agent go there. If
+ * the destination's domain says so, the crossing also suspends the grant,
+ * here in the kernel, with the very denial (no userspace delay).
+ */
+static __always_inline __u8 lg_domain_check(const struct lg_subject *s, struct lg_event *ev)
+{
+	struct lg_domain_net_key key = { .prefixlen = 128 };
+	struct lg_domain_net *dn;
+
+	__builtin_memcpy(key.addr, ev->addr, 16);
+	dn = bpf_map_lookup_elem(&lg_domain_nets, &key);
+	/* An address in no domain's networks belongs to none: rules decide. */
+	if (!dn || dn->domain == s->domain)
+		return LG_REASON_NONE;
+	ev->target_domain = dn->domain;
+	/* Audit mode only reports: it changes nothing, suspension included. */
+	if ((dn->flags & LG_DOMAIN_F_SUSPEND) && s->mode == LG_MODE_ENFORCE) {
+		__u64 id = s->agent_cgroup_id;
+		__u32 gen = s->generation;
+
+		/* A full map leaves the grant unsuspended; livegrantd sees the event. */
+		bpf_map_update_elem(&lg_suspended, &id, &gen, BPF_ANY);
+	}
+	return LG_REASON_DOMAIN_CROSSING;
 }
 
 /*
@@ -135,8 +164,10 @@ static __always_inline __u8 lg_unix_parse(struct lg_event *ev, struct lg_unix_ke
 		return LG_REASON_BAD_ADDRESS;
 	if (key->path[0] == 0) {
 		/* Abstract: all @n bytes, the leading NUL kept in the key. */
+		struct lg_unix_scan scan = { .key = key };
+
 		key->len = n;
-		bpf_loop(LG_UNIX_PATH_MAX, lg_unix_clear_cb, key, 0);
+		bpf_loop(LG_UNIX_PATH_MAX, lg_unix_clear_cb, &scan, 0);
 	} else {
 		struct lg_unix_scan scan = { .key = key, .n = n };
 
@@ -166,36 +197,42 @@ static __always_inline int lg_check_dest(const struct lg_subject *s, enum lg_hoo
 					 __u16 family, void *sa, int salen)
 {
 	struct lg_scratch *sc = lg_scratch_claim();
-	struct lg_unix_key key = {};
+	struct lg_unix_key *key;
 	__u8 reason, res;
 	int ret;
 
 	if (!sc)
 		return lg_decide(s, hook, access, LG_REASON_INTERNAL, NULL);
+	key = &sc->ukey;
+	__builtin_memset(key, 0, sizeof(*key));
 	reason = s->reason;
 	sc->ev.port = 0;
+	sc->ev.target_domain = 0;
 	if (family == AF_INET || family == AF_INET6) {
 		sc->ev.target_len = 0;
 		res = lg_inet_parse(&sc->ev, sa, salen, family);
 		if (reason == LG_REASON_NONE)
 			reason = res;
+		/* A crossing is denied whatever the grant's rules say. */
+		if (reason == LG_REASON_NONE)
+			reason = lg_domain_check(s, &sc->ev);
 		if (reason == LG_REASON_NONE)
 			reason = lg_inet_match(s, &sc->ev);
 	} else if (family == AF_UNIX) {
 		__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
-		res = lg_unix_parse(&sc->ev, &key, sa, salen);
+		res = lg_unix_parse(&sc->ev, key, sa, salen);
 		if (res == LG_REASON_NONE) {
 			/* The control socket is open to every agent. */
-			if (bpf_map_lookup_elem(&lg_unix_rules, &key)) {
+			if (bpf_map_lookup_elem(&lg_unix_rules, key)) {
 				lg_scratch_release(sc);
 				return lg_decide(s, hook, access, LG_REASON_NONE, NULL);
 			}
-			key.cgroup_id = s->agent_cgroup_id;
-			key.generation = s->generation;
+			key->cgroup_id = s->agent_cgroup_id;
+			key->generation = s->generation;
 		}
 		if (reason == LG_REASON_NONE)
 			reason = res;
-		if (reason == LG_REASON_NONE && !bpf_map_lookup_elem(&lg_unix_rules, &key))
+		if (reason == LG_REASON_NONE && !bpf_map_lookup_elem(&lg_unix_rules, key))
 			reason = LG_REASON_NOT_ALLOWED;
 	} else {
 		sc->ev.target_kind = LG_TARGET_NONE;

@@ -141,6 +141,7 @@ static __always_inline __u8 lg_path_resolve(struct lg_scratch *sc, const struct 
 
 	sc->ev.target_kind = LG_TARGET_PATH;
 	sc->ev.target_len = 0;
+	sc->ev.target_domain = 0;
 	sc->ev.family = 0;
 	sc->ev.port = 0;
 	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));

@@ -17,7 +17,7 @@
 
 #include "limits.h"
 
-#define LG_ABI_VERSION 2
+#define LG_ABI_VERSION 3
 
 /* Access bits: what an action asks for, and what a rule grants. */
 enum lg_access {
@@ -55,6 +55,8 @@ enum lg_reason {
 	LG_REASON_INTERNAL = 9, /* scratch or map failure: fail closed */
 	LG_REASON_PROTOCOL = 10, /* socket type or protocol without rules */
 	LG_REASON_SOCKOPT = 11, /* socket option that reroutes packets */
+	LG_REASON_SUSPENDED = 12, /* grant suspended after a domain crossing */
+	LG_REASON_DOMAIN_CROSSING = 13, /* destination in another trust domain */
 	LG_REASON_MAX,
 };
 
@@ -223,6 +225,28 @@ struct lg_unix_key {
 };
 
 /**
+ * struct lg_domain_net_key - key of the lg_domain_nets LPM trie: a network
+ * of a trust domain (IPv4 as ::ffff:a.b.c.d, prefixlen + 96).
+ */
+struct lg_domain_net_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+/* lg_domain_net.flags */
+#define LG_DOMAIN_F_SUSPEND 1 /* a crossing into this domain suspends the grant */
+
+/**
+ * struct lg_domain_net - value of lg_domain_nets.
+ * @domain: the trust-domain id the network belongs to.
+ * @flags:  LG_DOMAIN_F_* of that domain.
+ */
+struct lg_domain_net {
+	__u32 domain;
+	__u32 flags;
+};
+
+/**
  * struct lg_event - one denial, or a would-be denial in audit mode, on the
  * lg_events ring buffer. Only the first LG_EVENT_HEADER_SIZE + target_len
  * bytes are sent.
@@ -245,6 +269,7 @@ struct lg_unix_key {
  * @addr:           destination address for LG_TARGET_INET.
  * @target_len:     bytes of @target used, without NUL.
  * @comm:           task comm.
+ * @target_domain:  for LG_REASON_DOMAIN_CROSSING, the destination's domain.
  * @target:         path for LG_TARGET_PATH and LG_TARGET_UNIX.
  */
 struct lg_event {
@@ -269,6 +294,8 @@ struct lg_event {
 	__u32 target_len;
 	__u8 addr[16];
 	char comm[16];
+	__u32 target_domain;
+	__u32 pad3;
 	char target[LG_PATH_MAX];
 };
 #define LG_EVENT_HEADER_SIZE (sizeof(struct lg_event) - LG_PATH_MAX)

@@ -48,6 +48,7 @@
 #define LG_MAX_PATH_RULES 1024 /* distinct rule paths in one grant */
 #define LG_MAX_NET_RULES 1024 /* network prefixes in one grant */
 #define LG_MAX_UNIX_RULES 256 /* AF_UNIX paths in one grant */
+#define LG_MAX_DOMAIN_NETS 1024 /* networks of all trust domains */
 /*
  * Rule maps hold every agent's rules plus, while a grant is being replaced,
  * a second generation of one agent's rules.

@@ -2,104 +2,18 @@
 # tests/kernel/livegrantd.sh - livegrantd, the CLI and the development issuer
 # together, in the VM: real daemon, real tokens, real agents, real denials.
 # Run from the repository root inside the guest (tests/run does it):
-#   tools/vmrun --add $PWD/tests/kernel/livegrantd.sh -- sh tests/kernel/livegrantd.sh
+#   tools/vmrun --add $PWD/tests/kernel -- sh tests/kernel/livegrantd.sh
 # Ends with "daemon: N passed, N failed".
 
-B=$PWD/build
-LG=$B/livegrant
-ISSUER=$B/livegrant-issuer
-W=/tmp/lgd
-ROOT=/sys/fs/cgroup/agents
-SOCK=/run/livegrant/livegrant.sock
-export LIVEGRANT_SOCKET=$SOCK
-pass=0
-fail=0
-LGD_PID=
-
-check() { # NAME COMMAND...: passes when COMMAND succeeds
-	name=$1
-	shift
-	if "$@"; then
-		pass=$((pass + 1))
-		echo "ok   $name"
-	else
-		fail=$((fail + 1))
-		echo "FAIL $name"
-	fi
-}
-
-# contains FILE PATTERN: grep -q, showing the file on failure
-contains() {
-	grep -q -- "$2" "$1" && return 0
-	echo "    '$2' not in $1:"
-	sed 's/^/    | /' "$1" | tail -n 15
-	return 1
-}
-
-lacks() {
-	! grep -q -- "$2" "$1" && return 0
-	echo "    '$2' unexpectedly in $1:"
-	grep -- "$2" "$1" | sed 's/^/    | /' | tail -n 5
-	return 1
-}
-
-start_lgd() {
-	$B/livegrantd --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
-	LGD_PID=$!
-	for _ in $(seq 1 100); do
-		[ -S $SOCK ] && $LG status >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "    livegrantd did not come up:"
-	sed 's/^/    | /' $W/lgd.log
-	return 1
-}
-
-stop_lgd() {
-	[ -n "$LGD_PID" ] || return 0
-	kill -TERM "$LGD_PID" 2>/dev/null
-	wait "$LGD_PID" 2>/dev/null
-	LGD_PID=
-}
-
-# mint NAME CLAIMS_JSON [KEY KID] [issuer args...]: token into $W/NAME.jwt
-mint() {
-	n=$1 c=$2 key=${3:-$W/qa} kid=${4:-qa-1}
-	shift 4 2>/dev/null || shift $#
-	printf '%s\n' "$c" >$W/$n.json
-	$ISSUER mint --key $key.key --kid $kid --claims $W/$n.json "$@" >$W/$n.jwt 2>$W/$n.err
-}
+. tests/kernel/lib.sh
 
 claims() { # SUB DOMAIN EXTRA_JSON: claims with an allow list for the tests
 	printf '{"iss":"https://issuer.%s.example","sub":"%s","aud":"livegrant://test-node","domain":"%s","task":"kernel test","allow":{"exec":["/bin/busybox","%s"],"read":["/tmp/lgt/ws/"],"write":["/tmp/lgt/ws/out/"]}%s}' \
 		"$2" "$1" "$2" "$LG" "$3"
 }
 
-# as_agent NAME [TOKEN] -- CMD...: run CMD through livegrant exec
-as_agent() {
-	n=$1
-	shift
-	if [ "$1" != -- ]; then
-		t="--token $1"
-		shift
-	else
-		t=
-	fi
-	shift
-	# shellcheck disable=SC2086
-	$LG exec --cgroup "$n" $t -- "$@"
-}
-
 setup() {
-	rm -rf $W /tmp/lgt
-	mkdir -p $W /tmp/lgt/ws/out /run/livegrant
-	echo data >/tmp/lgt/ws/a
-	echo secret >/tmp/lgt/secret
-	$ISSUER keygen --alg EdDSA --out $W/qa || return 1
-	$ISSUER keygen --alg ES256 --out $W/prod || return 1
-	$ISSUER keygen --alg EdDSA --out $W/evil || return 1
-	$ISSUER jwks --kid qa-1 $W/qa.pub >$W/qa.jwks || return 1
-	$ISSUER jwks --kid prod-1 $W/prod.pub >$W/prod.jwks || return 1
+	setup_keys || return 1
 	cat >$W/config.yaml <<EOF
 state_dir: /run/livegrant
 bpffs_dir: /sys/fs/bpf/livegrant
@@ -174,19 +88,6 @@ as_agent a1 $W/good.jwt -- $LG revoke spiffe://example.org/agent/a1 >$W/agrevoke
 check "an agent (even uid 0) cannot revoke" contains $W/agrevoke.out "not_admin"
 
 # ---- a long-running agent: refresh, revoke, lapse ------------------------
-loop_agent() { # NAME TOKEN LOG: read a granted file every 0.2 s, in the background
-	as_agent "$1" "$2" -- /bin/sh -c \
-		'while :; do if cat /tmp/lgt/ws/a >/dev/null 2>&1; then echo ok; else echo denied; fi; sleep 0.2; done' \
-		>"$3" 2>&1 &
-}
-stop_agent() { echo 1 >$ROOT/$1/cgroup.kill; }
-last_is() { # LOG LINE: the last ok/denied line of LOG is LINE
-	tr -d '\000' <"$1" | grep -x 'ok\|denied' | tail -n 1 | grep -qx "$2" && return 0
-	echo "    last lines of $1:"
-	tail -n 3 "$1" | tr -d '\000' | sed 's/^/    | /'
-	return 1
-}
-
 mint loop "$(claims spiffe://example.org/agent/l1 qa)"
 loop_agent l1 $W/loop.jwt $W/l1.log
 sleep 6
@@ -225,5 +126,4 @@ sleep 6
 check "with livegrantd stopped the grant lapses within 2 x refresh_interval" last_is $W/l2.log denied
 stop_agent l2
 
-echo "daemon: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary daemon

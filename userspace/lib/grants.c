@@ -292,6 +292,7 @@ int lg_agent_remove(struct lg_enforcer *e, uint64_t id)
 
 	if (err)
 		return err;
+	bpf_map_delete_elem(e->fds[LG_MAP_SUSPENDED], &id);
 	if (bpf_map_delete_elem(e->fds[LG_MAP_AGENTS], &id))
 		return lg_err(-errno, "agent cgroup %llu: %s", (unsigned long long)id,
 			      strerror(errno));

@@ -144,6 +144,34 @@ int lg_grant_remove(struct lg_enforcer *e, uint64_t id);
 /* The live grant header of @id. -ENOENT if @id is not registered. */
 int lg_grant_get(struct lg_enforcer *e, uint64_t id, struct lg_agent *out);
 
+/* ---- trust domains ----------------------------------------------------- */
+
+/*
+ * Classify destinations in @cidr ("10.20.0.0/16", "fd00:20::/32") as trust
+ * domain @domain (flags: LG_DOMAIN_F_*). A connect or send of an agent to
+ * a domain other than its grant's is denied as a crossing.
+ */
+int lg_domain_net_add(struct lg_enforcer *e, const char *cidr, uint32_t domain, uint32_t flags);
+struct lg_domain_net_spec {
+	const char *cidr;
+	uint32_t domain;
+	uint32_t flags;
+};
+
+/*
+ * Make the kernel's domain networks exactly @nets: all are added or
+ * updated before stale ones are removed, so no destination is ever left
+ * unclassified while the set changes.
+ */
+int lg_domain_nets_sync(struct lg_enforcer *e, const struct lg_domain_net_spec *nets, size_t n);
+/*
+ * The generation of @id's grant that a crossing suspended (0: none). A new
+ * grant has a new generation and so is not suspended.
+ */
+int lg_agent_suspended(struct lg_enforcer *e, uint64_t id, uint32_t *generation);
+/* Suspend generation @generation of @id's grant (restoring after a restart). */
+int lg_agent_suspend(struct lg_enforcer *e, uint64_t id, uint32_t generation);
+
 /* ---- events and counters --------------------------------------------- */
 
 typedef int (*lg_event_fn)(void *ctx, const struct lg_event *ev);

@@ -30,10 +30,16 @@
 #include "livegrant.skel.h"
 
 static const char *const map_names[LG_MAP_MAX] = {
-	[LG_MAP_STATE] = "lg_state",	     [LG_MAP_ROOTS] = "lg_roots",
-	[LG_MAP_AGENTS] = "lg_agents",	     [LG_MAP_PATH_RULES] = "lg_path_rules",
-	[LG_MAP_NET_RULES] = "lg_net_rules", [LG_MAP_UNIX_RULES] = "lg_unix_rules",
-	[LG_MAP_EVENTS] = "lg_events",	     [LG_MAP_COUNTERS] = "lg_counters",
+	[LG_MAP_STATE] = "lg_state",
+	[LG_MAP_ROOTS] = "lg_roots",
+	[LG_MAP_AGENTS] = "lg_agents",
+	[LG_MAP_PATH_RULES] = "lg_path_rules",
+	[LG_MAP_NET_RULES] = "lg_net_rules",
+	[LG_MAP_UNIX_RULES] = "lg_unix_rules",
+	[LG_MAP_EVENTS] = "lg_events",
+	[LG_MAP_COUNTERS] = "lg_counters",
+	[LG_MAP_DOMAIN_NETS] = "lg_domain_nets",
+	[LG_MAP_SUSPENDED] = "lg_suspended",
 };
 
 static const char *const prog_names[] = {
@@ -262,6 +268,8 @@ static int load_fresh(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 	maps[LG_MAP_UNIX_RULES] = e->skel->maps.lg_unix_rules;
 	maps[LG_MAP_EVENTS] = e->skel->maps.lg_events;
 	maps[LG_MAP_COUNTERS] = e->skel->maps.lg_counters;
+	maps[LG_MAP_DOMAIN_NETS] = e->skel->maps.lg_domain_nets;
+	maps[LG_MAP_SUSPENDED] = e->skel->maps.lg_suspended;
 	for (int i = 0; i < LG_MAP_MAX; i++) {
 		e->fds[i] = dup(bpf_map__fd(maps[i]));
 		if (e->fds[i] < 0)
@@ -341,6 +349,12 @@ int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **o
 
 	lg_verbose = o->verbose;
 	libbpf_set_print(print_libbpf);
+	/* A map added to enum lg_map_idx without a pin name would pin as "(null)". */
+	for (int i = 0; i < LG_MAP_MAX; i++)
+		if (!map_names[i])
+			return lg_err(-EINVAL,
+				      "internal error: map %d has no pin name (loader.c map_names)",
+				      i);
 
 	e = calloc(1, sizeof(*e));
 	if (!e)

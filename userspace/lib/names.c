@@ -23,6 +23,8 @@ static const char *const reason_names[LG_REASON_MAX] = {
 	[LG_REASON_INTERNAL] = "internal_error",
 	[LG_REASON_PROTOCOL] = "protocol_not_allowed",
 	[LG_REASON_SOCKOPT] = "sockopt_not_allowed",
+	[LG_REASON_SUSPENDED] = "suspended",
+	[LG_REASON_DOMAIN_CROSSING] = "domain_crossing",
 };
 
 static const char *const hook_names[LG_HOOK_MAX] = {

@@ -35,6 +35,8 @@ const char *lgd_state_name(enum lgd_agent_state s)
 		return "revoked";
 	case LGD_LAPSED:
 		return "lapsed";
+	case LGD_REAUTH_REQUIRED:
+		return "reauth_required";
 	}
 	return "unknown";
 }
@@ -91,6 +93,11 @@ static int agent_cgroup_of(const struct lgd *d, const char *cg, char *out, size_
 	*reason = "not_an_agent";
 	return lg_err(-EPERM, "caller in cgroup %s is not under an agent root (%s%s)", cg,
 		      d->nroots ? d->roots[0] : "none", d->nroots > 1 ? ", ..." : "");
+}
+
+bool lgd_agent_live(const struct lgd_agent *a)
+{
+	return a->state == LGD_ACTIVE || a->state == LGD_REAUTH_REQUIRED;
 }
 
 struct lgd_agent *lgd_agent_by_cgroup_id(struct lgd *d, uint64_t id)
@@ -246,6 +253,9 @@ static void agent_set_token(struct lgd_agent *a, const char *token, const struct
 	a->exp = t->exp;
 	a->state = LGD_ACTIVE;
 	a->reason[0] = 0;
+	/* A new grant (new generation) is not suspended and needs nothing more. */
+	a->reauth_domain = NULL;
+	a->suspended = false;
 }
 
 static int check_workload(struct lgd_peer *peer, const struct lg_token *t, const char **reason)
@@ -284,7 +294,7 @@ static int check_single_use(struct lgd *d, const struct lg_token *t, const char 
 	for (size_t i = 0; i < d->nagents; i++) {
 		const struct lgd_agent *a = &d->agents[i];
 
-		if (a->state != LGD_ACTIVE || !a->jti || strcmp(a->jti, t->jti) ||
+		if (!lgd_agent_live(a) || !a->jti || strcmp(a->jti, t->jti) ||
 		    !strcmp(a->cgroup, agent_cg))
 			continue;
 		*reason = "token_in_use";
@@ -313,6 +323,8 @@ int lgd_present(struct lgd *d, struct lgd_peer *peer, const char *token, json_t 
 	if (!err)
 		err = check_single_use(d, t, agent_cg, &reason);
 	if (!err)
+		err = lgd_domain_policy(dom, t, &reason);
+	if (!err)
 		err = check_workload(peer, t, &reason);
 	if (!err) {
 		err = lg_agent_add(d->e, agent_cg, &id);
@@ -337,6 +349,9 @@ int lgd_present(struct lgd *d, struct lgd_peer *peer, const char *token, json_t 
 			agent_drop(d, a);
 		goto refused;
 	}
+	if (a->domain && a->domain != dom)
+		fprintf(stderr, "livegrantd: %s moves from domain %s to %s: the %s grant is gone\n",
+			agent_cg, a->domain->name, dom->name, a->domain->name);
 	agent_set_token(a, token, t, dom);
 	lgd_state_save(d);
 	fprintf(stderr, "livegrantd: granted %s (jti %s, domain %s) to %s, generation %u\n", t->sub,
@@ -384,7 +399,7 @@ int lgd_revoke(struct lgd *d, const char *target, json_t *resp)
 	for (size_t i = 0; i < d->nagents; i++) {
 		struct lgd_agent *a = &d->agents[i];
 
-		if (!matches(a, target) || a->state != LGD_ACTIVE)
+		if (!matches(a, target) || !lgd_agent_live(a))
 			continue;
 		err = lg_grant_remove(d->e, a->cgroup_id);
 		if (err)
@@ -420,7 +435,7 @@ json_t *lgd_agents_json(struct lgd *d)
 		json_t *o = json_object();
 		int64_t left = 0;
 
-		if (a->state == LGD_ACTIVE && a->kernel_expires_ns > now)
+		if (lgd_agent_live(a) && a->kernel_expires_ns > now)
 			left = (a->kernel_expires_ns - now) / 1000000000ULL;
 		json_object_set_new(o, "agent", json_string(a->sub ? a->sub : ""));
 		json_object_set_new(o, "cgroup", json_string(a->cgroup));
@@ -432,6 +447,9 @@ json_t *lgd_agents_json(struct lgd *d)
 		json_object_set_new(o, "kernel_expires_in", json_integer(left));
 		json_object_set_new(o, "generation", json_integer(a->generation));
 		json_object_set_new(o, "task", json_string(a->task ? a->task : ""));
+		json_object_set_new(o, "reauth_domain",
+				    json_string(a->reauth_domain ? a->reauth_domain->name : ""));
+		json_object_set_new(o, "suspended", json_boolean(a->suspended));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -487,6 +505,8 @@ static void refresh_one(struct lgd *d, struct lgd_agent *a)
 		/* The kernel has no live grant (restart, lost state): put it back. */
 		if (install(d, a, t, dom, &reason))
 			lapse(d, a, LGD_LAPSED, reason);
+		else if (a->suspended)
+			lg_agent_suspend(d->e, a->cgroup_id, a->generation);
 	}
 	lg_token_free(t);
 }
@@ -507,9 +527,9 @@ void lgd_refresh(struct lgd *d)
 			changed = true;
 			continue;
 		}
-		if (a->state == LGD_ACTIVE) {
+		if (lgd_agent_live(a)) {
 			refresh_one(d, a);
-			changed |= a->state != LGD_ACTIVE;
+			changed |= !lgd_agent_live(a);
 		}
 		i++;
 	}
@@ -542,7 +562,7 @@ int lgd_restore(struct lgd *d)
 			continue;
 		}
 		i++;
-		if (a->state != LGD_ACTIVE)
+		if (!lgd_agent_live(a))
 			continue;
 		err = verify(d, a->token, &dom, &t, &reason);
 		if (!err && lgd_is_revoked(d, t->jti)) {
@@ -553,10 +573,22 @@ int lgd_restore(struct lgd *d)
 			err = lg_agent_add(d->e, a->cgroup, &id);
 		if (!err)
 			err = install(d, a, t, dom, &reason);
-		if (err)
+		if (err) {
 			lapse(d, a, !strcmp(reason, "expired") ? LGD_EXPIRED : LGD_LAPSED, reason);
-		else
+		} else {
+			const struct lg_domain_config *reauth = a->reauth_domain;
+			bool suspended = a->suspended;
+
 			agent_set_token(a, a->token, t, dom);
+			/* A crossing before the restart still stands. */
+			if (reauth) {
+				a->state = LGD_REAUTH_REQUIRED;
+				a->reauth_domain = reauth;
+				a->suspended = suspended;
+				if (suspended)
+					lg_agent_suspend(d->e, a->cgroup_id, a->generation);
+			}
+		}
 		lg_token_free(t);
 	}
 	lgd_state_save(d);
@@ -575,4 +607,58 @@ int lgd_restore(struct lgd *d)
 	}
 	free(ids);
 	return 0;
+}
+
+void lgd_on_crossing(struct lgd *d, const struct lg_event *ev)
+{
+	struct lgd_agent *a = lgd_agent_by_cgroup_id(d, ev->agent_cgroup_id);
+	const struct lg_domain_config *to = NULL;
+	uint32_t gen = 0;
+
+	/* An audited crossing only reports; one from an older grant is stale. */
+	if (!a || !lgd_agent_live(a) || ev->action != LG_ACTION_DENIED ||
+	    ev->generation != a->generation)
+		return;
+	if (ev->target_domain && ev->target_domain <= d->cfg->n_domains)
+		to = &d->cfg->domains[ev->target_domain - 1];
+	a->state = LGD_REAUTH_REQUIRED;
+	a->reauth_domain = to;
+	a->crossing_ns = ev->time_ns;
+	/* The kernel suspended the grant itself if the target domain says so. */
+	a->suspended = !lg_agent_suspended(d->e, a->cgroup_id, &gen) && gen == a->generation;
+	snprintf(a->reason, sizeof(a->reason), "tried to reach domain %s: present a token for it",
+		 to ? to->name : "?");
+	fprintf(stderr,
+		"livegrantd: %s (%s) tried to cross from domain %s into %s: reauth_required%s, %.3f ms after the denial\n",
+		a->sub ? a->sub : "?", a->cgroup, a->domain ? a->domain->name : "?",
+		to ? to->name : "?", a->suspended ? ", grant suspended" : "",
+		(lg_boottime_ns() - ev->time_ns) / 1e6);
+	lgd_state_save(d);
+}
+
+int lgd_load_domains(struct lgd *d)
+{
+	struct lg_domain_net_spec *nets;
+	size_t n = 0, k = 0;
+	int err;
+
+	for (size_t i = 0; i < d->cfg->n_domains; i++)
+		n += d->cfg->domains[i].networks.n;
+	nets = calloc(n ? n : 1, sizeof(*nets));
+	if (!nets)
+		return lg_err(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < d->cfg->n_domains; i++) {
+		const struct lg_domain_config *dom = &d->cfg->domains[i];
+
+		for (size_t j = 0; j < dom->networks.n; j++) {
+			nets[k].cidr = dom->networks.v[j];
+			nets[k].domain = dom->id;
+			nets[k++].flags = dom->on_crossing == LG_ON_CROSSING_SUSPEND ?
+						  LG_DOMAIN_F_SUSPEND :
+						  0;
+		}
+	}
+	err = lg_domain_nets_sync(d->e, nets, n);
+	free(nets);
+	return err;
 }

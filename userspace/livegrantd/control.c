@@ -142,7 +142,7 @@ static void status(struct lgd *d, json_t *resp)
 	for (size_t i = 0; i < d->nroots; i++)
 		json_array_append_new(roots, json_string(d->roots[i]));
 	for (size_t i = 0; i < d->nagents; i++)
-		active += d->agents[i].state == LGD_ACTIVE;
+		active += lgd_agent_live(&d->agents[i]);
 	json_object_set_new(resp, "ok", json_true());
 	json_object_set_new(resp, "agent_roots", roots);
 	json_object_set_new(resp, "agents", json_integer(d->nagents));

@@ -28,6 +28,7 @@ enum lgd_agent_state {
 	LGD_EXPIRED, /* token expired: grant removed */
 	LGD_REVOKED, /* revoked by an admin: grant removed */
 	LGD_LAPSED, /* re-attestation failed: grant removed (see reason) */
+	LGD_REAUTH_REQUIRED, /* tried to cross into another domain: needs a token for it */
 };
 
 /**
@@ -52,6 +53,9 @@ struct lgd_agent {
 	enum lgd_agent_state state;
 	char reason[128];
 	uint64_t kernel_expires_ns;
+	const struct lg_domain_config *reauth_domain; /* REAUTH_REQUIRED: the target */
+	bool suspended; /* the crossing suspended the grant in the kernel */
+	uint64_t crossing_ns; /* CLOCK_BOOTTIME of the crossing */
 };
 
 struct lgd_revoked {
@@ -75,6 +79,8 @@ struct lgd {
 
 const char *lgd_state_name(enum lgd_agent_state s);
 struct lgd_agent *lgd_agent_by_cgroup_id(struct lgd *d, uint64_t id);
+/* Does the agent hold a grant in the kernel (active or awaiting re-auth)? */
+bool lgd_agent_live(const struct lgd_agent *a);
 
 /* agents.c: the decisions. Each fills @resp ({"ok":...}) for the caller. */
 int lgd_present(struct lgd *d, struct lgd_peer *peer, const char *token, json_t *resp);
@@ -86,6 +92,14 @@ void lgd_refresh(struct lgd *d);
 int lgd_restore(struct lgd *d);
 /* Is @cgroup at or below a configured agent root? */
 bool lgd_under_root(const struct lgd *d, const char *cgroup);
+
+/* policy.c: a domain's require_claims and ceiling on a verified token. */
+int lgd_domain_policy(const struct lg_domain_config *dom, const struct lg_token *t,
+		      const char **reason);
+/* A denial event: turn a domain crossing into agent state. */
+void lgd_on_crossing(struct lgd *d, const struct lg_event *ev);
+/* Load the domains' networks into the kernel. */
+int lgd_load_domains(struct lgd *d);
 
 /* state.c: persistence in <state_dir>/state.json. */
 int lgd_state_save(struct lgd *d);

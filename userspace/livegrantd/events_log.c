@@ -59,12 +59,16 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 	struct lgd *d = ctx;
 	const struct lgd_agent *a = lgd_agent_by_cgroup_id(d, ev->agent_cgroup_id);
 	char when[64], target[LG_PATH_MAX + 64], access[64];
-	const char *domain = "";
+	const char *domain = "", *target_domain = "";
 	json_t *o;
 	char *line;
 
 	if (ev->domain && ev->domain <= d->cfg->n_domains)
 		domain = d->cfg->domains[ev->domain - 1].name;
+	if (ev->target_domain && ev->target_domain <= d->cfg->n_domains)
+		target_domain = d->cfg->domains[ev->target_domain - 1].name;
+	if (ev->reason == LG_REASON_DOMAIN_CROSSING)
+		lgd_on_crossing(d, ev);
 	rfc3339(ev->time_ns, when, sizeof(when));
 	o = json_object();
 	if (!o)
@@ -84,6 +88,8 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 			    json_string(lg_access_str(ev->access, access, sizeof(access))));
 	json_object_set_new(o, "reason", json_string(lg_reason_name(ev->reason)));
 	json_object_set_new(o, "action", json_string(lg_action_name(ev->action)));
+	if (*target_domain)
+		json_object_set_new(o, "target_domain", json_string(target_domain));
 	line = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (line) {

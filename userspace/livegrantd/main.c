@@ -89,6 +89,8 @@ static int setup(struct lgd *d, bool verbose)
 	if (!err)
 		err = lg_set_control_socket(d->e, d->socket_path);
 	if (!err)
+		err = lgd_load_domains(d);
+	if (!err)
 		err = resolve_roots(d);
 	if (!err)
 		err = lgd_state_load(d);

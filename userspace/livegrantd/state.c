@@ -93,6 +93,19 @@ static void prune_revoked(struct lgd *d)
 	}
 }
 
+static json_t *agent_json(const struct lgd_agent *a)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "cgroup", json_string(a->cgroup));
+	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)a->cgroup_id));
+	json_object_set_new(o, "token", json_string(a->token));
+	if (a->reauth_domain)
+		json_object_set_new(o, "reauth_domain", json_string(a->reauth_domain->name));
+	json_object_set_new(o, "suspended", json_boolean(a->suspended));
+	return o;
+}
+
 static json_t *to_json(struct lgd *d)
 {
 	json_t *root = json_object(), *agents = json_array(), *revoked = json_array();
@@ -100,11 +113,9 @@ static json_t *to_json(struct lgd *d)
 	for (size_t i = 0; i < d->nagents; i++) {
 		const struct lgd_agent *a = &d->agents[i];
 
-		if (a->state != LGD_ACTIVE || !a->token)
+		if (!lgd_agent_live(a) || !a->token)
 			continue;
-		json_array_append_new(agents,
-				      json_pack("{s:s, s:I, s:s}", "cgroup", a->cgroup, "cgroup_id",
-						(json_int_t)a->cgroup_id, "token", a->token));
+		json_array_append_new(agents, agent_json(a));
 	}
 	for (size_t i = 0; i < d->nrevoked; i++)
 		json_array_append_new(revoked, json_pack("{s:s, s:I}", "jti", d->revoked[i].jti,
@@ -150,7 +161,7 @@ int lgd_state_save(struct lgd *d)
 
 static int load_agent(struct lgd *d, json_t *o)
 {
-	const char *cgroup = NULL, *token = NULL;
+	const char *cgroup = NULL, *token = NULL, *reauth;
 	json_int_t id = 0;
 	struct lgd_agent *a;
 
@@ -161,6 +172,12 @@ static int load_agent(struct lgd *d, json_t *o)
 		return lg_err(-ENOMEM, "out of memory");
 	a->token = strdup(token);
 	a->state = LGD_ACTIVE;
+	a->suspended = json_is_true(json_object_get(o, "suspended"));
+	reauth = json_string_value(json_object_get(o, "reauth_domain"));
+	if (reauth) {
+		a->reauth_domain = lg_config_domain(d->cfg, reauth);
+		a->state = LGD_REAUTH_REQUIRED;
+	}
 	return a->token ? 0 : lg_err(-ENOMEM, "out of memory");
 }
 

@@ -1,0 +1,115 @@
+#!/bin/sh
+# tests/kernel/lib.sh - helpers the in-VM shell suites share (sourced from
+# the repository root inside the guest): checks, livegrantd start and stop,
+# minting tokens with the development issuer, running commands as agents.
+
+B=$PWD/build
+LG=$B/livegrant
+ISSUER=$B/livegrant-issuer
+W=/tmp/lgd
+ROOT=/sys/fs/cgroup/agents
+SOCK=/run/livegrant/livegrant.sock
+export LIVEGRANT_SOCKET=$SOCK
+pass=0
+fail=0
+LGD_PID=
+
+check() { # NAME COMMAND...: passes when COMMAND succeeds
+	name=$1
+	shift
+	if "$@"; then
+		pass=$((pass + 1))
+		echo "ok   $name"
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name"
+	fi
+}
+
+# contains FILE PATTERN: grep -q, showing the file on failure
+contains() {
+	grep -q -- "$2" "$1" && return 0
+	echo "    '$2' not in $1:"
+	sed 's/^/    | /' "$1" | tail -n 15
+	return 1
+}
+
+lacks() {
+	! grep -q -- "$2" "$1" && return 0
+	echo "    '$2' unexpectedly in $1:"
+	grep -- "$2" "$1" | sed 's/^/    | /' | tail -n 5
+	return 1
+}
+
+start_lgd() {
+	$B/livegrantd --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
+	LGD_PID=$!
+	for _ in $(seq 1 100); do
+		[ -S $SOCK ] && $LG status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "    livegrantd did not come up:"
+	sed 's/^/    | /' $W/lgd.log
+	return 1
+}
+
+stop_lgd() {
+	[ -n "$LGD_PID" ] || return 0
+	kill -TERM "$LGD_PID" 2>/dev/null
+	wait "$LGD_PID" 2>/dev/null
+	LGD_PID=
+}
+
+# mint NAME CLAIMS_JSON [KEY KID] [issuer args...]: token into $W/NAME.jwt
+mint() {
+	n=$1 c=$2 key=${3:-$W/qa} kid=${4:-qa-1}
+	shift 4 2>/dev/null || shift $#
+	printf '%s\n' "$c" >$W/$n.json
+	$ISSUER mint --key $key.key --kid $kid --claims $W/$n.json "$@" >$W/$n.jwt 2>$W/$n.err
+}
+
+loop_agent() { # NAME TOKEN LOG: read a granted file every 0.2 s, in the background
+	as_agent "$1" "$2" -- /bin/sh -c \
+		'while :; do if cat /tmp/lgt/ws/a >/dev/null 2>&1; then echo ok; else echo denied; fi; sleep 0.2; done' \
+		>"$3" 2>&1 &
+}
+stop_agent() { echo 1 >$ROOT/$1/cgroup.kill; }
+last_is() { # LOG LINE: the last ok/denied line of LOG is LINE
+	tr -d '\000' <"$1" | grep -x 'ok\|denied' | tail -n 1 | grep -qx "$2" && return 0
+	echo "    last lines of $1:"
+	tail -n 3 "$1" | tr -d '\000' | sed 's/^/    | /'
+	return 1
+}
+
+
+# as_agent NAME [TOKEN] -- CMD...: run CMD through livegrant exec
+as_agent() {
+	n=$1
+	shift
+	if [ "$1" != -- ]; then
+		t="--token $1"
+		shift
+	else
+		t=
+	fi
+	shift
+	# shellcheck disable=SC2086
+	$LG exec --cgroup "$n" $t -- "$@"
+}
+
+setup_keys() { # qa (EdDSA), prod (ES256) and an untrusted EdDSA key, with JWKS
+	rm -rf $W /tmp/lgt
+	mkdir -p $W /tmp/lgt/ws/out /run/livegrant
+	echo data >/tmp/lgt/ws/a
+	echo secret >/tmp/lgt/secret
+	$ISSUER keygen --alg EdDSA --out $W/qa || return 1
+	$ISSUER keygen --alg ES256 --out $W/prod || return 1
+	$ISSUER keygen --alg EdDSA --out $W/evil || return 1
+	$ISSUER jwks --kid qa-1 $W/qa.pub >$W/qa.jwks || return 1
+	$ISSUER jwks --kid prod-1 $W/prod.pub >$W/prod.jwks || return 1
+}
+
+summary() { # NAME: the suite's closing line and exit status
+	echo "$1: $pass passed, $fail failed"
+	[ "$fail" -eq 0 ]
+}

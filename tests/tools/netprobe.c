@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lg-netprobe - tiny network client and server for the in-VM tests (static:
+ * an agent can run it with one exec rule and no library rules).
+ *
+ *   lg-netprobe listen ADDR PORT   TCP and UDP on ADDR:PORT until killed
+ *   lg-netprobe connect ADDR PORT  TCP connect; exit 0, or 1 with the error
+ *   lg-netprobe send ADDR PORT     one UDP datagram; exit 0, or 1 with the error
+ *   lg-netprobe now                CLOCK_MONOTONIC in ns (busybox date has no %N)
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static socklen_t parse(const char *addr, const char *port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = htons(atoi(port));
+		return sizeof(*in);
+	}
+	if (inet_pton(AF_INET6, addr, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(atoi(port));
+		return sizeof(*in6);
+	}
+	fprintf(stderr, "lg-netprobe: bad address %s\n", addr);
+	exit(2);
+}
+
+static int fail(const char *what, const char *addr, const char *port)
+{
+	printf("%s %s:%s: %s\n", what, addr, port, strerror(errno));
+	return 1;
+}
+
+static int serve(struct sockaddr_storage *ss, socklen_t len, const char *addr, const char *port)
+{
+	int one = 1, t = socket(ss->ss_family, SOCK_STREAM, 0), u = socket(ss->ss_family, SOCK_DGRAM, 0);
+	struct pollfd p[2] = { { .fd = t, .events = POLLIN }, { .fd = u, .events = POLLIN } };
+
+	setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(t, (struct sockaddr *)ss, len) || listen(t, 64) || bind(u, (struct sockaddr *)ss, len))
+		return fail("listen", addr, port);
+	printf("listening %s:%s\n", addr, port);
+	fflush(stdout);
+	for (;;) {
+		char buf[64];
+
+		if (poll(p, 2, -1) < 0)
+			return 1;
+		if (p[0].revents) {
+			int c = accept(t, NULL, NULL);
+
+			if (c >= 0)
+				close(c);
+		}
+		if (p[1].revents && recv(u, buf, sizeof(buf), 0) < 0)
+			return 1;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+
+	if (argc == 2 && !strcmp(argv[1], "now")) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		printf("%lld\n", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+		return 0;
+	}
+	if (argc != 4) {
+		fprintf(stderr, "usage: lg-netprobe listen|connect|send ADDR PORT\n");
+		return 2;
+	}
+	len = parse(argv[2], argv[3], &ss);
+	if (!strcmp(argv[1], "listen"))
+		return serve(&ss, len, argv[2], argv[3]);
+	if (!strcmp(argv[1], "connect")) {
+		fd = socket(ss.ss_family, SOCK_STREAM, 0);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len))
+			return fail("connect", argv[2], argv[3]);
+		printf("connected %s:%s\n", argv[2], argv[3]);
+		return 0;
+	}
+	if (!strcmp(argv[1], "send")) {
+		fd = socket(ss.ss_family, SOCK_DGRAM, 0);
+		if (fd < 0 || sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) != 1)
+			return fail("send", argv[2], argv[3]);
+		printf("sent %s:%s\n", argv[2], argv[3]);
+		return 0;
+	}
+	fprintf(stderr, "usage: lg-netprobe listen|connect|send ADDR PORT\n");
+	return 2;
+}
