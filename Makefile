@@ -22,7 +22,7 @@ CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
 	-Iinclude -Iuserspace/lib -I$(BUILD) -MMD -MP
 LDLIBS     := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
-	-lcrypto -ljansson -lyaml
+	-lcrypto -ljansson -lyaml -lz -lmicrohttpd
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_TMPS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.tmp.o,$(BPF_SRCS))
@@ -109,7 +109,7 @@ kernel-test: all
 	tests/run --kernel-only --kernels "$(KERNELS)"
 
 # ---- developer habits ----------------------------------------------------
-FORMAT_SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null | grep -v '^bpf/vmlinux/')
+FORMAT_SRCS := $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null | grep -v '^bpf/vmlinux/')
 format:
 	clang-format -i $(FORMAT_SRCS)
 

@@ -115,6 +115,12 @@ check "the grant shows as suspended" contains $W/agents.json '"suspended": true'
 sleep 0.3
 check "suspended actions are denied with reason suspended" contains $W/events.jsonl '"reason":"suspended"'
 
+as_agent dep $W/qa.jwt -- /bin/true >$W/o7b 2>&1
+check "a suspended agent cannot lift the suspension with its QA token" \
+	contains $W/o7b "token refused: reauth_required"
+agent /bin/cat /tmp/lgt/ws/a >$W/o7c 2>&1
+check "and stays suspended" contains $W/o7c "Permission denied"
+
 # ---- prod tokens that must be refused ------------------------------------
 refused() { # TOKEN REASON
 	as_agent dep "$1" -- $NP connect $PROD4 443 >$W/r.out 2>&1

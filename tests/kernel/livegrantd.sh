@@ -87,6 +87,21 @@ check "a non-agent cannot present" contains $W/nonagent.out "not_an_agent"
 as_agent a1 $W/good.jwt -- $LG revoke spiffe://example.org/agent/a1 >$W/agrevoke.out 2>&1
 check "an agent (even uid 0) cannot revoke" contains $W/agrevoke.out "not_admin"
 
+# ---- the control socket under load --------------------------------------
+# Idle connections held past the request timeout, then closed while
+# livegrantd sweeps them: it must neither crash nor lock others out.
+mint holder "$(claims spiffe://example.org/agent/holder qa | sed "s|\"exec\":\[|\"exec\":[\"$B/tests/lg-netprobe\",|")"
+as_agent holder $W/holder.jwt -- $B/tests/lg-netprobe hold $SOCK 200 2500 >$W/hold.out 2>&1 &
+hp=$!
+sleep 1
+$LG status >$W/status-busy.out 2>&1
+check "an agent holding connections" contains $W/hold.out "held"
+check "an admin gets through while an agent floods the socket" contains $W/status-busy.out "mode:"
+wait $hp
+check "livegrantd survives connections swept mid-batch" kill -0 "$LGD_PID"
+$LG status >$W/status-after.out 2>&1
+check "and still answers" contains $W/status-after.out "mode:"
+
 # ---- a long-running agent: refresh, revoke, lapse ------------------------
 mint loop "$(claims spiffe://example.org/agent/l1 qa)"
 loop_agent l1 $W/loop.jwt $W/l1.log

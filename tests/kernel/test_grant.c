@@ -39,7 +39,7 @@ KTEST(grant_replaced_while_agent_runs)
 	static const char *rd1[] = { FX_DIR "/ws/", FX_DIR "/both" };
 	static const char *rd2[] = { FX_DIR "/ws2/", FX_DIR "/both" };
 	struct lg_grant_spec s1 = fx_spec(60000), s2 = fx_spec(60000);
-	struct worker_req loop = { .op = W_OPEN_LOOP, .flags = O_RDONLY, .arg = 5000 };
+	struct worker_req loop = { .op = W_OPEN_LOOP, .flags = O_RDONLY, .arg = 2500 };
 	uint32_t g1 = 0, g2 = 0;
 	struct worker w;
 	int rounds = 0, res;

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "worker.h"
@@ -195,14 +196,22 @@ static int handle(const struct worker_req *r)
 	switch (r->op) {
 	case W_OPEN:
 		return do_open(r);
-	case W_OPEN_LOOP:
-		for (int i = 0; i < r->arg; i++) {
+	case W_OPEN_LOOP: {
+		/* For arg milliseconds: a duration, so the caller surely overlaps it. */
+		struct timespec start, now;
+
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		do {
 			int err = do_open(r);
 
 			if (err)
 				return err;
-		}
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		} while ((now.tv_sec - start.tv_sec) * 1000 +
+				 (now.tv_nsec - start.tv_nsec) / 1000000 <
+			 r->arg);
 		return 0;
+	}
 	case W_EXEC:
 		return do_exec(r);
 	case W_CHDIR:

@@ -22,7 +22,7 @@ enum worker_op {
 	W_UDP_SENDTO, /* sendto from an unconnected datagram socket */
 	W_UNIX_CONNECT, /* connect a stream AF_UNIX socket to path */
 	W_UNIX_SENDTO, /* sendto from an AF_UNIX datagram socket to path */
-	W_OPEN_LOOP, /* open(path, flags) arg times; result: first failure or 0 */
+	W_OPEN_LOOP, /* open(path, flags) for arg ms; result: first failure or 0 */
 	W_UNIX_CONNECT_PATHNAME, /* like W_UNIX_CONNECT, '@' taken literally */
 	W_NETLINK_SENDTO, /* NETLINK_ROUTE sendto nl_pid = port */
 	W_SOCKET, /* socket(family, flags, arg) then close */

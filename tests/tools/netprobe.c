@@ -7,15 +7,20 @@
  *   lg-netprobe connect ADDR PORT  TCP connect; exit 0, or 1 with the error
  *   lg-netprobe send ADDR PORT     one UDP datagram; exit 0, or 1 with the error
  *   lg-netprobe now                CLOCK_MONOTONIC in ns (busybox date has no %N)
+ *   lg-netprobe open PATH COUNT    open PATH COUNT times; prints how many failed
+ *   lg-netprobe hold SOCKET COUNT MS  hold COUNT idle connections to a unix
+ *                                  socket for MS ms, then close one every 5 ms
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -47,11 +52,13 @@ static int fail(const char *what, const char *addr, const char *port)
 
 static int serve(struct sockaddr_storage *ss, socklen_t len, const char *addr, const char *port)
 {
-	int one = 1, t = socket(ss->ss_family, SOCK_STREAM, 0), u = socket(ss->ss_family, SOCK_DGRAM, 0);
+	int one = 1, t = socket(ss->ss_family, SOCK_STREAM, 0),
+	    u = socket(ss->ss_family, SOCK_DGRAM, 0);
 	struct pollfd p[2] = { { .fd = t, .events = POLLIN }, { .fd = u, .events = POLLIN } };
 
 	setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(t, (struct sockaddr *)ss, len) || listen(t, 64) || bind(u, (struct sockaddr *)ss, len))
+	if (bind(t, (struct sockaddr *)ss, len) || listen(t, 64) ||
+	    bind(u, (struct sockaddr *)ss, len))
 		return fail("listen", addr, port);
 	printf("listening %s:%s\n", addr, port);
 	fflush(stdout);
@@ -71,6 +78,28 @@ static int serve(struct sockaddr_storage *ss, socklen_t len, const char *addr, c
 	}
 }
 
+static int hold(const char *path, int count, int ms)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int *fds = calloc(count, sizeof(int)), held = 0;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	for (int i = 0; fds && i < count; i++) {
+		fds[i] = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (fds[i] >= 0 && !connect(fds[i], (struct sockaddr *)&sun, sizeof(sun)))
+			held++;
+	}
+	printf("held %d connections\n", held);
+	fflush(stdout);
+	usleep(ms * 1000);
+	for (int i = 0; fds && i < count; i++) {
+		close(fds[i]);
+		usleep(5000);
+	}
+	free(fds);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
@@ -84,6 +113,21 @@ int main(int argc, char **argv)
 		printf("%lld\n", (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "open")) {
+		long n = atol(argv[3]), failed = 0;
+
+		for (long i = 0; i < n; i++) {
+			fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				failed++;
+			else
+				close(fd);
+		}
+		printf("%ld of %ld opens failed\n", failed, n);
+		return 0;
+	}
+	if (argc == 5 && !strcmp(argv[1], "hold"))
+		return hold(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc != 4) {
 		fprintf(stderr, "usage: lg-netprobe listen|connect|send ADDR PORT\n");
 		return 2;

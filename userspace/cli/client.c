@@ -63,11 +63,14 @@ int lgc_request(const char *path, json_t *req, json_t **resp)
 	}
 	n = strlen(text);
 	text[n] = '\n';
-	if (write(fd, text, n + 1) != n + 1) {
+	/* MSG_NOSIGNAL: a daemon that closed on us is a message, not a SIGPIPE. */
+	if (send(fd, text, n + 1, MSG_NOSIGNAL) != n + 1) {
 		free(text);
 		free(buf);
 		close(fd);
-		return unreachable(path, strerror(errno));
+		return unreachable(path, errno == EPIPE || errno == ECONNRESET ?
+						 "livegrantd closed the connection (busy?)" :
+						 strerror(errno));
 	}
 	free(text);
 	while (len < LGC_MAX_REPLY - 1 && (n = read(fd, buf + len, LGC_MAX_REPLY - 1 - len)) > 0) {

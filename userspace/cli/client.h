@@ -34,5 +34,6 @@ int cmd_exec(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
 int cmd_agents(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_denials(int argc, char **argv);
 
 #endif /* LGC_CLIENT_H */

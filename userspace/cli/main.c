@@ -55,7 +55,7 @@ int main(int argc, char **argv)
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
 		{ "present", cmd_present }, { "exec", cmd_exec },     { "revoke", cmd_revoke },
-		{ "agents", cmd_agents },   { "status", cmd_status },
+		{ "agents", cmd_agents },   { "status", cmd_status }, { "denials", cmd_denials },
 	};
 
 	if (argc < 2) {

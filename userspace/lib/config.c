@@ -52,6 +52,11 @@
 #define DEFAULT_BPFFS_DIR "/sys/fs/bpf/livegrant"
 #define DEFAULT_REFRESH_S 30
 #define DEFAULT_LEEWAY_S 30
+#define DEFAULT_DENIAL_LOG_BYTES (8ULL << 20)
+#define DEFAULT_DENIAL_LOG_KEEP 5
+#define DENIAL_LOG_BYTES_MIN 4096ULL
+#define DENIAL_LOG_BYTES_MAX (1ULL << 30)
+#define DENIAL_LOG_KEEP_MAX 100
 
 #define TOP "(top level)"
 
@@ -992,6 +997,47 @@ static int f_max_token_bytes(struct cfg *x, const yaml_node_t *v, const char *fi
 	return 0;
 }
 
+/* A whole number in [min, max], or a config error naming the range. */
+static int get_uint_range(struct cfg *x, const yaml_node_t *v, const char *field,
+			  unsigned long long min, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long n = 0;
+	const char *s = NULL, *p;
+	int err = get_string(x, v, field, "a whole number", &s);
+
+	if (err)
+		return err;
+	for (p = s; *p >= '0' && *p <= '9' && n <= max; p++)
+		n = n * 10 + (unsigned long long)(*p - '0');
+	if (p == s || (*p && n <= max))
+		return cfg_err(x, node_line(v), field, "\"%.200s\" is not a whole number", s);
+	if (n < min || n > max)
+		return cfg_err(x, node_line(v), field, "%.200s is out of range; write %llu to %llu",
+			       s, min, max);
+	*out = n;
+	return 0;
+}
+
+static int f_denial_log_max_bytes(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	unsigned long long n;
+	int err = get_uint_range(x, v, field, DENIAL_LOG_BYTES_MIN, DENIAL_LOG_BYTES_MAX, &n);
+
+	if (!err)
+		((struct lg_config *)obj)->denial_log_max_bytes = n;
+	return err;
+}
+
+static int f_denial_log_keep(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	unsigned long long n;
+	int err = get_uint_range(x, v, field, 1, DENIAL_LOG_KEEP_MAX, &n);
+
+	if (!err)
+		((struct lg_config *)obj)->denial_log_keep = n;
+	return err;
+}
+
 static int f_agent_cgroups(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
 {
 	struct lg_config *c = obj;
@@ -1283,6 +1329,8 @@ static const struct cfg_field top_fields[] = {
 	{ "domains", f_domains,
 	  "domains: with at least one trust domain, e.g. qa: {trust_bundle: /etc/livegrant/qa.jwks, max_ttl: 1h}" },
 	{ "metrics_listen", f_metrics_listen, NULL },
+	{ "denial_log_max_bytes", f_denial_log_max_bytes, NULL },
+	{ "denial_log_keep", f_denial_log_keep, NULL },
 };
 
 /* walk_mapping() tracks the keys it has seen in an array of this size. */
@@ -1402,6 +1450,8 @@ int lg_config_load(const char *path, struct lg_config **out)
 	c->refresh_interval_s = DEFAULT_REFRESH_S;
 	c->token_leeway_s = DEFAULT_LEEWAY_S;
 	c->max_token_bytes = LG_TOKEN_MAX_BYTES;
+	c->denial_log_max_bytes = DEFAULT_DENIAL_LOG_BYTES;
+	c->denial_log_keep = DEFAULT_DENIAL_LOG_KEEP;
 	err = scan_file(&x);
 	if (!err)
 		err = parse_document(&x);

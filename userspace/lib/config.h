@@ -61,6 +61,8 @@ struct lg_domain_config {
  * @baseline:         rules added to every live grant.
  * @domains:          trust domains (at least one).
  * @metrics_listen:   "ADDR:PORT" for Prometheus metrics, NULL: off.
+ * @denial_log_max_bytes: size at which denials.jsonl rotates [8 MiB].
+ * @denial_log_keep:  rotated, gzip-compressed files kept [5].
  */
 struct lg_config {
 	char *path;
@@ -76,6 +78,8 @@ struct lg_config {
 	struct lg_domain_config *domains;
 	size_t n_domains;
 	char *metrics_listen;
+	uint64_t denial_log_max_bytes;
+	uint32_t denial_log_keep;
 };
 
 /* Returns 0 or a negative errno; lg_errmsg() is "FILE:LINE: FIELD: ...". */

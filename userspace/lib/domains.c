@@ -24,17 +24,20 @@ int lg_domain_net_add(struct lg_enforcer *e, const char *cidr, uint32_t domain, 
 	if (err)
 		return err;
 	if (r.is_unix || r.port_lo != 0 || r.port_hi != 65535 || !domain)
-		return lg_err(-EINVAL, "domain network \"%s\" must be an address prefix without a port",
+		return lg_err(-EINVAL,
+			      "domain network \"%s\" must be an address prefix without a port",
 			      cidr);
 	key.prefixlen = r.plen;
 	memcpy(key.addr, r.addr, sizeof(key.addr));
 	if (bpf_map_update_elem(e->fds[LG_MAP_DOMAIN_NETS], &key, &v, BPF_ANY))
-		return lg_err(-errno, "adding domain network %s failed: %s%s", cidr, strerror(errno),
+		return lg_err(-errno, "adding domain network %s failed: %s%s", cidr,
+			      strerror(errno),
 			      errno == ENOSPC ? " (more than LG_MAX_DOMAIN_NETS networks)" : "");
 	return 0;
 }
 
-static bool key_in(const struct lg_domain_net_key *k, const struct lg_domain_net_key *keys, size_t n)
+static bool key_in(const struct lg_domain_net_key *k, const struct lg_domain_net_key *keys,
+		   size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (keys[i].prefixlen == k->prefixlen && !memcmp(keys[i].addr, k->addr, 16))
@@ -67,7 +70,8 @@ int lg_domain_nets_sync(struct lg_enforcer *e, const struct lg_domain_net_spec *
 		if (key_in(&k, keys, n))
 			continue;
 		if (bpf_map_delete_elem(fd, &k)) {
-			err = lg_err(-errno, "removing an old domain network failed: %s", strerror(errno));
+			err = lg_err(-errno, "removing an old domain network failed: %s",
+				     strerror(errno));
 			break;
 		}
 		first = true; /* the walk position is gone: start over */
@@ -88,7 +92,7 @@ int lg_agent_suspended(struct lg_enforcer *e, uint64_t id, uint32_t *generation)
 int lg_agent_suspend(struct lg_enforcer *e, uint64_t id, uint32_t generation)
 {
 	if (bpf_map_update_elem(e->fds[LG_MAP_SUSPENDED], &id, &generation, BPF_ANY))
-		return lg_err(-errno, "suspending agent cgroup %llu failed: %s", (unsigned long long)id,
-			      strerror(errno));
+		return lg_err(-errno, "suspending agent cgroup %llu failed: %s",
+			      (unsigned long long)id, strerror(errno));
 	return 0;
 }

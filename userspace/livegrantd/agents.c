@@ -303,6 +303,39 @@ static int check_single_use(struct lgd *d, const struct lg_token *t, const char 
 	return 0;
 }
 
+/* Is @a's current grant suspended in the kernel (whatever we heard so far)? */
+static bool kernel_suspended(struct lgd *d, const struct lgd_agent *a)
+{
+	uint32_t gen = 0;
+
+	return a->generation && !lg_agent_suspended(d->e, a->cgroup_id, &gen) &&
+	       gen == a->generation;
+}
+
+/*
+ * A suspended agent needs a new trust decision for another domain: a token
+ * of the domain it crossed out of must not lift the suspension (not even
+ * before livegrantd has seen the crossing event: the kernel is asked).
+ */
+static int check_reauth(struct lgd *d, const char *agent_cg, const struct lg_domain_config *dom,
+			const char **reason)
+{
+	struct lgd_agent *a = NULL;
+
+	for (size_t i = 0; i < d->nagents; i++)
+		if (!strcmp(d->agents[i].cgroup, agent_cg))
+			a = &d->agents[i];
+	if (!a || !lgd_agent_live(a) || a->domain != dom)
+		return 0;
+	if (!a->suspended && !kernel_suspended(d, a))
+		return 0;
+	*reason = "reauth_required";
+	return lg_err(
+		-EPERM,
+		"agent %s is suspended after trying to reach domain %s: present a token for that domain, not for %s",
+		agent_cg, a->reauth_domain ? a->reauth_domain->name : "another domain", dom->name);
+}
+
 int lgd_present(struct lgd *d, struct lgd_peer *peer, const char *token, json_t *resp)
 {
 	const struct lg_domain_config *dom = NULL;
@@ -324,6 +357,8 @@ int lgd_present(struct lgd *d, struct lgd_peer *peer, const char *token, json_t 
 		err = check_single_use(d, t, agent_cg, &reason);
 	if (!err)
 		err = lgd_domain_policy(dom, t, &reason);
+	if (!err)
+		err = check_reauth(d, agent_cg, dom, &reason);
 	if (!err)
 		err = check_workload(peer, t, &reason);
 	if (!err) {
@@ -352,7 +387,16 @@ int lgd_present(struct lgd *d, struct lgd_peer *peer, const char *token, json_t 
 	if (a->domain && a->domain != dom)
 		fprintf(stderr, "livegrantd: %s moves from domain %s to %s: the %s grant is gone\n",
 			agent_cg, a->domain->name, dom->name, a->domain->name);
-	agent_set_token(a, token, t, dom);
+	{
+		/* Deny mode: a fresh token of the same domain keeps the marker. */
+		const struct lg_domain_config *reauth = a->domain == dom ? a->reauth_domain : NULL;
+
+		agent_set_token(a, token, t, dom);
+		if (reauth) {
+			a->state = LGD_REAUTH_REQUIRED;
+			a->reauth_domain = reauth;
+		}
+	}
 	lgd_state_save(d);
 	fprintf(stderr, "livegrantd: granted %s (jti %s, domain %s) to %s, generation %u\n", t->sub,
 		t->jti, dom->name, agent_cg, a->generation);
@@ -363,12 +407,14 @@ int lgd_present(struct lgd *d, struct lgd_peer *peer, const char *token, json_t 
 	json_object_set_new(resp, "jti", json_string(t->jti));
 	json_object_set_new(resp, "generation", json_integer(a->generation));
 	json_object_set_new(resp, "token_exp", json_integer(t->exp));
+	lgd_metrics_token_result(&d->metrics, "accepted");
 	lg_token_free(t);
 	return 0;
 refused:
 	fprintf(stderr, "livegrantd: refused token from pid %d (cgroup %s): %s: %s\n", peer->pid,
 		peer->cgroup, reason, lg_errmsg());
 	refuse(resp, reason, lg_errmsg());
+	lgd_metrics_token_result(&d->metrics, reason);
 	lg_token_free(t);
 	return err;
 }
@@ -412,14 +458,24 @@ int lgd_revoke(struct lgd *d, const char *target, json_t *resp)
 			a->cgroup);
 	}
 	if (err) {
-		json_decref(done);
-		refuse(resp, "internal", lg_errmsg());
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s (grants listed in \"revoked\" were removed)",
+			 lg_errmsg());
+		lgd_state_save(d);
+		json_object_set_new(resp, "revoked", done);
+		refuse(resp, "internal", msg);
 		return err;
 	}
 	/* Nothing live matched: remember it as a token id until any token could have expired. */
 	if (!json_array_size(done))
 		lgd_add_revoked(d, target, time(NULL) + longest_ttl(d));
-	lgd_state_save(d);
+	if (lgd_state_save(d)) {
+		/* In force in the kernel, but a restart would not know: say so. */
+		json_object_set_new(resp, "revoked", done);
+		refuse(resp, "internal", lg_errmsg());
+		return -EIO;
+	}
 	json_object_set_new(resp, "ok", json_true());
 	json_object_set_new(resp, "revoked", done);
 	return 0;
@@ -480,6 +536,7 @@ static void refresh_one(struct lgd *d, struct lgd_agent *a)
 	const struct lg_domain_config *dom = NULL;
 	const char *reason = "internal";
 	struct lg_token *t = NULL;
+	uint64_t deadline;
 	char why[128];
 	int err;
 
@@ -498,15 +555,30 @@ static void refresh_one(struct lgd *d, struct lgd_agent *a)
 		lg_token_free(t);
 		return;
 	}
-	a->kernel_expires_ns = kernel_deadline(d, t->exp);
-	if (!a->kernel_expires_ns) {
+	deadline = kernel_deadline(d, t->exp);
+	if (!deadline) {
 		lapse(d, a, LGD_EXPIRED, "token expired");
-	} else if (lg_grant_set_expiry(d->e, a->cgroup_id, a->kernel_expires_ns) == -ENOENT) {
+		lg_token_free(t);
+		return;
+	}
+	/* A suspension the event did not tell us about (ring full) still counts. */
+	a->suspended |= kernel_suspended(d, a);
+	err = lg_grant_set_expiry(d->e, a->cgroup_id, deadline);
+	if (!err) {
+		a->kernel_expires_ns = deadline;
+	} else if (err == -ENOENT) {
 		/* The kernel has no live grant (restart, lost state): put it back. */
-		if (install(d, a, t, dom, &reason))
+		err = lgd_domain_policy(dom, t, &reason);
+		if (!err)
+			err = install(d, a, t, dom, &reason);
+		if (err)
 			lapse(d, a, LGD_LAPSED, reason);
 		else if (a->suspended)
 			lg_agent_suspend(d->e, a->cgroup_id, a->generation);
+	} else {
+		/* The old deadline stands in the kernel: the grant lapses early, not late. */
+		fprintf(stderr, "livegrantd: extending the grant of %s failed: %s\n", a->cgroup,
+			lg_errmsg());
 	}
 	lg_token_free(t);
 }
@@ -569,8 +641,20 @@ int lgd_restore(struct lgd *d)
 			err = -EPERM;
 			reason = "revoked";
 		}
+		/* The domain's rules as configured now, not as when it enrolled. */
+		if (!err)
+			err = lgd_domain_policy(dom, t, &reason);
 		if (!err)
 			err = lg_agent_add(d->e, a->cgroup, &id);
+		/* Pinned maps may hold a suspension the saved state missed. */
+		if (!err) {
+			struct lg_agent cur;
+
+			if (!lg_grant_get(d->e, id, &cur)) {
+				a->generation = cur.generation;
+				a->suspended |= kernel_suspended(d, a);
+			}
+		}
 		if (!err)
 			err = install(d, a, t, dom, &reason);
 		if (err) {
@@ -581,7 +665,7 @@ int lgd_restore(struct lgd *d)
 
 			agent_set_token(a, a->token, t, dom);
 			/* A crossing before the restart still stands. */
-			if (reauth) {
+			if (reauth || suspended) {
 				a->state = LGD_REAUTH_REQUIRED;
 				a->reauth_domain = reauth;
 				a->suspended = suspended;

@@ -24,8 +24,11 @@
 #include "daemon.h"
 
 #define LGD_MAX_REQUEST 65536
-#define LGD_REQUEST_TIMEOUT_S 5
+#define LGD_REQUEST_TIMEOUT_S 2
 #define LGD_MAX_CONNS 256
+/* Slots only admins may take, and the most one cgroup may hold. */
+#define LGD_ADMIN_RESERVED 16
+#define LGD_MAX_CONNS_PER_CGROUP 8
 
 struct conn {
 	struct lgd_src src; /* first: epoll hands us this pointer */
@@ -88,7 +91,27 @@ static void conn_close(int epfd, struct conn *c)
 	nconns--;
 }
 
-static void accept_all(int epfd)
+static bool is_admin(const struct lgd *d, const struct lgd_peer *p)
+{
+	return p->uid == 0 && !lgd_under_root(d, p->cgroup);
+}
+
+static bool conn_allowed(const struct lgd *d, const struct conn *c)
+{
+	int same = 0;
+
+	/* Admins are root on the host already: they are not capped. */
+	if (is_admin(d, &c->peer))
+		return true;
+	for (const struct conn *o = conns; o; o = o->next)
+		same += !strcmp(o->peer.cgroup, c->peer.cgroup);
+	if (same >= LGD_MAX_CONNS_PER_CGROUP)
+		return false;
+	/* The last slots are kept for uid 0 outside the agent roots. */
+	return nconns < LGD_MAX_CONNS - LGD_ADMIN_RESERVED;
+}
+
+static void accept_all(struct lgd *d, int epfd)
 {
 	for (;;) {
 		struct epoll_event ev = { .events = EPOLLIN };
@@ -109,6 +132,13 @@ static void accept_all(int epfd)
 		c->attest_err = lgd_attest_peer(fd, c->accepted_ns, LGD_CGROUP_MOUNT, &c->peer);
 		if (c->attest_err)
 			snprintf(c->attest_msg, sizeof(c->attest_msg), "%s", lg_errmsg());
+		/* One cgroup cannot take the socket from the others, nor from admins. */
+		if (!c->attest_err && !conn_allowed(d, c)) {
+			lgd_peer_release(&c->peer);
+			close(fd);
+			free(c);
+			continue;
+		}
 		ev.data.ptr = c;
 		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev)) {
 			lgd_peer_release(&c->peer);
@@ -120,11 +150,6 @@ static void accept_all(int epfd)
 		conns = c;
 		nconns++;
 	}
-}
-
-static bool is_admin(const struct lgd *d, const struct lgd_peer *p)
-{
-	return p->uid == 0 && !lgd_under_root(d, p->cgroup);
 }
 
 static void refuse(json_t *resp, const char *reason, const char *msg)
@@ -237,7 +262,7 @@ void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src)
 	ssize_t n;
 
 	if (src->kind == LGD_SRC_LISTEN) {
-		accept_all(epfd);
+		accept_all(d, epfd);
 		return;
 	}
 	n = read(c->src.fd, c->buf + c->len, LGD_MAX_REQUEST - c->len);

@@ -13,8 +13,10 @@
 #include <jansson.h>
 
 #include "attest.h"
+#include "denial_log.h"
 #include "config.h"
 #include "livegrant.h"
+#include "metrics.h"
 #include "token.h"
 
 /* Where the cgroup v2 hierarchy is mounted in livegrantd's view. */
@@ -75,6 +77,9 @@ struct lgd {
 	size_t nroots;
 	char socket_path[PATH_MAX];
 	char state_path[PATH_MAX];
+	struct lgd_denial_log log;
+	bool save_pending; /* the last state save failed: retried every loop */
+	struct lgd_metrics metrics; /* all zero while metrics are off */
 };
 
 const char *lgd_state_name(enum lgd_agent_state s);
@@ -118,6 +123,7 @@ enum lgd_src_kind {
 	LGD_SRC_REFRESH,
 	LGD_SRC_TICK,
 	LGD_SRC_SIGNAL,
+	LGD_SRC_METRICS,
 };
 
 struct lgd_src {

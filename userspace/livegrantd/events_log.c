@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * events_log.c - each denial (or audited would-be denial) as one JSON line
- * on standard output, for log shippers. Field names are stable
- * (docs/livegrantd.md).
+ * events_log.c - each denial (or audited would-be denial) as one JSON line,
+ * to standard output (for log shippers) and the denial log (denial_log.c).
+ * Field names are stable (docs/livegrantd.md).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -67,6 +67,7 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 		domain = d->cfg->domains[ev->domain - 1].name;
 	if (ev->target_domain && ev->target_domain <= d->cfg->n_domains)
 		target_domain = d->cfg->domains[ev->target_domain - 1].name;
+	lgd_metrics_event(&d->metrics, ev);
 	if (ev->reason == LG_REASON_DOMAIN_CROSSING)
 		lgd_on_crossing(d, ev);
 	rfc3339(ev->time_ns, when, sizeof(when));
@@ -93,8 +94,8 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 	line = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (line) {
-		puts(line);
-		fflush(stdout);
+		lgd_denial_log_write(&d->log, ev->agent_cgroup_id, a ? a->sub : NULL,
+				     a ? a->cgroup : NULL, line);
 		free(line);
 	}
 	return 0;

@@ -60,6 +60,19 @@ static int resolve_roots(struct lgd *d)
 		d->roots[i] = realpath(path, NULL);
 		if (!d->roots[i])
 			return lg_err(-errno, "agent root %s: %s", path, strerror(errno));
+		/* Nested roots would make the inner root one agent shared by all below it. */
+		for (size_t j = 0; j < i; j++) {
+			size_t a = strlen(d->roots[j]), b = strlen(d->roots[i]);
+			const char *outer = a < b ? d->roots[j] : d->roots[i];
+			const char *inner = a < b ? d->roots[i] : d->roots[j];
+
+			if (!strncmp(inner, outer, strlen(outer)) &&
+			    (inner[strlen(outer)] == '/' || inner[strlen(outer)] == 0))
+				return lg_err(
+					-EINVAL,
+					"%s: agent roots %s and %s are nested (or equal): list only the outer one",
+					d->cfg->path, outer, inner);
+		}
 		d->nroots++;
 		if (lg_root_add(d->e, d->roots[i]))
 			return -EINVAL;
@@ -99,6 +112,18 @@ static int setup(struct lgd *d, bool verbose)
 	return err;
 }
 
+/* Events the kernel could not put on the ring buffer, all hooks. */
+static uint64_t events_lost(struct lgd *d)
+{
+	uint64_t c[LG_COUNTERS], n = 0;
+
+	if (lg_counters_read(d->e, c))
+		return d->log.lost_seen;
+	for (int h = 0; h < LG_HOOK_MAX; h++)
+		n += c[h * LG_CTR_MAX + LG_CTR_EVENTS_LOST];
+	return n;
+}
+
 static int add_timer(int epfd, struct lgd_src *src, uint64_t seconds)
 {
 	struct itimerspec its = { .it_interval = { .tv_sec = seconds },
@@ -129,14 +154,47 @@ static void drain(int fd)
 		;
 }
 
+/*
+ * Called before each metrics scrape: agents by state and the kernel's
+ * counters as they are now. A failed counter read keeps the last values,
+ * so counters never go backwards.
+ */
+static void collect_metrics(struct lgd_metrics *m, void *ctx)
+{
+	struct lgd *d = ctx;
+	uint64_t ctr[LG_COUNTERS];
+
+	lgd_metrics_agents_reset(m);
+	for (size_t i = 0; i < d->nagents; i++)
+		lgd_metrics_agent_add(m, lgd_state_name(d->agents[i].state));
+	if (!lg_counters_read(d->e, ctr))
+		lgd_metrics_kernel_counters(m, ctr);
+}
+
+/* The metrics endpoint, when metrics_listen is set; off otherwise. */
+static int open_metrics(struct lgd *d, int epfd, struct lgd_src *src)
+{
+	int err;
+
+	if (!d->cfg->metrics_listen)
+		return 0;
+	err = lgd_metrics_init(&d->metrics, d->cfg, collect_metrics, d);
+	if (!err)
+		err = lgd_metrics_open(&d->metrics, d->cfg->metrics_listen, &src->fd);
+	if (!err)
+		err = add_fd(epfd, src);
+	return err;
+}
+
 static int run(struct lgd *d)
 {
 	struct lgd_src refresh = { .kind = LGD_SRC_REFRESH }, tick = { .kind = LGD_SRC_TICK };
 	struct lgd_src events = { .kind = LGD_SRC_EVENTS }, sig = { .kind = LGD_SRC_SIGNAL };
+	struct lgd_src metrics = { .kind = LGD_SRC_METRICS, .fd = -1 };
 	struct lg_event_reader *reader = NULL;
 	int epfd = epoll_create1(EPOLL_CLOEXEC), err;
 	sigset_t mask;
-	bool stop = false;
+	bool stop = false, sweep = false;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -145,6 +203,12 @@ static int run(struct lgd *d)
 	sig.fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (epfd < 0 || sig.fd < 0)
 		return lg_err(-errno, "epoll/signalfd: %s", strerror(errno));
+	err = lgd_denial_log_open(&d->log, d->cfg->state_dir, d->cfg->denial_log_max_bytes,
+				  d->cfg->denial_log_keep);
+	if (err)
+		return err;
+	/* Losses before this start were reported by the run that saw them. */
+	d->log.lost_seen = events_lost(d);
 	err = lg_events_open(d->e, lgd_print_event, d, &reader);
 	if (!err) {
 		events.fd = lg_events_fd(reader);
@@ -158,6 +222,8 @@ static int run(struct lgd *d)
 		err = add_timer(epfd, &tick, 1);
 	if (!err)
 		err = lgd_control_open(d, epfd);
+	if (!err)
+		err = open_metrics(d, epfd, &metrics);
 	if (err)
 		return err;
 	fprintf(stderr, "livegrantd: enforcing (%s programs under %s), control socket %s\n",
@@ -183,23 +249,42 @@ static int run(struct lgd *d)
 				break;
 			case LGD_SRC_REFRESH:
 				drain(src->fd);
+				lgd_metrics_refresh_start(&d->metrics);
 				lgd_refresh(d);
+				lgd_metrics_refresh_done(&d->metrics);
 				break;
 			case LGD_SRC_TICK:
 				drain(src->fd);
-				lgd_control_sweep(epfd);
+				/*
+				 * Not here: the sweep frees connections that may
+				 * still have events later in this batch.
+				 */
+				sweep = true;
+				lgd_metrics_run(&d->metrics); /* enforces its timeouts */
+				lgd_denial_log_tick(&d->log, events_lost(d));
+				break;
+			case LGD_SRC_METRICS:
+				lgd_metrics_run(&d->metrics);
 				break;
 			case LGD_SRC_SIGNAL:
 				stop = true;
 				break;
 			}
 		}
+		if (sweep) {
+			lgd_control_sweep(epfd);
+			sweep = false;
+		}
+		if (d->save_pending)
+			lgd_state_save(d);
 	}
 	fprintf(stderr, "livegrantd: stopping; enforcement stays, grants lapse within %llus\n",
 		(unsigned long long)(2 * d->cfg->refresh_interval_s));
 	lgd_state_save(d);
 	lgd_control_close(epfd);
+	lgd_metrics_close(&d->metrics);
 	lg_events_close(reader);
+	lgd_denial_log_close(&d->log);
 	return 0;
 }
 

@@ -35,7 +35,8 @@ static int check_required(const struct lg_domain_config *dom, const struct lg_to
 		if (claim_present(json_object_get(t->claims, name)))
 			continue;
 		*reason = "missing_claim";
-		return lg_err(-EPERM, "domain %s requires the claim \"%s\" (non-empty); the token lacks it",
+		return lg_err(-EPERM,
+			      "domain %s requires the claim \"%s\" (non-empty); the token lacks it",
 			      dom->name, name);
 	}
 	return 0;

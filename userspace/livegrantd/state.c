@@ -150,6 +150,7 @@ int lgd_state_save(struct lgd *d)
 	if (!err && rename(tmp, d->state_path))
 		err = -errno;
 	free(text);
+	d->save_pending = err != 0;
 	if (err) {
 		unlink(tmp);
 		fprintf(stderr, "livegrantd: saving %s failed: %s\n", d->state_path,

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/* denial_log.c - see denial_log.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <zlib.h>
+
+#include "daemon.h"
+#include "denial_log.h"
+
+int lgd_denial_log_open(struct lgd_denial_log *l, const char *state_dir, uint64_t max_bytes,
+			uint32_t keep)
+{
+	struct stat st;
+
+	memset(l, 0, sizeof(*l));
+	snprintf(l->path, sizeof(l->path), "%s/%s", state_dir, LGD_DENIAL_LOG_NAME);
+	l->max_bytes = max_bytes;
+	l->keep = keep;
+	l->fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (l->fd < 0)
+		return lg_err(-errno, "denial log %s: %s", l->path, strerror(errno));
+	if (!fstat(l->fd, &st))
+		l->size = st.st_size;
+	return 0;
+}
+
+/* Compress @from into @to (via a temporary file renamed into place). */
+static int gzip_file(const char *from, const char *to)
+{
+	char tmp[PATH_MAX + 32], buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), err = 0;
+	ssize_t n;
+	gzFile gz;
+
+	if (in < 0)
+		return -errno;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", to);
+	gz = gzopen(tmp, "wb6");
+	if (!gz) {
+		close(in);
+		return -EIO;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (gzwrite(gz, buf, n) != n) {
+			err = -EIO;
+			break;
+		}
+	if (n < 0)
+		err = -errno;
+	if (gzclose(gz) != Z_OK && !err)
+		err = -EIO;
+	close(in);
+	if (!err && rename(tmp, to))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}
+
+/* denials.jsonl -> .1.gz, .1.gz -> .2.gz, ..., the oldest beyond keep goes. */
+static void rotate(struct lgd_denial_log *l)
+{
+	char a[PATH_MAX + 16], b[PATH_MAX + 16];
+	int err;
+
+	snprintf(a, sizeof(a), "%s.%u.gz", l->path, l->keep);
+	unlink(a);
+	for (uint32_t i = l->keep; i > 1; i--) {
+		snprintf(a, sizeof(a), "%s.%u.gz", l->path, i - 1);
+		snprintf(b, sizeof(b), "%s.%u.gz", l->path, i);
+		rename(a, b);
+	}
+	snprintf(a, sizeof(a), "%s.1.gz", l->path);
+	err = gzip_file(l->path, a);
+	if (err) {
+		/* Keep writing to the big file rather than lose lines. */
+		fprintf(stderr, "livegrantd: rotating %s failed: %s; not rotated\n", l->path,
+			strerror(-err));
+		return;
+	}
+	if (ftruncate(l->fd, 0))
+		fprintf(stderr, "livegrantd: truncating %s: %s\n", l->path, strerror(errno));
+	l->size = 0;
+}
+
+static void append(struct lgd_denial_log *l, const char *line)
+{
+	size_t n = strlen(line);
+
+	puts(line);
+	fflush(stdout);
+	if (l->fd < 0)
+		return;
+	if (l->size + n + 1 > l->max_bytes && l->size)
+		rotate(l);
+	/* One write of line and newline: readers never see half a line. */
+	{
+		char *buf = malloc(n + 1);
+
+		if (!buf)
+			return;
+		memcpy(buf, line, n);
+		buf[n] = '\n';
+		if (write(l->fd, buf, n + 1) == (ssize_t)(n + 1))
+			l->size += n + 1;
+		free(buf);
+	}
+}
+
+static struct lgd_rate *rate_slot(struct lgd_denial_log *l, uint64_t agent)
+{
+	struct lgd_rate *oldest = &l->rate[0];
+	size_t h = (size_t)(agent * 0x9e3779b97f4a7c15ULL >> 56) % LGD_RATE_SLOTS;
+
+	for (size_t i = 0; i < 8; i++) {
+		struct lgd_rate *r = &l->rate[(h + i) % LGD_RATE_SLOTS];
+
+		if (r->agent == agent)
+			return r;
+		if (!r->agent) {
+			r->agent = agent;
+			r->tokens = LGD_RATE_BURST;
+			return r;
+		}
+		if (r->last_ns < oldest->last_ns)
+			oldest = r;
+	}
+	/* Table busy: reuse the quietest slot (its pending summary is flushed first). */
+	if (oldest->suppressed)
+		lgd_denial_log_tick(l, l->lost_seen);
+	memset(oldest, 0, sizeof(*oldest));
+	oldest->agent = agent;
+	oldest->tokens = LGD_RATE_BURST;
+	return oldest;
+}
+
+void lgd_denial_log_write(struct lgd_denial_log *l, uint64_t agent, const char *sub,
+			  const char *cgroup, const char *line)
+{
+	uint64_t now = lg_boottime_ns();
+	struct lgd_rate *r = rate_slot(l, agent);
+
+	r->tokens += (double)(now - r->last_ns) / 1e9 * LGD_RATE_PER_S;
+	if (r->tokens > LGD_RATE_BURST)
+		r->tokens = LGD_RATE_BURST;
+	r->last_ns = now;
+	snprintf(r->sub, sizeof(r->sub), "%s", sub ? sub : "");
+	snprintf(r->cgroup, sizeof(r->cgroup), "%s", cgroup ? cgroup : "");
+	if (r->tokens < 1) {
+		r->suppressed++;
+		return;
+	}
+	r->tokens -= 1;
+	append(l, line);
+}
+
+static void summary(struct lgd_denial_log *l, json_t *o)
+{
+	char when[64];
+	struct timespec ts;
+	struct tm tm;
+	char *text;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(when, sizeof(when), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+	json_object_set_new(o, "time", json_string(when));
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	if (text)
+		append(l, text);
+	free(text);
+}
+
+void lgd_denial_log_tick(struct lgd_denial_log *l, uint64_t events_lost)
+{
+	for (size_t i = 0; i < LGD_RATE_SLOTS; i++) {
+		struct lgd_rate *r = &l->rate[i];
+		json_t *o;
+
+		if (!r->suppressed)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "summary", json_string("rate_limited"));
+		json_object_set_new(o, "agent", json_string(r->sub));
+		json_object_set_new(o, "cgroup", json_string(r->cgroup));
+		json_object_set_new(o, "suppressed", json_integer(r->suppressed));
+		r->suppressed = 0;
+		summary(l, o);
+	}
+	if (events_lost > l->lost_seen) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "summary", json_string("events_lost"));
+		json_object_set_new(o, "lost", json_integer(events_lost - l->lost_seen));
+		l->lost_seen = events_lost;
+		summary(l, o);
+	}
+}
+
+void lgd_denial_log_close(struct lgd_denial_log *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}
