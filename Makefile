@@ -36,7 +36,7 @@ KTEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(KTEST_SRCS))
 PROGS := $(BUILD)/livegrantd $(BUILD)/livegrant $(BUILD)/livegrant-issuer
 TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe
 
-.PHONY: all deps test unit-test kernel-test format lint compdb clean vmlinux-h
+.PHONY: all deps test unit-test kernel-test demo format lint compdb clean vmlinux-h
 all: $(PROGS) $(TESTS)
 
 deps:
@@ -101,6 +101,12 @@ KERNELS ?= 6.1 6.12
 test: deps
 	$(MAKE) all
 	tests/run --kernels "$(KERNELS)"
+
+# The narrated demo in the test VM (README's first command), about a minute.
+demo: deps
+	$(MAKE) all
+	tools/vmrun --timeout 300 --add $(CURDIR)/tests/kernel --add $(CURDIR)/tools/demo.sh \
+		-- sh tools/demo.sh
 
 unit-test: all
 	tests/run --unit-only

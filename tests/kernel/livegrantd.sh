@@ -40,6 +40,9 @@ check "livegrantd starts" start_lgd
 # ---- no token: fail closed -----------------------------------------------
 as_agent a0 -- /bin/cat /tmp/lgt/ws/a >$W/a0.out 2>&1
 check "agent without a token cannot even exec" contains $W/a0.out "exec /bin/cat failed: Permission denied"
+$LG agents --json >$W/agents0.json 2>&1
+check "agents lists an agent without a token as no_grant" \
+	sh -c "grep -A8 '\"cgroup\": \"$ROOT/a0\"' $W/agents0.json | grep -q '\"state\": \"no_grant\"'"
 sleep 0.5
 check "its denial is logged with reason no_grant" contains $W/events.jsonl '"reason":"no_grant"'
 
@@ -55,6 +58,22 @@ check "that denial names the agent and reason not_allowed" \
 	contains $W/events.jsonl '"agent":"spiffe://example.org/agent/a1".*"target":"/tmp/lgt/secret".*"reason":"not_allowed"'
 $LG agents --json >$W/agents.json 2>&1
 check "agents lists a1 as active in domain qa" contains $W/agents.json '"state": "active"'
+$LG agents >$W/agents.txt 2>&1
+check "agents table" contains $W/agents.txt 'spiffe://example.org/agent/a1 *.*/agents/a1 *qa *active'
+$LG grants spiffe://example.org/agent/a1 >$W/grants.txt 2>&1
+check "grants shows token rules" contains $W/grants.txt '^read *.*/tmp/lgt/ws/ *token'
+check "grants shows baseline rules" contains $W/grants.txt '^read *.*/usr/ *baseline'
+$LG status >$W/status.txt 2>&1
+check "status: BPF LSM active, programs attached" \
+	sh -c "grep -q '^bpf lsm: *active' $W/status.txt && grep -q '^programs: 6 of 6 attached' $W/status.txt"
+$LG grants nobody-such >$W/grants-none.txt 2>&1
+rc=$?
+check "grants of an unknown agent is refused with exit 1" \
+	sh -c "[ $rc -eq 1 ] && grep -q unknown_agent $W/grants-none.txt"
+$LG status --socket /nonexistent.sock >$W/down.txt 2>&1
+rc=$?
+check "a livegrantd that is not reachable: exit 3, one line naming the socket" \
+	sh -c "[ $rc -eq 3 ] && [ \$(wc -l <$W/down.txt) -eq 1 ] && grep -q /nonexistent.sock $W/down.txt"
 
 # ---- tokens that must install nothing ------------------------------------
 refused() { # NAME TOKEN REASON: presenting TOKEN as agent NAME is refused with REASON

@@ -95,3 +95,18 @@ int lgc_print_refusal(const char *what, json_t *resp)
 		json_string_value(json_object_get(resp, "error")) ?: "");
 	return LGC_REFUSED;
 }
+
+int lgc_call(const char *socket_path, json_t *req, const char *what, json_t **resp)
+{
+	int rc = lgc_request(socket_path, req, resp);
+
+	json_decref(req);
+	if (rc)
+		return rc;
+	if (!json_is_true(json_object_get(*resp, "ok"))) {
+		rc = lgc_print_refusal(what, *resp);
+		json_decref(*resp);
+		return rc;
+	}
+	return LGC_OK;
+}

@@ -26,6 +26,13 @@ const char *lgc_socket_path(const char *opt);
  */
 int lgc_request(const char *socket_path, json_t *req, json_t **resp);
 
+/*
+ * Send @req (consumed) and check the reply: LGC_OK with *resp to free, or
+ * the exit code after printing what was refused (@what) or why livegrantd
+ * was not reachable.
+ */
+int lgc_call(const char *socket_path, json_t *req, const char *what, json_t **resp);
+
 /* Print a refusal reply ("livegrant: REASON: ERROR") and return LGC_REFUSED. */
 int lgc_print_refusal(const char *what, json_t *resp);
 
@@ -35,5 +42,6 @@ int cmd_revoke(int argc, char **argv);
 int cmd_agents(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_denials(int argc, char **argv);
+int cmd_grants(int argc, char **argv);
 
 #endif /* LGC_CLIENT_H */

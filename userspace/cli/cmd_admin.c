@@ -46,21 +46,6 @@ static int parse_admin(int argc, char **argv, const char *usage, struct admin_op
 	return 0;
 }
 
-static int call(const struct admin_opts *o, json_t *req, const char *what, json_t **resp)
-{
-	int rc = lgc_request(o->sock, req, resp);
-
-	json_decref(req);
-	if (rc)
-		return rc;
-	if (!json_is_true(json_object_get(*resp, "ok"))) {
-		rc = lgc_print_refusal(what, *resp);
-		json_decref(*resp);
-		return rc;
-	}
-	return LGC_OK;
-}
-
 static void print_json(json_t *v)
 {
 	char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -84,8 +69,8 @@ int cmd_revoke(int argc, char **argv)
 		fprintf(stderr, "usage: %s\n", usage);
 		return LGC_USAGE;
 	}
-	rc = call(&o, json_pack("{s:s, s:s}", "op", "revoke", "target", argv[optind]), "revoke",
-		  &resp);
+	rc = lgc_call(o.sock, json_pack("{s:s, s:s}", "op", "revoke", "target", argv[optind]),
+		      "revoke", &resp);
 	if (rc)
 		return rc;
 	done = json_object_get(resp, "revoked");
@@ -114,7 +99,7 @@ int cmd_agents(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? LGC_OK : rc;
-	rc = call(&o, json_pack("{s:s}", "op", "agents"), "agents", &resp);
+	rc = lgc_call(o.sock, json_pack("{s:s}", "op", "agents"), "agents", &resp);
 	if (rc)
 		return rc;
 	list = json_object_get(resp, "agents");
@@ -146,19 +131,71 @@ int cmd_status(int argc, char **argv)
 
 	if (rc)
 		return rc < 0 ? LGC_OK : rc;
-	rc = call(&o, json_pack("{s:s}", "op", "status"), "status", &resp);
+	rc = lgc_call(o.sock, json_pack("{s:s}", "op", "status"), "status", &resp);
 	if (rc)
 		return rc;
 	if (o.json) {
 		print_json(resp);
 	} else {
-		printf("mode:    %s\nagents:  %lld\ngrants:  %lld\npins:    %s (%s)\n",
+		printf("version:  %s (ABI %lld)\n"
+		       "bpf lsm:  %s\n"
+		       "programs: %lld of %lld attached (pinned under %s, %s)\n"
+		       "mode:     %s\n"
+		       "agents:   %lld\n"
+		       "grants:   %lld\n"
+		       "events lost: %lld\n",
+		       json_string_value(json_object_get(resp, "version")),
+		       json_integer_value(json_object_get(resp, "abi_version")),
+		       json_is_true(json_object_get(resp, "bpf_lsm_active")) ? "active" :
+									       "NOT ACTIVE",
+		       json_integer_value(json_object_get(resp, "programs_attached")),
+		       json_integer_value(json_object_get(resp, "programs")),
+		       json_string_value(json_object_get(resp, "pinned")),
+		       json_is_true(json_object_get(resp, "adopted")) ? "adopted" : "loaded",
 		       json_string_value(json_object_get(resp, "mode")),
 		       json_integer_value(json_object_get(resp, "agents")),
 		       json_integer_value(json_object_get(resp, "grants")),
-		       json_string_value(json_object_get(resp, "pinned")),
-		       json_is_true(json_object_get(resp, "adopted")) ? "adopted" : "loaded");
+		       json_integer_value(json_object_get(resp, "events_lost")));
 	}
+	json_decref(resp);
+	return LGC_OK;
+}
+
+int cmd_grants(int argc, char **argv)
+{
+	static const char usage[] = "livegrant grants [--socket PATH] [--json] AGENT|CGROUP|JTI";
+	struct admin_opts o;
+	json_t *resp, *rules, *v;
+	size_t i;
+	int rc = parse_admin(argc, argv, usage, &o);
+
+	if (rc)
+		return rc < 0 ? LGC_OK : rc;
+	if (optind + 1 != argc) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return LGC_USAGE;
+	}
+	rc = lgc_call(o.sock, json_pack("{s:s, s:s}", "op", "grants", "agent", argv[optind]),
+		      "grants", &resp);
+	if (rc)
+		return rc;
+	if (o.json) {
+		print_json(resp);
+		json_decref(resp);
+		return LGC_OK;
+	}
+	printf("agent %s (%s), domain %s, %s, generation %lld\n",
+	       json_string_value(json_object_get(resp, "agent")),
+	       json_string_value(json_object_get(resp, "cgroup")),
+	       json_string_value(json_object_get(resp, "domain")),
+	       json_string_value(json_object_get(resp, "state")),
+	       json_integer_value(json_object_get(resp, "generation")));
+	printf("%-8s %-48s %s\n", "KIND", "RULE", "SOURCE");
+	rules = json_object_get(resp, "rules");
+	for (i = 0; i < json_array_size(rules) && (v = json_array_get(rules, i)); i++)
+		printf("%-8s %-48s %s\n", json_string_value(json_object_get(v, "kind")),
+		       json_string_value(json_object_get(v, "rule")),
+		       json_string_value(json_object_get(v, "source")));
 	json_decref(resp);
 	return LGC_OK;
 }

@@ -41,23 +41,20 @@ static char *read_token(const char *path)
 
 static int present(const char *socket_path, const char *token, bool quiet)
 {
-	json_t *req = json_pack("{s:s, s:s}", "op", "present", "token", token), *resp = NULL;
-	int rc = lgc_request(socket_path, req, &resp);
+	json_t *resp = NULL;
+	int rc = lgc_call(socket_path, json_pack("{s:s, s:s}", "op", "present", "token", token),
+			  "token", &resp);
 
-	json_decref(req);
 	if (rc)
 		return rc;
-	if (!json_is_true(json_object_get(resp, "ok"))) {
-		rc = lgc_print_refusal("token", resp);
-	} else if (!quiet) {
+	if (!quiet)
 		printf("livegrant: granted %s in domain %s to %s (generation %lld)\n",
 		       json_string_value(json_object_get(resp, "agent")),
 		       json_string_value(json_object_get(resp, "domain")),
 		       json_string_value(json_object_get(resp, "cgroup")),
 		       json_integer_value(json_object_get(resp, "generation")));
-	}
 	json_decref(resp);
-	return rc;
+	return LGC_OK;
 }
 
 int cmd_present(int argc, char **argv)
@@ -103,27 +100,21 @@ int cmd_present(int argc, char **argv)
 /* The first agent root, as livegrantd reports it. */
 static int first_root(const char *sock, char *out, size_t size)
 {
-	json_t *req = json_pack("{s:s}", "op", "status"), *resp = NULL;
+	json_t *resp = NULL;
 	const char *root;
-	int rc = lgc_request(sock, req, &resp);
+	bool found;
+	int rc = lgc_call(sock, json_pack("{s:s}", "op", "status"), "status", &resp);
 
-	json_decref(req);
 	if (rc)
 		return rc;
-	if (!json_is_true(json_object_get(resp, "ok"))) {
-		rc = lgc_print_refusal("status", resp);
-		json_decref(resp);
-		return rc;
-	}
 	root = json_string_value(json_array_get(json_object_get(resp, "agent_roots"), 0));
-	if (!root) {
-		json_decref(resp);
+	found = root != NULL;
+	if (found)
+		snprintf(out, size, "%s", root);
+	else
 		fprintf(stderr, "livegrant: livegrantd has no agent root\n");
-		return LGC_REFUSED;
-	}
-	snprintf(out, size, "%s", root);
 	json_decref(resp);
-	return LGC_OK;
+	return found ? LGC_OK : LGC_REFUSED;
 }
 
 /* Resolve @cmd on PATH now: once an agent, probing PATH would be denied. */

@@ -21,6 +21,9 @@ static void usage(FILE *f)
 		"  revoke AGENT|CGROUP|JTI          remove a grant now; the token stays refused\n"
 		"  agents [--json]                  agents and their state\n"
 		"  status [--json]                  livegrantd's state\n"
+		"  grants [--json] AGENT            the live rules of one agent, and their source\n"
+		"  denials [--follow] [--agent A] [--since D] [--reason R] [--limit N] [--json]\n"
+		"                                   what was denied, and why\n"
 		"  check-kernel                     can this kernel run livegrant?\n"
 		"  unpin [PIN_DIR]                  remove livegrant's pins: ends enforcement\n"
 		"Every command takes --help. Socket: --socket PATH, $LIVEGRANT_SOCKET, or " LGC_DEFAULT_SOCKET
@@ -56,6 +59,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "present", cmd_present }, { "exec", cmd_exec },     { "revoke", cmd_revoke },
 		{ "agents", cmd_agents },   { "status", cmd_status }, { "denials", cmd_denials },
+		{ "grants", cmd_grants },
 	};
 
 	if (argc < 2) {

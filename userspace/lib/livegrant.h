@@ -15,6 +15,9 @@
 
 #include <livegrant/abi.h>
 
+/* The release, shown by `livegrant status`. */
+#define LIVEGRANT_VERSION "0.1.0"
+
 /* ---- errors ---------------------------------------------------------- */
 
 /* The message of the last failure in this thread. */
@@ -73,6 +76,8 @@ bool lg_enforcer_adopted(const struct lg_enforcer *e);
  * installed again.
  */
 bool lg_enforcer_replaced(const struct lg_enforcer *e);
+/* How many of livegrant's programs are attached through pins under @pin_dir. */
+int lg_enforcer_links_pinned(const char *pin_dir, int *total);
 
 /* Mode for agents without a live grant (LG_MODE_ENFORCE or LG_MODE_AUDIT). */
 int lg_set_default_mode(struct lg_enforcer *e, enum lg_mode mode);

@@ -335,6 +335,20 @@ static int replace_pins(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 	return err;
 }
 
+int lg_enforcer_links_pinned(const char *pin_dir, int *total)
+{
+	char path[PATH_MAX];
+	int n = 0;
+
+	for (size_t i = 0; i < LG_PROGS; i++)
+		if (!pin_path(path, sizeof(path), pin_dir, "links", prog_names[i]) &&
+		    !access(path, F_OK))
+			n++;
+	if (total)
+		*total = LG_PROGS;
+	return n;
+}
+
 bool lg_enforcer_replaced(const struct lg_enforcer *e)
 {
 	return e->replaced;

@@ -14,6 +14,7 @@
  * exited or executed another program; the grant belongs to the cgroup.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -481,6 +482,43 @@ int lgd_revoke(struct lgd *d, const char *target, json_t *resp)
 	return 0;
 }
 
+/*
+ * Agent cgroups that never presented a token (or whose record is gone): the
+ * children of each agent root without a record. Their processes hold no
+ * grant and are denied everything.
+ */
+static void add_no_grant(struct lgd *d, json_t *arr)
+{
+	for (size_t r = 0; r < d->nroots; r++) {
+		DIR *dir = opendir(d->roots[r]);
+		struct dirent *de;
+
+		if (!dir)
+			continue;
+		while ((de = readdir(dir))) {
+			char path[PATH_MAX];
+			uint64_t id;
+
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			if (snprintf(path, sizeof(path), "%s/%s", d->roots[r], de->d_name) >=
+				    (int)sizeof(path) ||
+			    lg_cgroup_id(path, &id, NULL) || lgd_agent_by_cgroup_id(d, id))
+				continue;
+			json_array_append_new(
+				arr,
+				json_pack(
+					"{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:b}",
+					"agent", "", "cgroup", path, "domain", "", "state",
+					"no_grant", "reason", "no token presented", "jti", "",
+					"token_exp", (json_int_t)0, "kernel_expires_in",
+					(json_int_t)0, "generation", (json_int_t)0, "task", "",
+					"reauth_domain", "", "suspended", 0));
+		}
+		closedir(dir);
+	}
+}
+
 json_t *lgd_agents_json(struct lgd *d)
 {
 	json_t *arr = json_array();
@@ -508,7 +546,54 @@ json_t *lgd_agents_json(struct lgd *d)
 		json_object_set_new(o, "suspended", json_boolean(a->suspended));
 		json_array_append_new(arr, o);
 	}
+	add_no_grant(d, arr);
 	return arr;
+}
+
+static void add_rules(json_t *arr, const char *kind, char *const *v, size_t n, const char *source)
+{
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "kind", kind, "rule", v[i],
+						     "source", source));
+}
+
+int lgd_grants_json(struct lgd *d, const char *target, json_t *resp)
+{
+	const struct lg_rules_config *b = &d->cfg->baseline;
+	const struct lg_domain_config *dom = NULL;
+	const char *reason = "internal";
+	struct lg_token *t = NULL;
+	struct lgd_agent *a = NULL;
+	json_t *rules;
+
+	for (size_t i = 0; i < d->nagents && !a; i++)
+		if (matches(&d->agents[i], target))
+			a = &d->agents[i];
+	if (!a || !lgd_agent_live(a) || verify(d, a->token, &dom, &t, &reason)) {
+		refuse(resp, a ? "no_grant" : "unknown_agent",
+		       a ? "the agent has no live grant" : "no agent matches (sub, cgroup or jti)");
+		lg_token_free(t);
+		return -ENOENT;
+	}
+	rules = json_array();
+	add_rules(rules, "exec", t->exec.v, t->exec.n, "token");
+	add_rules(rules, "read", t->read.v, t->read.n, "token");
+	add_rules(rules, "write", t->write.v, t->write.n, "token");
+	add_rules(rules, "connect", t->connect.v, t->connect.n, "token");
+	add_rules(rules, "exec", (char *const *)b->exec.v, b->exec.n, "baseline");
+	add_rules(rules, "read", (char *const *)b->read.v, b->read.n, "baseline");
+	add_rules(rules, "write", (char *const *)b->write.v, b->write.n, "baseline");
+	add_rules(rules, "connect", (char *const *)b->connect.v, b->connect.n, "baseline");
+	json_object_set_new(resp, "ok", json_true());
+	json_object_set_new(resp, "agent", json_string(a->sub ? a->sub : ""));
+	json_object_set_new(resp, "cgroup", json_string(a->cgroup));
+	json_object_set_new(resp, "domain", json_string(dom->name));
+	json_object_set_new(resp, "state", json_string(lgd_state_name(a->state)));
+	json_object_set_new(resp, "generation", json_integer(a->generation));
+	json_object_set_new(resp, "token_exp", json_integer(a->exp));
+	json_object_set_new(resp, "rules", rules);
+	lg_token_free(t);
+	return 0;
 }
 
 /* Same cgroup as when the agent enrolled? */

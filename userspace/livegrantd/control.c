@@ -176,6 +176,20 @@ static void status(struct lgd *d, json_t *resp)
 			    json_string(d->cfg->mode == LG_MODE_AUDIT ? "audit" : "enforce"));
 	json_object_set_new(resp, "pinned", json_string(d->cfg->bpffs_dir));
 	json_object_set_new(resp, "adopted", json_boolean(lg_enforcer_adopted(d->e)));
+	json_object_set_new(resp, "version", json_string(LIVEGRANT_VERSION));
+	json_object_set_new(resp, "abi_version", json_integer(LG_ABI_VERSION));
+	json_object_set_new(resp, "bpf_lsm_active", json_boolean(lg_bpf_lsm_active() == 1));
+	{
+		int total = 0, pinned = lg_enforcer_links_pinned(d->cfg->bpffs_dir, &total);
+		uint64_t c[LG_COUNTERS], lost = 0;
+
+		json_object_set_new(resp, "programs_attached", json_integer(pinned));
+		json_object_set_new(resp, "programs", json_integer(total));
+		if (!lg_counters_read(d->e, c))
+			for (int h = 0; h < LG_HOOK_MAX; h++)
+				lost += c[h * LG_CTR_MAX + LG_CTR_EVENTS_LOST];
+		json_object_set_new(resp, "events_lost", json_integer(lost));
+	}
 }
 
 static void dispatch(struct lgd *d, struct conn *c, json_t *req, json_t *resp)
@@ -195,7 +209,8 @@ static void dispatch(struct lgd *d, struct conn *c, json_t *req, json_t *resp)
 			lgd_present(d, &c->peer, token, resp);
 		return;
 	}
-	if (strcmp(op, "revoke") && strcmp(op, "agents") && strcmp(op, "status")) {
+	if (strcmp(op, "revoke") && strcmp(op, "agents") && strcmp(op, "status") &&
+	    strcmp(op, "grants")) {
 		refuse(resp, "bad_request", "unknown op");
 		return;
 	}
@@ -212,6 +227,14 @@ static void dispatch(struct lgd *d, struct conn *c, json_t *req, json_t *resp)
 			       "revoke needs a \"target\": agent sub, cgroup or jti");
 		else
 			lgd_revoke(d, target, resp);
+	} else if (!strcmp(op, "grants")) {
+		const char *agent = json_string_value(json_object_get(req, "agent"));
+
+		if (!agent || !*agent)
+			refuse(resp, "bad_request",
+			       "grants needs an \"agent\": sub, cgroup or jti");
+		else
+			lgd_grants_json(d, agent, resp);
 	} else if (!strcmp(op, "agents")) {
 		json_object_set_new(resp, "ok", json_true());
 		json_object_set_new(resp, "agents", lgd_agents_json(d));

@@ -91,6 +91,8 @@ bool lgd_agent_live(const struct lgd_agent *a);
 int lgd_present(struct lgd *d, struct lgd_peer *peer, const char *token, json_t *resp);
 int lgd_revoke(struct lgd *d, const char *target, json_t *resp);
 json_t *lgd_agents_json(struct lgd *d);
+/* The live rules of one agent and where each came from (token or baseline). */
+int lgd_grants_json(struct lgd *d, const char *target, json_t *resp);
 /* Re-attest every agent and extend or remove its grant. */
 void lgd_refresh(struct lgd *d);
 /* After start: bring saved agents back into the kernel, drop strangers. */
