@@ -70,10 +70,16 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return LGC_OK;
 	}
+	if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h")) &&
+	    (!strcmp(argv[1], "check-kernel") || !strcmp(argv[1], "unpin"))) {
+		printf("usage: livegrant check-kernel\n"
+		       "       livegrant unpin [PIN_DIR]   (default /sys/fs/bpf/livegrant)\n");
+		return LGC_OK;
+	}
 	if (!strcmp(argv[1], "check-kernel"))
-		return check_kernel();
+		return argc == 2 ? check_kernel() : LGC_USAGE;
 	if (!strcmp(argv[1], "unpin"))
-		return unpin(argc, argv);
+		return argc <= 3 ? unpin(argc, argv) : LGC_USAGE;
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);

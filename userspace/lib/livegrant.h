@@ -5,6 +5,8 @@
  *
  * Conventions: functions return 0 or a negative errno. On failure,
  * lg_errmsg() holds a sentence a person can act on (it names what to change).
+ * One writer at a time: grant and root updates of one enforcer are not safe
+ * from several threads or processes at once (livegrantd is the only writer).
  */
 #ifndef LIVEGRANT_H
 #define LIVEGRANT_H
