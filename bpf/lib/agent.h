@@ -21,10 +21,13 @@
  * @mode:            enum lg_mode deciding what a denial does.
  * @reason:          LG_REASON_NONE when the grant's rules decide; otherwise
  *                   the reason everything is denied (no grant, expired...).
+ * @hash_seed:       the path hash seed, read with the rest of lg_state so
+ *                   the path check does not look the state up again.
  */
 struct lg_subject {
 	__u64 cgroup_id;
 	__u64 agent_cgroup_id;
+	__u64 hash_seed;
 	__u32 generation;
 	__u32 domain;
 	__u8 mode;
@@ -163,6 +166,7 @@ static __always_inline bool lg_subject_get(struct lg_subject *s)
 
 	__builtin_memset(s, 0, sizeof(*s));
 	s->cgroup_id = bpf_get_current_cgroup_id();
+	s->hash_seed = READ_ONCE(st->hash_seed);
 	lg_resolve_agent(s, st, root_level, root_id);
 	return true;
 }

@@ -165,19 +165,15 @@ static __always_inline __u8 lg_path_resolve(struct lg_scratch *sc, const struct 
 static __always_inline __u8 lg_path_match(const struct lg_subject *s, struct lg_scratch *sc,
 					  __u8 need, bool exec_open)
 {
-	__u32 zero = 0;
-	struct lg_state *st = bpf_map_lookup_elem(&lg_state, &zero);
 	struct lg_path_walk w = {
 		.sc = sc,
 		.agent = s->agent_cgroup_id,
+		.hash = lg_path_hash_init(s->hash_seed),
 		.generation = s->generation,
 		.len = sc->ev.target_len,
 		.need = need,
 	};
 
-	if (!st)
-		return LG_REASON_INTERNAL;
-	w.hash = lg_path_hash_init(READ_ONCE(st->hash_seed));
 	if (exec_open)
 		w.need = LG_ACCESS_READ;
 	bpf_loop(LG_PATH_MAX, lg_path_walk_cb, &w, 0);

@@ -13,9 +13,14 @@
 struct admin_opts {
 	const char *sock;
 	bool json;
+	const char *arg; /* the one positional argument, when the command takes one */
 };
 
-static int parse_admin(int argc, char **argv, const char *usage, struct admin_opts *o)
+/*
+ * Options every admin command takes, and @nargs (0 or 1) positional
+ * arguments. Returns 0, -1 after --help, or LGC_USAGE.
+ */
+static int parse_admin(int argc, char **argv, const char *usage, int nargs, struct admin_opts *o)
 {
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
@@ -42,6 +47,11 @@ static int parse_admin(int argc, char **argv, const char *usage, struct admin_op
 			return LGC_USAGE;
 		}
 	}
+	if (argc - optind != nargs) {
+		fprintf(stderr, "usage: %s\n", usage);
+		return LGC_USAGE;
+	}
+	o->arg = nargs ? argv[optind] : NULL;
 	o->sock = lgc_socket_path(o->sock);
 	return 0;
 }
@@ -61,16 +71,12 @@ int cmd_revoke(int argc, char **argv)
 	struct admin_opts o;
 	json_t *resp, *done;
 	size_t i;
-	int rc = parse_admin(argc, argv, usage, &o);
+	int rc = parse_admin(argc, argv, usage, 1, &o);
 
 	if (rc)
 		return rc < 0 ? LGC_OK : rc;
-	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: %s\n", usage);
-		return LGC_USAGE;
-	}
-	rc = lgc_call(o.sock, json_pack("{s:s, s:s}", "op", "revoke", "target", argv[optind]),
-		      "revoke", &resp);
+	rc = lgc_call(o.sock, json_pack("{s:s, s:s}", "op", "revoke", "target", o.arg), "revoke",
+		      &resp);
 	if (rc)
 		return rc;
 	done = json_object_get(resp, "revoked");
@@ -78,7 +84,7 @@ int cmd_revoke(int argc, char **argv)
 		print_json(resp);
 	} else if (!json_array_size(done)) {
 		printf("livegrant: no live grant matched %s; remembered as a revoked token id\n",
-		       argv[optind]);
+		       o.arg);
 	} else {
 		json_t *v;
 
@@ -95,7 +101,7 @@ int cmd_agents(int argc, char **argv)
 	struct admin_opts o;
 	json_t *resp, *list, *v;
 	size_t i;
-	int rc = parse_admin(argc, argv, usage, &o);
+	int rc = parse_admin(argc, argv, usage, 0, &o);
 
 	if (rc)
 		return rc < 0 ? LGC_OK : rc;
@@ -127,7 +133,7 @@ int cmd_status(int argc, char **argv)
 	static const char usage[] = "livegrant status [--socket PATH] [--json]";
 	struct admin_opts o;
 	json_t *resp;
-	int rc = parse_admin(argc, argv, usage, &o);
+	int rc = parse_admin(argc, argv, usage, 0, &o);
 
 	if (rc)
 		return rc < 0 ? LGC_OK : rc;
@@ -167,16 +173,12 @@ int cmd_grants(int argc, char **argv)
 	struct admin_opts o;
 	json_t *resp, *rules, *v;
 	size_t i;
-	int rc = parse_admin(argc, argv, usage, &o);
+	int rc = parse_admin(argc, argv, usage, 1, &o);
 
 	if (rc)
 		return rc < 0 ? LGC_OK : rc;
-	if (optind + 1 != argc) {
-		fprintf(stderr, "usage: %s\n", usage);
-		return LGC_USAGE;
-	}
-	rc = lgc_call(o.sock, json_pack("{s:s, s:s}", "op", "grants", "agent", argv[optind]),
-		      "grants", &resp);
+	rc = lgc_call(o.sock, json_pack("{s:s, s:s}", "op", "grants", "agent", o.arg), "grants",
+		      &resp);
 	if (rc)
 		return rc;
 	if (o.json) {

@@ -170,8 +170,8 @@ struct spec_mem {
 	const char **v[4];
 };
 
-static int join(struct lg_strv *out, const char **mem, const struct lg_token_strv *a,
-		const struct lg_strv *b)
+static void join(struct lg_strv *out, const char **mem, const struct lg_token_strv *a,
+		 const struct lg_strv *b)
 {
 	size_t n = 0;
 
@@ -181,7 +181,6 @@ static int join(struct lg_strv *out, const char **mem, const struct lg_token_str
 		mem[n++] = b->v[i];
 	out->v = mem;
 	out->n = n;
-	return 0;
 }
 
 static int build_spec(const struct lgd *d, const struct lg_token *t, uint64_t expires_ns,
