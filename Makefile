@@ -26,6 +26,14 @@ LDLIBS     := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_TMPS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.tmp.o,$(BPF_SRCS))
+
+# LG_TEST_EXTRA_HOOK=1: a build with one more hook (tests/bpf/extra_hook.bpf.c
+# and its registry row), for the upgrade test. Use it with its own BUILD.
+ifeq ($(LG_TEST_EXTRA_HOOK),1)
+BPF_TMPS   += $(BUILD)/bpf/extra_hook.tmp.o
+BPF_CFLAGS += -DLG_TEST_EXTRA_HOOK
+CFLAGS     += -DLG_TEST_EXTRA_HOOK
+endif
 LIB_SRCS   := $(wildcard userspace/lib/*.c)
 LIB_OBJS   := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
@@ -34,9 +42,9 @@ KTEST_SRCS := $(wildcard tests/kernel/*.c)
 KTEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(KTEST_SRCS))
 
 PROGS := $(BUILD)/livegrantd $(BUILD)/livegrant $(BUILD)/livegrant-issuer
-TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe
+TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD)/tests/lg-accessloop
 
-.PHONY: all deps test unit-test kernel-test demo format lint compdb clean vmlinux-h
+.PHONY: all deps test unit-test kernel-test demo format lint compdb clean vmlinux-h upgrade-builds FORCE
 all: $(PROGS) $(TESTS)
 
 deps:
@@ -44,6 +52,9 @@ deps:
 
 # ---- BPF -----------------------------------------------------------------
 $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(wildcard bpf/lib/*.h include/livegrant/*.h) | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bpf/extra_hook.tmp.o: tests/bpf/extra_hook.bpf.c $(wildcard bpf/lib/*.h include/livegrant/*.h) | $(BUILD)/bpf
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/livegrant.bpf.o: $(BPF_TMPS)
@@ -89,6 +100,34 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/liblivegrant.a | $(BUILD)/te
 $(BUILD)/tests/lg-netprobe: tests/tools/netprobe.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -static -o $@ $<
 
+$(BUILD)/tests/lg-accessloop: tests/tools/accessloop.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -static -o $@ $<
+
+# The other builds the upgrade test (tests/kernel/upgrade.sh) switches
+# between: this tree with one more hook, and the last release that pinned
+# without a manifest (UPGRADE_FROM, built from this repository's history).
+# They are built in $(UPGRADE_WORK); only the binaries go into $(BUILD)/upgrade/
+# (the whole of $(BUILD) is copied into every test VM).
+UPGRADE_FROM ?= 9a58c45
+UPGRADE_WORK := $(BUILD).upgrade
+upgrade-builds: $(BUILD)/upgrade/livegrantd-extra $(BUILD)/upgrade/livegrantd-$(UPGRADE_FROM)
+
+$(BUILD)/upgrade/livegrantd-extra: FORCE
+	$(MAKE) --no-print-directory BUILD=$(UPGRADE_WORK)/extra LG_TEST_EXTRA_HOOK=1 \
+		$(UPGRADE_WORK)/extra/livegrantd
+	mkdir -p $(@D) && cp $(UPGRADE_WORK)/extra/livegrantd $@
+
+$(BUILD)/upgrade/livegrantd-$(UPGRADE_FROM):
+	@git cat-file -e $(UPGRADE_FROM)^{commit} 2>/dev/null || { \
+		echo "upgrade test: commit $(UPGRADE_FROM) is not in this clone (a shallow clone?): fetch it, e.g. git fetch --unshallow" >&2; exit 1; }
+	rm -rf $(UPGRADE_WORK)/legacy && mkdir -p $(UPGRADE_WORK)/legacy/src
+	git archive $(UPGRADE_FROM) | tar -x -C $(UPGRADE_WORK)/legacy/src
+	$(MAKE) --no-print-directory -C $(UPGRADE_WORK)/legacy/src \
+		BUILD=$(abspath $(UPGRADE_WORK)/legacy) $(abspath $(UPGRADE_WORK)/legacy)/livegrantd
+	mkdir -p $(@D) && cp $(UPGRADE_WORK)/legacy/livegrantd $@
+
+FORCE:
+
 $(BUILD)/tests/lg-ktest: $(KTEST_OBJS) $(BUILD)/liblivegrant.a | $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -99,7 +138,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/obj/lib $(BUILD)/obj/livegrantd $(BUILD)/ob
 # KERNELS: guest kernels the kernel tests boot (tools/vmrun --kernel).
 KERNELS ?= 6.1 6.12
 test: deps
-	$(MAKE) all
+	$(MAKE) all upgrade-builds
 	tests/run --kernels "$(KERNELS)"
 
 # The narrated demo in the test VM (README's first command), about a minute.
@@ -111,7 +150,7 @@ demo: deps
 unit-test: all
 	tests/run --unit-only
 
-kernel-test: all
+kernel-test: all upgrade-builds
 	tests/run --kernel-only --kernels "$(KERNELS)"
 
 # ---- developer habits ----------------------------------------------------
@@ -123,7 +162,7 @@ lint: $(BUILD)/livegrant.skel.h
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --suppress=missingIncludeSystem \
-		-Iinclude -Iuserspace/lib -I$(BUILD) userspace tests tools/issuer
+		-Iinclude -Iuserspace/lib -I$(BUILD) -itests/bpf userspace tests tools/issuer
 
 # compile_commands.json for editors (bear is on the machine).
 compdb: clean
@@ -133,6 +172,6 @@ vmlinux-h:
 	tools/gen-vmlinux-h $(VMLINUX_DIR)/vmlinux.h
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD).upgrade
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

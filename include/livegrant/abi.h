@@ -16,8 +16,9 @@
 #endif
 
 #include "limits.h"
+#include "hooks.h" /* enum lg_hook, from the hook registry */
 
-#define LG_ABI_VERSION 3
+#define LG_ABI_VERSION 4
 
 /* Access bits: what an action asks for, and what a rule grants. */
 enum lg_access {
@@ -28,17 +29,6 @@ enum lg_access {
 	LG_ACCESS_SEND = 1 << 4, /* datagram send to an explicit address */
 	LG_ACCESS_CREATE = 1 << 5, /* socket creation */
 	LG_ACCESS_SETOPT = 1 << 6, /* socket option */
-};
-
-/* The hook that made a decision. */
-enum lg_hook {
-	LG_HOOK_EXEC = 0, /* bprm_check_security */
-	LG_HOOK_FILE_OPEN = 1, /* file_open */
-	LG_HOOK_CONNECT = 2, /* socket_connect */
-	LG_HOOK_SENDMSG = 3, /* socket_sendmsg */
-	LG_HOOK_SOCKET = 4, /* socket_create */
-	LG_HOOK_SETSOCKOPT = 5, /* socket_setsockopt */
-	LG_HOOK_MAX,
 };
 
 /* Why an action was denied (or, in audit mode, would have been). */
@@ -81,7 +71,10 @@ enum lg_target_kind {
 	LG_TARGET_SOCKOPT = 5, /* family, level (in sock_type), optname (in port) */
 };
 
-/* Counter indexes, per hook: lg_counters[hook * LG_CTR_MAX + ctr]. */
+/*
+ * Counter indexes, per hook: lg_counters[hook * LG_CTR_MAX + ctr]. The map
+ * has room for LG_HOOK_CAPACITY hooks (hooks.h says why).
+ */
 enum lg_counter {
 	LG_CTR_ALLOWED = 0, /* agent actions allowed */
 	LG_CTR_DENIED = 1, /* agent actions denied */
@@ -89,7 +82,7 @@ enum lg_counter {
 	LG_CTR_EVENTS_LOST = 3, /* events the ring buffer had no room for */
 	LG_CTR_MAX,
 };
-#define LG_COUNTERS (LG_HOOK_MAX * LG_CTR_MAX)
+#define LG_COUNTERS (LG_HOOK_CAPACITY * LG_CTR_MAX)
 
 /**
  * struct lg_state - global settings, one element of the mmap-able lg_state

@@ -191,7 +191,8 @@ KTEST(grant_pins_survive_the_loader)
 
 	/* Pins of another ABI version are replaced, never left unenforced. */
 	{
-		int fd = bpf_obj_get(PIN_DIR "/maps/lg_state");
+		/* The first load pinned set 1; adopting it kept it. */
+		int fd = bpf_obj_get(PIN_DIR "/set-1/maps/lg_state");
 		struct lg_state *st =
 			fd < 0 ? MAP_FAILED :
 				 mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -205,6 +206,9 @@ KTEST(grant_pins_survive_the_loader)
 		REQUIRE(lg_enforcer_open(&o, &e3) == 0, "open over foreign pins: %s", lg_errmsg());
 		CHECK(!lg_enforcer_adopted(e3) && lg_enforcer_replaced(e3),
 		      "foreign pins replaced, not adopted");
+		CHECK(access(PIN_DIR "/set-2/manifest", F_OK) == 0 &&
+			      access(PIN_DIR "/set-1", F_OK) != 0,
+		      "the new set is pinned and the old one retired");
 		REQUIRE(lg_root_add(e3, FX_ROOT) == 0 && lg_agent_add(e3, FX_A2, &a2b) == 0,
 			"register: %s", lg_errmsg());
 		lg_enforcer_close(e3);

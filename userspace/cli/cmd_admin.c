@@ -128,6 +128,22 @@ int cmd_agents(int argc, char **argv)
 	return LGC_OK;
 }
 
+/* One line per hook that is not enforced, naming it and why. */
+static void print_unenforced(json_t *hooks)
+{
+	json_t *h;
+	size_t i;
+
+	json_array_foreach(hooks, i, h) {
+		if (json_is_true(json_object_get(h, "enforced")))
+			continue;
+		printf("NOT ENFORCED: hook %s (lsm/%s): %s\n",
+		       json_string_value(json_object_get(h, "name")),
+		       json_string_value(json_object_get(h, "lsm_hook")),
+		       json_string_value(json_object_get(h, "why")));
+	}
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const char usage[] = "livegrant status [--socket PATH] [--json]";
@@ -162,6 +178,7 @@ int cmd_status(int argc, char **argv)
 		       json_integer_value(json_object_get(resp, "agents")),
 		       json_integer_value(json_object_get(resp, "grants")),
 		       json_integer_value(json_object_get(resp, "events_lost")));
+		print_unenforced(json_object_get(resp, "hooks"));
 	}
 	json_decref(resp);
 	return LGC_OK;

@@ -30,14 +30,39 @@ static void usage(FILE *f)
 		".\n");
 }
 
+/*
+ * The first step of the support check, then the per-hook feature probe:
+ * every hook of the registry is listed as enforced or not on this kernel.
+ */
 static int check_kernel(void)
 {
+	int rc = LGC_OK;
+
 	if (lg_kernel_check(NULL)) {
 		printf("livegrant: this kernel cannot run livegrant: %s\n", lg_errmsg());
 		return LGC_REFUSED;
 	}
 	printf("livegrant: kernel ok: BPF LSM active, BTF present, cgroup v2 and bpffs mounted\n");
-	return LGC_OK;
+	for (unsigned int h = 0; h < LG_HOOK_MAX; h++) {
+		const struct lg_hook_info *hi = lg_hook_info(h);
+		int ok = lg_hook_supported(h);
+
+		if (ok < 0) {
+			printf("livegrant: %s\n", lg_errmsg());
+			return LGC_REFUSED;
+		}
+		if (ok) {
+			printf("  hook %-16s lsm/%-22s enforced\n", hi->name, hi->lsm);
+		} else if (hi->flags & LG_HOOK_F_REQUIRED) {
+			printf("  hook %-16s lsm/%-22s MISSING: livegrant will not start on this kernel\n",
+			       hi->name, hi->lsm);
+			rc = LGC_REFUSED;
+		} else {
+			printf("  hook %-16s lsm/%-22s NOT ENFORCED: this kernel has no such LSM hook\n",
+			       hi->name, hi->lsm);
+		}
+	}
+	return rc;
 }
 
 static int unpin(int argc, char **argv)

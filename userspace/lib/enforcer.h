@@ -3,9 +3,12 @@
 #ifndef LG_ENFORCER_H
 #define LG_ENFORCER_H
 
-#include "livegrant.h"
+#include <limits.h>
 
-/* Maps userspace uses, in pin order. The scratch map stays private. */
+#include "livegrant.h"
+#include "pins.h"
+
+/* Maps userspace uses. The scratch map stays private to the programs. */
 enum lg_map_idx {
 	LG_MAP_STATE,
 	LG_MAP_ROOTS,
@@ -22,12 +25,30 @@ enum lg_map_idx {
 
 struct livegrant_bpf;
 
+/**
+ * struct lg_enforcer - one build's programs and the maps they use.
+ * @skel:     the BPF object; loaded unless the pins were adopted as they are.
+ * @start:    how this enforcer came to be (enum lg_start).
+ * @pin_dir:  where sets are pinned; empty: nothing is pinned (tests).
+ * @prev:     the newest complete set found at open (@have_prev).
+ * @prev_agents_fd: lg_agents of @prev while this build loads, so that its
+ *            grants can be kept alive meanwhile (lg_prev_grant_extend()).
+ * @seq:      the sequence number of this build's set, once committed.
+ * @hooks_missing:  hooks this kernel lacks: not enforced (bit per hook).
+ * @hooks_attached: hooks whose program is attached (bit per hook).
+ */
 struct lg_enforcer {
-	struct livegrant_bpf *skel; /* NULL when adopted from pins */
+	struct livegrant_bpf *skel;
 	int fds[LG_MAP_MAX];
 	struct lg_state *state; /* mmap of lg_state[0] */
-	bool adopted;
-	bool replaced; /* pins of another version were replaced */
+	enum lg_start start;
+	bool loaded, committed;
+	char pin_dir[PATH_MAX];
+	bool have_prev;
+	struct lg_pinset prev;
+	int prev_agents_fd;
+	uint64_t seq;
+	uint64_t hooks_missing, hooks_attached;
 	int sync_outer, sync_inner; /* see lg_wait_for_readers() */
 };
 
@@ -37,5 +58,8 @@ struct lg_enforcer {
  * be deleted.
  */
 int lg_wait_for_readers(struct lg_enforcer *e);
+
+/* grants.c: write the expiry of @id's live grant in the agents map @fd. */
+int lg_grant_extend_fd(int fd, uint64_t id, uint64_t expires_ns);
 
 #endif /* LG_ENFORCER_H */

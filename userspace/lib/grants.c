@@ -259,18 +259,33 @@ out:
 	return err;
 }
 
-int lg_grant_set_expiry(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns)
+int lg_grant_extend_fd(int fd, uint64_t id, uint64_t expires_ns)
 {
 	struct lg_agent a;
-	int err = lg_grant_get(e, id, &a);
 
-	if (err)
-		return err;
+	if (bpf_map_lookup_elem_flags(fd, &id, &a, BPF_F_LOCK))
+		return lg_err(-errno, "agent cgroup %llu is not registered",
+			      (unsigned long long)id);
 	if (!a.generation)
 		return lg_err(-ENOENT, "agent cgroup %llu has no live grant to refresh",
 			      (unsigned long long)id);
 	a.expires_ns = expires_ns;
-	return put_header(e, id, &a);
+	if (bpf_map_update_elem(fd, &id, &a, BPF_EXIST | BPF_F_LOCK))
+		return lg_err(-errno, "updating the grant of agent cgroup %llu failed: %s",
+			      (unsigned long long)id, strerror(errno));
+	return 0;
+}
+
+int lg_grant_set_expiry(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns)
+{
+	return lg_grant_extend_fd(e->fds[LG_MAP_AGENTS], id, expires_ns);
+}
+
+int lg_prev_grant_extend(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns)
+{
+	if (e->prev_agents_fd < 0)
+		return lg_err(-ENOENT, "no earlier set of pins whose grants could be extended");
+	return lg_grant_extend_fd(e->prev_agents_fd, id, expires_ns);
 }
 
 int lg_grant_remove(struct lg_enforcer *e, uint64_t id)

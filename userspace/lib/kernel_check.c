@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <linux/magic.h>
 
+#include <bpf/btf.h>
+
 #include "livegrant.h"
 
 #define LSM_LIST "/sys/kernel/security/lsm"
@@ -63,4 +65,28 @@ int lg_kernel_check(const char *bpffs)
 		return lg_err(-EOPNOTSUPP, "%s is not a bpffs mount: mount -t bpf bpf %s", bpffs,
 			      bpffs);
 	return 0;
+}
+
+/*
+ * A hook exists for BPF LSM when the kernel's BTF has its bpf_lsm_<hook>
+ * attach point. The BTF is parsed once per process.
+ */
+int lg_hook_supported(unsigned int hook)
+{
+	static struct btf *vmlinux;
+	const struct lg_hook_info *h = lg_hook_info(hook);
+	char fn[128];
+
+	if (!h)
+		return lg_err(-EINVAL, "hook %u is not in the hook registry", hook);
+	if (!vmlinux) {
+		vmlinux = btf__load_vmlinux_btf();
+		if (!vmlinux)
+			return lg_err(
+				-errno ? -errno : -ENOENT,
+				"cannot read the kernel's BTF (%s): livegrant needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+				BTF_VMLINUX);
+	}
+	snprintf(fn, sizeof(fn), "bpf_lsm_%s", h->lsm);
+	return btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) > 0;
 }

@@ -30,10 +30,36 @@ int lg_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ---- names of ABI values (stable: used in logs and JSON) -------------- */
 
 const char *lg_reason_name(unsigned int reason);
+/* The hook's stable name; "unknown" for an id outside the registry. */
 const char *lg_hook_name(unsigned int hook);
 const char *lg_action_name(unsigned int action);
 /* "read,write" style; @buf of @size bytes. */
 const char *lg_access_str(unsigned int access, char *buf, size_t size);
+
+/**
+ * struct lg_hook_info - one row of the hook registry (livegrant/hooks.h).
+ * @name:    stable name ("file_open").
+ * @prog:    the BPF program ("lg_file_open"), also its link's pin name.
+ * @lsm:     the LSM hook it attaches to ("file_open").
+ * @flags:   LG_HOOK_F_*.
+ */
+struct lg_hook_info {
+	const char *name;
+	const char *prog;
+	const char *lsm;
+	unsigned int flags;
+};
+
+/* The registry row of @hook; NULL outside the registry. */
+const struct lg_hook_info *lg_hook_info(unsigned int hook);
+/* The hook whose program is @prog, or -ENOENT. */
+int lg_hook_by_prog(const char *prog);
+/*
+ * Does the BPF object of this build match the registry: a row for every
+ * program, in the section the row names, and a program for every row?
+ * Needs no kernel (the object is opened, not loaded).
+ */
+int lg_bpf_object_check(void);
 
 /* ---- kernel support -------------------------------------------------- */
 
@@ -46,6 +72,12 @@ const char *lg_access_str(unsigned int access, char *buf, size_t size);
 int lg_kernel_check(const char *bpffs);
 /* 1 if "bpf" is in the active LSM list, 0 if not, negative errno on error. */
 int lg_bpf_lsm_active(void);
+/*
+ * The per-program feature probe: 1 if this kernel has the LSM hook @hook
+ * attaches to (bpf_lsm_<hook> in its BTF), 0 if not, negative errno when
+ * the kernel's BTF cannot be read.
+ */
+int lg_hook_supported(unsigned int hook);
 
 /* ---- the enforcer: programs, maps and links --------------------------- */
 
@@ -58,28 +90,69 @@ struct lg_enforcer_opts {
 	bool verbose;
 	/* Event ring size in bytes (power of two pages); 0: default. */
 	uint32_t ring_bytes;
+	/*
+	 * Load, but attach and pin only at lg_enforcer_commit(), so that the
+	 * caller can fill the maps first (livegrantd reinstalls every grant
+	 * before this build's programs decide anything).
+	 */
+	bool staged;
+	/*
+	 * Called when this build must load its programs while an earlier set
+	 * of pins enforces: once before the load and once after it. Loading
+	 * takes seconds on a slow machine; the callback keeps that set's
+	 * grants alive meanwhile (lg_prev_grant_extend()). May be NULL.
+	 */
+	void (*bridge)(struct lg_enforcer *e, void *ctx);
+	void *bridge_ctx;
+};
+
+/* How an enforcer came to be. */
+enum lg_start {
+	LG_START_FRESH, /* no pins: loaded and attached afresh */
+	LG_START_ADOPTED, /* pins of this very build: adopted as they are */
+	LG_START_UPGRADED, /* pins of another build, same maps: maps kept, programs new */
+	LG_START_REPLACED, /* pins of another ABI: new maps, every grant reinstalled */
 };
 
 /*
- * Load and attach the programs, or adopt the ones pinned under
- * opts->pin_dir by an earlier run (enforcement never stops in between).
+ * Load the programs, or adopt the ones pinned under opts->pin_dir by an
+ * earlier run. Pins of another build are never removed before this
+ * build's programs are attached beside them: enforcement never stops.
  * Pins written here stay after lg_enforcer_close(): only
  * lg_enforcer_unpin() removes them and so ends enforcement.
  */
 int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **out);
+/*
+ * For opts->staged: attach this build's programs, pin them as the newest
+ * set, then retire every other set. Idempotent.
+ */
+int lg_enforcer_commit(struct lg_enforcer *e);
 void lg_enforcer_close(struct lg_enforcer *e);
 /* Remove every pin under @pin_dir: programs detach once no fd holds them. */
 int lg_enforcer_unpin(const char *pin_dir);
-/* True when the programs came from pins rather than a fresh load. */
+enum lg_start lg_enforcer_start(const struct lg_enforcer *e);
+/* "fresh", "adopted", "upgraded" or "replaced". */
+const char *lg_start_name(enum lg_start s);
+/* True when the maps came from pins (adopted or upgraded). */
 bool lg_enforcer_adopted(const struct lg_enforcer *e);
 /*
- * True when pins were found that could not be adopted (another ABI version,
- * a missing map) and were replaced by a fresh load: every grant must be
- * installed again.
+ * True when pins were found whose maps this build cannot use (another ABI
+ * version, a map of another shape) and new maps were loaded: every grant
+ * must be installed again.
  */
 bool lg_enforcer_replaced(const struct lg_enforcer *e);
+/*
+ * Hooks (bit 1 << hook) whose program is attached, and hooks this kernel
+ * lacks, which are therefore not enforced.
+ */
+void lg_enforcer_hooks(const struct lg_enforcer *e, uint64_t *attached, uint64_t *missing);
 /* How many of livegrant's programs are attached through pins under @pin_dir. */
 int lg_enforcer_links_pinned(const char *pin_dir, int *total);
+/*
+ * Extend the live grant of @id in the set of pins that enforced when this
+ * enforcer was opened (see opts->bridge). -ENOENT without one.
+ */
+int lg_prev_grant_extend(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns);
 
 /* Mode for agents without a live grant (LG_MODE_ENFORCE or LG_MODE_AUDIT). */
 int lg_set_default_mode(struct lg_enforcer *e, enum lg_mode mode);

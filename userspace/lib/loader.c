@@ -4,8 +4,20 @@
  * what an earlier run pinned (libbpf-bootstrap order: open -> configure ->
  * load -> attach; one cleanup path).
  *
- * Pin layout under pin_dir:  maps/<map name>   links/<program name>
- * Maps are pinned before links, so complete link pins imply complete maps.
+ * The programs are whatever the skeleton holds: each must have a row in the
+ * hook registry (livegrant/hooks.h) and each row a program. Pins are kept
+ * as sets (pins.c, livegrant/manifest.h). What is pinned decides the start:
+ *
+ *   nothing pinned                      FRESH     load, attach, pin set 1
+ *   this very build (same build id)     ADOPTED   use the pins as they are
+ *   another build, maps of our shape    UPGRADED  load against the pinned
+ *                                                 maps, attach, pin set N+1
+ *   maps of another shape or ABI        REPLACED  load new maps, which the
+ *                                                 caller fills, then attach
+ *                                                 and pin set N+1
+ *
+ * In every case the old set is retired only after the new one is attached
+ * and pinned: some complete set enforces at every moment.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,8 +30,8 @@
 #include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/magic.h>
 
@@ -29,6 +41,10 @@
 #include "enforcer.h"
 #include "livegrant.skel.h"
 
+_Static_assert(LG_HOOK_CAPACITY <= LG_MANIFEST_MAX_PROGS, "a manifest must list every hook");
+_Static_assert(LG_HOOK_CAPACITY <= 64, "hook masks are 64-bit");
+
+/* Pin names of the maps userspace uses (enforcer.h). */
 static const char *const map_names[LG_MAP_MAX] = {
 	[LG_MAP_STATE] = "lg_state",
 	[LG_MAP_ROOTS] = "lg_roots",
@@ -42,15 +58,28 @@ static const char *const map_names[LG_MAP_MAX] = {
 	[LG_MAP_SUSPENDED] = "lg_suspended",
 };
 
-static const char *const prog_names[] = {
-	"lg_exec", "lg_file_open", "lg_connect", "lg_sendmsg", "lg_socket_create", "lg_setsockopt",
-};
-#define LG_PROGS (sizeof(prog_names) / sizeof(prog_names[0]))
+/*
+ * struct lg_agent has kept its layout since ABI 3, so a build can keep the
+ * grants of a set of any ABI from this one on alive while it loads.
+ */
+#define LG_AGENT_LAYOUT_SINCE_ABI 3
 
 static bool lg_verbose;
+/* The program libbpf last complained about: named in a load failure. */
+static char failed_prog[64];
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	char line[256];
+	const char *p;
+	va_list aq;
+
+	va_copy(aq, ap);
+	vsnprintf(line, sizeof(line), fmt, aq);
+	va_end(aq);
+	p = strstr(line, "prog '");
+	if (level == LIBBPF_WARN && p)
+		sscanf(p, "prog '%63[^']'", failed_prog);
 	if (level == LIBBPF_DEBUG && !lg_verbose)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
@@ -89,33 +118,89 @@ int lg_wait_for_readers(struct lg_enforcer *e)
 	return 0;
 }
 
-static int pin_path(char *buf, size_t size, const char *dir, const char *kind, const char *name)
+static struct bpf_object *obj_of(struct lg_enforcer *e)
 {
-	int n = snprintf(buf, size, "%s/%s/%s", dir, kind, name);
+	return e->skel->obj;
+}
 
-	if (n < 0 || (size_t)n >= size)
-		return lg_err(-ENAMETOOLONG, "pin directory %s is too long", dir);
+/* Maps a set pins and a new build may share: not .rodata, .bss and such. */
+static bool shared_map(const struct bpf_map *m)
+{
+	return !bpf_map__is_internal(m);
+}
+
+/* "<release>-<FNV-1a of the BPF object>": equal ids, equal programs. */
+static void build_id(char *buf, size_t size)
+{
+	size_t n;
+	const unsigned char *p = livegrant_bpf__elf_bytes(&n);
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	snprintf(buf, size, "%s-%016llx", LIVEGRANT_VERSION, (unsigned long long)h);
+}
+
+/*
+ * Every program needs a registry row naming its LSM hook, and every row a
+ * program: a hook added on one side only is a build error caught here.
+ */
+static int check_registry(struct lg_enforcer *e)
+{
+	struct bpf_program *prog;
+	uint64_t seen = 0;
+
+	bpf_object__for_each_program(prog, obj_of(e)) {
+		int h = lg_hook_by_prog(bpf_program__name(prog));
+		char sec[96];
+
+		if (h < 0)
+			return lg_err(
+				-EINVAL,
+				"internal error: BPF program %s has no row in the hook registry (include/livegrant/hooks.h)",
+				bpf_program__name(prog));
+		snprintf(sec, sizeof(sec), "lsm/%s", lg_hook_info(h)->lsm);
+		if (strcmp(bpf_program__section_name(prog), sec))
+			return lg_err(
+				-EINVAL,
+				"internal error: BPF program %s is in section %s, but the hook registry says %s",
+				bpf_program__name(prog), bpf_program__section_name(prog), sec);
+		seen |= 1ULL << h;
+	}
+	for (unsigned int h = 0; h < LG_HOOK_MAX; h++)
+		if (!(seen & (1ULL << h)))
+			return lg_err(
+				-EINVAL,
+				"internal error: hook %s is in the registry but its program %s is not in the BPF object",
+				lg_hook_name(h), lg_hook_info(h)->prog);
 	return 0;
 }
 
-static int mkdir_p(const char *dir)
+/*
+ * The per-program feature probe. A required hook the kernel lacks stops
+ * the load; any other is left out and reported as not enforced.
+ */
+static int probe_hooks(struct lg_enforcer *e)
 {
-	char tmp[PATH_MAX];
-	size_t n = strlen(dir);
+	struct bpf_program *prog;
 
-	if (n >= sizeof(tmp))
-		return lg_err(-ENAMETOOLONG, "directory %s is too long", dir);
-	memcpy(tmp, dir, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
+	bpf_object__for_each_program(prog, obj_of(e)) {
+		int h = lg_hook_by_prog(bpf_program__name(prog));
+		const struct lg_hook_info *hi = lg_hook_info(h);
+		int ok = lg_hook_supported(h);
+
+		if (ok < 0)
+			return ok;
+		if (ok)
 			continue;
-		*p = 0;
-		if (mkdir(tmp, 0700) && errno != EEXIST)
-			return lg_err(-errno, "mkdir %s: %s", tmp, strerror(errno));
-		*p = '/';
+		if (hi->flags & LG_HOOK_F_REQUIRED)
+			return lg_err(
+				-EOPNOTSUPP,
+				"this kernel has no LSM hook %s, which livegrant's %s hook needs (program %s): use a newer kernel",
+				hi->lsm, hi->name, hi->prog);
+		bpf_program__set_autoload(prog, false);
+		e->hooks_missing |= 1ULL << h;
 	}
-	if (mkdir(tmp, 0700) && errno != EEXIST)
-		return lg_err(-errno, "mkdir %s: %s", tmp, strerror(errno));
 	return 0;
 }
 
@@ -130,108 +215,198 @@ static int map_state(struct lg_enforcer *e)
 	return 0;
 }
 
-/* True when every link pin exists: an earlier run left enforcement on. */
-static bool pins_complete(const char *dir)
+/* Does the pinned map @fd have the shape this build defines for @m? */
+static bool same_shape(int fd, const struct bpf_map *m)
 {
-	char path[PATH_MAX];
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
 
-	for (size_t i = 0; i < LG_PROGS; i++) {
-		if (pin_path(path, sizeof(path), dir, "links", prog_names[i]) || access(path, F_OK))
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return false;
+	return info.type == bpf_map__type(m) && info.key_size == bpf_map__key_size(m) &&
+	       info.value_size == bpf_map__value_size(m) &&
+	       info.max_entries == bpf_map__max_entries(m) &&
+	       info.map_flags == bpf_map__map_flags(m);
+}
+
+/*
+ * Can this build use the maps of the set found at open? Same ABI version,
+ * and every map this build shares present with the same shape. On yes,
+ * the skeleton's maps are set to reuse the pinned ones.
+ */
+static bool prev_maps_usable(struct lg_enforcer *e)
+{
+	struct lg_state st;
+	struct bpf_map *m;
+	__u32 zero = 0;
+	int fd;
+
+	if (e->prev.m.abi_version != LG_ABI_VERSION)
+		return false;
+	/* The maps' own word too: the programs that own them wrote it. */
+	fd = lg_pins_map_get(&e->prev, "lg_state");
+	if (fd < 0)
+		return false;
+	if (bpf_map_lookup_elem(fd, &zero, &st) || st.abi_version != LG_ABI_VERSION) {
+		close(fd);
+		return false;
+	}
+	close(fd);
+	bpf_object__for_each_map(m, obj_of(e)) {
+		bool ok;
+
+		if (!shared_map(m))
+			continue;
+		fd = lg_pins_map_get(&e->prev, bpf_map__name(m));
+		if (fd < 0)
+			return false;
+		ok = same_shape(fd, m);
+		close(fd);
+		if (!ok)
 			return false;
 	}
 	return true;
 }
 
-static bool pins_any(const char *dir)
+static int reuse_prev_maps(struct lg_enforcer *e)
 {
-	char path[PATH_MAX];
+	struct bpf_map *m;
 
-	snprintf(path, sizeof(path), "%s/maps", dir);
-	if (!access(path, F_OK))
-		return true;
-	snprintf(path, sizeof(path), "%s/links", dir);
-	return !access(path, F_OK);
+	bpf_object__for_each_map(m, obj_of(e)) {
+		int fd, err;
+
+		if (!shared_map(m))
+			continue;
+		fd = lg_pins_map_get(&e->prev, bpf_map__name(m));
+		if (fd < 0)
+			return lg_err(fd, "cannot open pinned map %s under %s: %s",
+				      bpf_map__name(m), e->prev.dir, strerror(-fd));
+		err = bpf_map__reuse_fd(m, fd);
+		close(fd);
+		if (err)
+			return lg_err(err, "reusing pinned map %s failed: %s", bpf_map__name(m),
+				      strerror(-err));
+	}
+	return 0;
 }
 
-static int adopt(struct lg_enforcer *e, const char *dir)
+/* The programs this build attaches on this kernel, as a manifest would list them. */
+static bool same_programs(struct lg_enforcer *e, const struct lg_manifest *m)
 {
-	char path[PATH_MAX];
-	int err;
+	struct bpf_program *prog;
+	unsigned int n = 0;
 
-	for (int i = 0; i < LG_MAP_MAX; i++) {
-		err = pin_path(path, sizeof(path), dir, "maps", map_names[i]);
-		if (err)
-			return err;
-		e->fds[i] = bpf_obj_get(path);
-		if (e->fds[i] < 0)
-			return lg_err(-errno, "cannot open pinned map %s: %s", path,
-				      strerror(errno));
+	bpf_object__for_each_program(prog, obj_of(e)) {
+		bool listed = false;
+
+		if (!bpf_program__autoload(prog))
+			continue;
+		n++;
+		for (unsigned int i = 0; i < m->nprogs && !listed; i++)
+			listed = !strncmp(m->progs[i], bpf_program__name(prog),
+					  LG_MANIFEST_NAME_LEN);
+		if (!listed || !lg_pins_link_exists(&e->prev, bpf_program__name(prog)))
+			return false;
 	}
-	err = map_state(e);
-	if (err)
-		return err;
-	if (e->state->abi_version != LG_ABI_VERSION)
-		return lg_err(
-			-EPROTO,
-			"pinned livegrant maps under %s use ABI version %u, this build uses %u",
-			dir, e->state->abi_version, LG_ABI_VERSION);
-	e->adopted = true;
+	return n == m->nprogs;
+}
+
+static bool prev_is_this_build(struct lg_enforcer *e)
+{
+	char id[LG_MANIFEST_BUILD_LEN];
+
+	build_id(id, sizeof(id));
+	return !e->prev.legacy && !strncmp(id, e->prev.m.build_id, sizeof(id)) &&
+	       same_programs(e, &e->prev.m);
+}
+
+static int open_prev_map_fds(struct lg_enforcer *e)
+{
+	for (int i = 0; i < LG_MAP_MAX; i++) {
+		e->fds[i] = lg_pins_map_get(&e->prev, map_names[i]);
+		if (e->fds[i] < 0)
+			return lg_err(e->fds[i], "cannot open pinned map %s under %s: %s",
+				      map_names[i], e->prev.dir, strerror(-e->fds[i]));
+	}
 	return 0;
+}
+
+/* lg_agents of the set in force, when its grant headers have our layout. */
+static void open_prev_agents(struct lg_enforcer *e)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	if (e->prev.m.abi_version < LG_AGENT_LAYOUT_SINCE_ABI)
+		return;
+	fd = lg_pins_map_get(&e->prev, "lg_agents");
+	if (fd < 0)
+		return;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size != sizeof(__u64) ||
+	    info.value_size != sizeof(struct lg_agent)) {
+		close(fd);
+		return;
+	}
+	e->prev_agents_fd = fd;
 }
 
 static int load_error(int err)
 {
+	int h = failed_prog[0] ? lg_hook_by_prog(failed_prog) : -ENOENT;
+	char what[160] = "";
+
+	if (h >= 0)
+		snprintf(what, sizeof(what), " (program %s of hook %s, LSM hook %s)", failed_prog,
+			 lg_hook_name(h), lg_hook_info(h)->lsm);
 	if (err == -EPERM)
 		return lg_err(
 			err,
-			"the kernel refused to load livegrant's BPF programs (%s): run as root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN), and check that kernel lockdown or a sysctl (kernel.unprivileged_bpf_disabled) does not forbid BPF",
-			strerror(-err));
+			"the kernel refused to load livegrant's BPF programs%s (%s): run as root (CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN), and check that kernel lockdown or a sysctl (kernel.unprivileged_bpf_disabled) does not forbid BPF",
+			what, strerror(-err));
 	return lg_err(
 		err,
-		"loading livegrant's BPF programs failed (%s): the verifier rejected them or this kernel lacks a feature; run with --verbose to see the verifier log",
-		strerror(-err));
+		"loading livegrant's BPF programs failed%s (%s): the verifier rejected it or this kernel lacks a feature; run with --verbose to see the verifier log",
+		what, strerror(-err));
 }
 
-static int pin_all(struct lg_enforcer *e, const char *dir)
+static int load(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 {
-	struct bpf_link *links[LG_PROGS] = {
-		e->skel->links.lg_exec,		 e->skel->links.lg_file_open,
-		e->skel->links.lg_connect,	 e->skel->links.lg_sendmsg,
-		e->skel->links.lg_socket_create, e->skel->links.lg_setsockopt,
-	};
-	char path[PATH_MAX];
 	int err;
 
-	for (const char *sub = "maps";; sub = "links") {
-		snprintf(path, sizeof(path), "%s/%s", dir, sub);
-		err = mkdir_p(path);
-		if (err)
-			return err;
-		if (!strcmp(sub, "links"))
-			break;
-	}
+	if (e->have_prev && o->bridge)
+		o->bridge(e, o->bridge_ctx);
+	failed_prog[0] = 0;
+	err = livegrant_bpf__load(e->skel);
+	if (err)
+		return load_error(err);
+	e->loaded = true;
+	if (e->have_prev && o->bridge)
+		o->bridge(e, o->bridge_ctx);
+
 	for (int i = 0; i < LG_MAP_MAX; i++) {
-		err = pin_path(path, sizeof(path), dir, "maps", map_names[i]);
-		if (!err && bpf_obj_pin(e->fds[i], path))
-			err = lg_err(-errno, "pinning map at %s failed: %s", path, strerror(errno));
-		if (err)
-			return err;
+		struct bpf_map *m = bpf_object__find_map_by_name(obj_of(e), map_names[i]);
+
+		e->fds[i] = m ? dup(bpf_map__fd(m)) : -1;
+		if (e->fds[i] < 0)
+			return lg_err(-EINVAL, "internal error: map %s missing from the BPF object",
+				      map_names[i]);
 	}
-	for (size_t i = 0; i < LG_PROGS; i++) {
-		err = pin_path(path, sizeof(path), dir, "links", prog_names[i]);
-		if (!err && bpf_link__pin(links[i], path))
-			err = lg_err(-errno, "pinning link at %s failed: %s", path,
-				     strerror(errno));
-		if (err)
-			return err;
-	}
+	err = map_state(e);
+	if (err || e->start == LG_START_UPGRADED)
+		return err; /* the pinned state (hash seed, roots) stays as it is */
+	if (getrandom(&e->state->hash_seed, sizeof(e->state->hash_seed), 0) !=
+	    sizeof(e->state->hash_seed))
+		return lg_err(-EIO, "getrandom for the path hash seed failed");
+	e->state->abi_version = LG_ABI_VERSION;
+	e->state->default_mode = LG_MODE_ENFORCE;
+	e->state->root_levels = 0;
 	return 0;
 }
 
-static int load_fresh(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
+static int bpf_lsm_required(void)
 {
-	struct bpf_map *maps[LG_MAP_MAX];
-	int err, active = lg_bpf_lsm_active();
+	int active = lg_bpf_lsm_active();
 
 	if (active < 0)
 		return active;
@@ -243,7 +418,200 @@ static int load_fresh(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 		return lg_err(
 			-EOPNOTSUPP,
 			"BPF LSM is not active: add `bpf` to the kernel's lsm= boot parameter (see /sys/kernel/security/lsm), e.g. lsm=lockdown,capability,landlock,bpf");
+	return 0;
+}
 
+static int check_pin_dir(const char *pin_dir)
+{
+	struct statfs sfs;
+	char parent[PATH_MAX];
+	char *slash;
+
+	snprintf(parent, sizeof(parent), "%s", pin_dir);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = 0;
+	if (statfs(parent, &sfs) || sfs.f_type != BPF_FS_MAGIC)
+		return lg_err(-EOPNOTSUPP,
+			      "pin directory %s is not on a bpffs: mount -t bpf bpf %s", pin_dir,
+			      parent);
+	if (strlen(pin_dir) >= PATH_MAX - 64)
+		return lg_err(-ENAMETOOLONG, "pin directory %s is too long", pin_dir);
+	return 0;
+}
+
+static int write_manifest(struct lg_enforcer *e, const char *dir)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	struct lg_manifest m = { .magic = LG_MANIFEST_MAGIC, .version = LG_MANIFEST_VERSION };
+	struct bpf_program *prog;
+	__u32 zero = 0;
+	int fd, err = 0;
+
+	opts.map_flags = BPF_F_RDONLY_PROG; /* no program reads it */
+	m.abi_version = LG_ABI_VERSION;
+	m.seq = e->seq;
+	m.created_s = (__u64)time(NULL);
+	build_id(m.build_id, sizeof(m.build_id));
+	bpf_object__for_each_program(prog, obj_of(e))
+		if (bpf_program__autoload(prog) && m.nprogs < LG_MANIFEST_MAX_PROGS)
+			snprintf(m.progs[m.nprogs++], LG_MANIFEST_NAME_LEN, "%s",
+				 bpf_program__name(prog));
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lg_manifest", 4, sizeof(m), 1, &opts);
+	if (fd < 0)
+		return lg_err(-errno, "creating the pin manifest failed: %s", strerror(errno));
+	/* Frozen: no later writer can make a set claim what it does not hold. */
+	if (bpf_map_update_elem(fd, &zero, &m, BPF_ANY) || bpf_map_freeze(fd))
+		err = lg_err(-errno, "writing the pin manifest failed: %s", strerror(errno));
+	if (!err)
+		err = lg_pins_put(fd, dir, NULL, "manifest");
+	close(fd);
+	return err;
+}
+
+/* Pin this build's maps and links as set e->seq; the manifest goes last. */
+static int pin_set(struct lg_enforcer *e)
+{
+	const struct bpf_object_skeleton *s = e->skel->skeleton;
+	char dir[PATH_MAX], sub[PATH_MAX];
+	struct bpf_map *m;
+	int err = lg_pins_set_path(e->pin_dir, e->seq, dir, sizeof(dir));
+
+	static const char *const subdirs[] = { "maps", "links" };
+
+	for (size_t i = 0; !err && i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		if ((size_t)snprintf(sub, sizeof(sub), "%s/%s", dir, subdirs[i]) >= sizeof(sub))
+			return lg_err(-ENAMETOOLONG, "pin directory %s is too long", dir);
+		err = lg_mkdir_p(sub);
+	}
+	bpf_object__for_each_map(m, obj_of(e)) {
+		if (!err && shared_map(m))
+			err = lg_pins_put(bpf_map__fd(m), dir, "maps", bpf_map__name(m));
+	}
+	for (int i = 0; !err && i < s->prog_cnt; i++) {
+		struct bpf_link *l = *s->progs[i].link;
+
+		if (l)
+			err = lg_pins_put(bpf_link__fd(l), dir, "links", s->progs[i].name);
+	}
+	if (!err)
+		err = write_manifest(e, dir);
+	return err;
+}
+
+static uint64_t attached_from_manifest(const struct lg_pinset *p)
+{
+	uint64_t mask = 0;
+
+	for (unsigned int i = 0; i < p->m.nprogs; i++) {
+		char name[LG_MANIFEST_NAME_LEN + 1] = "";
+		int h;
+
+		memcpy(name, p->m.progs[i], LG_MANIFEST_NAME_LEN);
+		h = lg_hook_by_prog(name);
+		if (h >= 0 && lg_pins_link_exists(p, name))
+			mask |= 1ULL << h;
+	}
+	return mask;
+}
+
+static int attach(struct lg_enforcer *e)
+{
+	const struct bpf_object_skeleton *s = e->skel->skeleton;
+	int err = livegrant_bpf__attach(e->skel);
+
+	if (err)
+		return lg_err(
+			err,
+			"attaching livegrant's LSM programs failed (%s): the kernel needs CONFIG_BPF_LSM=y and bpf in lsm=",
+			strerror(-err));
+	for (int i = 0; i < s->prog_cnt; i++) {
+		int h = lg_hook_by_prog(s->progs[i].name);
+
+		if (*s->progs[i].link && h >= 0)
+			e->hooks_attached |= 1ULL << h;
+	}
+	return 0;
+}
+
+int lg_enforcer_commit(struct lg_enforcer *e)
+{
+	int err = 0;
+
+	if (e->committed)
+		return 0;
+	if (e->start != LG_START_ADOPTED) {
+		err = attach(e);
+		if (err)
+			return err;
+	}
+	if (e->pin_dir[0]) {
+		if (e->start == LG_START_ADOPTED) {
+			e->seq = e->prev.m.seq;
+		} else {
+			char stale[PATH_MAX];
+
+			e->seq = e->have_prev ? e->prev.m.seq + 1 : 1;
+			/* A set of that number without a manifest: a crash's leftover. */
+			if (!lg_pins_set_path(e->pin_dir, e->seq, stale, sizeof(stale)) &&
+			    !access(stale, F_OK))
+				lg_pins_retire_set(stale);
+			err = pin_set(e);
+			if (err)
+				return err;
+		}
+		/*
+		 * Our set is complete: retire every other one. A failure here
+		 * leaves an old set attached beside ours (both enforce); the
+		 * next start retires it.
+		 */
+		if (lg_pins_retire(e->pin_dir, e->seq))
+			fprintf(stderr, "livegrant: old pins not fully removed: %s\n", lg_errmsg());
+	}
+	if (e->prev_agents_fd >= 0) {
+		close(e->prev_agents_fd);
+		e->prev_agents_fd = -1;
+	}
+	e->committed = true;
+	return 0;
+}
+
+static int find_prev(struct lg_enforcer *e)
+{
+	int err = lg_pins_newest(e->pin_dir, &e->prev);
+
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	e->have_prev = true;
+	open_prev_agents(e);
+	if (!prev_maps_usable(e)) {
+		e->start = LG_START_REPLACED;
+		return 0;
+	}
+	if (prev_is_this_build(e)) {
+		e->start = LG_START_ADOPTED;
+		e->hooks_attached = attached_from_manifest(&e->prev);
+		err = open_prev_map_fds(e);
+		return err ? err : map_state(e);
+	}
+	e->start = LG_START_UPGRADED;
+	return reuse_prev_maps(e);
+}
+
+static int open_enforcer(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
+{
+	int err = sync_maps_create(e);
+
+	if (!err && o->pin_dir) {
+		err = check_pin_dir(o->pin_dir);
+		snprintf(e->pin_dir, sizeof(e->pin_dir), "%s", o->pin_dir);
+	}
+	if (!err)
+		err = bpf_lsm_required();
+	if (err)
+		return err;
 	e->skel = livegrant_bpf__open();
 	if (!e->skel)
 		return lg_err(-errno ? -errno : -EINVAL,
@@ -256,102 +624,16 @@ static int load_fresh(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 				"event ring size %u rejected: use a power of two multiple of the page size",
 				o->ring_bytes);
 	}
-	err = livegrant_bpf__load(e->skel);
-	if (err)
-		return load_error(err);
-
-	maps[LG_MAP_STATE] = e->skel->maps.lg_state;
-	maps[LG_MAP_ROOTS] = e->skel->maps.lg_roots;
-	maps[LG_MAP_AGENTS] = e->skel->maps.lg_agents;
-	maps[LG_MAP_PATH_RULES] = e->skel->maps.lg_path_rules;
-	maps[LG_MAP_NET_RULES] = e->skel->maps.lg_net_rules;
-	maps[LG_MAP_UNIX_RULES] = e->skel->maps.lg_unix_rules;
-	maps[LG_MAP_EVENTS] = e->skel->maps.lg_events;
-	maps[LG_MAP_COUNTERS] = e->skel->maps.lg_counters;
-	maps[LG_MAP_DOMAIN_NETS] = e->skel->maps.lg_domain_nets;
-	maps[LG_MAP_SUSPENDED] = e->skel->maps.lg_suspended;
-	for (int i = 0; i < LG_MAP_MAX; i++) {
-		e->fds[i] = dup(bpf_map__fd(maps[i]));
-		if (e->fds[i] < 0)
-			return lg_err(-errno, "dup of map fd: %s", strerror(errno));
-	}
-
-	err = map_state(e);
-	if (err)
-		return err;
-	if (getrandom(&e->state->hash_seed, sizeof(e->state->hash_seed), 0) !=
-	    sizeof(e->state->hash_seed))
-		return lg_err(-EIO, "getrandom for the path hash seed failed");
-	e->state->abi_version = LG_ABI_VERSION;
-	e->state->default_mode = LG_MODE_ENFORCE;
-	e->state->root_levels = 0;
-
-	err = livegrant_bpf__attach(e->skel);
-	if (err)
-		return lg_err(
-			err,
-			"attaching livegrant's LSM programs failed (%s): the kernel needs CONFIG_BPF_LSM=y and bpf in lsm=",
-			strerror(-err));
-	if (o->pin_dir)
-		return pin_all(e, o->pin_dir);
-	return 0;
-}
-
-/* Forget a failed adoption: close what it opened. */
-static void drop_adopted(struct lg_enforcer *e)
-{
-	if (e->state)
-		munmap(e->state, sysconf(_SC_PAGESIZE));
-	e->state = NULL;
-	for (int i = 0; i < LG_MAP_MAX; i++) {
-		if (e->fds[i] >= 0)
-			close(e->fds[i]);
-		e->fds[i] = -1;
-	}
-	e->adopted = false;
-}
-
-/*
- * Pins we cannot adopt (another ABI version, a map gone): load and attach
- * this version first, then remove the old pins and pin the new programs.
- * In between both versions enforce; the new one holds no grants yet, so
- * agents are denied until the caller reinstalls them (fail closed), and
- * there is no moment without enforcement.
- */
-static int replace_pins(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
-{
-	struct lg_enforcer_opts fresh = *o;
-	int err;
-
-	drop_adopted(e);
-	fresh.pin_dir = NULL;
-	err = load_fresh(e, &fresh);
+	err = check_registry(e);
 	if (!err)
-		err = lg_enforcer_unpin(o->pin_dir);
-	if (!err)
-		err = pin_all(e, o->pin_dir);
-	if (!err)
-		e->replaced = true;
+		err = probe_hooks(e);
+	if (!err && e->pin_dir[0])
+		err = find_prev(e);
+	if (!err && e->start != LG_START_ADOPTED)
+		err = load(e, o);
+	if (!err && !o->staged)
+		err = lg_enforcer_commit(e);
 	return err;
-}
-
-int lg_enforcer_links_pinned(const char *pin_dir, int *total)
-{
-	char path[PATH_MAX];
-	int n = 0;
-
-	for (size_t i = 0; i < LG_PROGS; i++)
-		if (!pin_path(path, sizeof(path), pin_dir, "links", prog_names[i]) &&
-		    !access(path, F_OK))
-			n++;
-	if (total)
-		*total = LG_PROGS;
-	return n;
-}
-
-bool lg_enforcer_replaced(const struct lg_enforcer *e)
-{
-	return e->replaced;
 }
 
 int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **out)
@@ -363,66 +645,20 @@ int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **o
 
 	lg_verbose = o->verbose;
 	libbpf_set_print(print_libbpf);
-	/* A map added to enum lg_map_idx without a pin name would pin as "(null)". */
-	for (int i = 0; i < LG_MAP_MAX; i++)
-		if (!map_names[i])
-			return lg_err(-EINVAL,
-				      "internal error: map %d has no pin name (loader.c map_names)",
-				      i);
-
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return lg_err(-ENOMEM, "out of memory");
 	for (int i = 0; i < LG_MAP_MAX; i++)
 		e->fds[i] = -1;
-	e->sync_outer = e->sync_inner = -1;
-	err = sync_maps_create(e);
-	if (err)
-		goto fail;
-
-	if (o->pin_dir) {
-		struct statfs sfs;
-		char parent[PATH_MAX];
-		char *slash;
-
-		snprintf(parent, sizeof(parent), "%s", o->pin_dir);
-		slash = strrchr(parent, '/');
-		if (slash && slash != parent)
-			*slash = 0;
-		if (statfs(parent, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
-			err = lg_err(-EOPNOTSUPP,
-				     "pin directory %s is not on a bpffs: mount -t bpf bpf %s",
-				     o->pin_dir, parent);
-			goto fail;
-		}
-		if (pins_complete(o->pin_dir)) {
-			err = adopt(e, o->pin_dir);
-			if (!err)
-				goto done;
-			err = replace_pins(e, o);
-			goto done;
-		}
-		/* Half-written pins from a crash: clear them and start over. */
-		if (pins_any(o->pin_dir)) {
-			err = lg_enforcer_unpin(o->pin_dir);
-			if (err)
-				goto fail;
-		}
+	e->sync_outer = e->sync_inner = e->prev_agents_fd = -1;
+	e->start = LG_START_FRESH;
+	err = open_enforcer(e, o);
+	if (err) {
+		lg_enforcer_close(e);
+		return err;
 	}
-	err = load_fresh(e, o);
-done:
-	if (err)
-		goto fail;
 	*out = e;
 	return 0;
-fail:
-	lg_enforcer_close(e);
-	return err;
-}
-
-bool lg_enforcer_adopted(const struct lg_enforcer *e)
-{
-	return e->adopted;
 }
 
 void lg_enforcer_close(struct lg_enforcer *e)
@@ -438,37 +674,81 @@ void lg_enforcer_close(struct lg_enforcer *e)
 		close(e->sync_outer);
 	if (e->sync_inner >= 0)
 		close(e->sync_inner);
+	if (e->prev_agents_fd >= 0)
+		close(e->prev_agents_fd);
 	/* Destroying the skeleton detaches only links that are not pinned. */
 	livegrant_bpf__destroy(e->skel);
 	free(e);
 }
 
+int lg_bpf_object_check(void)
+{
+	struct lg_enforcer e = { .skel = livegrant_bpf__open() };
+	int err;
+
+	if (!e.skel)
+		return lg_err(-errno ? -errno : -EINVAL,
+			      "opening the livegrant BPF object failed: %s", strerror(errno));
+	err = check_registry(&e);
+	livegrant_bpf__destroy(e.skel);
+	return err;
+}
+
 int lg_enforcer_unpin(const char *pin_dir)
 {
-	char path[PATH_MAX];
-	int err = 0;
+	return lg_pins_retire(pin_dir, UINT64_MAX);
+}
 
-	/* Links first: enforcement ends before the maps go. */
-	for (size_t i = 0; i < LG_PROGS; i++) {
-		pin_path(path, sizeof(path), pin_dir, "links", prog_names[i]);
-		if (unlink(path) && errno != ENOENT && !err)
-			err = lg_err(-errno, "unlink %s: %s", path, strerror(errno));
+enum lg_start lg_enforcer_start(const struct lg_enforcer *e)
+{
+	return e->start;
+}
+
+const char *lg_start_name(enum lg_start s)
+{
+	switch (s) {
+	case LG_START_FRESH:
+		return "fresh";
+	case LG_START_ADOPTED:
+		return "adopted";
+	case LG_START_UPGRADED:
+		return "upgraded";
+	case LG_START_REPLACED:
+		return "replaced";
 	}
-	for (int i = 0; i < LG_MAP_MAX; i++) {
-		pin_path(path, sizeof(path), pin_dir, "maps", map_names[i]);
-		if (unlink(path) && errno != ENOENT && !err)
-			err = lg_err(-errno, "unlink %s: %s", path, strerror(errno));
-	}
-	for (const char *sub = "links";; sub = "maps") {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, sub);
-		if (rmdir(path) && errno != ENOENT && !err)
-			err = lg_err(-errno, "rmdir %s: %s", path, strerror(errno));
-		if (!strcmp(sub, "maps"))
-			break;
-	}
-	if (rmdir(pin_dir) && errno != ENOENT && !err)
-		err = lg_err(-errno, "rmdir %s: %s", pin_dir, strerror(errno));
-	return err;
+	return "unknown";
+}
+
+bool lg_enforcer_adopted(const struct lg_enforcer *e)
+{
+	return e->start == LG_START_ADOPTED || e->start == LG_START_UPGRADED;
+}
+
+bool lg_enforcer_replaced(const struct lg_enforcer *e)
+{
+	return e->start == LG_START_REPLACED;
+}
+
+void lg_enforcer_hooks(const struct lg_enforcer *e, uint64_t *attached, uint64_t *missing)
+{
+	if (attached)
+		*attached = e->hooks_attached;
+	if (missing)
+		*missing = e->hooks_missing;
+}
+
+int lg_enforcer_links_pinned(const char *pin_dir, int *total)
+{
+	struct lg_pinset p;
+	int n = 0;
+
+	if (total)
+		*total = LG_HOOK_MAX;
+	if (lg_pins_newest(pin_dir, &p))
+		return 0;
+	for (uint64_t m = attached_from_manifest(&p); m; m &= m - 1)
+		n++;
+	return n;
 }
 
 int lg_set_default_mode(struct lg_enforcer *e, enum lg_mode mode)

@@ -3,6 +3,7 @@
  * names.c - the stable names of ABI values. These strings appear in logs,
  * JSON and tests: never rename one, only add.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,13 +28,12 @@ static const char *const reason_names[LG_REASON_MAX] = {
 	[LG_REASON_DOMAIN_CROSSING] = "domain_crossing",
 };
 
-static const char *const hook_names[LG_HOOK_MAX] = {
-	[LG_HOOK_EXEC] = "exec",
-	[LG_HOOK_FILE_OPEN] = "file_open",
-	[LG_HOOK_CONNECT] = "connect",
-	[LG_HOOK_SENDMSG] = "sendmsg",
-	[LG_HOOK_SOCKET] = "socket_create",
-	[LG_HOOK_SETSOCKOPT] = "setsockopt",
+/* Generated from the hook registry: every hook has a row, in id order. */
+static const struct lg_hook_info hook_rows[LG_HOOK_MAX] = {
+#define LG_HOOK_ROW(id, hname, hprog, hlsm, hflags) \
+	[LG_HOOK_##id] = { .name = hname, .prog = #hprog, .lsm = #hlsm, .flags = hflags },
+	LG_HOOK_TABLE(LG_HOOK_ROW)
+#undef LG_HOOK_ROW
 };
 
 static const char *const access_names[] = {
@@ -46,9 +46,24 @@ const char *lg_reason_name(unsigned int reason)
 									   "unknown";
 }
 
+const struct lg_hook_info *lg_hook_info(unsigned int hook)
+{
+	return hook < ARRAY_SIZE(hook_rows) && hook_rows[hook].name ? &hook_rows[hook] : NULL;
+}
+
 const char *lg_hook_name(unsigned int hook)
 {
-	return hook < ARRAY_SIZE(hook_names) ? hook_names[hook] : "unknown";
+	const struct lg_hook_info *h = lg_hook_info(hook);
+
+	return h ? h->name : "unknown";
+}
+
+int lg_hook_by_prog(const char *prog)
+{
+	for (unsigned int h = 0; h < ARRAY_SIZE(hook_rows); h++)
+		if (!strcmp(hook_rows[h].prog, prog))
+			return (int)h;
+	return -ENOENT;
 }
 
 const char *lg_action_name(unsigned int action)

@@ -830,3 +830,36 @@ int lgd_load_domains(struct lgd *d)
 	free(nets);
 	return err;
 }
+
+/*
+ * While a new build loads its programs, the set of pins it found keeps
+ * enforcing, with grants that lapse within two refresh intervals. Keep
+ * them alive as a refresh would: only for a token that still verifies, is
+ * not revoked and meets its domain's policy, and never past the token.
+ */
+void lgd_bridge(struct lg_enforcer *e, void *ctx)
+{
+	struct lgd *d = ctx;
+
+	for (size_t i = 0; i < d->nagents; i++) {
+		struct lgd_agent *a = &d->agents[i];
+		const struct lg_domain_config *dom = NULL;
+		const char *reason = "internal";
+		struct lg_token *t = NULL;
+		uint64_t deadline = 0;
+		int err;
+
+		if (!lgd_agent_live(a))
+			continue;
+		err = verify(d, a->token, &dom, &t, &reason);
+		if (!err && lgd_is_revoked(d, t->jti))
+			err = -EPERM;
+		if (!err)
+			err = lgd_domain_policy(dom, t, &reason);
+		if (!err)
+			deadline = kernel_deadline(d, t->exp);
+		if (deadline && !lg_prev_grant_extend(e, a->cgroup_id, deadline))
+			a->kernel_expires_ns = deadline;
+		lg_token_free(t);
+	}
+}

@@ -159,6 +159,29 @@ static void refuse(json_t *resp, const char *reason, const char *msg)
 	json_object_set_new(resp, "error", json_string(msg));
 }
 
+/* Every hook of the registry: enforced here, or why not. */
+static json_t *hooks_json(struct lgd *d)
+{
+	json_t *list = json_array();
+	uint64_t attached, missing;
+
+	lg_enforcer_hooks(d->e, &attached, &missing);
+	for (unsigned int h = 0; h < LG_HOOK_MAX; h++) {
+		const struct lg_hook_info *hi = lg_hook_info(h);
+		bool on = attached & (1ULL << h);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "name", hi->name, "lsm_hook", hi->lsm,
+				      "program", hi->prog, "enforced", on);
+
+		if (!on)
+			json_object_set_new(o, "why",
+					    json_string(missing & (1ULL << h) ?
+								"this kernel has no such LSM hook" :
+								"program not attached"));
+		json_array_append_new(list, o);
+	}
+	return list;
+}
+
 static void status(struct lgd *d, json_t *resp)
 {
 	json_t *roots = json_array();
@@ -185,6 +208,9 @@ static void status(struct lgd *d, json_t *resp)
 
 		json_object_set_new(resp, "programs_attached", json_integer(pinned));
 		json_object_set_new(resp, "programs", json_integer(total));
+		json_object_set_new(resp, "start",
+				    json_string(lg_start_name(lg_enforcer_start(d->e))));
+		json_object_set_new(resp, "hooks", hooks_json(d));
 		if (!lg_counters_read(d->e, c))
 			for (int h = 0; h < LG_HOOK_MAX; h++)
 				lost += c[h * LG_CTR_MAX + LG_CTR_EVENTS_LOST];

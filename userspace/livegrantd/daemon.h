@@ -95,6 +95,11 @@ json_t *lgd_agents_json(struct lgd *d);
 int lgd_grants_json(struct lgd *d, const char *target, json_t *resp);
 /* Re-attest every agent and extend or remove its grant. */
 void lgd_refresh(struct lgd *d);
+/*
+ * lg_enforcer_opts.bridge: keep the grants of the pins in force alive while
+ * this build loads (@ctx is the struct lgd).
+ */
+void lgd_bridge(struct lg_enforcer *e, void *ctx);
 /* After start: bring saved agents back into the kernel, drop strangers. */
 int lgd_restore(struct lgd *d);
 /* Is @cgroup at or below a configured agent root? */

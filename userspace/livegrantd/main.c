@@ -80,9 +80,22 @@ static int resolve_roots(struct lgd *d)
 	return 0;
 }
 
+/*
+ * Start-up, in the order that leaves no gap: saved agents are read first,
+ * so that the pins in force keep their grants alive while this build loads
+ * (lgd_bridge); this build's maps are then filled completely (settings,
+ * domains, roots, every saved grant) before its programs are attached and
+ * the old pins retired (lg_enforcer_commit).
+ */
 static int setup(struct lgd *d, bool verbose)
 {
-	struct lg_enforcer_opts eo = { .pin_dir = d->cfg->bpffs_dir, .verbose = verbose };
+	struct lg_enforcer_opts eo = {
+		.pin_dir = d->cfg->bpffs_dir,
+		.verbose = verbose,
+		.staged = true,
+		.bridge = lgd_bridge,
+		.bridge_ctx = d,
+	};
 	int err;
 
 	if (mkdir(d->cfg->state_dir, 0755) && errno != EEXIST)
@@ -92,11 +105,14 @@ static int setup(struct lgd *d, bool verbose)
 	snprintf(d->state_path, sizeof(d->state_path), "%s/%s", d->cfg->state_dir, LGD_STATE_NAME);
 	err = load_bundles(d);
 	if (!err)
+		err = lgd_state_load(d);
+	if (!err)
 		err = lg_enforcer_open(&eo, &d->e);
-	if (!err && lg_enforcer_replaced(d->e))
+	if (!err && lg_enforcer_start(d->e) != LG_START_FRESH &&
+	    lg_enforcer_start(d->e) != LG_START_ADOPTED)
 		fprintf(stderr,
-			"livegrantd: pins under %s were of another version: replaced; restoring grants\n",
-			d->cfg->bpffs_dir);
+			"livegrantd: pins under %s are of another build: %s; restoring grants\n",
+			d->cfg->bpffs_dir, lg_start_name(lg_enforcer_start(d->e)));
 	if (!err)
 		err = lg_set_default_mode(d->e, d->cfg->mode);
 	if (!err)
@@ -106,10 +122,23 @@ static int setup(struct lgd *d, bool verbose)
 	if (!err)
 		err = resolve_roots(d);
 	if (!err)
-		err = lgd_state_load(d);
-	if (!err)
 		err = lgd_restore(d);
+	if (!err)
+		err = lg_enforcer_commit(d->e);
 	return err;
+}
+
+/* Hooks this kernel lacks are not enforced: say so once, by name. */
+static void report_unenforced(struct lgd *d)
+{
+	uint64_t missing;
+
+	lg_enforcer_hooks(d->e, NULL, &missing);
+	for (unsigned int h = 0; h < LG_HOOK_MAX; h++)
+		if (missing & (1ULL << h))
+			fprintf(stderr,
+				"livegrantd: NOT ENFORCED on this kernel: hook %s (it has no LSM hook %s)\n",
+				lg_hook_name(h), lg_hook_info(h)->lsm);
 }
 
 /* Events the kernel could not put on the ring buffer, all hooks. */
@@ -226,9 +255,11 @@ static int run(struct lgd *d)
 		err = open_metrics(d, epfd, &metrics);
 	if (err)
 		return err;
-	fprintf(stderr, "livegrantd: enforcing (%s programs under %s), control socket %s\n",
-		lg_enforcer_adopted(d->e) ? "adopted" : "loaded", d->cfg->bpffs_dir,
-		d->socket_path);
+	fprintf(stderr,
+		"livegrantd: enforcing (%s programs under %s, start: %s), control socket %s\n",
+		lg_enforcer_start(d->e) == LG_START_ADOPTED ? "adopted" : "loaded",
+		d->cfg->bpffs_dir, lg_start_name(lg_enforcer_start(d->e)), d->socket_path);
+	report_unenforced(d);
 
 	while (!stop) {
 		struct epoll_event evs[32];

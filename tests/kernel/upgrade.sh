@@ -1,0 +1,164 @@
+#!/bin/sh
+# tests/kernel/upgrade.sh - upgrades and downgrades with agents at work: no
+# moment where an allowed action fails or a denied one succeeds.
+#
+# An agent opens a file its grant allows and one it does not, every 2 ms,
+# while livegrantd is replaced, in turn, by:
+#   1. the last release before pin manifests (UPGRADE_FROM, ABI 3) -> this
+#      build: new maps, every grant carried over (start: replaced);
+#   2. this build -> the same tree with one more hook (make
+#      LG_TEST_EXTRA_HOOK=1): same maps, one more program (start: upgraded);
+#   3. and back: the extra program goes (start: upgraded);
+#   4. this build restarted: the pins are adopted as they are.
+# The refresh interval is 2 s, so a grant lapses 4 s after the last refresh:
+# each switch must carry the grants across well inside that.
+# Run from the repository root inside the guest (tests/run does it):
+#   tools/vmrun --add $PWD/tests/kernel -- sh tests/kernel/upgrade.sh
+# Ends with "upgrade: N passed, N failed".
+
+. tests/kernel/lib.sh
+
+LEGACY=$B/upgrade/livegrantd-9a58c45
+EXTRA=$B/upgrade/livegrantd-extra
+NEW=$B/livegrantd
+LOOP=$B/tests/lg-accessloop
+PINS=/sys/fs/bpf/livegrant
+
+claims() { # SUB: an agent allowed to run the loop and read the workspace
+	printf '{"iss":"https://issuer.qa.example","sub":"%s","aud":"livegrant://test-node","domain":"qa","task":"upgrade test","allow":{"exec":["/bin/busybox","%s","%s"],"read":["/tmp/lgt/ws/"]}}' \
+		"$1" "$LG" "$LOOP"
+}
+
+setup() {
+	setup_keys || return 1
+	for b in $LEGACY $EXTRA $NEW $LOOP; do
+		[ -x "$b" ] || { echo "    $b is missing: make upgrade-builds"; return 1; }
+	done
+	cat >$W/config.yaml <<EOF
+state_dir: /run/livegrant
+bpffs_dir: $PINS
+audience: livegrant://test-node
+mode: enforce
+refresh_interval: 2s
+agent_cgroups: [$ROOT]
+baseline:
+  read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
+domains:
+  qa:
+    trust_bundle: $W/qa.jwks
+    max_ttl: 1h
+EOF
+}
+
+# switch_to BINARY: stop the running livegrantd, start BINARY in its place.
+# The time from the old one's exit to the new one answering is printed.
+switch_to() {
+	stop_lgd
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	: >$W/lgd.log
+	$1 --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
+	LGD_PID=$!
+	for _ in $(seq 1 300); do
+		if [ -S $SOCK ] && $LG status >$W/status.txt 2>&1; then
+			t1=$(cut -d' ' -f1 /proc/uptime)
+			echo "    $(basename "$1") up after $(echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}') s"
+			return 0
+		fi
+		kill -0 $LGD_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "    $1 did not come up:"
+	sed 's/^/    | /' $W/lgd.log
+	return 1
+}
+
+started_as() { contains $W/lgd.log "start: $1"; }
+attached() { contains $W/status.txt "^programs: $1 of $1 attached"; }
+# one_set: exactly one set of pins, nothing of the legacy layout left.
+one_set() {
+	n=$(ls -d $PINS/set-* 2>/dev/null | wc -l)
+	[ "$n" -eq 1 ] && [ ! -e $PINS/maps ] && [ ! -e $PINS/links ] && return 0
+	echo "    pins:"
+	ls -R $PINS | sed 's/^/    | /'
+	return 1
+}
+has_link() { ls $PINS/set-*/links/ | grep -qx "$1"; }
+no_link() { ! has_link "$1"; }
+# steady SECONDS: let the agent work past a grant's lifetime under this build.
+steady() { sleep "$1"; }
+
+check "setup: keys, config, three builds" setup
+[ "$fail" -eq 0 ] || { summary upgrade; exit 1; }
+# --- the release before manifests --------------------------------------
+LGD_PID=
+: >$W/lgd.log
+$LEGACY --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
+LGD_PID=$!
+for _ in $(seq 1 300); do
+	[ -S $SOCK ] && $LG status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+check "the old release (9a58c45) runs and pins without a manifest" \
+	sh -c "[ -d $PINS/links ] && [ -d $PINS/maps ]"
+
+mint loop "$(claims spiffe://example.org/agent/upgrade)"
+as_agent up1 $W/loop.jwt -- $LOOP /tmp/lgt/ws/a /tmp/lgt/secret >$W/loop.out 2>&1 &
+for _ in $(seq 1 100); do
+	grep -q '^started' $W/loop.out 2>/dev/null && break
+	sleep 0.1
+done
+check "the agent works under the old release" contains $W/loop.out '^started'
+steady 2
+
+# --- 1. old release -> this build: new maps -----------------------------
+check "this build replaces the old release's pins" switch_to $NEW
+check "  it saw pins of another ABI: start: replaced" started_as replaced
+check "  all 6 programs attached" attached 6
+check "  the old layout is gone, one set remains" one_set
+steady 5
+
+# --- 2. this build -> one more hook ------------------------------------
+check "a build with one more hook takes over" switch_to $EXTRA
+check "  same maps, new programs: start: upgraded" started_as upgraded
+check "  all 7 programs attached" attached 7
+check "  the new hook's program is pinned" has_link lg_test_extra
+check "  one set remains" one_set
+steady 5
+
+# --- 3. and back --------------------------------------------------------
+check "the build without it takes over again" switch_to $NEW
+check "  start: upgraded" started_as upgraded
+check "  6 programs attached" attached 6
+check "  the extra program is gone" no_link lg_test_extra
+check "  one set remains" one_set
+steady 5
+
+# --- 4. a plain restart --------------------------------------------------
+check "a restart of the same build" switch_to $NEW
+check "  adopts the pins as they are" started_as adopted
+check "  one set remains" one_set
+steady 2
+
+# livegrant exec may sit between the shell and the loop: signal the loop.
+pkill -TERM -f lg-accessloop 2>/dev/null || kill -TERM $(cat $ROOT/up1/cgroup.procs) 2>/dev/null
+for _ in $(seq 1 50); do
+	grep -q '^rounds=' $W/loop.out && break
+	sleep 0.1
+done
+sed 's/^/    loop: /' $W/loop.out | tail -n 12
+check "the agent sampled throughout (over 2000 rounds)" \
+	sh -c "grep -q '^rounds=' $W/loop.out && [ \$(sed -n 's/^rounds=\([0-9]*\).*/\1/p' $W/loop.out) -gt 2000 ]"
+check "its allowed open never failed" contains $W/loop.out 'allowed_failed=0 '
+check "its denied open never succeeded" contains $W/loop.out 'denied_succeeded=0$'
+check "its denials are seen by the last build" \
+	contains $W/events.jsonl '"target":"/tmp/lgt/secret".*"reason":"not_allowed"'
+
+# A new agent can still enroll, and the program it opens is judged.
+mint fresh "$(claims spiffe://example.org/agent/after)"
+as_agent up2 $W/fresh.jwt -- /bin/cat /tmp/lgt/ws/a >$W/up2.out 2>&1
+check "a new agent enrolls after the switches" contains $W/up2.out '^data'
+as_agent up2 $W/fresh.jwt -- /bin/cat /tmp/lgt/secret >$W/up2b.out 2>&1
+check "and is denied outside its grant" contains $W/up2b.out 'Permission denied'
+
+stop_lgd
+summary upgrade

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pins.c - the pin directory as sets: find the newest complete set, pin a
+ * new one beside it, retire the others (include/livegrant/manifest.h).
+ *
+ * The order of writes is what makes upgrades safe: a set's manifest is
+ * pinned after its maps and links, and an old set is retired only once a
+ * newer one is complete, so a crash at any point leaves at least one
+ * complete, attached set (or nothing, if nothing was ever complete).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+
+#include "livegrant.h"
+#include "pins.h"
+
+#define SET_PREFIX "set-"
+
+int lg_mkdir_p(const char *dir)
+{
+	char tmp[PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(tmp))
+		return lg_err(-ENAMETOOLONG, "directory %s is too long", dir);
+	memcpy(tmp, dir, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return lg_err(-errno, "mkdir %s: %s", tmp, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) && errno != EEXIST)
+		return lg_err(-errno, "mkdir %s: %s", tmp, strerror(errno));
+	return 0;
+}
+
+static int join(char *buf, size_t size, const char *dir, const char *kind, const char *name)
+{
+	int n = kind ? snprintf(buf, size, "%s/%s/%s", dir, kind, name) :
+		       snprintf(buf, size, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= size)
+		return lg_err(-ENAMETOOLONG, "pin path under %s is too long", dir);
+	return 0;
+}
+
+int lg_pins_set_path(const char *pin_dir, uint64_t seq, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/" SET_PREFIX "%" PRIu64, pin_dir, seq);
+
+	if (n < 0 || (size_t)n >= size)
+		return lg_err(-ENAMETOOLONG, "pin directory %s is too long", pin_dir);
+	return 0;
+}
+
+int lg_pins_put(int fd, const char *dir, const char *kind, const char *name)
+{
+	char path[PATH_MAX];
+	int err = join(path, sizeof(path), dir, kind, name);
+
+	if (!err && bpf_obj_pin(fd, path))
+		err = lg_err(-errno, "pinning %s failed: %s", path, strerror(errno));
+	return err;
+}
+
+int lg_pins_map_get(const struct lg_pinset *set, const char *name)
+{
+	char path[PATH_MAX];
+	int fd, err = join(path, sizeof(path), set->dir, "maps", name);
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+bool lg_pins_link_exists(const struct lg_pinset *set, const char *prog)
+{
+	char path[PATH_MAX];
+
+	return !join(path, sizeof(path), set->dir, "links", prog) && !access(path, F_OK);
+}
+
+/*
+ * The manifest of the set in @dir. A manifest from a later version may be
+ * longer: the fields this version knows are its prefix.
+ */
+static int read_manifest(const char *dir, struct lg_manifest *m)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info), zero = 0;
+	char path[PATH_MAX];
+	void *buf;
+	int fd, err = join(path, sizeof(path), dir, NULL, "manifest");
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+	if (!err && info.value_size < sizeof(*m))
+		err = -EPROTO;
+	buf = err ? NULL : calloc(1, info.value_size);
+	if (!err && !buf)
+		err = -ENOMEM;
+	if (!err && bpf_map_lookup_elem(fd, &zero, buf))
+		err = -errno;
+	if (!err)
+		memcpy(m, buf, sizeof(*m));
+	free(buf);
+	close(fd);
+	if (!err &&
+	    (m->magic != LG_MANIFEST_MAGIC || m->version < 1 || m->nprogs > LG_MANIFEST_MAX_PROGS))
+		err = -EPROTO;
+	return err;
+}
+
+/*
+ * The set of a build before manifests: maps/ and links/ right under the
+ * pin directory. Complete when lg_state is there and some link is: that
+ * build pinned maps first and links last.
+ */
+static int read_legacy(const char *pin_dir, struct lg_manifest *m)
+{
+	struct lg_state st;
+	char path[PATH_MAX];
+	struct dirent *de;
+	__u32 zero = 0;
+	DIR *dir;
+	int fd, err = join(path, sizeof(path), pin_dir, "maps", "lg_state");
+
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	/* struct lg_state is the same in every ABI version so far. */
+	err = bpf_map_lookup_elem(fd, &zero, &st) ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	memset(m, 0, sizeof(*m));
+	m->magic = LG_MANIFEST_MAGIC;
+	m->abi_version = st.abi_version;
+	m->seq = LG_PINS_LEGACY_SEQ;
+	snprintf(m->build_id, sizeof(m->build_id), "legacy-abi-%u", st.abi_version);
+	if (join(path, sizeof(path), pin_dir, NULL, "links"))
+		return -ENAMETOOLONG;
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir)) && m->nprogs < LG_MANIFEST_MAX_PROGS) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (strlen(de->d_name) >= LG_MANIFEST_NAME_LEN)
+			continue; /* not one of livegrant's program names */
+		memcpy(m->progs[m->nprogs++], de->d_name, strlen(de->d_name) + 1);
+	}
+	closedir(dir);
+	return m->nprogs ? 0 : -ENOENT;
+}
+
+static bool parse_seq(const char *name, uint64_t *seq)
+{
+	char *end;
+
+	if (strncmp(name, SET_PREFIX, strlen(SET_PREFIX)))
+		return false;
+	name += strlen(SET_PREFIX);
+	if (*name < '0' || *name > '9')
+		return false;
+	errno = 0;
+	*seq = strtoull(name, &end, 10);
+	return !errno && !*end;
+}
+
+int lg_pins_newest(const char *pin_dir, struct lg_pinset *out)
+{
+	struct lg_manifest m;
+	struct dirent *de;
+	bool found = false;
+	DIR *dir = opendir(pin_dir);
+
+	if (!dir)
+		return errno == ENOENT ? -ENOENT :
+					 lg_err(-errno, "%s: %s", pin_dir, strerror(errno));
+	while ((de = readdir(dir))) {
+		char path[PATH_MAX];
+		uint64_t seq;
+
+		if (!parse_seq(de->d_name, &seq) ||
+		    join(path, sizeof(path), pin_dir, NULL, de->d_name))
+			continue;
+		/* No manifest: a set a crash left half-written, never in force. */
+		if (read_manifest(path, &m) || m.seq != seq)
+			continue;
+		if (found && out->m.seq >= seq)
+			continue;
+		found = true;
+		out->legacy = false;
+		out->m = m;
+		snprintf(out->dir, sizeof(out->dir), "%s", path);
+	}
+	closedir(dir);
+	if (!found && !read_legacy(pin_dir, &m)) {
+		found = true;
+		out->legacy = true;
+		out->m = m;
+		snprintf(out->dir, sizeof(out->dir), "%s", pin_dir);
+	}
+	return found ? 0 : -ENOENT;
+}
+
+/* Unlink every pin in @dir/@sub, then @dir/@sub itself. */
+static int clear_dir(const char *dir, const char *sub)
+{
+	char path[PATH_MAX], pin[PATH_MAX];
+	struct dirent *de;
+	int err = join(path, sizeof(path), dir, NULL, sub);
+	DIR *d;
+
+	if (err)
+		return err;
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : lg_err(-errno, "%s: %s", path, strerror(errno));
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (join(pin, sizeof(pin), path, NULL, de->d_name))
+			continue;
+		if (unlink(pin) && errno != ENOENT && !err)
+			err = lg_err(-errno, "unlink %s: %s", pin, strerror(errno));
+	}
+	closedir(d);
+	if (rmdir(path) && errno != ENOENT && !err)
+		err = lg_err(-errno, "rmdir %s: %s", path, strerror(errno));
+	return err;
+}
+
+/* Links first: the set's programs detach before its maps go. */
+static int retire_set(const char *dir, bool legacy)
+{
+	char path[PATH_MAX];
+	int err = clear_dir(dir, "links");
+
+	if (!err && !join(path, sizeof(path), dir, NULL, "manifest") && unlink(path) &&
+	    errno != ENOENT)
+		err = lg_err(-errno, "unlink %s: %s", path, strerror(errno));
+	if (!err)
+		err = clear_dir(dir, "maps");
+	if (!err && !legacy && rmdir(dir) && errno != ENOENT)
+		err = lg_err(-errno, "rmdir %s: %s", dir, strerror(errno));
+	return err;
+}
+
+int lg_pins_retire_set(const char *set_dir)
+{
+	return retire_set(set_dir, false);
+}
+
+int lg_pins_retire(const char *pin_dir, uint64_t keep)
+{
+	struct dirent *de;
+	int err = 0, e;
+	DIR *dir = opendir(pin_dir);
+
+	if (!dir)
+		return errno == ENOENT ? 0 : lg_err(-errno, "%s: %s", pin_dir, strerror(errno));
+	while ((de = readdir(dir))) {
+		char path[PATH_MAX];
+		uint64_t seq;
+
+		if (!parse_seq(de->d_name, &seq) || seq == keep ||
+		    join(path, sizeof(path), pin_dir, NULL, de->d_name))
+			continue;
+		e = retire_set(path, false);
+		if (e && !err)
+			err = e;
+	}
+	closedir(dir);
+	if (keep != LG_PINS_LEGACY_SEQ) {
+		e = retire_set(pin_dir, true);
+		if (e && !err)
+			err = e;
+	}
+	if (!err && keep == UINT64_MAX && rmdir(pin_dir) && errno != ENOENT)
+		err = lg_err(-errno, "rmdir %s: %s", pin_dir, strerror(errno));
+	return err;
+}

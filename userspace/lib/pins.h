@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pins.h - the pin directory: sets of pinned maps and links, each with its
+ * manifest (include/livegrant/manifest.h has the layout). Private to the
+ * library; loader.c is its user.
+ */
+#ifndef LG_PINS_H
+#define LG_PINS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <livegrant/manifest.h>
+
+/* The set that builds before the manifest pinned (maps/ and links/). */
+#define LG_PINS_LEGACY_SEQ 0
+
+/**
+ * struct lg_pinset - one complete set found under a pin directory.
+ * @legacy: pinned by a build before manifests; @m is reconstructed (its
+ *          programs from links/, its ABI version from lg_state).
+ * @dir:    the directory holding maps/ and links/.
+ */
+struct lg_pinset {
+	bool legacy;
+	char dir[PATH_MAX];
+	struct lg_manifest m;
+};
+
+/*
+ * The newest complete set under @pin_dir into @out: 0, -ENOENT when there
+ * is none, or another negative errno.
+ */
+int lg_pins_newest(const char *pin_dir, struct lg_pinset *out);
+/* A new fd for the map @name of @set, or a negative errno. */
+int lg_pins_map_get(const struct lg_pinset *set, const char *name);
+/* Is a link of @prog pinned in @set? */
+bool lg_pins_link_exists(const struct lg_pinset *set, const char *prog);
+/* "<pin_dir>/set-<seq>" into @buf. */
+int lg_pins_set_path(const char *pin_dir, uint64_t seq, char *buf, size_t size);
+/* Pin @fd at "<dir>/<kind>/<name>" (kind: "maps", "links" or NULL). */
+int lg_pins_put(int fd, const char *dir, const char *kind, const char *name);
+/*
+ * Remove every set under @pin_dir but set @keep (UINT64_MAX: all of them,
+ * and @pin_dir itself), each one links first, so that a set's programs
+ * are detached before its maps go.
+ */
+int lg_pins_retire(const char *pin_dir, uint64_t keep);
+/* Remove the one set in @set_dir, links first. */
+int lg_pins_retire_set(const char *set_dir);
+int lg_mkdir_p(const char *dir);
+
+#endif /* LG_PINS_H */
