@@ -57,7 +57,7 @@ KTEST(exec_allowed_and_denied)
 	ev = fx_wait_event(0, LG_HOOK_EXEC, LG_REASON_NOT_ALLOWED, 2000);
 	if (CHECK(ev != NULL, "exec event")) {
 		CHECK(!strcmp(ev->target, COPY), "target %s", ev->target);
-		CHECK(ev->access == LG_ACCESS_EXEC, "access exec");
+		CHECK(ev->access == LG_FILE_EXECUTE, "access exec");
 		CHECK(ev->agent_cgroup_id == fx_a1, "agent a1");
 	}
 	worker_stop(&w);

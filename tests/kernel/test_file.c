@@ -60,7 +60,7 @@ KTEST(file_read_write_rules)
 	CHECK_ERR(w_open(&w, FX_DIR "/secret", O_RDONLY), EACCES, "read outside grant");
 	ev = fx_wait_event(w.pid, LG_HOOK_FILE_OPEN, LG_REASON_NOT_ALLOWED, 2000);
 	if (CHECK(ev != NULL, "not_allowed event")) {
-		CHECK(ev->access & LG_ACCESS_WRITE, "first denial asked for write (access=%u)",
+		CHECK(ev->access & LG_FILE_WRITE_FILE, "first denial asked for write (access=%u)",
 		      ev->access);
 		CHECK(!strcmp(ev->target, FX_DIR "/ws/a"), "target %s", ev->target);
 	}

@@ -119,7 +119,7 @@ KTEST(grant_event_fields)
 		CHECK(lg_cgroup_id(FX_A1_SUB, &sub, NULL) == 0 && ev->cgroup_id == sub,
 		      "cgroup id of the sub-cgroup");
 	}
-	CHECK(ev->access == LG_ACCESS_WRITE, "access write");
+	CHECK(ev->access == LG_FILE_WRITE_FILE, "access write");
 	CHECK(ev->target_kind == LG_TARGET_PATH && !strcmp(ev->target, FX_DIR "/secret"),
 	      "target %s", ev->target);
 	CHECK(ev->action == LG_ACTION_DENIED, "denied");

@@ -175,14 +175,13 @@ static void test_compile_paths(void)
 	CHECK(c.npaths == 4, "4 distinct paths, got %zu", c.npaths);
 	for (size_t i = 0; i < c.npaths; i++) {
 		if (!strcmp(c.paths[i].path, "/workspace"))
-			CHECK(c.paths[i].subtree == (LG_ACCESS_READ | LG_ACCESS_WRITE) &&
-				      !c.paths[i].exact,
+			CHECK(c.paths[i].subtree == LG_FILE_WRITE_RIGHTS && !c.paths[i].exact,
 			      "/workspace/ read+write subtree");
 		if (!strcmp(c.paths[i].path, "/etc/hosts"))
-			CHECK(c.paths[i].exact == LG_ACCESS_READ && !c.paths[i].subtree,
+			CHECK(c.paths[i].exact == LG_FILE_READ_RIGHTS && !c.paths[i].subtree,
 			      "/etc/hosts exact read");
 		if (!strcmp(c.paths[i].path, "/usr/bin/python3"))
-			CHECK(c.paths[i].exact == LG_ACCESS_EXEC, "python3 exact exec");
+			CHECK(c.paths[i].exact == LG_FILE_EXECUTE, "python3 exact exec");
 	}
 	lg_compiled_free(&c);
 }

@@ -32,8 +32,15 @@ int lg_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *lg_reason_name(unsigned int reason);
 const char *lg_hook_name(unsigned int hook);
 const char *lg_action_name(unsigned int action);
-/* "read,write" style; @buf of @size bytes. */
-const char *lg_access_str(unsigned int access, char *buf, size_t size);
+/* The class of the rights a hook asks for (lg_event.access); LG_CLASS_MAX if unknown. */
+enum lg_access_class lg_hook_class(unsigned int hook);
+/* The name of the one right @bit of class @cls ("read", "connect"); NULL if none. */
+const char *lg_access_name(enum lg_access_class cls, uint32_t bit);
+/*
+ * "read,write" style, from the rights tables of livegrant/abi.h; @buf of
+ * @size bytes. Bits without a name (or of an unknown class) are left out.
+ */
+const char *lg_access_str(enum lg_access_class cls, uint32_t access, char *buf, size_t size);
 
 /* ---- kernel support -------------------------------------------------- */
 

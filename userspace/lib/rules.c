@@ -216,7 +216,7 @@ int lg_net_rule_parse(const char *rule, struct lg_net_rule_parsed *out)
 
 /* ---- compile ----------------------------------------------------------- */
 
-static int add_path(struct lg_compiled *c, const char *rule, uint8_t access)
+static int add_path(struct lg_compiled *c, const char *rule, uint32_t access)
 {
 	char norm[LG_PATH_MAX];
 	uint32_t len;
@@ -252,7 +252,7 @@ static int add_path(struct lg_compiled *c, const char *rule, uint8_t access)
 	return 0;
 }
 
-static int add_paths(struct lg_compiled *c, const struct lg_strv *v, uint8_t access)
+static int add_paths(struct lg_compiled *c, const struct lg_strv *v, uint32_t access)
 {
 	for (size_t i = 0; i < v->n; i++) {
 		int err = add_path(c, v->v[i], access);
@@ -454,12 +454,12 @@ int lg_compile(const struct lg_grant_spec *spec, struct lg_compiled *out)
 		err = lg_err(-EINVAL, "grant mode %d is neither enforce nor audit", spec->mode);
 		goto fail;
 	}
-	err = add_paths(out, &spec->exec, LG_ACCESS_EXEC);
+	err = add_paths(out, &spec->exec, LG_FILE_EXECUTE);
 	if (!err)
-		err = add_paths(out, &spec->read, LG_ACCESS_READ);
+		err = add_paths(out, &spec->read, LG_FILE_READ_RIGHTS);
 	/* A write rule also lets the agent read what it may write. */
 	if (!err)
-		err = add_paths(out, &spec->write, LG_ACCESS_READ | LG_ACCESS_WRITE);
+		err = add_paths(out, &spec->write, LG_FILE_WRITE_RIGHTS);
 	if (!err)
 		err = add_connects(out, &spec->connect);
 	if (err)

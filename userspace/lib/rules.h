@@ -11,8 +11,8 @@
 /* One distinct rule path with everything the grant gives on it. */
 struct lg_path_entry {
 	uint32_t len;
-	uint8_t exact; /* lg_access bits on this exact path */
-	uint8_t subtree; /* lg_access bits on it and below it */
+	uint32_t exact; /* enum lg_file_access rights on this exact path */
+	uint32_t subtree; /* enum lg_file_access rights on it and below it */
 	char path[LG_PATH_MAX];
 };
 
