@@ -21,7 +21,7 @@ static int grant_net(void)
 {
 	struct lg_grant_spec s = fx_spec(60000);
 
-	s.connect = STRV(net_rules);
+	s.rules[LG_RULE_CONNECT] = STRV(net_rules);
 	return lg_grant_install(fx, fx_a1, &s, NULL);
 }
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <livegrant/abi.h>
+#include <livegrant/rule_kinds.h>
 
 /* The release, shown by `livegrant status`. */
 #define LIVEGRANT_VERSION "0.1.0"
@@ -41,6 +42,23 @@ const char *lg_access_name(enum lg_access_class cls, uint32_t bit);
  * @size bytes. Bits without a name (or of an unknown class) are left out.
  */
 const char *lg_access_str(enum lg_access_class cls, uint32_t access, char *buf, size_t size);
+
+/* ---- rule kinds (livegrant/rule_kinds.h) ------------------------------- */
+
+/* One row of LG_RULE_KINDS. */
+struct lg_rule_kind_info {
+	enum lg_rule_kind id;
+	const char *name;
+	enum lg_access_class cls;
+	uint32_t rights;
+};
+
+/* The row of @kind; NULL when @kind is not below LG_RULE_KIND_MAX. */
+const struct lg_rule_kind_info *lg_rule_kind(unsigned int kind);
+/* The kind named @name ("exec"), or -ENOENT. */
+int lg_rule_kind_by_name(const char *name);
+/* "exec, read, write and connect": the kinds' names for messages. */
+const char *lg_rule_kind_list(void);
 
 /* ---- kernel support -------------------------------------------------- */
 
@@ -124,17 +142,15 @@ struct lg_strv {
 
 /**
  * struct lg_grant_spec - what a grant allows, in rule syntax (docs/rules.md).
- * @exec, @read, @write: absolute paths; a trailing '/' covers the subtree.
- * @connect: "ADDR[/LEN][:PORT[-PORT]]", "[V6[/LEN]][:PORT[-PORT]]",
- *           "unix:/path" or "unix:@abstract".
+ * @rules: one list per enum lg_rule_kind. LG_CLASS_FILE kinds hold absolute
+ *         paths, a trailing '/' covering the subtree; LG_CLASS_NET kinds
+ *         hold "ADDR[/LEN][:PORT[-PORT]]", "[V6[/LEN]][:PORT[-PORT]]",
+ *         "unix:/path" or "unix:@abstract".
  * @expires_ns: CLOCK_BOOTTIME deadline (lg_boottime_ns() + ttl).
  * @domain: trust-domain id. @mode: enum lg_mode.
  */
 struct lg_grant_spec {
-	struct lg_strv exec;
-	struct lg_strv read;
-	struct lg_strv write;
-	struct lg_strv connect;
+	struct lg_strv rules[LG_RULE_KIND_MAX];
 	uint64_t expires_ns;
 	uint32_t domain;
 	enum lg_mode mode;
