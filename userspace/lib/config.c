@@ -1127,7 +1127,6 @@ static int rules_fit(const struct cfg *x, const yaml_node_t *v, const char *fiel
 
 	memcpy(spec.rules, r->rules, sizeof(spec.rules));
 	err = lg_compile(&spec, &comp);
-
 	if (err == -ENOMEM)
 		return err;
 	if (err)
@@ -1145,7 +1144,6 @@ static int parse_rules(struct cfg *x, const yaml_node_t *v, const char *field,
 	snprintf(what, sizeof(what), "a mapping of rule lists (%s), e.g. {read: [/usr/]}",
 		 lg_rule_kind_list());
 	err = expect_mapping(x, v, field, what);
-
 	if (!err)
 		err = walk_mapping(x, v, field, node_line(v), rules_fields,
 				   sizeof(rules_fields) / sizeof(rules_fields[0]), r);
