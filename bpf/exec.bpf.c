@@ -17,7 +17,7 @@ int BPF_PROG(lg_exec, struct linux_binprm *bprm, int ret)
 		return ret;
 	if (!lg_subject_get(&s))
 		return 0;
-	return lg_check_path(&s, LG_HOOK_EXEC, &bprm->file->f_path, LG_ACCESS_EXEC, false);
+	return lg_check_path(&s, LG_HOOK_EXEC, &bprm->file->f_path, LG_FILE_EXECUTE, false);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -22,7 +22,7 @@ int BPF_PROG(lg_file_open, struct file *file, int ret)
 {
 	struct lg_subject s;
 	__u32 fmode, flags;
-	__u8 need = 0;
+	__u32 need = 0;
 
 	if (ret)
 		return ret;
@@ -40,19 +40,23 @@ int BPF_PROG(lg_file_open, struct file *file, int ret)
 	case PIPEFS_MAGIC:
 	case SOCKFS_MAGIC:
 	case PIDFS_MAGIC:
-		return lg_decide(&s, LG_HOOK_FILE_OPEN, LG_ACCESS_READ, LG_REASON_NONE, NULL);
+		return lg_decide(&s, LG_HOOK_FILE_OPEN, LG_FILE_READ_FILE, LG_REASON_NONE, NULL);
 	}
 
 	fmode = file->f_mode;
 	flags = file->f_flags;
 	if (fmode & FMODE_READ)
-		need |= LG_ACCESS_READ;
-	/* O_TRUNC empties the file even when opened read-only. */
+		need |= LG_FILE_READ_FILE;
+	/*
+	 * O_TRUNC empties the file even when opened read-only. It asks
+	 * WRITE_FILE, not TRUNCATE: that is what it asked before the rights
+	 * were split, and a write rule grants both.
+	 */
 	if ((fmode & FMODE_WRITE) || (flags & O_TRUNC))
-		need |= LG_ACCESS_WRITE;
+		need |= LG_FILE_WRITE_FILE;
 	/* An open for neither (O_ACCMODE 3, ioctl only) still needs read. */
 	if (!need)
-		need = LG_ACCESS_READ;
+		need = LG_FILE_READ_FILE;
 	return lg_check_path(&s, LG_HOOK_FILE_OPEN, &file->f_path, need,
 			     (fmode & FMODE_EXEC) || (flags & __FMODE_EXEC));
 }

@@ -15,7 +15,7 @@
  * nl_pid, or multicast groups): only the kernel is allowed to agents.
  */
 static __always_inline int lg_check_netlink(const struct lg_subject *s, enum lg_hook hook,
-					    __u8 access, void *sa, int salen)
+					    __u32 access, void *sa, int salen)
 {
 	struct sockaddr_nl nl = {};
 
@@ -39,15 +39,15 @@ int BPF_PROG(lg_connect, struct socket *sock, struct sockaddr *address, int addr
 		return 0;
 
 	if (lg_sock_family(sock) == AF_NETLINK)
-		return lg_check_netlink(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT, address, addrlen);
+		return lg_check_netlink(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, address, addrlen);
 	if (addrlen < (int)sizeof(family) ||
 	    bpf_probe_read_kernel(&family, sizeof(family), &address->sa_family))
-		return lg_check_dest(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT, LG_FAMILY_BAD, address,
+		return lg_check_dest(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, LG_FAMILY_BAD, address,
 				     addrlen);
 	/* AF_UNSPEC dissolves an association; it reaches nobody. */
 	if (family == AF_UNSPEC)
-		return lg_decide(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT, LG_REASON_NONE, NULL);
-	return lg_check_dest(&s, LG_HOOK_CONNECT, LG_ACCESS_CONNECT, family, address, addrlen);
+		return lg_decide(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, LG_REASON_NONE, NULL);
+	return lg_check_dest(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, family, address, addrlen);
 }
 
 /*
@@ -96,15 +96,15 @@ int BPF_PROG(lg_sendmsg, struct socket *sock, struct msghdr *msg, int size, int 
 
 	namelen = msg->msg_namelen;
 	if (lg_sock_family(sock) == AF_NETLINK)
-		return lg_check_netlink(&s, LG_HOOK_SENDMSG, LG_ACCESS_SEND, name, namelen);
+		return lg_check_netlink(&s, LG_HOOK_SENDMSG, LG_NET_SEND, name, namelen);
 	if (namelen < (int)sizeof(sa_family) ||
 	    bpf_probe_read_kernel(&sa_family, sizeof(sa_family), name))
-		return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_ACCESS_SEND, LG_FAMILY_BAD, name,
+		return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_NET_SEND, LG_FAMILY_BAD, name,
 				     namelen);
 	family = lg_send_family(lg_sock_family(sock), lg_sock_protocol(sock), sa_family);
 	if (!family)
-		return lg_decide(&s, LG_HOOK_SENDMSG, LG_ACCESS_SEND, LG_REASON_NONE, NULL);
-	return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_ACCESS_SEND, family, name, namelen);
+		return lg_decide(&s, LG_HOOK_SENDMSG, LG_NET_SEND, LG_REASON_NONE, NULL);
+	return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_NET_SEND, family, name, namelen);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -40,7 +40,7 @@ static __always_inline __u8 lg_socket_reason(int family, int type, int protocol)
 
 /* Report a socket decision: no path or address, only what was asked for. */
 static __always_inline int lg_socket_decide(const struct lg_subject *s, enum lg_hook hook,
-					    __u8 access, __u8 reason, __u8 kind, __u16 family,
+					    __u32 access, __u8 reason, __u8 kind, __u16 family,
 					    __u16 a, __u16 b)
 {
 	struct lg_scratch *sc;
@@ -82,8 +82,8 @@ int BPF_PROG(lg_socket_create, int family, int type, int protocol, int kern, int
 	 * that is allowed here still has each destination checked.
 	 */
 	reason = lg_socket_reason(family, type, protocol);
-	return lg_socket_decide(&s, LG_HOOK_SOCKET, LG_ACCESS_CREATE, reason, LG_TARGET_SOCKET,
-				family, type & SOCK_TYPE_MASK, protocol);
+	return lg_socket_decide(&s, LG_HOOK_SOCKET, LG_NET_CREATE, reason, LG_TARGET_SOCKET, family,
+				type & SOCK_TYPE_MASK, protocol);
 }
 
 SEC("lsm/socket_setsockopt")
@@ -101,7 +101,7 @@ int BPF_PROG(lg_setsockopt, struct socket *sock, int level, int optname, int ret
 		return 0;
 	if (!lg_subject_get(&s))
 		return 0;
-	return lg_socket_decide(&s, LG_HOOK_SETSOCKOPT, LG_ACCESS_SETOPT, LG_REASON_SOCKOPT,
+	return lg_socket_decide(&s, LG_HOOK_SETSOCKOPT, LG_NET_SETSOCKOPT, LG_REASON_SOCKOPT,
 				LG_TARGET_SOCKOPT, lg_sock_family(sock), level, optname);
 }
 

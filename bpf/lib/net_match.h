@@ -193,8 +193,8 @@ static __always_inline __u8 lg_unix_parse(struct lg_event *ev, struct lg_unix_ke
  * decided by the hook from the socket and the address). Returns the hook's
  * return value.
  */
-static __always_inline int lg_check_dest(const struct lg_subject *s, enum lg_hook hook, __u8 access,
-					 __u16 family, void *sa, int salen)
+static __always_inline int lg_check_dest(const struct lg_subject *s, enum lg_hook hook,
+					 __u32 access, __u16 family, void *sa, int salen)
 {
 	struct lg_scratch *sc = lg_scratch_claim();
 	struct lg_unix_key *key;

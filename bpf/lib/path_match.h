@@ -74,8 +74,8 @@ struct lg_path_walk {
 	__u64 hash;
 	__u32 generation;
 	__u32 len;
-	__u8 granted;
-	__u8 need;
+	__u32 granted; /* enum lg_file_access */
+	__u32 need;
 };
 
 /* Look up the prefix [0, @plen) of the path; @whole: it is the full path. */
@@ -163,7 +163,7 @@ static __always_inline __u8 lg_path_resolve(struct lg_scratch *sc, const struct 
  * ELF interpreter); an exec rule then counts as read.
  */
 static __always_inline __u8 lg_path_match(const struct lg_subject *s, struct lg_scratch *sc,
-					  __u8 need, bool exec_open)
+					  __u32 need, bool exec_open)
 {
 	struct lg_path_walk w = {
 		.sc = sc,
@@ -175,10 +175,10 @@ static __always_inline __u8 lg_path_match(const struct lg_subject *s, struct lg_
 	};
 
 	if (exec_open)
-		w.need = LG_ACCESS_READ;
+		w.need = LG_FILE_READ_FILE;
 	bpf_loop(LG_PATH_MAX, lg_path_walk_cb, &w, 0);
-	if (exec_open && (w.granted & LG_ACCESS_EXEC))
-		w.granted |= LG_ACCESS_READ;
+	if (exec_open && (w.granted & LG_FILE_EXECUTE))
+		w.granted |= LG_FILE_READ_FILE;
 	return (w.granted & w.need) == w.need ? LG_REASON_NONE : LG_REASON_NOT_ALLOWED;
 }
 
@@ -187,7 +187,7 @@ static __always_inline __u8 lg_path_match(const struct lg_subject *s, struct lg_
  * report. Returns the hook's return value.
  */
 static __always_inline int lg_check_path(const struct lg_subject *s, enum lg_hook hook,
-					 const struct path *path, __u8 need, bool exec_open)
+					 const struct path *path, __u32 need, bool exec_open)
 {
 	struct lg_scratch *sc = lg_scratch_claim();
 	__u8 reason, res;

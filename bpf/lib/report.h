@@ -36,7 +36,7 @@ static __always_inline void lg_emit(enum lg_hook hook, struct lg_event *ev)
  * slot could be claimed: the decision stands and the lost event is counted.
  * Returns what the hook must return.
  */
-static __always_inline int lg_decide(const struct lg_subject *s, enum lg_hook hook, __u8 access,
+static __always_inline int lg_decide(const struct lg_subject *s, enum lg_hook hook, __u32 access,
 				     __u8 reason, struct lg_event *ev)
 {
 	if (reason == LG_REASON_NONE) {

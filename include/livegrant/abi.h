@@ -20,16 +20,78 @@
 
 #define LG_ABI_VERSION 4
 
-/* Access bits: what an action asks for, and what a rule grants. */
-enum lg_access {
-	LG_ACCESS_READ = 1 << 0,
-	LG_ACCESS_WRITE = 1 << 1,
-	LG_ACCESS_EXEC = 1 << 2,
-	LG_ACCESS_CONNECT = 1 << 3, /* connect() */
-	LG_ACCESS_SEND = 1 << 4, /* datagram send to an explicit address */
-	LG_ACCESS_CREATE = 1 << 5, /* socket creation */
-	LG_ACCESS_SETOPT = 1 << 6, /* socket option */
+/*
+ * Access rights: what an action asks for, and what a rule grants. There are
+ * two classes with a bit space each, because no action ever asks for a file
+ * right and a network right at once: a hook's class says which space its
+ * lg_event.access is in (lg_hook_class() in userspace).
+ *
+ * X(ID, bit, name): LG_FILE_<ID> = 1 << bit. The file rights are Landlock's
+ * (LANDLOCK_ACCESS_FS_*, same bit positions), so that a future hook or a
+ * Landlock translation needs no new vocabulary; today's hooks check only
+ * EXECUTE (bprm_check_security), READ_FILE and WRITE_FILE (file_open; an
+ * O_TRUNC open asks WRITE_FILE, as before TRUNCATE existed). @name is how
+ * the right is printed in events and logs: the rights today's hooks check
+ * keep the names they had before the split ("exec", "read", "write"), the
+ * others use Landlock's. Never rename one: logs and tests rely on them.
+ * Rows are in print order, which keeps an O_RDWR denial "read,write".
+ */
+#define LG_FILE_RIGHTS(X)                \
+	X(READ_FILE, 2, "read")          \
+	X(WRITE_FILE, 1, "write")        \
+	X(EXECUTE, 0, "exec")            \
+	X(READ_DIR, 3, "read_dir")       \
+	X(REMOVE_DIR, 4, "remove_dir")   \
+	X(REMOVE_FILE, 5, "remove_file") \
+	X(MAKE_CHAR, 6, "make_char")     \
+	X(MAKE_DIR, 7, "make_dir")       \
+	X(MAKE_REG, 8, "make_reg")       \
+	X(MAKE_SOCK, 9, "make_sock")     \
+	X(MAKE_FIFO, 10, "make_fifo")    \
+	X(MAKE_BLOCK, 11, "make_block")  \
+	X(MAKE_SYM, 12, "make_sym")      \
+	X(REFER, 13, "refer")            \
+	X(TRUNCATE, 14, "truncate")
+
+/* Network rights: socket_connect, socket_sendmsg, socket_create, socket_setsockopt. */
+#define LG_NET_RIGHTS(X)         \
+	X(CONNECT, 0, "connect") \
+	X(SEND, 1, "send")       \
+	X(CREATE, 2, "create")   \
+	X(SETSOCKOPT, 3, "setsockopt")
+
+#define LG_RIGHT_ENUM_FILE(id, bit, name) LG_FILE_##id = 1u << (bit),
+#define LG_RIGHT_ENUM_NET(id, bit, name) LG_NET_##id = 1u << (bit),
+enum lg_file_access { LG_FILE_RIGHTS(LG_RIGHT_ENUM_FILE) };
+enum lg_net_access { LG_NET_RIGHTS(LG_RIGHT_ENUM_NET) };
+#undef LG_RIGHT_ENUM_FILE
+#undef LG_RIGHT_ENUM_NET
+
+/* The space an access mask is in. */
+enum lg_access_class {
+	LG_CLASS_FILE = 0, /* enum lg_file_access bits */
+	LG_CLASS_NET = 1, /* enum lg_net_access bits */
+	LG_CLASS_MAX,
 };
+
+/* What a read rule grants. */
+#define LG_FILE_READ_RIGHTS (LG_FILE_READ_FILE | LG_FILE_READ_DIR)
+/*
+ * What a write rule grants: every right that changes a file or a directory's
+ * entries, and reading (what an agent may write, it may read). Not the
+ * device nodes (MAKE_CHAR, MAKE_BLOCK): a device node is a door to a driver,
+ * not a file of the workspace, so no rule kind grants them yet.
+ */
+#define LG_FILE_WRITE_RIGHTS                                                                \
+	(LG_FILE_READ_RIGHTS | LG_FILE_WRITE_FILE | LG_FILE_TRUNCATE | LG_FILE_REMOVE_DIR | \
+	 LG_FILE_REMOVE_FILE | LG_FILE_MAKE_DIR | LG_FILE_MAKE_REG | LG_FILE_MAKE_SOCK |    \
+	 LG_FILE_MAKE_FIFO | LG_FILE_MAKE_SYM | LG_FILE_REFER)
+/*
+ * What a network rule grants. lg_net_rules and lg_unix_rules hold no
+ * rights: an entry found is connect and send, so every network rule kind
+ * must grant exactly this until those maps carry rights.
+ */
+#define LG_NET_RULE_RIGHTS (LG_NET_CONNECT | LG_NET_SEND)
 
 /* Why an action was denied (or, in audit mode, would have been). */
 enum lg_reason {
@@ -154,8 +216,8 @@ struct lg_path_key {
  * @cgroup_id, @generation: the key's owner again. A hash map may hand a
  *           reader an element that is being freed and reused; a reader that
  *           finds another owner here ignores the element.
- * @exact:   access granted on exactly this path.
- * @subtree: access granted on this path and everything below it.
+ * @exact:   enum lg_file_access rights granted on exactly this path.
+ * @subtree: enum lg_file_access rights granted on this path and below it.
  * @len:     length of @path.
  * @path:    the rule path, NUL padded to a multiple of 8 bytes.
  */
@@ -163,11 +225,9 @@ struct lg_path_rule {
 	__u64 cgroup_id;
 	__u32 generation;
 	__u32 len;
-	__u8 exact;
-	__u8 subtree;
-	__u16 pad;
-	__u32 pad2; /* keeps @path 8-byte aligned for the word compare */
-	char path[LG_PATH_MAX];
+	__u32 exact;
+	__u32 subtree;
+	char path[LG_PATH_MAX]; /* at offset 24: 8-byte aligned for the word compare */
 };
 
 /**
@@ -250,8 +310,9 @@ struct lg_domain_net {
  * @uid, @gid:      real ids of the process.
  * @domain:         trust domain of the grant, 0 without one.
  * @generation:     grant generation, 0 without one.
- * @hook, @access, @reason, @action: enum lg_hook, lg_access bits,
- *                  enum lg_reason, enum lg_action.
+ * @access:         rights asked for, in the class of @hook
+ *                  (enum lg_file_access or enum lg_net_access bits).
+ * @hook, @reason, @action: enum lg_hook, enum lg_reason, enum lg_action.
  * @target_kind:    enum lg_target_kind.
  * @family:         address family for socket hooks.
  * @port:           destination port (host byte order) for LG_TARGET_INET;
@@ -275,22 +336,31 @@ struct lg_event {
 	__u32 gid;
 	__u32 domain;
 	__u32 generation;
+	__u32 access;
 	__u8 hook;
-	__u8 access;
 	__u8 reason;
 	__u8 action;
 	__u8 target_kind;
-	__u8 pad;
 	__u16 family;
 	__u16 port;
 	__u16 sock_type;
+	__u16 pad;
 	__u32 target_len;
+	__u32 target_domain;
 	__u8 addr[16];
 	char comm[16];
-	__u32 target_domain;
-	__u32 pad3;
-	char target[LG_PATH_MAX];
+	char target[LG_PATH_MAX]; /* at offset 104: LG_EVENT_HEADER_SIZE */
 };
 #define LG_EVENT_HEADER_SIZE (sizeof(struct lg_event) - LG_PATH_MAX)
+
+/* Layout checks: both compilers see these, so a field moved by accident fails the build. */
+_Static_assert(__builtin_offsetof(struct lg_path_rule, path) % 8 == 0,
+	       "lg_path_rule.path must stay 8-byte aligned for the word compare");
+_Static_assert(sizeof(struct lg_path_rule) == 24 + LG_PATH_MAX,
+	       "lg_path_rule has implicit padding");
+_Static_assert(LG_EVENT_HEADER_SIZE == 104,
+	       "lg_event header size changed: update this check and bump LG_ABI_VERSION");
+_Static_assert(__builtin_offsetof(struct lg_event, target) == LG_EVENT_HEADER_SIZE,
+	       "lg_event.target must follow the header");
 
 #endif /* LIVEGRANT_ABI_H */

@@ -12,11 +12,13 @@
  * program, then add one row at the END of the table (ids are ABI: never
  * reorder or reuse a row). Nothing else lists hooks.
  *
- * Columns: X(ID, name, program, lsm hook, flags)
+ * Columns: X(ID, name, program, lsm hook, class, flags)
  *   ID        suffix of LG_HOOK_<ID>
  *   name      stable name ("file_open"): never rename, only add
  *   program   the BPF program's name in bpf/ (and its pin name)
  *   lsm hook  the LSM hook, as in SEC("lsm/<lsm hook>")
+ *   class     FILE or NET: the space of the rights it checks (LG_CLASS_*
+ *             in abi.h; lg_event.access is in that space)
  *   flags     LG_HOOK_F_*
  */
 #ifndef LIVEGRANT_HOOKS_H
@@ -32,13 +34,13 @@
  */
 #define LG_HOOK_F_REQUIRED 1u
 
-#define LG_HOOK_TABLE_CORE(X)                                                           \
-	X(EXEC, "exec", lg_exec, bprm_check_security, LG_HOOK_F_REQUIRED)               \
-	X(FILE_OPEN, "file_open", lg_file_open, file_open, LG_HOOK_F_REQUIRED)          \
-	X(CONNECT, "connect", lg_connect, socket_connect, LG_HOOK_F_REQUIRED)           \
-	X(SENDMSG, "sendmsg", lg_sendmsg, socket_sendmsg, LG_HOOK_F_REQUIRED)           \
-	X(SOCKET, "socket_create", lg_socket_create, socket_create, LG_HOOK_F_REQUIRED) \
-	X(SETSOCKOPT, "setsockopt", lg_setsockopt, socket_setsockopt, LG_HOOK_F_REQUIRED)
+#define LG_HOOK_TABLE_CORE(X)                                                                \
+	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)              \
+	X(FILE_OPEN, "file_open", lg_file_open, file_open, FILE, LG_HOOK_F_REQUIRED)         \
+	X(CONNECT, "connect", lg_connect, socket_connect, NET, LG_HOOK_F_REQUIRED)           \
+	X(SENDMSG, "sendmsg", lg_sendmsg, socket_sendmsg, NET, LG_HOOK_F_REQUIRED)           \
+	X(SOCKET, "socket_create", lg_socket_create, socket_create, NET, LG_HOOK_F_REQUIRED) \
+	X(SETSOCKOPT, "setsockopt", lg_setsockopt, socket_setsockopt, NET, LG_HOOK_F_REQUIRED)
 
 /*
  * A build for the upgrade test (make LG_TEST_EXTRA_HOOK=1) carries one more
@@ -46,7 +48,7 @@
  * as a real upgrade would bring it.
  */
 #ifdef LG_TEST_EXTRA_HOOK
-#define LG_HOOK_TABLE_TEST(X) X(TEST_EXTRA, "test_extra", lg_test_extra, inode_getattr, 0)
+#define LG_HOOK_TABLE_TEST(X) X(TEST_EXTRA, "test_extra", lg_test_extra, inode_getattr, FILE, 0)
 #else
 #define LG_HOOK_TABLE_TEST(X)
 #endif
@@ -55,7 +57,7 @@
 
 /* The hook that made a decision. */
 enum lg_hook {
-#define LG_HOOK_ENUM(id, name, prog, lsm, flags) LG_HOOK_##id,
+#define LG_HOOK_ENUM(id, name, prog, lsm, class, flags) LG_HOOK_##id,
 	LG_HOOK_TABLE(LG_HOOK_ENUM)
 #undef LG_HOOK_ENUM
 		LG_HOOK_MAX,

@@ -45,8 +45,8 @@ KTEST(exec_allowed_and_denied)
 	struct worker w;
 
 	REQUIRE(copy_file(BUSYBOX, COPY) == 0, "copy busybox to %s", COPY);
-	s.exec = STRV(ex);
-	s.read = STRV(rd);
+	s.rules[LG_RULE_EXEC] = STRV(ex);
+	s.rules[LG_RULE_READ] = STRV(rd);
 	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
 	REQUIRE(worker_start(&w, FX_A1, "lg-exec") == 0, "start worker");
 
@@ -57,7 +57,7 @@ KTEST(exec_allowed_and_denied)
 	ev = fx_wait_event(0, LG_HOOK_EXEC, LG_REASON_NOT_ALLOWED, 2000);
 	if (CHECK(ev != NULL, "exec event")) {
 		CHECK(!strcmp(ev->target, COPY), "target %s", ev->target);
-		CHECK(ev->access == LG_ACCESS_EXEC, "access exec");
+		CHECK(ev->access == LG_FILE_EXECUTE, "access exec");
 		CHECK(ev->agent_cgroup_id == fx_a1, "agent a1");
 	}
 	worker_stop(&w);
@@ -76,8 +76,8 @@ KTEST(exec_script_needs_interpreter_rule)
 	fd = open(FX_DIR "/ws/script.sh", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 	REQUIRE(fd >= 0 && write(fd, "#!/bin/sh\nexit 0\n", 17) == 17, "write script");
 	close(fd);
-	s.exec = STRV(ex);
-	s.read = STRV(rd);
+	s.rules[LG_RULE_EXEC] = STRV(ex);
+	s.rules[LG_RULE_READ] = STRV(rd);
 	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
 	REQUIRE(worker_start(&w, FX_A1, "lg-script") == 0, "start worker");
 	CHECK_ERR(w_exec(&w, FX_DIR "/ws/script.sh", NULL), EACCES,
@@ -87,7 +87,7 @@ KTEST(exec_script_needs_interpreter_rule)
 	if (CHECK(ev != NULL, "event for the interpreter"))
 		CHECK(!strcmp(ev->target, BUSYBOX), "target %s", ev->target);
 
-	s.exec = STRV(ex_both);
+	s.rules[LG_RULE_EXEC] = STRV(ex_both);
 	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
 	CHECK_ERR(w_exec(&w, FX_DIR "/ws/script.sh", NULL), 1000,
 		  "script runs once the interpreter is allowed too");

@@ -18,8 +18,8 @@ static int grant_ws(uint64_t agent, enum lg_mode mode)
 {
 	struct lg_grant_spec s = fx_spec(60000);
 
-	s.read = STRV(ws_read);
-	s.write = STRV(ws_write);
+	s.rules[LG_RULE_READ] = STRV(ws_read);
+	s.rules[LG_RULE_WRITE] = STRV(ws_write);
 	s.mode = mode;
 	return lg_grant_install(fx, agent, &s, NULL);
 }
@@ -60,7 +60,7 @@ KTEST(file_read_write_rules)
 	CHECK_ERR(w_open(&w, FX_DIR "/secret", O_RDONLY), EACCES, "read outside grant");
 	ev = fx_wait_event(w.pid, LG_HOOK_FILE_OPEN, LG_REASON_NOT_ALLOWED, 2000);
 	if (CHECK(ev != NULL, "not_allowed event")) {
-		CHECK(ev->access & LG_ACCESS_WRITE, "first denial asked for write (access=%u)",
+		CHECK(ev->access & LG_FILE_WRITE_FILE, "first denial asked for write (access=%u)",
 		      ev->access);
 		CHECK(!strcmp(ev->target, FX_DIR "/ws/a"), "target %s", ev->target);
 	}
@@ -88,7 +88,7 @@ KTEST(file_exact_rule)
 	struct lg_grant_spec s = fx_spec(60000);
 	struct worker w;
 
-	s.read = STRV(rd);
+	s.rules[LG_RULE_READ] = STRV(rd);
 	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
 	REQUIRE(worker_start(&w, FX_A1, "lg-exact") == 0, "start worker");
 	CHECK_ERR(w_open(&w, FX_DIR "/single", O_RDONLY), 0, "exact file");

@@ -22,7 +22,7 @@ KTEST(grant_expires_in_the_kernel)
 	const struct lg_event *ev;
 	struct worker w;
 
-	s.read = STRV(rd);
+	s.rules[LG_RULE_READ] = STRV(rd);
 	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
 	REQUIRE(worker_start(&w, FX_A1, "lg-expiry") == 0, "start worker");
 	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), 0, "allowed while live");
@@ -44,8 +44,8 @@ KTEST(grant_replaced_while_agent_runs)
 	struct worker w;
 	int rounds = 0, res;
 
-	s1.read = STRV(rd1);
-	s2.read = STRV(rd2);
+	s1.rules[LG_RULE_READ] = STRV(rd1);
+	s2.rules[LG_RULE_READ] = STRV(rd2);
 	REQUIRE(lg_grant_install(fx, fx_a1, &s1, &g1) == 0, "grant 1: %s", lg_errmsg());
 	REQUIRE(worker_start(&w, FX_A1, "lg-replace") == 0, "start worker");
 	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), 0, "grant 1 allows ws");
@@ -86,7 +86,7 @@ KTEST(grant_removed_denies_at_once)
 	struct lg_grant_spec s = fx_spec(60000);
 	struct worker w;
 
-	s.read = STRV(rd);
+	s.rules[LG_RULE_READ] = STRV(rd);
 	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
 	REQUIRE(worker_start(&w, FX_A1, "lg-remove") == 0, "start worker");
 	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), 0, "allowed");
@@ -119,7 +119,7 @@ KTEST(grant_event_fields)
 		CHECK(lg_cgroup_id(FX_A1_SUB, &sub, NULL) == 0 && ev->cgroup_id == sub,
 		      "cgroup id of the sub-cgroup");
 	}
-	CHECK(ev->access == LG_ACCESS_WRITE, "access write");
+	CHECK(ev->access == LG_FILE_WRITE_FILE, "access write");
 	CHECK(ev->target_kind == LG_TARGET_PATH && !strcmp(ev->target, FX_DIR "/secret"),
 	      "target %s", ev->target);
 	CHECK(ev->action == LG_ACTION_DENIED, "denied");
@@ -136,13 +136,13 @@ KTEST(grant_rejected_specs_change_nothing)
 	uint32_t gen = 0;
 	struct worker w;
 
-	ok.read = STRV(rd);
+	ok.rules[LG_RULE_READ] = STRV(rd);
 	REQUIRE(lg_grant_install(fx, fx_a1, &ok, &gen) == 0, "grant: %s", lg_errmsg());
-	bad.read = STRV(bad_path);
+	bad.rules[LG_RULE_READ] = STRV(bad_path);
 	CHECK(lg_grant_install(fx, fx_a1, &bad, NULL) == -EINVAL, "relative path refused");
 	CHECK(strstr(lg_errmsg(), "not absolute") != NULL, "message: %s", lg_errmsg());
-	bad.read = STRV(rd);
-	bad.connect = STRV(bad_net);
+	bad.rules[LG_RULE_READ] = STRV(rd);
+	bad.rules[LG_RULE_CONNECT] = STRV(bad_net);
 	CHECK(lg_grant_install(fx, fx_a1, &bad, NULL) == -EINVAL, "host bits refused");
 	REQUIRE(lg_grant_get(fx, fx_a1, &a) == 0, "get");
 	CHECK(a.generation == gen, "old grant still in force (gen %u, want %u)", a.generation, gen);
@@ -173,7 +173,7 @@ KTEST(grant_pins_survive_the_loader)
 	REQUIRE(lg_root_add(e, FX_ROOT) == 0 && lg_agent_add(e, FX_A2, &a2) == 0, "register: %s",
 		lg_errmsg());
 	/* The fixture's enforcer must allow too: give a2 the same grant there. */
-	s.read = STRV(rd);
+	s.rules[LG_RULE_READ] = STRV(rd);
 	REQUIRE(lg_grant_install(fx, fx_a2, &s, NULL) == 0, "fixture grant: %s", lg_errmsg());
 	REQUIRE(lg_grant_install(e, a2, &s, NULL) == 0, "pinned grant: %s", lg_errmsg());
 	lg_enforcer_close(e);

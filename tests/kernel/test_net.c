@@ -21,7 +21,7 @@ static int grant_net(void)
 {
 	struct lg_grant_spec s = fx_spec(60000);
 
-	s.connect = STRV(net_rules);
+	s.rules[LG_RULE_CONNECT] = STRV(net_rules);
 	return lg_grant_install(fx, fx_a1, &s, NULL);
 }
 
@@ -52,7 +52,7 @@ KTEST(net_tcp_ipv4_ipv6_and_port_range)
 		char t[128];
 
 		CHECK(!strcmp(lg_event_target(ev, t, sizeof(t)), "127.0.0.1:9090"), "target %s", t);
-		CHECK(ev->access == LG_ACCESS_CONNECT, "access connect");
+		CHECK(ev->access == LG_NET_CONNECT, "access connect");
 	}
 	worker_stop(&w);
 }

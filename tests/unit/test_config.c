@@ -103,10 +103,12 @@ static void test_example(void)
 	CHECK(c->max_token_bytes == 8192, "max_token_bytes %zu", c->max_token_bytes);
 	CHECK(c->metrics_listen && !strcmp(c->metrics_listen, "127.0.0.1:9464"), "metrics_listen");
 	CHECK(STRV_IS(c->agent_cgroups, "/sys/fs/cgroup/agents"), "agent_cgroups");
-	CHECK(STRV_IS(c->baseline.read, "/usr/", "/lib/", "/lib64/", "/etc/ld.so.cache"),
+	CHECK(STRV_IS(c->baseline.rules[LG_RULE_READ], "/usr/", "/lib/", "/lib64/",
+		      "/etc/ld.so.cache"),
 	      "baseline.read");
-	CHECK(STRV_IS(c->baseline.write, "/dev/null"), "baseline.write");
-	CHECK(c->baseline.exec.n == 0 && c->baseline.connect.n == 0, "baseline exec, connect");
+	CHECK(STRV_IS(c->baseline.rules[LG_RULE_WRITE], "/dev/null"), "baseline.write");
+	CHECK(c->baseline.rules[LG_RULE_EXEC].n == 0 && c->baseline.rules[LG_RULE_CONNECT].n == 0,
+	      "baseline exec, connect");
 	CHECK(c->n_domains == 2, "n_domains %zu", c->n_domains);
 	if (c->n_domains != 2)
 		goto out;
@@ -118,7 +120,7 @@ static void test_example(void)
 	CHECK(STRV_IS(qa->networks, "10.10.0.0/16", "fd00:10::/32"), "qa networks");
 	CHECK(qa->require_claims.n == 0, "qa require_claims");
 	CHECK(qa->on_crossing == LG_ON_CROSSING_DENY, "qa on_crossing default deny");
-	CHECK(!qa->has_ceiling && !qa->ceiling.write.n, "qa has no ceiling");
+	CHECK(!qa->has_ceiling && !qa->ceiling.rules[LG_RULE_WRITE].n, "qa has no ceiling");
 
 	prod = &c->domains[1];
 	CHECK(!strcmp(prod->name, "prod") && prod->id == 2, "prod: %s id %u", prod->name, prod->id);
@@ -128,9 +130,11 @@ static void test_example(void)
 	CHECK(STRV_IS(prod->require_claims, "approver"), "prod require_claims");
 	CHECK(prod->on_crossing == LG_ON_CROSSING_SUSPEND, "prod on_crossing");
 	CHECK(prod->has_ceiling, "prod has a ceiling");
-	CHECK(STRV_IS(prod->ceiling.write, "/srv/deploy/"), "prod ceiling.write");
-	CHECK(STRV_IS(prod->ceiling.connect, "10.20.0.0/16:443"), "prod ceiling.connect");
-	CHECK(!prod->ceiling.read.n && !prod->ceiling.exec.n, "prod ceiling read, exec empty");
+	CHECK(STRV_IS(prod->ceiling.rules[LG_RULE_WRITE], "/srv/deploy/"), "prod ceiling.write");
+	CHECK(STRV_IS(prod->ceiling.rules[LG_RULE_CONNECT], "10.20.0.0/16:443"),
+	      "prod ceiling.connect");
+	CHECK(!prod->ceiling.rules[LG_RULE_READ].n && !prod->ceiling.rules[LG_RULE_EXEC].n,
+	      "prod ceiling read, exec empty");
 
 	CHECK(lg_config_domain(c, "qa") == qa, "lookup qa");
 	CHECK(lg_config_domain(c, "prod") == prod, "lookup prod");
@@ -165,8 +169,8 @@ static void test_defaults(void)
 	CHECK(!c->metrics_listen, "metrics off by default");
 	CHECK(STRV_IS(c->agent_cgroups, "/sys/fs/cgroup/agents", "/sys/fs/cgroup/more"),
 	      "agent_cgroups block list");
-	CHECK(!c->baseline.read.n && !c->baseline.write.n && !c->baseline.exec.n &&
-		      !c->baseline.connect.n,
+	CHECK(!c->baseline.rules[LG_RULE_READ].n && !c->baseline.rules[LG_RULE_WRITE].n &&
+		      !c->baseline.rules[LG_RULE_EXEC].n && !c->baseline.rules[LG_RULE_CONNECT].n,
 	      "empty baseline");
 	CHECK(c->n_domains == 1 && c->domains[0].id == 1 && c->domains[0].max_ttl_s == 90 &&
 		      !c->domains[0].networks.n && c->domains[0].on_crossing == LG_ON_CROSSING_DENY,

@@ -143,7 +143,7 @@ static void test_compile_folds_ports(void)
 		"10.10.0.0/16:443", "10.10.1.0/24:8000-8100", "10.10.1.0/24:8101-8200",
 		"10.10.1.7:22",	    "unix:/run/db.sock",      "unix:/run/db.sock",
 	};
-	struct lg_grant_spec s = { .connect = { connect, 6 } };
+	struct lg_grant_spec s = { .rules[LG_RULE_CONNECT] = { connect, 6 } };
 	struct lg_compiled c;
 	const struct lg_net_entry *e;
 
@@ -168,21 +168,24 @@ static void test_compile_paths(void)
 	static const char *rd[] = { "/workspace/", "/etc/hosts" };
 	static const char *wr[] = { "/workspace/out/", "/workspace/" };
 	static const char *ex[] = { "/usr/bin/python3" };
-	struct lg_grant_spec s = { .read = { rd, 2 }, .write = { wr, 2 }, .exec = { ex, 1 } };
+	struct lg_grant_spec s = {
+		.rules[LG_RULE_READ] = { rd, 2 },
+		.rules[LG_RULE_WRITE] = { wr, 2 },
+		.rules[LG_RULE_EXEC] = { ex, 1 },
+	};
 	struct lg_compiled c;
 
 	CHECK(lg_compile(&s, &c) == 0, "compile: %s", lg_errmsg());
 	CHECK(c.npaths == 4, "4 distinct paths, got %zu", c.npaths);
 	for (size_t i = 0; i < c.npaths; i++) {
 		if (!strcmp(c.paths[i].path, "/workspace"))
-			CHECK(c.paths[i].subtree == (LG_ACCESS_READ | LG_ACCESS_WRITE) &&
-				      !c.paths[i].exact,
+			CHECK(c.paths[i].subtree == LG_FILE_WRITE_RIGHTS && !c.paths[i].exact,
 			      "/workspace/ read+write subtree");
 		if (!strcmp(c.paths[i].path, "/etc/hosts"))
-			CHECK(c.paths[i].exact == LG_ACCESS_READ && !c.paths[i].subtree,
+			CHECK(c.paths[i].exact == LG_FILE_READ_RIGHTS && !c.paths[i].subtree,
 			      "/etc/hosts exact read");
 		if (!strcmp(c.paths[i].path, "/usr/bin/python3"))
-			CHECK(c.paths[i].exact == LG_ACCESS_EXEC, "python3 exact exec");
+			CHECK(c.paths[i].exact == LG_FILE_EXECUTE, "python3 exact exec");
 	}
 	lg_compiled_free(&c);
 }
@@ -191,7 +194,7 @@ static void test_compile_limits(void)
 {
 	static const char *many[LG_MAX_PORT_RANGES + 1];
 	static char bufs[LG_MAX_PORT_RANGES + 1][32];
-	struct lg_grant_spec s = { .connect = { many, LG_MAX_PORT_RANGES + 1 } };
+	struct lg_grant_spec s = { .rules[LG_RULE_CONNECT] = { many, LG_MAX_PORT_RANGES + 1 } };
 	struct lg_compiled c;
 
 	for (int i = 0; i <= LG_MAX_PORT_RANGES; i++) {
@@ -201,7 +204,7 @@ static void test_compile_limits(void)
 	CHECK(lg_compile(&s, &c) == -E2BIG, "too many disjoint port ranges refused");
 	CHECK(strstr(lg_errmsg(), "LG_MAX_PORT_RANGES") != NULL, "message names the limit: %s",
 	      lg_errmsg());
-	s.connect.n = LG_MAX_PORT_RANGES;
+	s.rules[LG_RULE_CONNECT].n = LG_MAX_PORT_RANGES;
 	CHECK(lg_compile(&s, &c) == 0, "exactly LG_MAX_PORT_RANGES ranges fit");
 	lg_compiled_free(&c);
 }

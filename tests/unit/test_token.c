@@ -836,12 +836,18 @@ static void test_fields(void)
 	CHECK(t->workload.has_uid && t->workload.uid == 1000 && t->workload.has_exe_sha256 &&
 		      !strcmp(t->workload.exe_sha256, SHA),
 	      "workload");
-	CHECK(t->exec.n == 1 && !strcmp(t->exec.v[0], "/usr/bin/python3") && !t->exec.v[1],
+	CHECK(t->rules[LG_RULE_EXEC].n == 1 &&
+		      !strcmp(t->rules[LG_RULE_EXEC].v[0], "/usr/bin/python3") &&
+		      !t->rules[LG_RULE_EXEC].v[1],
 	      "allow.exec, NULL-terminated");
-	CHECK(t->read.n == 1 && !strcmp(t->read.v[0], "/workspace/") && t->write.n == 1 &&
-		      !strcmp(t->write.v[0], "/workspace/out/"),
+	CHECK(t->rules[LG_RULE_READ].n == 1 &&
+		      !strcmp(t->rules[LG_RULE_READ].v[0], "/workspace/") &&
+		      t->rules[LG_RULE_WRITE].n == 1 &&
+		      !strcmp(t->rules[LG_RULE_WRITE].v[0], "/workspace/out/"),
 	      "allow.read, allow.write");
-	CHECK(t->connect.n == 2 && !strcmp(t->connect.v[1], "unix:/run/db.sock"), "allow.connect");
+	CHECK(t->rules[LG_RULE_CONNECT].n == 2 &&
+		      !strcmp(t->rules[LG_RULE_CONNECT].v[1], "unix:/run/db.sock"),
+	      "allow.connect");
 	CHECK(json_is_object(t->claims) &&
 		      !strcmp(json_string_value(json_object_get(t->claims, "sub")), t->sub),
 	      "whole payload kept");
@@ -859,7 +865,8 @@ static void test_fields(void)
 		      !t->workload.has_uid,
 	      "exe_sha256 stored lowercase, no uid");
 	CHECK(!t->has_iat && !t->has_nbf && !t->task && !t->iss, "absent optional claims");
-	CHECK(t->read.n == 0 && t->read.v && !t->read.v[0] && t->exec.n == 0,
+	CHECK(t->rules[LG_RULE_READ].n == 0 && t->rules[LG_RULE_READ].v &&
+		      !t->rules[LG_RULE_READ].v[0] && t->rules[LG_RULE_EXEC].n == 0,
 	      "empty and absent lists");
 	lg_token_free(t);
 out:
@@ -1362,7 +1369,7 @@ static void test_pyjwt_tokens(void)
 		if (t && !cases[i].patch)
 			CHECK(t->exp == NOW + 600 &&
 				      !strcmp(t->sub, "spiffe://example.org/agent/codegen-7") &&
-				      t->workload.uid == 1000 && t->connect.n == 2 &&
+				      t->workload.uid == 1000 && t->rules[LG_RULE_CONNECT].n == 2 &&
 				      !strcmp(t->alg, cases[i].alg),
 			      "PyJWT %s: claims read back", cases[i].name);
 		lg_token_free(t);

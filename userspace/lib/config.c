@@ -1093,48 +1093,40 @@ bad:
 
 /* ---- rule sets (baseline, ceiling) ------------------------------------------ */
 
-static int f_rules_read(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+/* One rule kind's list: its class says which rule syntax each item has. */
+static int parse_rule_list(struct cfg *x, const yaml_node_t *v, const char *field,
+			   enum lg_rule_kind kind, struct lg_rules_config *r)
 {
-	return parse_strv(x, v, field, &path_rules, NULL, &((struct lg_rules_config *)obj)->read);
+	const struct list_kind *syntax = lg_rule_kind(kind)->cls == LG_CLASS_NET ? &connect_rules :
+										   &path_rules;
+
+	return parse_strv(x, v, field, syntax, NULL, &r->rules[kind]);
 }
 
-static int f_rules_write(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
-{
-	return parse_strv(x, v, field, &path_rules, NULL, &((struct lg_rules_config *)obj)->write);
-}
+/* A field parser per rule kind, and the mapping's keys, from the kind table. */
+#define RULE_FIELD_FN(kid, kname, kclass, krights)                                       \
+	static int f_rules_##kid(struct cfg *x, const yaml_node_t *v, const char *field, \
+				 void *obj)                                              \
+	{                                                                                \
+		return parse_rule_list(x, v, field, LG_RULE_##kid, obj);                 \
+	}
+LG_RULE_KINDS(RULE_FIELD_FN)
+#undef RULE_FIELD_FN
 
-static int f_rules_exec(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
-{
-	return parse_strv(x, v, field, &path_rules, NULL, &((struct lg_rules_config *)obj)->exec);
-}
-
-static int f_rules_connect(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
-{
-	return parse_strv(x, v, field, &connect_rules, NULL,
-			  &((struct lg_rules_config *)obj)->connect);
-}
-
-static const struct cfg_field rules_fields[] = {
-	{ "read", f_rules_read, NULL },
-	{ "write", f_rules_write, NULL },
-	{ "exec", f_rules_exec, NULL },
-	{ "connect", f_rules_connect, NULL },
-};
+#define RULE_FIELD(kid, kname, kclass, krights) { kname, f_rules_##kid, NULL },
+static const struct cfg_field rules_fields[] = { LG_RULE_KINDS(RULE_FIELD) };
+#undef RULE_FIELD
 
 /* Each rule is valid; the set as a whole must also fit one grant's limits. */
 static int rules_fit(const struct cfg *x, const yaml_node_t *v, const char *field,
 		     const struct lg_rules_config *r)
 {
-	struct lg_grant_spec spec = {
-		.exec = r->exec,
-		.read = r->read,
-		.write = r->write,
-		.connect = r->connect,
-		.mode = LG_MODE_ENFORCE,
-	};
+	struct lg_grant_spec spec = { .mode = LG_MODE_ENFORCE };
 	struct lg_compiled comp;
-	int err = lg_compile(&spec, &comp);
+	int err;
 
+	memcpy(spec.rules, r->rules, sizeof(spec.rules));
+	err = lg_compile(&spec, &comp);
 	if (err == -ENOMEM)
 		return err;
 	if (err)
@@ -1146,10 +1138,12 @@ static int rules_fit(const struct cfg *x, const yaml_node_t *v, const char *fiel
 static int parse_rules(struct cfg *x, const yaml_node_t *v, const char *field,
 		       struct lg_rules_config *r)
 {
-	int err = expect_mapping(
-		x, v, field,
-		"a mapping of read, write, exec and connect lists, e.g. {read: [/usr/]}");
+	char what[256];
+	int err;
 
+	snprintf(what, sizeof(what), "a mapping of rule lists (%s), e.g. {read: [/usr/]}",
+		 lg_rule_kind_list());
+	err = expect_mapping(x, v, field, what);
 	if (!err)
 		err = walk_mapping(x, v, field, node_line(v), rules_fields,
 				   sizeof(rules_fields) / sizeof(rules_fields[0]), r);
@@ -1336,6 +1330,8 @@ static const struct cfg_field top_fields[] = {
 /* walk_mapping() tracks the keys it has seen in an array of this size. */
 _Static_assert(sizeof(top_fields) / sizeof(top_fields[0]) <= CFG_FIELDS_MAX,
 	       "CFG_FIELDS_MAX is smaller than the largest field table");
+_Static_assert(sizeof(rules_fields) / sizeof(rules_fields[0]) <= CFG_FIELDS_MAX,
+	       "CFG_FIELDS_MAX is smaller than the number of rule kinds");
 
 /* ---- loading -------------------------------------------------------------- */
 
@@ -1472,10 +1468,8 @@ out:
 
 static void rules_free(struct lg_rules_config *r)
 {
-	strv_free(&r->exec);
-	strv_free(&r->read);
-	strv_free(&r->write);
-	strv_free(&r->connect);
+	for (unsigned int k = 0; k < LG_RULE_KIND_MAX; k++)
+		strv_free(&r->rules[k]);
 }
 
 void lg_config_free(struct lg_config *c)

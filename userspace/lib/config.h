@@ -14,9 +14,12 @@
 
 #include "livegrant.h"
 
-/* Rule lists in grant syntax (docs/rules.md); memory owned by the config. */
+/*
+ * Rule lists in grant syntax (docs/rules.md), one per enum lg_rule_kind;
+ * memory owned by the config.
+ */
 struct lg_rules_config {
-	struct lg_strv exec, read, write, connect;
+	struct lg_strv rules[LG_RULE_KIND_MAX];
 };
 
 enum lg_on_crossing {

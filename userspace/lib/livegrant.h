@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <livegrant/abi.h>
+#include <livegrant/rule_kinds.h>
 
 /* The release, shown by `livegrant status`. */
 #define LIVEGRANT_VERSION "0.1.0"
@@ -33,20 +34,46 @@ const char *lg_reason_name(unsigned int reason);
 /* The hook's stable name; "unknown" for an id outside the registry. */
 const char *lg_hook_name(unsigned int hook);
 const char *lg_action_name(unsigned int action);
-/* "read,write" style; @buf of @size bytes. */
-const char *lg_access_str(unsigned int access, char *buf, size_t size);
+/* The class of the rights a hook asks for (lg_event.access); LG_CLASS_MAX if unknown. */
+enum lg_access_class lg_hook_class(unsigned int hook);
+/* The name of the one right @bit of class @cls ("read", "connect"); NULL if none. */
+const char *lg_access_name(enum lg_access_class cls, uint32_t bit);
+/*
+ * "read,write" style, from the rights tables of livegrant/abi.h; @buf of
+ * @size bytes. Bits without a name (or of an unknown class) are left out.
+ */
+const char *lg_access_str(enum lg_access_class cls, uint32_t access, char *buf, size_t size);
+
+/* ---- rule kinds (livegrant/rule_kinds.h) ------------------------------- */
+
+/* One row of LG_RULE_KINDS. */
+struct lg_rule_kind_info {
+	enum lg_rule_kind id;
+	const char *name;
+	enum lg_access_class cls;
+	uint32_t rights;
+};
+
+/* The row of @kind; NULL when @kind is not below LG_RULE_KIND_MAX. */
+const struct lg_rule_kind_info *lg_rule_kind(unsigned int kind);
+/* The kind named @name ("exec"), or -ENOENT. */
+int lg_rule_kind_by_name(const char *name);
+/* "exec, read, write and connect": the kinds' names for messages. */
+const char *lg_rule_kind_list(void);
 
 /**
  * struct lg_hook_info - one row of the hook registry (livegrant/hooks.h).
  * @name:    stable name ("file_open").
  * @prog:    the BPF program ("lg_file_open"), also its link's pin name.
  * @lsm:     the LSM hook it attaches to ("file_open").
+ * @cls:     the space of the rights it checks (enum lg_access_class).
  * @flags:   LG_HOOK_F_*.
  */
 struct lg_hook_info {
 	const char *name;
 	const char *prog;
 	const char *lsm;
+	enum lg_access_class cls;
 	unsigned int flags;
 };
 
@@ -190,17 +217,15 @@ struct lg_strv {
 
 /**
  * struct lg_grant_spec - what a grant allows, in rule syntax (docs/rules.md).
- * @exec, @read, @write: absolute paths; a trailing '/' covers the subtree.
- * @connect: "ADDR[/LEN][:PORT[-PORT]]", "[V6[/LEN]][:PORT[-PORT]]",
- *           "unix:/path" or "unix:@abstract".
+ * @rules: one list per enum lg_rule_kind. LG_CLASS_FILE kinds hold absolute
+ *         paths, a trailing '/' covering the subtree; LG_CLASS_NET kinds
+ *         hold "ADDR[/LEN][:PORT[-PORT]]", "[V6[/LEN]][:PORT[-PORT]]",
+ *         "unix:/path" or "unix:@abstract".
  * @expires_ns: CLOCK_BOOTTIME deadline (lg_boottime_ns() + ttl).
  * @domain: trust-domain id. @mode: enum lg_mode.
  */
 struct lg_grant_spec {
-	struct lg_strv exec;
-	struct lg_strv read;
-	struct lg_strv write;
-	struct lg_strv connect;
+	struct lg_strv rules[LG_RULE_KIND_MAX];
 	uint64_t expires_ns;
 	uint32_t domain;
 	enum lg_mode mode;

@@ -30,14 +30,33 @@ static const char *const reason_names[LG_REASON_MAX] = {
 
 /* Generated from the hook registry: every hook has a row, in id order. */
 static const struct lg_hook_info hook_rows[LG_HOOK_MAX] = {
-#define LG_HOOK_ROW(id, hname, hprog, hlsm, hflags) \
-	[LG_HOOK_##id] = { .name = hname, .prog = #hprog, .lsm = #hlsm, .flags = hflags },
+#define LG_HOOK_ROW(id, hname, hprog, hlsm, hclass, hflags) \
+	[LG_HOOK_##id] = { .name = hname,                   \
+			   .prog = #hprog,                  \
+			   .lsm = #hlsm,                    \
+			   .cls = LG_CLASS_##hclass,        \
+			   .flags = hflags },
 	LG_HOOK_TABLE(LG_HOOK_ROW)
 #undef LG_HOOK_ROW
 };
 
-static const char *const access_names[] = {
-	"read", "write", "exec", "connect", "send", "create", "setsockopt",
+struct right_name {
+	uint32_t bit;
+	const char *name;
+};
+
+/* The rights tables of livegrant/abi.h, in their (print) order. */
+#define RIGHT_NAME(id, rbit, rname) { .bit = rbit, .name = rname },
+static const struct right_name file_rights[] = { LG_FILE_RIGHTS(RIGHT_NAME) };
+static const struct right_name net_rights[] = { LG_NET_RIGHTS(RIGHT_NAME) };
+#undef RIGHT_NAME
+
+static const struct {
+	const struct right_name *v;
+	size_t n;
+} rights[LG_CLASS_MAX] = {
+	[LG_CLASS_FILE] = { file_rights, ARRAY_SIZE(file_rights) },
+	[LG_CLASS_NET] = { net_rights, ARRAY_SIZE(net_rights) },
 };
 
 const char *lg_reason_name(unsigned int reason)
@@ -71,21 +90,44 @@ const char *lg_action_name(unsigned int action)
 	return action == LG_ACTION_AUDITED ? "audited" : "denied";
 }
 
-const char *lg_access_str(unsigned int access, char *buf, size_t size)
+enum lg_access_class lg_hook_class(unsigned int hook)
+{
+	const struct lg_hook_info *h = lg_hook_info(hook);
+
+	return h ? h->cls : LG_CLASS_MAX;
+}
+
+const char *lg_access_name(enum lg_access_class cls, uint32_t bit)
+{
+	if ((unsigned int)cls >= LG_CLASS_MAX)
+		return NULL;
+	for (size_t i = 0; i < rights[cls].n; i++)
+		if (rights[cls].v[i].bit == bit)
+			return rights[cls].v[i].name;
+	return NULL;
+}
+
+const char *lg_access_str(enum lg_access_class cls, uint32_t access, char *buf, size_t size)
 {
 	size_t used = 0;
 
 	if (!size)
 		return buf;
 	buf[0] = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(access_names); i++) {
+	if ((unsigned int)cls >= LG_CLASS_MAX)
+		return buf;
+	for (size_t i = 0; i < rights[cls].n; i++) {
+		const struct right_name *r = &rights[cls].v[i];
 		int n;
 
-		if (!(access & (1u << i)))
+		if (!(access & (1u << r->bit)))
 			continue;
-		n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", access_names[i]);
-		if (n < 0 || (size_t)n >= size - used)
+		n = snprintf(buf + used, size - used, "%s%s", used ? "," : "", r->name);
+		/* Cut at a whole name: a reader never sees half of one. */
+		if (n < 0 || (size_t)n >= size - used) {
+			buf[used] = 0;
 			break;
+		}
 		used += n;
 	}
 	return buf;

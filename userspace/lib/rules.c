@@ -216,7 +216,7 @@ int lg_net_rule_parse(const char *rule, struct lg_net_rule_parsed *out)
 
 /* ---- compile ----------------------------------------------------------- */
 
-static int add_path(struct lg_compiled *c, const char *rule, uint8_t access)
+static int add_path(struct lg_compiled *c, const char *rule, uint32_t access)
 {
 	char norm[LG_PATH_MAX];
 	uint32_t len;
@@ -252,7 +252,7 @@ static int add_path(struct lg_compiled *c, const char *rule, uint8_t access)
 	return 0;
 }
 
-static int add_paths(struct lg_compiled *c, const struct lg_strv *v, uint8_t access)
+static int add_paths(struct lg_compiled *c, const struct lg_strv *v, uint32_t access)
 {
 	for (size_t i = 0; i < v->n; i++) {
 		int err = add_path(c, v->v[i], access);
@@ -360,92 +360,133 @@ too_many : {
 	return 0;
 }
 
-static int add_connects(struct lg_compiled *c, const struct lg_strv *v)
+static int add_unix(struct lg_compiled *c, const struct lg_net_rule_parsed *r)
 {
-	struct lg_port_range(*own)[LG_MAX_PORT_RANGES * 4] = NULL;
-	uint32_t *own_n = NULL;
+	for (size_t j = 0; j < c->nunix; j++)
+		if (c->unixes[j].len == r->unix_len &&
+		    !memcmp(c->unixes[j].path, r->unix_path, r->unix_len))
+			return 0;
+	if (c->nunix >= LG_MAX_UNIX_RULES)
+		return lg_err(-E2BIG,
+			      "grant has more than %d unix socket rules (LG_MAX_UNIX_RULES)",
+			      LG_MAX_UNIX_RULES);
+	memset(&c->unixes[c->nunix], 0, sizeof(c->unixes[0]));
+	memcpy(c->unixes[c->nunix].path, r->unix_path, r->unix_len);
+	c->unixes[c->nunix++].len = r->unix_len;
+	return 0;
+}
+
+/* Ports each prefix's own rules name, before folding (see fold_net_ranges). */
+struct own_ranges {
+	struct lg_port_range (*r)[LG_MAX_PORT_RANGES * 4];
+	uint32_t *n;
+};
+
+static int add_connect(struct lg_compiled *c, const char *rule, struct own_ranges *own)
+{
+	struct lg_net_rule_parsed r;
+	size_t j;
+	int err = lg_net_rule_parse(rule, &r);
+
+	if (err)
+		return err;
+	if (r.is_unix)
+		return add_unix(c, &r);
+	for (j = 0; j < c->nnets; j++)
+		if (c->nets[j].plen == r.plen && !memcmp(c->nets[j].addr, r.addr, 16))
+			break;
+	if (j == c->nnets) {
+		if (c->nnets >= LG_MAX_NET_RULES)
+			return lg_err(-E2BIG,
+				      "grant has more than %d network prefixes (LG_MAX_NET_RULES)",
+				      LG_MAX_NET_RULES);
+		memset(&c->nets[j], 0, sizeof(c->nets[j]));
+		memcpy(c->nets[j].addr, r.addr, 16);
+		c->nets[j].plen = r.plen;
+		c->nnets++;
+	}
+	if (own->n[j] == LG_MAX_PORT_RANGES * 4)
+		own->n[j] = merge_ranges(own->r[j], own->n[j]);
+	if (own->n[j] == LG_MAX_PORT_RANGES * 4)
+		return lg_err(-E2BIG, "connect rule \"%s\": too many port ranges for one prefix",
+			      rule);
+	own->r[j][own->n[j]].lo = r.port_lo;
+	own->r[j][own->n[j]].hi = r.port_hi;
+	own->n[j]++;
+	return 0;
+}
+
+/*
+ * The rules of every network kind, @n in all, into one set of prefixes and
+ * sockets: the maps hold no rights (every network kind grants
+ * LG_NET_RULE_RIGHTS), and the ports of overlapping prefixes fold across
+ * kinds as within one.
+ */
+static int add_connects(struct lg_compiled *c, const struct lg_grant_spec *spec, size_t n)
+{
+	struct own_ranges own = { 0 };
 	int err = 0;
 
-	if (v->n) {
-		own = calloc(v->n, sizeof(*own));
-		own_n = calloc(v->n, sizeof(*own_n));
-		if (!own || !own_n) {
+	if (n) {
+		own.r = calloc(n, sizeof(*own.r));
+		own.n = calloc(n, sizeof(*own.n));
+		if (!own.r || !own.n) {
 			err = lg_err(-ENOMEM, "out of memory compiling connect rules");
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < v->n; i++) {
-		struct lg_net_rule_parsed r;
-		size_t j;
-
-		err = lg_net_rule_parse(v->v[i], &r);
-		if (err)
-			goto out;
-		if (r.is_unix) {
-			for (j = 0; j < c->nunix; j++)
-				if (c->unixes[j].len == r.unix_len &&
-				    !memcmp(c->unixes[j].path, r.unix_path, r.unix_len))
-					break;
-			if (j < c->nunix)
-				continue;
-			if (c->nunix >= LG_MAX_UNIX_RULES) {
-				err = lg_err(
-					-E2BIG,
-					"grant has more than %d unix socket rules (LG_MAX_UNIX_RULES)",
-					LG_MAX_UNIX_RULES);
-				goto out;
-			}
-			memset(&c->unixes[c->nunix], 0, sizeof(c->unixes[0]));
-			memcpy(c->unixes[c->nunix].path, r.unix_path, r.unix_len);
-			c->unixes[c->nunix++].len = r.unix_len;
+	for (unsigned int k = 0; k < LG_RULE_KIND_MAX && !err; k++) {
+		if (lg_rule_kind(k)->cls != LG_CLASS_NET)
 			continue;
-		}
-		for (j = 0; j < c->nnets; j++)
-			if (c->nets[j].plen == r.plen && !memcmp(c->nets[j].addr, r.addr, 16))
-				break;
-		if (j == c->nnets) {
-			if (c->nnets >= LG_MAX_NET_RULES) {
-				err = lg_err(
-					-E2BIG,
-					"grant has more than %d network prefixes (LG_MAX_NET_RULES)",
-					LG_MAX_NET_RULES);
-				goto out;
-			}
-			memset(&c->nets[j], 0, sizeof(c->nets[j]));
-			memcpy(c->nets[j].addr, r.addr, 16);
-			c->nets[j].plen = r.plen;
-			c->nnets++;
-		}
-		if (own_n[j] == LG_MAX_PORT_RANGES * 4)
-			own_n[j] = merge_ranges(own[j], own_n[j]);
-		if (own_n[j] == LG_MAX_PORT_RANGES * 4) {
-			err = lg_err(-E2BIG,
-				     "connect rule \"%s\": too many port ranges for one prefix",
-				     v->v[i]);
-			goto out;
-		}
-		own[j][own_n[j]].lo = r.port_lo;
-		own[j][own_n[j]].hi = r.port_hi;
-		own_n[j]++;
+		for (size_t i = 0; i < spec->rules[k].n && !err; i++)
+			err = add_connect(c, spec->rules[k].v[i], &own);
 	}
-	err = fold_net_ranges(c, own_n, own);
+	if (!err)
+		err = fold_net_ranges(c, own.n, own.r);
 out:
-	free(own);
-	free(own_n);
+	free(own.r);
+	free(own.n);
 	return err;
+}
+
+/* How many rules @spec holds of class @cls. */
+static size_t count_rules(const struct lg_grant_spec *spec, enum lg_access_class cls)
+{
+	size_t n = 0;
+
+	for (unsigned int k = 0; k < LG_RULE_KIND_MAX; k++)
+		if (lg_rule_kind(k)->cls == cls)
+			n += spec->rules[k].n;
+	return n;
+}
+
+static int add_file_kinds(struct lg_compiled *c, const struct lg_grant_spec *spec)
+{
+	for (unsigned int k = 0; k < LG_RULE_KIND_MAX; k++) {
+		const struct lg_rule_kind_info *kind = lg_rule_kind(k);
+		int err;
+
+		if (kind->cls != LG_CLASS_FILE)
+			continue;
+		err = add_paths(c, &spec->rules[k], kind->rights);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int lg_compile(const struct lg_grant_spec *spec, struct lg_compiled *out)
 {
-	size_t npaths = spec->exec.n + spec->read.n + spec->write.n;
+	size_t npaths = count_rules(spec, LG_CLASS_FILE);
+	size_t nnets = count_rules(spec, LG_CLASS_NET);
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (npaths > LG_MAX_PATH_RULES)
 		npaths = LG_MAX_PATH_RULES;
 	out->paths = calloc(npaths ? npaths : 1, sizeof(*out->paths));
-	out->nets = calloc(spec->connect.n ? spec->connect.n : 1, sizeof(*out->nets));
-	out->unixes = calloc(spec->connect.n ? spec->connect.n : 1, sizeof(*out->unixes));
+	out->nets = calloc(nnets ? nnets : 1, sizeof(*out->nets));
+	out->unixes = calloc(nnets ? nnets : 1, sizeof(*out->unixes));
 	if (!out->paths || !out->nets || !out->unixes) {
 		err = lg_err(-ENOMEM, "out of memory compiling a grant");
 		goto fail;
@@ -454,14 +495,10 @@ int lg_compile(const struct lg_grant_spec *spec, struct lg_compiled *out)
 		err = lg_err(-EINVAL, "grant mode %d is neither enforce nor audit", spec->mode);
 		goto fail;
 	}
-	err = add_paths(out, &spec->exec, LG_ACCESS_EXEC);
+	/* Each kind adds its rights; a write rule's include read (rule_kinds.h). */
+	err = add_file_kinds(out, spec);
 	if (!err)
-		err = add_paths(out, &spec->read, LG_ACCESS_READ);
-	/* A write rule also lets the agent read what it may write. */
-	if (!err)
-		err = add_paths(out, &spec->write, LG_ACCESS_READ | LG_ACCESS_WRITE);
-	if (!err)
-		err = add_connects(out, &spec->connect);
+		err = add_connects(out, spec, nnets);
 	if (err)
 		goto fail;
 	return 0;

@@ -11,8 +11,8 @@
 /* One distinct rule path with everything the grant gives on it. */
 struct lg_path_entry {
 	uint32_t len;
-	uint8_t exact; /* lg_access bits on this exact path */
-	uint8_t subtree; /* lg_access bits on it and below it */
+	uint32_t exact; /* enum lg_file_access rights on this exact path */
+	uint32_t subtree; /* enum lg_file_access rights on it and below it */
 	char path[LG_PATH_MAX];
 };
 
@@ -57,7 +57,21 @@ struct lg_net_rule_parsed {
 
 int lg_net_rule_parse(const char *rule, struct lg_net_rule_parsed *out);
 
-/* Compile @spec; on failure nothing is left allocated. */
+/*
+ * Is @rule of @kind within @cap of @cap_kind: one class, the rights of
+ * @kind a subset of @cap_kind's, and @rule's target inside @cap's? Rules
+ * that do not parse are within nothing.
+ */
+bool lg_rule_within(enum lg_rule_kind kind, const char *rule, enum lg_rule_kind cap_kind,
+		    const char *cap);
+/* Is @rule of @kind within some rule of @caps (one list per kind)? */
+bool lg_rule_covered(enum lg_rule_kind kind, const char *rule,
+		     const struct lg_strv caps[LG_RULE_KIND_MAX]);
+
+/*
+ * Compile @spec: each list by its kind's class and rights
+ * (livegrant/rule_kinds.h). On failure nothing is left allocated.
+ */
 int lg_compile(const struct lg_grant_spec *spec, struct lg_compiled *out);
 void lg_compiled_free(struct lg_compiled *c);
 

@@ -410,19 +410,14 @@ static int claim_allow(json_t *c, struct lg_token *t, const char **why)
 	/* An unknown list is refused: the issuer meant a grant we cannot give. */
 	for (void *it = json_object_iter(allow); it; it = json_object_iter_next(allow, it)) {
 		const char *name = json_object_iter_key(it);
-		struct lg_token_strv *dst = !strcmp(name, "exec")    ? &t->exec :
-					    !strcmp(name, "read")    ? &t->read :
-					    !strcmp(name, "write")   ? &t->write :
-					    !strcmp(name, "connect") ? &t->connect :
-								       NULL;
+		int kind = lg_rule_kind_by_name(name);
 		int err;
 
-		if (!dst)
-			return refuse(
-				why, R_BAD_CLAIMS,
-				"\"allow.%.64s\" is unknown: allow holds exec, read, write and connect",
-				name);
-		err = strv_from_json(json_object_iter_value(it), name, dst, why);
+		if (kind < 0)
+			return refuse(why, R_BAD_CLAIMS,
+				      "\"allow.%.64s\" is unknown: allow holds %s", name,
+				      lg_rule_kind_list());
+		err = strv_from_json(json_object_iter_value(it), name, &t->rules[kind], why);
 		if (err)
 			return err;
 	}
@@ -744,10 +739,8 @@ void lg_token_free(struct lg_token *t)
 	free(t->jti);
 	free(t->domain);
 	free(t->task);
-	strv_free(&t->exec);
-	strv_free(&t->read);
-	strv_free(&t->write);
-	strv_free(&t->connect);
+	for (unsigned int k = 0; k < LG_RULE_KIND_MAX; k++)
+		strv_free(&t->rules[k]);
 	json_decref(t->claims);
 	free(t);
 }

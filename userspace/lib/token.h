@@ -63,8 +63,9 @@ struct lg_token_strv {
 /**
  * struct lg_token - a verified token. Strings are NUL-terminated copies.
  * @workload: selectors; each has_* says whether the token carries it.
- * @exec, @read, @write, @connect: the "allow" lists (rule syntax unchecked:
- *            lg_compile() checks them).
+ * @rules:    the "allow" lists, one per enum lg_rule_kind, named as in
+ *            livegrant/rule_kinds.h; an absent list is empty (rule syntax
+ *            unchecked: lg_compile() checks them).
  * @claims:   the whole payload, for claims the caller checks itself.
  */
 struct lg_token {
@@ -78,7 +79,7 @@ struct lg_token {
 		bool has_exe_sha256;
 		char exe_sha256[65]; /* lowercase hex */
 	} workload;
-	struct lg_token_strv exec, read, write, connect;
+	struct lg_token_strv rules[LG_RULE_KIND_MAX];
 	json_t *claims;
 };
 

@@ -167,7 +167,7 @@ static uint64_t kernel_deadline(const struct lgd *d, int64_t exp)
 
 /* Token rules plus the baseline, as one grant spec (pointers borrowed). */
 struct spec_mem {
-	const char **v[4];
+	const char **v[LG_RULE_KIND_MAX];
 };
 
 static void join(struct lg_strv *out, const char **mem, const struct lg_token_strv *a,
@@ -187,17 +187,14 @@ static int build_spec(const struct lgd *d, const struct lg_token *t, uint64_t ex
 		      uint32_t domain_id, struct lg_grant_spec *s, struct spec_mem *m)
 {
 	const struct lg_rules_config *b = &d->cfg->baseline;
-	const struct lg_token_strv *tl[4] = { &t->exec, &t->read, &t->write, &t->connect };
-	const struct lg_strv *bl[4] = { &b->exec, &b->read, &b->write, &b->connect };
-	struct lg_strv *out[4] = { &s->exec, &s->read, &s->write, &s->connect };
 
 	memset(s, 0, sizeof(*s));
 	memset(m, 0, sizeof(*m));
-	for (int i = 0; i < 4; i++) {
-		m->v[i] = calloc(tl[i]->n + bl[i]->n + 1, sizeof(char *));
-		if (!m->v[i])
+	for (int k = 0; k < LG_RULE_KIND_MAX; k++) {
+		m->v[k] = calloc(t->rules[k].n + b->rules[k].n + 1, sizeof(char *));
+		if (!m->v[k])
 			return lg_err(-ENOMEM, "out of memory");
-		join(out[i], m->v[i], tl[i], bl[i]);
+		join(&s->rules[k], m->v[k], &t->rules[k], &b->rules[k]);
 	}
 	s->expires_ns = expires_ns;
 	s->domain = domain_id;
@@ -207,8 +204,8 @@ static int build_spec(const struct lgd *d, const struct lg_token *t, uint64_t ex
 
 static void spec_mem_free(struct spec_mem *m)
 {
-	for (int i = 0; i < 4; i++)
-		free(m->v[i]);
+	for (int k = 0; k < LG_RULE_KIND_MAX; k++)
+		free(m->v[k]);
 }
 
 /* Install @t for agent @a; returns 0 or a negative errno, *reason set. */
@@ -575,14 +572,12 @@ int lgd_grants_json(struct lgd *d, const char *target, json_t *resp)
 		return -ENOENT;
 	}
 	rules = json_array();
-	add_rules(rules, "exec", t->exec.v, t->exec.n, "token");
-	add_rules(rules, "read", t->read.v, t->read.n, "token");
-	add_rules(rules, "write", t->write.v, t->write.n, "token");
-	add_rules(rules, "connect", t->connect.v, t->connect.n, "token");
-	add_rules(rules, "exec", (char *const *)b->exec.v, b->exec.n, "baseline");
-	add_rules(rules, "read", (char *const *)b->read.v, b->read.n, "baseline");
-	add_rules(rules, "write", (char *const *)b->write.v, b->write.n, "baseline");
-	add_rules(rules, "connect", (char *const *)b->connect.v, b->connect.n, "baseline");
+	/* The token's rules of every kind first, then the baseline's. */
+	for (int k = 0; k < LG_RULE_KIND_MAX; k++)
+		add_rules(rules, lg_rule_kind(k)->name, t->rules[k].v, t->rules[k].n, "token");
+	for (int k = 0; k < LG_RULE_KIND_MAX; k++)
+		add_rules(rules, lg_rule_kind(k)->name, (char *const *)b->rules[k].v, b->rules[k].n,
+			  "baseline");
 	json_object_set_new(resp, "ok", json_true());
 	json_object_set_new(resp, "agent", json_string(a->sub ? a->sub : ""));
 	json_object_set_new(resp, "cgroup", json_string(a->cgroup));

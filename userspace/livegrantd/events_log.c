@@ -58,7 +58,7 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 {
 	struct lgd *d = ctx;
 	const struct lgd_agent *a = lgd_agent_by_cgroup_id(d, ev->agent_cgroup_id);
-	char when[64], target[LG_PATH_MAX + 64], access[64];
+	char when[64], target[LG_PATH_MAX + 64], access[256];
 	const char *domain = "", *target_domain = "";
 	json_t *o;
 	char *line;
@@ -86,7 +86,8 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 	lg_event_target(ev, target, sizeof(target));
 	json_object_set_new(o, "target", safe_string(target, strlen(target)));
 	json_object_set_new(o, "access",
-			    json_string(lg_access_str(ev->access, access, sizeof(access))));
+			    json_string(lg_access_str(lg_hook_class(ev->hook), ev->access, access,
+						      sizeof(access))));
 	json_object_set_new(o, "reason", json_string(lg_reason_name(ev->reason)));
 	json_object_set_new(o, "action", json_string(lg_action_name(ev->action)));
 	if (*target_domain)

@@ -42,57 +42,6 @@ static int check_required(const struct lg_domain_config *dom, const struct lg_to
 	return 0;
 }
 
-/* Is path rule @rule within ceiling rule @cap? */
-static bool path_within(const char *rule, const char *cap)
-{
-	char r[LG_PATH_MAX], c[LG_PATH_MAX];
-	uint32_t rl, cl;
-	bool rs, cs;
-
-	if (lg_path_rule_parse(rule, r, &rl, &rs) || lg_path_rule_parse(cap, c, &cl, &cs))
-		return false;
-	if (!cs)
-		return !rs && rl == cl && !memcmp(r, c, rl);
-	/* A subtree ceiling covers itself and everything below it. */
-	return rl >= cl && !memcmp(r, c, cl) && (rl == cl || r[cl] == '/');
-}
-
-static bool path_covered(const char *rule, const struct lg_strv *a, const struct lg_strv *b)
-{
-	for (size_t i = 0; i < a->n; i++)
-		if (path_within(rule, a->v[i]))
-			return true;
-	for (size_t i = 0; b && i < b->n; i++)
-		if (path_within(rule, b->v[i]))
-			return true;
-	return false;
-}
-
-static bool prefix_within(const uint8_t *addr, uint32_t plen, const uint8_t *cap, uint32_t cplen)
-{
-	if (plen < cplen)
-		return false;
-	for (uint32_t bit = 0; bit < cplen; bit++) {
-		uint8_t m = 0x80 >> (bit % 8);
-
-		if ((addr[bit / 8] & m) != (cap[bit / 8] & m))
-			return false;
-	}
-	return true;
-}
-
-static bool connect_within(const char *rule, const char *cap)
-{
-	struct lg_net_rule_parsed r, c;
-
-	if (lg_net_rule_parse(rule, &r) || lg_net_rule_parse(cap, &c) || r.is_unix != c.is_unix)
-		return false;
-	if (r.is_unix)
-		return r.unix_len == c.unix_len && !memcmp(r.unix_path, c.unix_path, r.unix_len);
-	return prefix_within(r.addr, r.plen, c.addr, c.plen) && r.port_lo >= c.port_lo &&
-	       r.port_hi <= c.port_hi;
-}
-
 static int beyond(const struct lg_domain_config *dom, const char *kind, const char *rule,
 		  const char **reason)
 {
@@ -101,31 +50,22 @@ static int beyond(const struct lg_domain_config *dom, const char *kind, const ch
 		      rule);
 }
 
+/*
+ * Every token rule must lie within one ceiling rule that grants at least
+ * its rights (lg_rule_covered): what the ceiling lets a token write, it
+ * lets it read.
+ */
 static int check_ceiling(const struct lg_domain_config *dom, const struct lg_token *t,
 			 const char **reason)
 {
-	const struct lg_rules_config *c = &dom->ceiling;
-
 	if (!dom->has_ceiling)
 		return 0;
-	for (size_t i = 0; i < t->exec.n; i++)
-		if (!path_covered(t->exec.v[i], &c->exec, NULL))
-			return beyond(dom, "exec", t->exec.v[i], reason);
-	/* What the ceiling lets a token write, it lets it read. */
-	for (size_t i = 0; i < t->read.n; i++)
-		if (!path_covered(t->read.v[i], &c->read, &c->write))
-			return beyond(dom, "read", t->read.v[i], reason);
-	for (size_t i = 0; i < t->write.n; i++)
-		if (!path_covered(t->write.v[i], &c->write, NULL))
-			return beyond(dom, "write", t->write.v[i], reason);
-	for (size_t i = 0; i < t->connect.n; i++) {
-		size_t j;
+	for (unsigned int k = 0; k < LG_RULE_KIND_MAX; k++) {
+		const struct lg_token_strv *v = &t->rules[k];
 
-		for (j = 0; j < c->connect.n; j++)
-			if (connect_within(t->connect.v[i], c->connect.v[j]))
-				break;
-		if (j == c->connect.n)
-			return beyond(dom, "connect", t->connect.v[i], reason);
+		for (size_t i = 0; i < v->n; i++)
+			if (!lg_rule_covered(k, v->v[i], dom->ceiling.rules))
+				return beyond(dom, lg_rule_kind(k)->name, v->v[i], reason);
 	}
 	return 0;
 }
