@@ -275,6 +275,7 @@ struct lg_unix_key {
 	__u32 generation;
 	__u32 len;
 	char path[LG_UNIX_PATH_MAX];
+	__u8 pad[(8 - LG_UNIX_PATH_MAX % 8) % 8]; /* zero: part of the hash key */
 };
 
 /**
@@ -353,7 +354,32 @@ struct lg_event {
 };
 #define LG_EVENT_HEADER_SIZE (sizeof(struct lg_event) - LG_PATH_MAX)
 
-/* Layout checks: both compilers see these, so a field moved by accident fails the build. */
+/*
+ * Layout checks: both compilers see these, so a field moved by accident or
+ * padding the compiler adds fails the build. Each size is the sum of the
+ * struct's fields: a struct whose size differs has implicit padding, which
+ * in a hash or LPM key would be hashed uninitialised.
+ */
+_Static_assert(sizeof(struct lg_state) == 8 + 8 + 4 + 4, "lg_state has implicit padding");
+_Static_assert(sizeof(struct lg_root) == 4 + 4, "lg_root has implicit padding");
+_Static_assert(sizeof(struct lg_agent) == 4 + 4 + 8 + 8 + 4 + 1 + 3,
+	       "lg_agent has implicit padding");
+_Static_assert(__builtin_offsetof(struct lg_agent, expires_ns) == 16,
+	       "lg_agent layout is relied on by builds of other ABI versions (loader.c)");
+_Static_assert(sizeof(struct lg_path_key) == 8 + 8 + 4 + 4, "lg_path_key has implicit padding");
+_Static_assert(sizeof(struct lg_net_key) == 4 + 4 + 8 + 16, "lg_net_key has implicit padding");
+_Static_assert(LG_NET_KEY_FIXED_BITS == 8 * (4 + 8),
+	       "the LPM prefix covers generation and cgroup_id in full");
+_Static_assert(sizeof(struct lg_port_range) == 2 + 2, "lg_port_range has implicit padding");
+_Static_assert(sizeof(struct lg_net_rule) == 4 + 4 + 4 * LG_MAX_PORT_RANGES,
+	       "lg_net_rule has implicit padding");
+_Static_assert(sizeof(struct lg_unix_key) % 8 == 0 &&
+		       sizeof(struct lg_unix_key) ==
+			       8 + 4 + 4 + LG_UNIX_PATH_MAX + (8 - LG_UNIX_PATH_MAX % 8) % 8,
+	       "lg_unix_key has implicit padding");
+_Static_assert(sizeof(struct lg_domain_net_key) == 4 + 16,
+	       "lg_domain_net_key has implicit padding");
+_Static_assert(sizeof(struct lg_domain_net) == 4 + 4, "lg_domain_net has implicit padding");
 _Static_assert(__builtin_offsetof(struct lg_path_rule, path) % 8 == 0,
 	       "lg_path_rule.path must stay 8-byte aligned for the word compare");
 _Static_assert(sizeof(struct lg_path_rule) == 24 + LG_PATH_MAX,
