@@ -115,6 +115,8 @@ check "this build replaces the old release's pins" switch_to $NEW
 check "  it saw pins of another ABI: start: replaced" started_as replaced
 check "  all 6 programs attached" attached 6
 check "  the old layout is gone, one set remains" one_set
+check "  what the old programs denied meanwhile is logged, not lost" \
+	contains $W/lgd.log 'events recorded by the replaced pins logged'
 steady 5
 
 # --- 2. this build -> one more hook ------------------------------------

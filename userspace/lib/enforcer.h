@@ -33,6 +33,8 @@ struct livegrant_bpf;
  * @prev:     the newest complete set found at open (@have_prev).
  * @prev_agents_fd: lg_agents of @prev while this build loads, so that its
  *            grants can be kept alive meanwhile (lg_prev_grant_extend()).
+ * @prev_events_fd: after a replacing commit, the old set's event ring, so
+ *            that what it recorded during the switch is still read.
  * @seq:      the sequence number of this build's set, once committed.
  * @hooks_missing:  hooks this kernel lacks: not enforced (bit per hook).
  * @hooks_attached: hooks whose program is attached (bit per hook).
@@ -47,6 +49,7 @@ struct lg_enforcer {
 	bool have_prev;
 	struct lg_pinset prev;
 	int prev_agents_fd;
+	int prev_events_fd; /* lg_events of a replaced set, until drained */
 	uint64_t seq;
 	uint64_t hooks_missing, hooks_attached;
 	int sync_outer, sync_inner; /* see lg_wait_for_readers() */

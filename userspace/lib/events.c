@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -34,6 +35,140 @@ static int on_sample(void *ctx, void *data, size_t size)
 		ev.target_len = sizeof(ev.target) - 1;
 	ev.target[ev.target_len] = 0;
 	return r->fn(r->ctx, &ev);
+}
+
+/*
+ * struct lg_event of ABI 3 (9a58c45), the last release before the access
+ * rights were split: kept to read what its programs recorded while a newer
+ * build replaced them. Frozen: never change.
+ */
+struct lg_event_v3 {
+	__u64 time_ns, cgroup_id, agent_cgroup_id;
+	__u32 pid, tgid, uid, gid, domain, generation;
+	__u8 hook, access, reason, action, target_kind, pad;
+	__u16 family, port, sock_type;
+	__u32 target_len;
+	__u8 addr[16];
+	char comm[16];
+	__u32 target_domain, pad3;
+	char target[LG_PATH_MAX];
+};
+#define LG_EVENT_V3_HEADER (sizeof(struct lg_event_v3) - LG_PATH_MAX)
+
+/* ABI 3 access bits (one space) in today's classes. */
+static __u32 access_from_v3(__u8 a, enum lg_access_class cls)
+{
+	static const struct {
+		__u8 v3;
+		__u32 now;
+		enum lg_access_class cls;
+	} map[] = {
+		{ 1 << 0, LG_FILE_READ_FILE, LG_CLASS_FILE },
+		{ 1 << 1, LG_FILE_WRITE_FILE, LG_CLASS_FILE },
+		{ 1 << 2, LG_FILE_EXECUTE, LG_CLASS_FILE },
+		{ 1 << 3, LG_NET_CONNECT, LG_CLASS_NET },
+		{ 1 << 4, LG_NET_SEND, LG_CLASS_NET },
+		{ 1 << 5, LG_NET_CREATE, LG_CLASS_NET },
+		{ 1 << 6, LG_NET_SETSOCKOPT, LG_CLASS_NET },
+	};
+	__u32 out = 0;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if ((a & map[i].v3) && map[i].cls == cls)
+			out |= map[i].now;
+	return out;
+}
+
+static void event_from_v3(const struct lg_event_v3 *o, size_t size, struct lg_event *ev)
+{
+	size_t tlen = size > LG_EVENT_V3_HEADER ? size - LG_EVENT_V3_HEADER : 0;
+
+	ev->time_ns = o->time_ns;
+	ev->cgroup_id = o->cgroup_id;
+	ev->agent_cgroup_id = o->agent_cgroup_id;
+	ev->pid = o->pid;
+	ev->tgid = o->tgid;
+	ev->uid = o->uid;
+	ev->gid = o->gid;
+	ev->domain = o->domain;
+	ev->generation = o->generation;
+	ev->hook = o->hook; /* hook ids 0-5 are the same in both */
+	ev->access = access_from_v3(o->access, lg_hook_class(o->hook));
+	ev->reason = o->reason;
+	ev->action = o->action;
+	ev->target_kind = o->target_kind;
+	ev->family = o->family;
+	ev->port = o->port;
+	ev->sock_type = o->sock_type;
+	ev->target_domain = o->target_domain;
+	memcpy(ev->addr, o->addr, sizeof(ev->addr));
+	memcpy(ev->comm, o->comm, sizeof(ev->comm));
+	if (tlen > o->target_len)
+		tlen = o->target_len;
+	if (tlen >= sizeof(ev->target))
+		tlen = sizeof(ev->target) - 1;
+	memcpy(ev->target, o->target, tlen);
+	ev->target_len = tlen;
+}
+
+struct prev_drain {
+	lg_event_fn fn;
+	void *ctx;
+	__u32 abi;
+	int n, skipped;
+};
+
+static int on_prev_sample(void *ctx, void *data, size_t size)
+{
+	static __thread struct lg_event ev;
+	static __thread struct lg_event_v3 v3;
+	struct prev_drain *p = ctx;
+
+	memset(&ev, 0, sizeof(ev));
+	if (p->abi == 3 && size >= LG_EVENT_V3_HEADER) {
+		memset(&v3, 0, sizeof(v3));
+		memcpy(&v3, data, size < sizeof(v3) ? size : sizeof(v3));
+		event_from_v3(&v3, size, &ev);
+	} else if (p->abi == LG_ABI_VERSION && size >= LG_EVENT_HEADER_SIZE) {
+		memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
+		if (ev.target_len >= sizeof(ev.target))
+			ev.target_len = sizeof(ev.target) - 1;
+		ev.target[ev.target_len] = 0;
+	} else {
+		p->skipped++;
+		return 0;
+	}
+	p->n++;
+	return p->fn(p->ctx, &ev);
+}
+
+int lg_prev_events_drain(struct lg_enforcer *e, lg_event_fn fn, void *ctx)
+{
+	struct prev_drain p = { .fn = fn, .ctx = ctx, .abi = e->prev.m.abi_version };
+	struct ring_buffer *rb;
+	int err;
+
+	if (e->prev_events_fd < 0)
+		return 0;
+	rb = ring_buffer__new(e->prev_events_fd, on_prev_sample, &p, NULL);
+	if (!rb) {
+		err = -errno;
+		close(e->prev_events_fd);
+		e->prev_events_fd = -1;
+		return lg_err(err, "opening the replaced pins' event ring failed: %s",
+			      strerror(-err));
+	}
+	err = ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	close(e->prev_events_fd);
+	e->prev_events_fd = -1;
+	if (err < 0)
+		return lg_err(err, "reading the replaced pins' events failed: %s", strerror(-err));
+	if (p.skipped)
+		return lg_err(-EPROTO,
+			      "%d events recorded by the replaced pins (ABI %u) could not be read",
+			      p.skipped, p.abi);
+	return p.n;
 }
 
 int lg_events_open(struct lg_enforcer *e, lg_event_fn fn, void *ctx, struct lg_event_reader **out)

@@ -285,6 +285,13 @@ struct lg_event_reader;
 
 /* Read events of @e; @fn returning non-zero stops lg_events_poll(). */
 int lg_events_open(struct lg_enforcer *e, lg_event_fn fn, void *ctx, struct lg_event_reader **out);
+/*
+ * After a commit that replaced another ABI's pins: read what the old
+ * programs recorded before they detached (downtime and switch included)
+ * and hand each event, in today's layout, to @fn. Returns the number of
+ * events, or a negative errno (-EPROTO: some could not be decoded).
+ */
+int lg_prev_events_drain(struct lg_enforcer *e, lg_event_fn fn, void *ctx);
 /* Wait up to @timeout_ms; returns events handled or a negative errno. */
 int lg_events_poll(struct lg_event_reader *r, int timeout_ms);
 /* The fd to add to an epoll/poll set. */

@@ -560,6 +560,9 @@ int lg_enforcer_commit(struct lg_enforcer *e)
 			if (err)
 				return err;
 		}
+		/* What the old programs record until they detach is still read. */
+		if (e->start == LG_START_REPLACED && e->prev_events_fd < 0)
+			e->prev_events_fd = lg_pins_map_get(&e->prev, "lg_events");
 		/*
 		 * Our set is complete: retire every other one. A failure here
 		 * leaves an old set attached beside ours (both enforce); the
@@ -650,7 +653,7 @@ int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **o
 		return lg_err(-ENOMEM, "out of memory");
 	for (int i = 0; i < LG_MAP_MAX; i++)
 		e->fds[i] = -1;
-	e->sync_outer = e->sync_inner = e->prev_agents_fd = -1;
+	e->sync_outer = e->sync_inner = e->prev_agents_fd = e->prev_events_fd = -1;
 	e->start = LG_START_FRESH;
 	err = open_enforcer(e, o);
 	if (err) {
@@ -676,6 +679,8 @@ void lg_enforcer_close(struct lg_enforcer *e)
 		close(e->sync_inner);
 	if (e->prev_agents_fd >= 0)
 		close(e->prev_agents_fd);
+	if (e->prev_events_fd >= 0)
+		close(e->prev_events_fd);
 	/* Destroying the skeleton detaches only links that are not pinned. */
 	livegrant_bpf__destroy(e->skel);
 	free(e);

@@ -128,6 +128,17 @@ static int setup(struct lgd *d, bool verbose)
 	return err;
 }
 
+/* Denials the replaced pins recorded go into the log before ours. */
+static void drain_replaced(struct lgd *d)
+{
+	int n = lg_prev_events_drain(d->e, lgd_print_event, d);
+
+	if (n < 0)
+		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
+	else if (n > 0)
+		fprintf(stderr, "livegrantd: %d events recorded by the replaced pins logged\n", n);
+}
+
 /* Hooks this kernel lacks are not enforced: say so once, by name. */
 static void report_unenforced(struct lgd *d)
 {
@@ -239,6 +250,8 @@ static int run(struct lgd *d)
 	/* Losses before this start were reported by the run that saw them. */
 	d->log.lost_seen = events_lost(d);
 	err = lg_events_open(d->e, lgd_print_event, d, &reader);
+	if (!err)
+		drain_replaced(d);
 	if (!err) {
 		events.fd = lg_events_fd(reader);
 		err = add_fd(epfd, &events);
