@@ -484,9 +484,9 @@ int lgd_revoke(struct lgd *d, const char *target, json_t *resp)
 /*
  * Agent cgroups that never presented a token (or whose record is gone): the
  * children of each agent root without a record. Their processes hold no
- * grant and are denied everything.
+ * grant and are denied everything. @fn sees each one's path.
  */
-static void add_no_grant(struct lgd *d, json_t *arr)
+static void for_each_no_grant(struct lgd *d, void (*fn)(const char *path, void *ctx), void *ctx)
 {
 	for (size_t r = 0; r < d->nroots; r++) {
 		DIR *dir = opendir(d->roots[r]);
@@ -504,18 +504,39 @@ static void add_no_grant(struct lgd *d, json_t *arr)
 				    (int)sizeof(path) ||
 			    lg_cgroup_id(path, &id, NULL) || lgd_agent_by_cgroup_id(d, id))
 				continue;
-			json_array_append_new(
-				arr,
-				json_pack(
-					"{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:b}",
-					"agent", "", "cgroup", path, "domain", "", "state",
-					"no_grant", "reason", "no token presented", "jti", "",
-					"token_exp", (json_int_t)0, "kernel_expires_in",
-					(json_int_t)0, "generation", (json_int_t)0, "task", "",
-					"reauth_domain", "", "suspended", 0));
+			fn(path, ctx);
 		}
 		closedir(dir);
 	}
+}
+
+static void add_no_grant(const char *path, void *ctx)
+{
+	json_array_append_new(
+		ctx, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:b}",
+			       "agent", "", "cgroup", path, "domain", "", "state", "no_grant",
+			       "reason", "no token presented", "jti", "", "token_exp",
+			       (json_int_t)0, "kernel_expires_in", (json_int_t)0, "generation",
+			       (json_int_t)0, "task", "", "reauth_domain", "", "suspended", 0));
+}
+
+static void count_no_grant(const char *path, void *ctx)
+{
+	(void)path;
+	lgd_metrics_agent_add(ctx, "no_grant");
+}
+
+void lgd_agents_metrics(struct lgd *d, struct lgd_metrics *m)
+{
+	lgd_metrics_agents_reset(m);
+	for (size_t i = 0; i < d->nagents; i++) {
+		struct lgd_agent *a = &d->agents[i];
+		/* Suspended is a state of its own here: the agent can do nothing at all. */
+		bool suspended = lgd_agent_live(a) && (a->suspended || kernel_suspended(d, a));
+
+		lgd_metrics_agent_add(m, suspended ? "suspended" : lgd_state_name(a->state));
+	}
+	for_each_no_grant(d, count_no_grant, m);
 }
 
 json_t *lgd_agents_json(struct lgd *d)
@@ -545,7 +566,7 @@ json_t *lgd_agents_json(struct lgd *d)
 		json_object_set_new(o, "suspended", json_boolean(a->suspended));
 		json_array_append_new(arr, o);
 	}
-	add_no_grant(d, arr);
+	for_each_no_grant(d, add_no_grant, arr);
 	return arr;
 }
 
@@ -781,6 +802,7 @@ void lgd_on_crossing(struct lgd *d, const struct lg_event *ev)
 {
 	struct lgd_agent *a = lgd_agent_by_cgroup_id(d, ev->agent_cgroup_id);
 	const struct lg_domain_config *to = NULL;
+	bool suspended, changed;
 	uint32_t gen = 0;
 
 	/* An audited crossing only reports; one from an older grant is stale. */
@@ -789,11 +811,20 @@ void lgd_on_crossing(struct lgd *d, const struct lg_event *ev)
 		return;
 	if (ev->target_domain && ev->target_domain <= d->cfg->n_domains)
 		to = &d->cfg->domains[ev->target_domain - 1];
+	/* The kernel suspended the grant itself if the target domain says so. */
+	suspended = !lg_agent_suspended(d->e, a->cgroup_id, &gen) && gen == a->generation;
+	/*
+	 * What state.json holds of a crossing: the target and the suspension.
+	 * Only a change is saved, after the loop's pass, not from this ring
+	 * buffer callback: an agent repeating a crossing must not make
+	 * livegrantd write and fsync a file per attempt.
+	 */
+	changed = a->state != LGD_REAUTH_REQUIRED || a->reauth_domain != to ||
+		  a->suspended != suspended;
 	a->state = LGD_REAUTH_REQUIRED;
 	a->reauth_domain = to;
 	a->crossing_ns = ev->time_ns;
-	/* The kernel suspended the grant itself if the target domain says so. */
-	a->suspended = !lg_agent_suspended(d->e, a->cgroup_id, &gen) && gen == a->generation;
+	a->suspended = suspended;
 	snprintf(a->reason, sizeof(a->reason), "tried to reach domain %s: present a token for it",
 		 to ? to->name : "?");
 	fprintf(stderr,
@@ -801,7 +832,8 @@ void lgd_on_crossing(struct lgd *d, const struct lg_event *ev)
 		a->sub ? a->sub : "?", a->cgroup, a->domain ? a->domain->name : "?",
 		to ? to->name : "?", a->suspended ? ", grant suspended" : "",
 		(lg_boottime_ns() - ev->time_ns) / 1e6);
-	lgd_state_save(d);
+	if (changed)
+		d->save_pending = true;
 }
 
 int lgd_load_domains(struct lgd *d)

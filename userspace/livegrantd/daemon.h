@@ -78,7 +78,7 @@ struct lgd {
 	char socket_path[PATH_MAX];
 	char state_path[PATH_MAX];
 	struct lgd_denial_log log;
-	bool save_pending; /* the last state save failed: retried every loop */
+	bool save_pending; /* a save is due (or the last failed): done after each loop pass */
 	struct lgd_metrics metrics; /* all zero while metrics are off */
 };
 
@@ -91,6 +91,8 @@ bool lgd_agent_live(const struct lgd_agent *a);
 int lgd_present(struct lgd *d, struct lgd_peer *peer, const char *token, json_t *resp);
 int lgd_revoke(struct lgd *d, const char *target, json_t *resp);
 json_t *lgd_agents_json(struct lgd *d);
+/* livegrant_agents by state: the records, and agent cgroups without one (no_grant). */
+void lgd_agents_metrics(struct lgd *d, struct lgd_metrics *m);
 /* The live rules of one agent and where each came from (token or baseline). */
 int lgd_grants_json(struct lgd *d, const char *target, json_t *resp);
 /* Re-attest every agent and extend or remove its grant. */
