@@ -116,7 +116,8 @@ check "the grant shows as suspended" contains $W/agents.json '"suspended": true'
 sleep 0.3
 check "suspended actions are denied with reason suspended" contains $W/events.jsonl '"reason":"suspended"'
 wget -qO $W/metrics1.txt http://127.0.0.1:9464/metrics
-check "metrics count the suspended agent" contains $W/metrics1.txt '^livegrant_agents{state="suspended"} 1$'
+# dep, udp and v6 each crossed into prod, whose on_crossing suspends.
+check "metrics count the suspended agents" contains $W/metrics1.txt '^livegrant_agents{state="suspended"} 3$'
 
 as_agent dep $W/qa.jwt -- /bin/true >$W/o7b 2>&1
 check "a suspended agent cannot lift the suspension with its QA token" \
