@@ -23,7 +23,13 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "control.h"
+#include "crossing.h"
 #include "daemon.h"
+#include "events_log.h"
+#include "state_file.h"
+#include "upkeep.h"
+#include "views.h"
 
 static void usage(FILE *f)
 {
