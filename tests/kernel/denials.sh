@@ -119,6 +119,8 @@ check "metrics: denials by hook, reason and domain" \
 	contains $W/metrics.txt 'livegrant_denials_total{.*hook="file_open".*reason="not_allowed".*domain="qa".*} [1-9]'
 check "metrics: token verifications" contains $W/metrics.txt 'livegrant_token_verifications_total{result="accepted"} [1-9]'
 check "metrics: agents by state" contains $W/metrics.txt 'livegrant_agents{state="active"} [1-9]'
+check "metrics: agent cgroups without a token count as no_grant" \
+	contains $W/metrics.txt '^livegrant_agents{state="no_grant"} 1$'
 check "metrics: kernel decisions" contains $W/metrics.txt 'livegrant_kernel_decisions_total{.*decision="denied".*} [1-9]'
 check "metrics: events lost is exported" contains $W/metrics.txt '^livegrant_events_lost_total [0-9]'
 

@@ -30,6 +30,7 @@ bpffs_dir: /sys/fs/bpf/livegrant
 audience: livegrant://test-node
 refresh_interval: 2s
 agent_cgroups: [$ROOT]
+metrics_listen: 127.0.0.1:9464
 baseline:
   read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
   exec: [/bin/busybox, $LG, $NP]
@@ -114,6 +115,9 @@ check "with on_crossing: suspend, the QA grant is suspended (exec denied)" conta
 check "the grant shows as suspended" contains $W/agents.json '"suspended": true'
 sleep 0.3
 check "suspended actions are denied with reason suspended" contains $W/events.jsonl '"reason":"suspended"'
+wget -qO $W/metrics1.txt http://127.0.0.1:9464/metrics
+# dep, udp and v6 each crossed into prod, whose on_crossing suspends.
+check "metrics count the suspended agents" contains $W/metrics1.txt '^livegrant_agents{state="suspended"} 3$'
 
 as_agent dep $W/qa.jwt -- /bin/true >$W/o7b 2>&1
 check "a suspended agent cannot lift the suspension with its QA token" \
@@ -158,5 +162,15 @@ check "denied with domain_crossing toward qa" \
 	contains $W/events.jsonl '"domain":"prod".*"target":"10.10.1.1:443".*"reason":"domain_crossing".*"target_domain":"qa"'
 agent /bin/true >$W/o12 2>&1
 check "QA's on_crossing is deny: the prod grant is not suspended" lacks $W/o12 "Permission denied"
+
+# Repeated crossings into a deny domain change nothing after the first: they
+# must not make livegrantd rewrite (and fsync) its state file each time.
+# Every save renames a new file into place, so the inode tells.
+ino0=$(stat -c %i /run/livegrant/state.json)
+agent /bin/sh -c "i=0; while [ \$i -lt 50 ]; do $NP connect $QA4 443; i=\$((i + 1)); done" >$W/o13 2>&1
+sleep 0.5
+check "a flood of crossings was denied" sh -c "[ \$(grep -c 'Permission denied' $W/o13) -eq 50 ]"
+check "a flood of identical crossings does not rewrite the state file" \
+	test "$(stat -c %i /run/livegrant/state.json)" = "$ino0"
 
 summary domains

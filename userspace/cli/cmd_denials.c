@@ -22,9 +22,7 @@
 
 #include "client.h"
 #include "config.h"
-
-#define DENIAL_LOG "denials.jsonl"
-#define MAX_ROTATED 100
+#include "denial_log_names.h"
 
 struct filter {
 	const char *agent;
@@ -246,7 +244,8 @@ int cmd_denials(int argc, char **argv)
 	bool do_follow = false;
 	uint64_t secs;
 	struct stat st;
-	int c, last = 0;
+	unsigned int last = 0;
+	int c;
 	long end;
 
 	while ((c = getopt_long(argc, argv, "fa:s:r:n:jd:S:h", opts, NULL)) != -1) {
@@ -296,7 +295,7 @@ int cmd_denials(int argc, char **argv)
 		return LGC_USAGE;
 	}
 	sockdup = strdup(lgc_socket_path(sock));
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : dirname(sockdup), DENIAL_LOG);
+	snprintf(path, sizeof(path), "%s/%s", dir ? dir : dirname(sockdup), LG_DENIAL_LOG_NAME);
 	free(sockdup);
 	if (stat(path, &st)) {
 		fprintf(stderr,
@@ -308,14 +307,14 @@ int cmd_denials(int argc, char **argv)
 	if (r.cap && !(r.v = calloc(r.cap, sizeof(char *))))
 		return LGC_REFUSED;
 	/* Oldest first: the highest rotated number, down to 1, then the live file. */
-	while (last < MAX_ROTATED) {
-		snprintf(rot, sizeof(rot), "%s.%d.gz", path, last + 1);
+	while (last < LG_DENIAL_LOG_KEEP_MAX) {
+		lg_denial_log_rotated(rot, sizeof(rot), path, last + 1);
 		if (access(rot, F_OK))
 			break;
 		last++;
 	}
-	for (int i = last; i >= 1; i--) {
-		snprintf(rot, sizeof(rot), "%s.%d.gz", path, i);
+	for (unsigned int i = last; i >= 1; i--) {
+		lg_denial_log_rotated(rot, sizeof(rot), path, i);
 		read_file(rot, &f, &r);
 	}
 	end = read_file(path, &f, &r);

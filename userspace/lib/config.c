@@ -25,6 +25,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "denial_log_names.h"
 #include "rules.h"
 #include "token.h"
 
@@ -56,7 +57,6 @@
 #define DEFAULT_DENIAL_LOG_KEEP 5
 #define DENIAL_LOG_BYTES_MIN 4096ULL
 #define DENIAL_LOG_BYTES_MAX (1ULL << 30)
-#define DENIAL_LOG_KEEP_MAX 100
 
 #define TOP "(top level)"
 
@@ -1031,7 +1031,7 @@ static int f_denial_log_max_bytes(struct cfg *x, const yaml_node_t *v, const cha
 static int f_denial_log_keep(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
 {
 	unsigned long long n;
-	int err = get_uint_range(x, v, field, 1, DENIAL_LOG_KEEP_MAX, &n);
+	int err = get_uint_range(x, v, field, 1, LG_DENIAL_LOG_KEEP_MAX, &n);
 
 	if (!err)
 		((struct lg_config *)obj)->denial_log_keep = n;

@@ -8,7 +8,7 @@
  * only "present" a token for themselves; "revoke", "agents" and "status"
  * need uid 0 from a process outside every agent root. A connection that has
  * not sent its request within LGD_REQUEST_TIMEOUT_S is closed, so a stalled
- * client cannot hold livegrantd.
+ * client cannot hold livegrantd. What each request does: control_ops.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -21,7 +21,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "control.h"
+#include "control_ops.h"
 #include "daemon.h"
+#include "views.h"
 
 #define LGD_MAX_REQUEST 65536
 #define LGD_REQUEST_TIMEOUT_S 2
@@ -91,17 +94,12 @@ static void conn_close(int epfd, struct conn *c)
 	nconns--;
 }
 
-static bool is_admin(const struct lgd *d, const struct lgd_peer *p)
-{
-	return p->uid == 0 && !lgd_under_root(d, p->cgroup);
-}
-
 static bool conn_allowed(const struct lgd *d, const struct conn *c)
 {
 	int same = 0;
 
 	/* Admins are root on the host already: they are not capped. */
-	if (is_admin(d, &c->peer))
+	if (lgd_caller_is_admin(d, &c->peer))
 		return true;
 	for (const struct conn *o = conns; o; o = o->next)
 		same += !strcmp(o->peer.cgroup, c->peer.cgroup);
@@ -152,123 +150,6 @@ static void accept_all(struct lgd *d, int epfd)
 	}
 }
 
-static void refuse(json_t *resp, const char *reason, const char *msg)
-{
-	json_object_set_new(resp, "ok", json_false());
-	json_object_set_new(resp, "reason", json_string(reason));
-	json_object_set_new(resp, "error", json_string(msg));
-}
-
-/* Every hook of the registry: enforced here, or why not. */
-static json_t *hooks_json(struct lgd *d)
-{
-	json_t *list = json_array();
-	uint64_t attached, missing;
-
-	lg_enforcer_hooks(d->e, &attached, &missing);
-	for (unsigned int h = 0; h < LG_HOOK_MAX; h++) {
-		const struct lg_hook_info *hi = lg_hook_info(h);
-		bool on = attached & (1ULL << h);
-		json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "name", hi->name, "lsm_hook", hi->lsm,
-				      "program", hi->prog, "enforced", on);
-
-		if (!on)
-			json_object_set_new(o, "why",
-					    json_string(missing & (1ULL << h) ?
-								"this kernel has no such LSM hook" :
-								"program not attached"));
-		json_array_append_new(list, o);
-	}
-	return list;
-}
-
-static void status(struct lgd *d, json_t *resp)
-{
-	json_t *roots = json_array();
-	size_t active = 0;
-
-	for (size_t i = 0; i < d->nroots; i++)
-		json_array_append_new(roots, json_string(d->roots[i]));
-	for (size_t i = 0; i < d->nagents; i++)
-		active += lgd_agent_live(&d->agents[i]);
-	json_object_set_new(resp, "ok", json_true());
-	json_object_set_new(resp, "agent_roots", roots);
-	json_object_set_new(resp, "agents", json_integer(d->nagents));
-	json_object_set_new(resp, "grants", json_integer(active));
-	json_object_set_new(resp, "mode",
-			    json_string(d->cfg->mode == LG_MODE_AUDIT ? "audit" : "enforce"));
-	json_object_set_new(resp, "pinned", json_string(d->cfg->bpffs_dir));
-	json_object_set_new(resp, "adopted", json_boolean(lg_enforcer_adopted(d->e)));
-	json_object_set_new(resp, "version", json_string(LIVEGRANT_VERSION));
-	json_object_set_new(resp, "abi_version", json_integer(LG_ABI_VERSION));
-	json_object_set_new(resp, "bpf_lsm_active", json_boolean(lg_bpf_lsm_active() == 1));
-	{
-		int total = 0, pinned = lg_enforcer_links_pinned(d->cfg->bpffs_dir, &total);
-		uint64_t c[LG_COUNTERS], lost = 0;
-
-		json_object_set_new(resp, "programs_attached", json_integer(pinned));
-		json_object_set_new(resp, "programs", json_integer(total));
-		json_object_set_new(resp, "start",
-				    json_string(lg_start_name(lg_enforcer_start(d->e))));
-		json_object_set_new(resp, "hooks", hooks_json(d));
-		if (!lg_counters_read(d->e, c))
-			for (int h = 0; h < LG_HOOK_MAX; h++)
-				lost += c[h * LG_CTR_MAX + LG_CTR_EVENTS_LOST];
-		json_object_set_new(resp, "events_lost", json_integer(lost));
-	}
-}
-
-static void dispatch(struct lgd *d, struct conn *c, json_t *req, json_t *resp)
-{
-	const char *op = json_string_value(json_object_get(req, "op"));
-
-	if (!op) {
-		refuse(resp, "bad_request", "request has no \"op\"");
-		return;
-	}
-	if (!strcmp(op, "present")) {
-		const char *token = json_string_value(json_object_get(req, "token"));
-
-		if (!token)
-			refuse(resp, "bad_request", "present needs a \"token\" string");
-		else
-			lgd_present(d, &c->peer, token, resp);
-		return;
-	}
-	if (strcmp(op, "revoke") && strcmp(op, "agents") && strcmp(op, "status") &&
-	    strcmp(op, "grants")) {
-		refuse(resp, "bad_request", "unknown op");
-		return;
-	}
-	if (!is_admin(d, &c->peer)) {
-		refuse(resp, "not_admin",
-		       "this request needs uid 0 from a process outside every agent root");
-		return;
-	}
-	if (!strcmp(op, "revoke")) {
-		const char *target = json_string_value(json_object_get(req, "target"));
-
-		if (!target || !*target)
-			refuse(resp, "bad_request",
-			       "revoke needs a \"target\": agent sub, cgroup or jti");
-		else
-			lgd_revoke(d, target, resp);
-	} else if (!strcmp(op, "grants")) {
-		const char *agent = json_string_value(json_object_get(req, "agent"));
-
-		if (!agent || !*agent)
-			refuse(resp, "bad_request",
-			       "grants needs an \"agent\": sub, cgroup or jti");
-		else
-			lgd_grants_json(d, agent, resp);
-	} else if (!strcmp(op, "agents")) {
-		json_object_set_new(resp, "ok", json_true());
-		json_object_set_new(resp, "agents", lgd_agents_json(d));
-	} else {
-		status(d, resp);
-	}
-}
-
 static void respond(struct conn *c, json_t *resp)
 {
 	char *text = json_dumps(resp, JSON_COMPACT);
@@ -291,13 +172,13 @@ static void handle_request(struct lgd *d, struct conn *c)
 	json_error_t jerr;
 
 	if (c->attest_err) {
-		refuse(resp, "attestation_failed", c->attest_msg);
+		lgd_refuse(resp, "attestation_failed", c->attest_msg);
 	} else {
 		req = json_loadb(c->buf, c->len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!json_is_object(req))
-			refuse(resp, "bad_request", "request is not one JSON object");
+			lgd_refuse(resp, "bad_request", "request is not one JSON object");
 		else
-			dispatch(d, c, req, resp);
+			lgd_control_dispatch(d, &c->peer, req, resp);
 		json_decref(req);
 	}
 	respond(c, resp);
@@ -328,7 +209,7 @@ void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src)
 	if (!nl) {
 		json_t *resp = json_object();
 
-		refuse(resp, "too_large", "request longer than 64 KiB");
+		lgd_refuse(resp, "too_large", "request longer than 64 KiB");
 		respond(c, resp);
 		json_decref(resp);
 	} else {

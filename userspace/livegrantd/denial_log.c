@@ -13,8 +13,9 @@
 #include <jansson.h>
 #include <zlib.h>
 
-#include "daemon.h"
 #include "denial_log.h"
+#include "denial_log_names.h"
+#include "livegrant.h"
 
 int lgd_denial_log_open(struct lgd_denial_log *l, const char *state_dir, uint64_t max_bytes,
 			uint32_t keep)
@@ -22,7 +23,7 @@ int lgd_denial_log_open(struct lgd_denial_log *l, const char *state_dir, uint64_
 	struct stat st;
 
 	memset(l, 0, sizeof(*l));
-	snprintf(l->path, sizeof(l->path), "%s/%s", state_dir, LGD_DENIAL_LOG_NAME);
+	snprintf(l->path, sizeof(l->path), "%s/%s", state_dir, LG_DENIAL_LOG_NAME);
 	l->max_bytes = max_bytes;
 	l->keep = keep;
 	l->fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
@@ -72,14 +73,14 @@ static void rotate(struct lgd_denial_log *l)
 	char a[PATH_MAX + 16], b[PATH_MAX + 16];
 	int err;
 
-	snprintf(a, sizeof(a), "%s.%u.gz", l->path, l->keep);
+	lg_denial_log_rotated(a, sizeof(a), l->path, l->keep);
 	unlink(a);
 	for (uint32_t i = l->keep; i > 1; i--) {
-		snprintf(a, sizeof(a), "%s.%u.gz", l->path, i - 1);
-		snprintf(b, sizeof(b), "%s.%u.gz", l->path, i);
+		lg_denial_log_rotated(a, sizeof(a), l->path, i - 1);
+		lg_denial_log_rotated(b, sizeof(b), l->path, i);
 		rename(a, b);
 	}
-	snprintf(a, sizeof(a), "%s.1.gz", l->path);
+	lg_denial_log_rotated(a, sizeof(a), l->path, 1);
 	err = gzip_file(l->path, a);
 	if (err) {
 		/* Keep writing to the big file rather than lose lines. */

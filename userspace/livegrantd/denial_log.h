@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * denial_log.h - <state_dir>/denials.jsonl: every denial as one JSON line,
+ * denial_log.h - <state_dir>/denials.jsonl (names: lib/denial_log_names.h): every denial as one JSON line,
  * rotated by size into gzip-compressed files (denials.jsonl.1.gz is the
  * newest), rate-limited per agent with a counted summary, and a line for
  * events the kernel could not deliver. Nothing is dropped without a count.
@@ -11,7 +11,6 @@
 #include <limits.h>
 #include <stdint.h>
 
-#define LGD_DENIAL_LOG_NAME "denials.jsonl"
 /* Per agent: a burst of this many lines, then this many per second. */
 #define LGD_RATE_BURST 200
 #define LGD_RATE_PER_S 100

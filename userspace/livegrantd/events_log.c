@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "crossing.h"
 #include "daemon.h"
+#include "events_log.h"
 
 /* Event times are CLOCK_BOOTTIME; shift them onto the wall clock. */
 static void rfc3339(uint64_t boot_ns, char *buf, size_t size)
@@ -57,7 +59,7 @@ static json_t *safe_string(const char *s, size_t n)
 int lgd_print_event(void *ctx, const struct lg_event *ev)
 {
 	struct lgd *d = ctx;
-	const struct lgd_agent *a = lgd_agent_by_cgroup_id(d, ev->agent_cgroup_id);
+	const struct lgd_agent *a = lgd_agent_by_cgroup_id(&d->agents, ev->agent_cgroup_id);
 	char when[64], target[LG_PATH_MAX + 64], access[256];
 	const char *domain = "", *target_domain = "";
 	json_t *o;

@@ -23,7 +23,13 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "control.h"
+#include "crossing.h"
 #include "daemon.h"
+#include "events_log.h"
+#include "state_file.h"
+#include "upkeep.h"
+#include "views.h"
 
 static void usage(FILE *f)
 {
@@ -204,9 +210,7 @@ static void collect_metrics(struct lgd_metrics *m, void *ctx)
 	struct lgd *d = ctx;
 	uint64_t ctr[LG_COUNTERS];
 
-	lgd_metrics_agents_reset(m);
-	for (size_t i = 0; i < d->nagents; i++)
-		lgd_metrics_agent_add(m, lgd_state_name(d->agents[i].state));
+	lgd_agents_metrics(d, m);
 	if (!lg_counters_read(d->e, ctr))
 		lgd_metrics_kernel_counters(m, ctr);
 }

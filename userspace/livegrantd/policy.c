@@ -9,7 +9,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "daemon.h"
+#include <jansson.h>
+
+#include "livegrant.h"
+#include "policy.h"
 #include "rules.h"
 
 /* A claim counts when present and non-empty. */

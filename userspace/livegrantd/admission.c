@@ -1,0 +1,609 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * admission.c - one pipeline for every way a grant gets into the kernel:
+ * a caller presenting a token (PRESENT), the refresh re-checking an agent's
+ * token (REFRESH) and a restart bringing saved agents back (RESTORE).
+ * steps[] lists the steps in order with the modes each applies to, so that
+ * a check added once applies wherever it should, and nowhere it should not.
+ *
+ * What refresh re-checks for each active agent (docs/livegrantd.md):
+ *   1. its agent cgroup still exists with the same cgroup id (a deleted and
+ *      re-created cgroup of the same name is a different agent);
+ *   2. its token still verifies now against its domain's trust bundle and
+ *      policy: signature, audience, domain, expiry (no leeway at expiry);
+ *   3. its token id is not revoked.
+ * The process that presented the token is not re-checked: it may have
+ * exited or executed another program; the grant belongs to the cgroup.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "admission.h"
+#include "daemon.h"
+#include "policy.h"
+#include "rules.h"
+#include "state_file.h"
+
+/* How a refused REFRESH shows on the agent, per step. */
+enum lapse_kind {
+	LAPSE_REASON, /* lapsed, with the bare reason */
+	LAPSE_TOKEN, /* the token no longer verifies: expired, revoked or lapsed */
+	LAPSE_EXPIRED, /* no time left before the token's expiry */
+};
+
+/* One admission as it goes through the steps. */
+struct admission {
+	struct lgd_admit_req *req;
+	struct lgd_agent *a; /* NULL in PRESENT until the install step */
+	char agent_cg[PATH_MAX];
+	uint64_t cgroup_id;
+	const struct lg_domain_config *dom;
+	struct lg_token *t;
+	uint64_t deadline; /* REFRESH: the new kernel expiry */
+	bool reinstall; /* REFRESH: the kernel lost the grant: install it again */
+};
+
+bool lgd_under_root(const struct lgd *d, const char *cgroup)
+{
+	for (size_t i = 0; i < d->nroots; i++) {
+		size_t n = strlen(d->roots[i]);
+
+		if (!strncmp(cgroup, d->roots[i], n) && (cgroup[n] == 0 || cgroup[n] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The agent cgroup of a caller in @cg: the child of the agent root that
+ * holds it. A process in a sub-cgroup belongs to the same agent: it cannot
+ * get a grant of its own by creating cgroups.
+ */
+static int agent_cgroup_of(const struct lgd *d, const char *cg, char *out, size_t size,
+			   const char **reason)
+{
+	for (size_t i = 0; i < d->nroots; i++) {
+		const char *r = d->roots[i];
+		size_t n = strlen(r);
+		const char *end;
+
+		if (!strcmp(cg, r)) {
+			*reason = "in_agent_root";
+			return lg_err(
+				-EPERM,
+				"caller is directly in agent root %s: run the agent in a child cgroup (livegrant exec --cgroup NAME)",
+				r);
+		}
+		if (strncmp(cg, r, n) || cg[n] != '/')
+			continue;
+		end = strchr(cg + n + 1, '/');
+		if (!end)
+			end = cg + strlen(cg);
+		if ((size_t)(end - cg) >= size)
+			return lg_err(-ENAMETOOLONG, "cgroup path too long");
+		memcpy(out, cg, end - cg);
+		out[end - cg] = 0;
+		return 0;
+	}
+	*reason = "not_an_agent";
+	return lg_err(-EPERM, "caller in cgroup %s is not under an agent root (%s%s)", cg,
+		      d->nroots ? d->roots[0] : "none", d->nroots > 1 ? ", ..." : "");
+}
+
+/* Verify @token for whichever domain it names. */
+int lgd_verify(struct lgd *d, const char *token, const struct lg_domain_config **dom,
+	       struct lg_token **tok, const char **reason)
+{
+	char name[64];
+	struct lg_token_policy pol;
+	int err = lg_token_peek_domain(token, strlen(token), name, sizeof(name), reason);
+
+	if (err)
+		return err;
+	*dom = lg_config_domain(d->cfg, name);
+	if (!*dom) {
+		*reason = "unknown_domain";
+		return lg_err(-EPERM, "token is for domain \"%s\", which this host does not trust",
+			      name);
+	}
+	pol = (struct lg_token_policy){
+		.audience = d->cfg->audience,
+		.domain = (*dom)->name,
+		.max_ttl_s = (*dom)->max_ttl_s,
+		.leeway_s = d->cfg->token_leeway_s,
+		.now = time(NULL),
+		.max_bytes = d->cfg->max_token_bytes,
+	};
+	return lg_token_verify(token, strlen(token), d->bundles[(*dom)->id - 1], &pol, tok, reason);
+}
+
+/*
+ * The kernel deadline for a token expiring at @exp: never later than the
+ * token, and never more than two refresh intervals ahead, so that grants
+ * lapse on their own when livegrantd stops. 0 when already past.
+ */
+static uint64_t kernel_deadline(const struct lgd *d, int64_t exp)
+{
+	int64_t now = time(NULL), until = now + 2 * (int64_t)d->cfg->refresh_interval_s;
+
+	if (exp < until)
+		until = exp;
+	if (until <= now)
+		return 0;
+	return lg_boottime_ns() + (uint64_t)(until - now) * 1000000000ULL;
+}
+
+/* Token rules plus the baseline, as one grant spec (pointers borrowed). */
+struct spec_mem {
+	const char **v[LG_RULE_KIND_MAX];
+};
+
+static void join(struct lg_strv *out, const char **mem, const struct lg_token_strv *a,
+		 const struct lg_strv *b)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		mem[n++] = a->v[i];
+	for (size_t i = 0; i < b->n; i++)
+		mem[n++] = b->v[i];
+	out->v = mem;
+	out->n = n;
+}
+
+static int build_spec(const struct lgd *d, const struct lg_token *t, uint64_t expires_ns,
+		      uint32_t domain_id, struct lg_grant_spec *s, struct spec_mem *m)
+{
+	const struct lg_rules_config *b = &d->cfg->baseline;
+
+	memset(s, 0, sizeof(*s));
+	memset(m, 0, sizeof(*m));
+	for (int k = 0; k < LG_RULE_KIND_MAX; k++) {
+		m->v[k] = calloc(t->rules[k].n + b->rules[k].n + 1, sizeof(char *));
+		if (!m->v[k])
+			return lg_err(-ENOMEM, "out of memory");
+		join(&s->rules[k], m->v[k], &t->rules[k], &b->rules[k]);
+	}
+	s->expires_ns = expires_ns;
+	s->domain = domain_id;
+	s->mode = d->cfg->mode;
+	return 0;
+}
+
+static void spec_mem_free(struct spec_mem *m)
+{
+	for (int k = 0; k < LG_RULE_KIND_MAX; k++)
+		free(m->v[k]);
+}
+
+/* Install @t for agent @a; returns 0 or a negative errno, *reason set. */
+static int install(struct lgd *d, struct lgd_agent *a, const struct lg_token *t,
+		   const struct lg_domain_config *dom, const char **reason)
+{
+	uint64_t deadline = kernel_deadline(d, t->exp);
+	struct lg_grant_spec spec;
+	struct spec_mem mem;
+	int err;
+
+	if (!deadline) {
+		*reason = "expired";
+		return lg_err(-ETIME, "token expired");
+	}
+	err = build_spec(d, t, deadline, dom->id, &spec, &mem);
+	if (!err)
+		err = lg_grant_install(d->e, a->cgroup_id, &spec, &a->generation);
+	spec_mem_free(&mem);
+	if (err) {
+		*reason = err == -ENOMEM || err == -EIO ? "internal" : "bad_rules";
+		return err;
+	}
+	a->kernel_expires_ns = deadline;
+	return 0;
+}
+
+bool lgd_agent_cgroup_alive(const struct lgd_agent *a)
+{
+	uint64_t id;
+
+	return !lg_cgroup_id(a->cgroup, &id, NULL) && id == a->cgroup_id;
+}
+
+bool lgd_kernel_suspended(struct lgd *d, const struct lgd_agent *a)
+{
+	uint32_t gen = 0;
+
+	return a->generation && !lg_agent_suspended(d->e, a->cgroup_id, &gen) &&
+	       gen == a->generation;
+}
+
+/* ---- the steps ---------------------------------------------------------- */
+
+/* PRESENT: the caller's agent cgroup (it can only ever present for itself). */
+static int step_agent_cgroup(struct lgd *d, struct admission *ad)
+{
+	return agent_cgroup_of(d, ad->req->peer->cgroup, ad->agent_cg, sizeof(ad->agent_cg),
+			       &ad->req->reason);
+}
+
+/* REFRESH, RESTORE: the attestation that still holds is the agent cgroup's. */
+static int step_cgroup_alive(struct lgd *d, struct admission *ad)
+{
+	(void)d;
+	return lgd_agent_cgroup_alive(ad->a) ? 0 : LGD_ADMIT_GONE;
+}
+
+static int step_verify(struct lgd *d, struct admission *ad)
+{
+	return lgd_verify(d, ad->req->token, &ad->dom, &ad->t, &ad->req->reason);
+}
+
+static int step_revocation(struct lgd *d, struct admission *ad)
+{
+	if (!lgd_is_revoked(&d->revoked, ad->t->jti))
+		return 0;
+	ad->req->reason = "revoked";
+	return lg_err(-EPERM, "token %s was revoked", ad->t->jti);
+}
+
+/* REFRESH: the new kernel expiry, none when the token has no time left. */
+static int step_deadline(struct lgd *d, struct admission *ad)
+{
+	ad->deadline = kernel_deadline(d, ad->t->exp);
+	if (ad->deadline)
+		return 0;
+	ad->req->reason = "expired";
+	return lg_err(-ETIME, "token expired");
+}
+
+/*
+ * REFRESH: push the kernel expiry on. If the kernel has no live grant
+ * (restart, lost state), the policy and install steps put it back.
+ */
+static int step_extend(struct lgd *d, struct admission *ad)
+{
+	struct lgd_agent *a = ad->a;
+	int err;
+
+	/* A suspension the event did not tell us about (ring full) still counts. */
+	a->suspended |= lgd_kernel_suspended(d, a);
+	err = lg_grant_set_expiry(d->e, a->cgroup_id, ad->deadline);
+	if (!err) {
+		a->kernel_expires_ns = ad->deadline;
+	} else if (err == -ENOENT) {
+		ad->reinstall = true;
+	} else {
+		/* The old deadline stands in the kernel: the grant lapses early, not late. */
+		fprintf(stderr, "livegrantd: extending the grant of %s failed: %s\n", a->cgroup,
+			lg_errmsg());
+	}
+	return 0;
+}
+
+/* BRIDGE: the same extension, in the set of pins that enforces meanwhile. */
+static int step_bridge(struct lgd *d, struct admission *ad)
+{
+	int err = lg_prev_grant_extend(ad->req->prev, ad->a->cgroup_id, ad->deadline);
+
+	(void)d;
+	if (!err)
+		ad->a->kernel_expires_ns = ad->deadline;
+	return err;
+}
+
+/*
+ * A token enrolls one agent: the same token presented from another agent
+ * cgroup (a copied or stolen token) is refused while the first holds it.
+ */
+static int step_single_use(struct lgd *d, struct admission *ad)
+{
+	const struct lg_token *t = ad->t;
+
+	for (size_t i = 0; i < d->agents.n; i++) {
+		const struct lgd_agent *a = &d->agents.v[i];
+
+		if (!lgd_agent_live(a) || !a->jti || strcmp(a->jti, t->jti) ||
+		    !strcmp(a->cgroup, ad->agent_cg))
+			continue;
+		ad->req->reason = "token_in_use";
+		return lg_err(-EBUSY, "token %s already holds the grant of %s", t->jti, a->cgroup);
+	}
+	return 0;
+}
+
+/* The domain's rules as configured now, not as when the agent enrolled. */
+static int step_policy(struct lgd *d, struct admission *ad)
+{
+	(void)d;
+	return lgd_domain_policy(ad->dom, ad->t, &ad->req->reason);
+}
+
+/*
+ * A suspended agent needs a new trust decision for another domain: a token
+ * of the domain it crossed out of must not lift the suspension (not even
+ * before livegrantd has seen the crossing event: the kernel is asked).
+ */
+static int step_reauth(struct lgd *d, struct admission *ad)
+{
+	const struct lg_domain_config *dom = ad->dom;
+	struct lgd_agent *a = lgd_agent_by_cgroup(&d->agents, ad->agent_cg);
+
+	if (!a || !lgd_agent_live(a) || a->domain != dom)
+		return 0;
+	if (!a->suspended && !lgd_kernel_suspended(d, a))
+		return 0;
+	ad->req->reason = "reauth_required";
+	return lg_err(
+		-EPERM,
+		"agent %s is suspended after trying to reach domain %s: present a token for that domain, not for %s",
+		ad->agent_cg, a->reauth_domain ? a->reauth_domain->name : "?", dom->name);
+}
+
+/* The token's workload selectors against the attested caller. */
+static int step_workload(struct lgd *d, struct admission *ad)
+{
+	struct lgd_peer *peer = ad->req->peer;
+	const struct lg_token *t = ad->t;
+	int err;
+
+	(void)d;
+	if (t->workload.has_uid && t->workload.uid != peer->uid) {
+		ad->req->reason = "workload_mismatch";
+		return lg_err(-EPERM, "token requires uid %u, the caller runs as uid %u",
+			      t->workload.uid, peer->uid);
+	}
+	if (!t->workload.has_exe_sha256)
+		return 0;
+	err = lgd_attest_exe(peer);
+	if (err) {
+		ad->req->reason = "attestation_failed";
+		return err;
+	}
+	if (strcmp(peer->exe_sha256, t->workload.exe_sha256)) {
+		ad->req->reason = "workload_mismatch";
+		return lg_err(
+			-EPERM,
+			"token requires executable sha256 %.16s..., the caller runs %.16s... (/proc/%d/exe)",
+			t->workload.exe_sha256, peer->exe_sha256, peer->pid);
+	}
+	return 0;
+}
+
+/* The agent cgroup in the kernel's agent table (a no-op when it is there). */
+static int step_register(struct lgd *d, struct admission *ad)
+{
+	const char *cg = ad->a ? ad->a->cgroup : ad->agent_cg;
+	int err = lg_agent_add(d->e, cg, &ad->cgroup_id);
+
+	if (err)
+		ad->req->reason = "internal";
+	return err;
+}
+
+/* RESTORE: pinned maps may hold a suspension the saved state missed. */
+static int step_kernel_state(struct lgd *d, struct admission *ad)
+{
+	struct lg_agent cur;
+
+	if (!lg_grant_get(d->e, ad->cgroup_id, &cur)) {
+		ad->a->generation = cur.generation;
+		ad->a->suspended |= lgd_kernel_suspended(d, ad->a);
+	}
+	return 0;
+}
+
+/* PRESENT: the caller must still be the attested process, where it was. */
+static int step_peer_recheck(struct lgd *d, struct admission *ad)
+{
+	int err = lgd_attest_recheck(ad->req->peer, LGD_CGROUP_MOUNT);
+
+	(void)d;
+	if (err)
+		ad->req->reason = "attestation_failed";
+	return err;
+}
+
+/* A new token replaces the agent's grant whole, never adds to it. */
+static int step_install(struct lgd *d, struct admission *ad)
+{
+	bool created = false;
+	int err;
+
+	if (!ad->a) {
+		ad->a = lgd_agent_by_cgroup_id(&d->agents, ad->cgroup_id);
+		if (!ad->a) {
+			ad->a = lgd_agent_new(&d->agents, ad->agent_cg, ad->cgroup_id);
+			created = true;
+		}
+		if (!ad->a) {
+			ad->req->reason = "internal";
+			return lg_err(-ENOMEM, "out of memory");
+		}
+	}
+	err = install(d, ad->a, ad->t, ad->dom, &ad->req->reason);
+	if (err && created) {
+		lgd_agent_drop(&d->agents, ad->a);
+		ad->a = NULL;
+	}
+	return err;
+}
+
+#define ALL_MODES (LGD_ADMIT_PRESENT | LGD_ADMIT_REFRESH | LGD_ADMIT_RESTORE)
+
+/**
+ * struct step - one check (or action) of the pipeline.
+ * @modes:      the modes it applies to.
+ * @reinstall:  in REFRESH, only when the kernel lost the grant.
+ * @lapse:      how a refusal in REFRESH shows on the agent.
+ */
+static const struct step {
+	unsigned int modes;
+	bool reinstall;
+	enum lapse_kind lapse;
+	int (*run)(struct lgd *d, struct admission *ad);
+} steps[] = {
+	{ LGD_ADMIT_PRESENT, false, LAPSE_REASON, step_agent_cgroup },
+	{ LGD_ADMIT_REFRESH | LGD_ADMIT_RESTORE | LGD_ADMIT_BRIDGE, false, LAPSE_REASON,
+	  step_cgroup_alive },
+	{ ALL_MODES | LGD_ADMIT_BRIDGE, false, LAPSE_TOKEN, step_verify },
+	{ ALL_MODES | LGD_ADMIT_BRIDGE, false, LAPSE_TOKEN, step_revocation },
+	{ LGD_ADMIT_REFRESH | LGD_ADMIT_BRIDGE, false, LAPSE_EXPIRED, step_deadline },
+	{ LGD_ADMIT_REFRESH, false, LAPSE_REASON, step_extend },
+	{ LGD_ADMIT_PRESENT, false, LAPSE_REASON, step_single_use },
+	{ ALL_MODES | LGD_ADMIT_BRIDGE, true, LAPSE_REASON, step_policy },
+	{ LGD_ADMIT_BRIDGE, false, LAPSE_REASON, step_bridge },
+	{ LGD_ADMIT_PRESENT, false, LAPSE_REASON, step_reauth },
+	{ LGD_ADMIT_PRESENT, false, LAPSE_REASON, step_workload },
+	{ LGD_ADMIT_PRESENT | LGD_ADMIT_RESTORE, false, LAPSE_REASON, step_register },
+	{ LGD_ADMIT_RESTORE, false, LAPSE_REASON, step_kernel_state },
+	{ LGD_ADMIT_PRESENT, false, LAPSE_REASON, step_peer_recheck },
+	{ ALL_MODES, true, LAPSE_REASON, step_install },
+};
+
+static bool applies(const struct step *s, const struct admission *ad)
+{
+	if (!(s->modes & ad->req->mode))
+		return false;
+	return !(s->reinstall && ad->req->mode == LGD_ADMIT_REFRESH) || ad->reinstall;
+}
+
+/* ---- outcomes ----------------------------------------------------------- */
+
+static void lapse(struct lgd *d, struct lgd_agent *a, enum lgd_agent_state s, const char *why)
+{
+	if (lg_grant_remove(d->e, a->cgroup_id))
+		fprintf(stderr, "livegrantd: removing the grant of %s failed: %s\n", a->cgroup,
+			lg_errmsg());
+	a->state = s;
+	snprintf(a->reason, sizeof(a->reason), "%s", why);
+	fprintf(stderr, "livegrantd: grant of %s (%s) removed: %s\n", a->cgroup,
+		a->sub ? a->sub : "?", why);
+}
+
+static void refresh_refused(struct lgd *d, struct admission *ad, const struct step *s)
+{
+	const char *reason = ad->req->reason;
+	char why[128];
+
+	switch (s->lapse) {
+	case LAPSE_TOKEN:
+		snprintf(why, sizeof(why), "token no longer valid: %s", reason);
+		lapse(d, ad->a,
+		      !strcmp(reason, "expired") ? LGD_EXPIRED :
+		      !strcmp(reason, "revoked") ? LGD_REVOKED :
+						   LGD_LAPSED,
+		      why);
+		break;
+	case LAPSE_EXPIRED:
+		lapse(d, ad->a, LGD_EXPIRED, "token expired");
+		break;
+	case LAPSE_REASON:
+		lapse(d, ad->a, LGD_LAPSED, reason);
+		break;
+	}
+}
+
+static void refreshed(struct lgd *d, struct admission *ad)
+{
+	/* A grant put back after a suspension stays suspended. */
+	if (ad->reinstall && ad->a->suspended)
+		lg_agent_suspend(d->e, ad->a->cgroup_id, ad->a->generation);
+}
+
+static void restored(struct lgd *d, struct admission *ad)
+{
+	struct lgd_agent *a = ad->a;
+	const struct lg_domain_config *reauth = a->reauth_domain;
+	bool suspended = a->suspended;
+
+	lgd_agent_set_token(a, a->token, ad->t, ad->dom);
+	/* A crossing before the restart still stands. */
+	if (reauth || suspended) {
+		a->state = LGD_REAUTH_REQUIRED;
+		a->reauth_domain = reauth;
+		a->suspended = suspended;
+		if (suspended)
+			lg_agent_suspend(d->e, a->cgroup_id, a->generation);
+	}
+}
+
+static void presented(struct lgd *d, struct admission *ad)
+{
+	struct lgd_agent *a = ad->a;
+	const struct lg_domain_config *dom = ad->dom;
+	/* Deny mode: a fresh token of the same domain keeps the marker. */
+	const struct lg_domain_config *reauth = a->domain == dom ? a->reauth_domain : NULL;
+
+	if (a->domain && a->domain != dom)
+		fprintf(stderr, "livegrantd: %s moves from domain %s to %s: the %s grant is gone\n",
+			a->cgroup, a->domain->name, dom->name, a->domain->name);
+	lgd_agent_set_token(a, ad->req->token, ad->t, dom);
+	if (reauth) {
+		a->state = LGD_REAUTH_REQUIRED;
+		a->reauth_domain = reauth;
+	}
+	lgd_state_save(d);
+	fprintf(stderr, "livegrantd: granted %s (jti %s, domain %s) to %s, generation %u\n",
+		ad->t->sub, ad->t->jti, dom->name, a->cgroup, a->generation);
+	lgd_metrics_token_result(&d->metrics, "accepted");
+	ad->req->agent = a;
+}
+
+static void present_refused(struct lgd *d, struct admission *ad)
+{
+	struct lgd_peer *peer = ad->req->peer;
+
+	fprintf(stderr, "livegrantd: refused token from pid %d (cgroup %s): %s: %s\n", peer->pid,
+		peer->cgroup, ad->req->reason, lg_errmsg());
+	lgd_metrics_token_result(&d->metrics, ad->req->reason);
+}
+
+static void admitted(struct lgd *d, struct admission *ad)
+{
+	if (ad->req->mode == LGD_ADMIT_BRIDGE)
+		return;
+	if (ad->req->mode == LGD_ADMIT_PRESENT)
+		presented(d, ad);
+	else if (ad->req->mode == LGD_ADMIT_RESTORE)
+		restored(d, ad);
+	else
+		refreshed(d, ad);
+}
+
+static void refused(struct lgd *d, struct admission *ad, const struct step *s)
+{
+	if (ad->req->mode == LGD_ADMIT_BRIDGE)
+		return;
+	if (ad->req->mode == LGD_ADMIT_PRESENT)
+		present_refused(d, ad);
+	else if (ad->req->mode == LGD_ADMIT_RESTORE)
+		lapse(d, ad->a, !strcmp(ad->req->reason, "expired") ? LGD_EXPIRED : LGD_LAPSED,
+		      ad->req->reason);
+	else
+		refresh_refused(d, ad, s);
+}
+
+int lgd_admit(struct lgd *d, struct lgd_admit_req *req)
+{
+	struct admission ad = { .req = req };
+	size_t i;
+	int err = 0;
+
+	req->reason = "internal";
+	if (req->mode != LGD_ADMIT_PRESENT) {
+		ad.a = req->agent;
+		req->token = ad.a->token;
+	}
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]) && !err; i++)
+		if (applies(&steps[i], &ad))
+			err = steps[i].run(d, &ad);
+	if (!err)
+		admitted(d, &ad);
+	else if (err != LGD_ADMIT_GONE)
+		refused(d, &ad, &steps[i - 1]);
+	lg_token_free(ad.t);
+	return err;
+}

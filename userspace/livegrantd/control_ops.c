@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * control_ops.c - see control_ops.h. ops[] is the protocol: each request's
+ * name, who may make it, and its handler. Agents may only "present" a token
+ * for themselves; everything else needs the host's administrator. An op
+ * not in the table is refused before the caller's rights are looked at.
+ */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "admission.h"
+#include "control_ops.h"
+#include "daemon.h"
+#include "upkeep.h"
+#include "views.h"
+
+enum caller {
+	CALLER_ANY, /* any attested process (an agent acts only for itself) */
+	CALLER_ADMIN, /* lgd_caller_is_admin() */
+};
+
+struct op {
+	const char *name;
+	enum caller who;
+	void (*handle)(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp);
+};
+
+bool lgd_caller_is_admin(const struct lgd *d, const struct lgd_peer *p)
+{
+	return p->uid == 0 && !lgd_under_root(d, p->cgroup);
+}
+
+static void op_present(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+{
+	struct lgd_admit_req ad = { .mode = LGD_ADMIT_PRESENT, .peer = peer };
+	const struct lgd_agent *a;
+
+	ad.token = json_string_value(json_object_get(req, "token"));
+	if (!ad.token) {
+		lgd_refuse(resp, "bad_request", "present needs a \"token\" string");
+		return;
+	}
+	if (lgd_admit(d, &ad)) {
+		lgd_refuse(resp, ad.reason, lg_errmsg());
+		return;
+	}
+	a = ad.agent;
+	json_object_set_new(resp, "ok", json_true());
+	json_object_set_new(resp, "agent", json_string(a->sub));
+	json_object_set_new(resp, "cgroup", json_string(a->cgroup));
+	json_object_set_new(resp, "domain", json_string(a->domain->name));
+	json_object_set_new(resp, "jti", json_string(a->jti));
+	json_object_set_new(resp, "generation", json_integer(a->generation));
+	json_object_set_new(resp, "token_exp", json_integer(a->exp));
+}
+
+static void op_revoke(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+{
+	const char *target = json_string_value(json_object_get(req, "target"));
+
+	(void)peer;
+	if (!target || !*target)
+		lgd_refuse(resp, "bad_request",
+			   "revoke needs a \"target\": agent sub, cgroup or jti");
+	else
+		lgd_revoke(d, target, resp);
+}
+
+static void op_grants(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+{
+	const char *agent = json_string_value(json_object_get(req, "agent"));
+
+	(void)peer;
+	if (!agent || !*agent)
+		lgd_refuse(resp, "bad_request", "grants needs an \"agent\": sub, cgroup or jti");
+	else
+		lgd_grants_json(d, agent, resp);
+}
+
+static void op_agents(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+{
+	(void)peer;
+	(void)req;
+	json_object_set_new(resp, "ok", json_true());
+	json_object_set_new(resp, "agents", lgd_agents_json(d));
+}
+
+static void op_status(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+{
+	(void)peer;
+	(void)req;
+	lgd_status_json(d, resp);
+}
+
+static const struct op ops[] = {
+	{ "present", CALLER_ANY, op_present }, { "revoke", CALLER_ADMIN, op_revoke },
+	{ "agents", CALLER_ADMIN, op_agents }, { "status", CALLER_ADMIN, op_status },
+	{ "grants", CALLER_ADMIN, op_grants },
+};
+
+static const struct op *op_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!strcmp(ops[i].name, name))
+			return &ops[i];
+	return NULL;
+}
+
+void lgd_control_dispatch(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+{
+	const char *name = json_string_value(json_object_get(req, "op"));
+	const struct op *op;
+
+	if (!name) {
+		lgd_refuse(resp, "bad_request", "request has no \"op\"");
+		return;
+	}
+	op = op_find(name);
+	if (!op) {
+		lgd_refuse(resp, "bad_request", "unknown op");
+		return;
+	}
+	if (op->who == CALLER_ADMIN && !lgd_caller_is_admin(d, peer)) {
+		lgd_refuse(resp, "not_admin",
+			   "this request needs uid 0 from a process outside every agent root");
+		return;
+	}
+	op->handle(d, peer, req, resp);
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * state_file.c - <state_dir>/state.json (mode 0600: it holds tokens):
+ *   agents:  every agent with its token in force, to restore its grant;
+ *   revoked: revoked token ids until their expiry, so a revoked token cannot
+ *            be presented again after a restart.
+ * The format is version 1 since the first release; a running install is
+ * upgraded in place, so a new build must read what an older one wrote.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "daemon.h"
+#include "state_file.h"
+
+#define STATE_VERSION 1
+
+static json_t *agent_json(const struct lgd_agent *a)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "cgroup", json_string(a->cgroup));
+	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)a->cgroup_id));
+	json_object_set_new(o, "token", json_string(a->token));
+	if (a->reauth_domain)
+		json_object_set_new(o, "reauth_domain", json_string(a->reauth_domain->name));
+	json_object_set_new(o, "suspended", json_boolean(a->suspended));
+	return o;
+}
+
+static json_t *to_json(const struct lgd_agents *t, const struct lgd_revocations *r)
+{
+	json_t *root = json_object(), *agents = json_array(), *revoked = json_array();
+
+	for (size_t i = 0; i < t->n; i++) {
+		const struct lgd_agent *a = &t->v[i];
+
+		if (!lgd_agent_live(a) || !a->token)
+			continue;
+		json_array_append_new(agents, agent_json(a));
+	}
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(revoked, json_pack("{s:s, s:I}", "jti", r->v[i].jti, "exp",
+							 (json_int_t)r->v[i].exp));
+	json_object_set_new(root, "version", json_integer(STATE_VERSION));
+	json_object_set_new(root, "agents", agents);
+	json_object_set_new(root, "revoked", revoked);
+	return root;
+}
+
+int lgd_state_write(const char *path, const struct lgd_agents *agents,
+		    const struct lgd_revocations *revoked)
+{
+	char tmp[PATH_MAX + 8];
+	json_t *root = to_json(agents, revoked);
+	char *text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
+	int fd, err = 0;
+	size_t len;
+
+	json_decref(root);
+	if (!text)
+		return lg_err(-ENOMEM, "out of memory");
+	len = strlen(text);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd))
+		err = -errno ? -errno : -EIO;
+	if (fd >= 0 && close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	free(text);
+	if (err) {
+		unlink(tmp);
+		return lg_err(err, "saving %s failed: %s", path, strerror(-err));
+	}
+	return 0;
+}
+
+static int read_agent(const char *path, const struct lg_config *cfg, struct lgd_agents *t,
+		      json_t *o)
+{
+	const char *cgroup = NULL, *token = NULL, *reauth;
+	json_int_t id = 0;
+	struct lgd_agent *a;
+
+	if (json_unpack(o, "{s:s, s:I, s:s}", "cgroup", &cgroup, "cgroup_id", &id, "token", &token))
+		return lg_err(-EINVAL, "%s: malformed agent entry", path);
+	a = lgd_agent_new(t, cgroup, id);
+	if (!a)
+		return lg_err(-ENOMEM, "out of memory");
+	a->token = strdup(token);
+	a->state = LGD_ACTIVE;
+	a->suspended = json_is_true(json_object_get(o, "suspended"));
+	reauth = json_string_value(json_object_get(o, "reauth_domain"));
+	if (reauth) {
+		a->reauth_domain = lg_config_domain(cfg, reauth);
+		a->state = LGD_REAUTH_REQUIRED;
+	}
+	return a->token ? 0 : lg_err(-ENOMEM, "out of memory");
+}
+
+static int read_agents(const char *path, const struct lg_config *cfg, struct lgd_agents *t,
+		       json_t *agents)
+{
+	json_t *v;
+	size_t i;
+	int err;
+
+	json_array_foreach(agents, i, v) {
+		err = read_agent(path, cfg, t, v);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int read_revoked(const char *path, struct lgd_revocations *r, json_t *revoked)
+{
+	json_t *v;
+	size_t i;
+	int err;
+
+	json_array_foreach(revoked, i, v) {
+		const char *jti;
+		json_int_t exp;
+
+		if (json_unpack(v, "{s:s, s:I}", "jti", &jti, "exp", &exp))
+			return lg_err(-EINVAL, "%s: malformed revoked entry", path);
+		err = lgd_add_revoked(r, jti, exp);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int lgd_state_read(const char *path, const struct lg_config *cfg, struct lgd_agents *agents,
+		   struct lgd_revocations *revoked)
+{
+	json_error_t jerr;
+	json_t *root;
+	int err;
+
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		if (access(path, F_OK))
+			return 0; /* first start */
+		return lg_err(-EINVAL, "%s:%d: %s: remove the file to start without saved agents",
+			      path, jerr.line, jerr.text);
+	}
+	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION) {
+		json_decref(root);
+		return lg_err(
+			-EINVAL,
+			"%s: unknown state version: remove the file to start without saved agents",
+			path);
+	}
+	err = read_agents(path, cfg, agents, json_object_get(root, "agents"));
+	if (!err)
+		err = read_revoked(path, revoked, json_object_get(root, "revoked"));
+	json_decref(root);
+	return err;
+}
+
+int lgd_state_save(struct lgd *d)
+{
+	int err;
+
+	lgd_prune_revoked(&d->revoked, time(NULL) - (int64_t)d->cfg->token_leeway_s);
+	err = lgd_state_write(d->state_path, &d->agents, &d->revoked);
+	d->save_pending = err != 0;
+	if (err)
+		fprintf(stderr, "livegrantd: saving %s failed: %s\n", d->state_path,
+			strerror(-err));
+	return err;
+}
+
+void lgd_state_save_later(struct lgd *d)
+{
+	d->save_pending = true;
+}
+
+int lgd_state_load(struct lgd *d)
+{
+	return lgd_state_read(d->state_path, d->cfg, &d->agents, &d->revoked);
+}

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/* views.c - see views.h. Nothing here changes livegrantd's state. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "admission.h"
+#include "daemon.h"
+#include "views.h"
+
+void lgd_refuse(json_t *resp, const char *reason, const char *msg)
+{
+	json_object_set_new(resp, "ok", json_false());
+	json_object_set_new(resp, "reason", json_string(reason));
+	json_object_set_new(resp, "error", json_string(msg));
+}
+
+/*
+ * Agent cgroups that never presented a token (or whose record is gone): the
+ * children of each agent root without a record. Their processes hold no
+ * grant and are denied everything. @fn sees each one's path.
+ */
+static void for_each_no_grant(struct lgd *d, void (*fn)(const char *path, void *ctx), void *ctx)
+{
+	for (size_t r = 0; r < d->nroots; r++) {
+		DIR *dir = opendir(d->roots[r]);
+		struct dirent *de;
+
+		if (!dir)
+			continue;
+		while ((de = readdir(dir))) {
+			char path[PATH_MAX];
+			uint64_t id;
+
+			if (de->d_type != DT_DIR || de->d_name[0] == '.')
+				continue;
+			if (snprintf(path, sizeof(path), "%s/%s", d->roots[r], de->d_name) >=
+				    (int)sizeof(path) ||
+			    lg_cgroup_id(path, &id, NULL) || lgd_agent_by_cgroup_id(&d->agents, id))
+				continue;
+			fn(path, ctx);
+		}
+		closedir(dir);
+	}
+}
+
+static void add_no_grant(const char *path, void *ctx)
+{
+	json_array_append_new(
+		ctx, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:b}",
+			       "agent", "", "cgroup", path, "domain", "", "state", "no_grant",
+			       "reason", "no token presented", "jti", "", "token_exp",
+			       (json_int_t)0, "kernel_expires_in", (json_int_t)0, "generation",
+			       (json_int_t)0, "task", "", "reauth_domain", "", "suspended", 0));
+}
+
+static json_t *agent_json(const struct lgd_agent *a, uint64_t now)
+{
+	json_t *o = json_object();
+	int64_t left = 0;
+
+	if (lgd_agent_live(a) && a->kernel_expires_ns > now)
+		left = (a->kernel_expires_ns - now) / 1000000000ULL;
+	json_object_set_new(o, "agent", json_string(a->sub ? a->sub : ""));
+	json_object_set_new(o, "cgroup", json_string(a->cgroup));
+	json_object_set_new(o, "domain", json_string(a->domain ? a->domain->name : ""));
+	json_object_set_new(o, "state", json_string(lgd_state_name(a->state)));
+	json_object_set_new(o, "reason", json_string(a->reason));
+	json_object_set_new(o, "jti", json_string(a->jti ? a->jti : ""));
+	json_object_set_new(o, "token_exp", json_integer(a->exp));
+	json_object_set_new(o, "kernel_expires_in", json_integer(left));
+	json_object_set_new(o, "generation", json_integer(a->generation));
+	json_object_set_new(o, "task", json_string(a->task ? a->task : ""));
+	json_object_set_new(o, "reauth_domain",
+			    json_string(a->reauth_domain ? a->reauth_domain->name : ""));
+	json_object_set_new(o, "suspended", json_boolean(a->suspended));
+	return o;
+}
+
+json_t *lgd_agents_json(struct lgd *d)
+{
+	json_t *arr = json_array();
+	uint64_t now = lg_boottime_ns();
+
+	for (size_t i = 0; i < d->agents.n; i++)
+		json_array_append_new(arr, agent_json(&d->agents.v[i], now));
+	for_each_no_grant(d, add_no_grant, arr);
+	return arr;
+}
+
+static void add_rules(json_t *arr, const char *kind, char *const *v, size_t n, const char *source)
+{
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "kind", kind, "rule", v[i],
+						     "source", source));
+}
+
+int lgd_grants_json(struct lgd *d, const char *target, json_t *resp)
+{
+	const struct lg_rules_config *b = &d->cfg->baseline;
+	const struct lg_domain_config *dom = NULL;
+	const char *reason = "internal";
+	struct lg_token *t = NULL;
+	struct lgd_agent *a = lgd_agent_by_target(&d->agents, target);
+	json_t *rules;
+
+	if (!a || !lgd_agent_live(a) || lgd_verify(d, a->token, &dom, &t, &reason)) {
+		lgd_refuse(resp, a ? "no_grant" : "unknown_agent",
+			   a ? "the agent has no live grant" :
+			       "no agent matches (sub, cgroup or jti)");
+		lg_token_free(t);
+		return -ENOENT;
+	}
+	rules = json_array();
+	/* The token's rules of every kind first, then the baseline's. */
+	for (int k = 0; k < LG_RULE_KIND_MAX; k++)
+		add_rules(rules, lg_rule_kind(k)->name, t->rules[k].v, t->rules[k].n, "token");
+	for (int k = 0; k < LG_RULE_KIND_MAX; k++)
+		add_rules(rules, lg_rule_kind(k)->name, (char *const *)b->rules[k].v, b->rules[k].n,
+			  "baseline");
+	json_object_set_new(resp, "ok", json_true());
+	json_object_set_new(resp, "agent", json_string(a->sub ? a->sub : ""));
+	json_object_set_new(resp, "cgroup", json_string(a->cgroup));
+	json_object_set_new(resp, "domain", json_string(dom->name));
+	json_object_set_new(resp, "state", json_string(lgd_state_name(a->state)));
+	json_object_set_new(resp, "generation", json_integer(a->generation));
+	json_object_set_new(resp, "token_exp", json_integer(a->exp));
+	json_object_set_new(resp, "rules", rules);
+	lg_token_free(t);
+	return 0;
+}
+
+/* The kernel's side of the status: programs attached and events lost. */
+/* Every hook of the registry: enforced here, or why not. */
+static json_t *hooks_json(struct lgd *d)
+{
+	json_t *list = json_array();
+	uint64_t attached, missing;
+
+	lg_enforcer_hooks(d->e, &attached, &missing);
+	for (unsigned int h = 0; h < LG_HOOK_MAX; h++) {
+		const struct lg_hook_info *hi = lg_hook_info(h);
+		bool on = attached & (1ULL << h);
+		json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "name", hi->name, "lsm_hook", hi->lsm,
+				      "program", hi->prog, "enforced", on);
+
+		if (!on)
+			json_object_set_new(o, "why",
+					    json_string(missing & (1ULL << h) ?
+								"this kernel has no such LSM hook" :
+								"program not attached"));
+		json_array_append_new(list, o);
+	}
+	return list;
+}
+
+static void status_kernel(struct lgd *d, json_t *resp)
+{
+	int total = 0, pinned = lg_enforcer_links_pinned(d->cfg->bpffs_dir, &total);
+	uint64_t c[LG_COUNTERS], lost = 0;
+
+	json_object_set_new(resp, "programs_attached", json_integer(pinned));
+	json_object_set_new(resp, "programs", json_integer(total));
+	json_object_set_new(resp, "start", json_string(lg_start_name(lg_enforcer_start(d->e))));
+	json_object_set_new(resp, "hooks", hooks_json(d));
+	if (!lg_counters_read(d->e, c))
+		for (int h = 0; h < LG_HOOK_MAX; h++)
+			lost += c[h * LG_CTR_MAX + LG_CTR_EVENTS_LOST];
+	json_object_set_new(resp, "events_lost", json_integer(lost));
+}
+
+void lgd_status_json(struct lgd *d, json_t *resp)
+{
+	json_t *roots = json_array();
+	size_t active = 0;
+
+	for (size_t i = 0; i < d->nroots; i++)
+		json_array_append_new(roots, json_string(d->roots[i]));
+	for (size_t i = 0; i < d->agents.n; i++)
+		active += lgd_agent_live(&d->agents.v[i]);
+	json_object_set_new(resp, "ok", json_true());
+	json_object_set_new(resp, "agent_roots", roots);
+	json_object_set_new(resp, "agents", json_integer(d->agents.n));
+	json_object_set_new(resp, "grants", json_integer(active));
+	json_object_set_new(resp, "mode",
+			    json_string(d->cfg->mode == LG_MODE_AUDIT ? "audit" : "enforce"));
+	json_object_set_new(resp, "pinned", json_string(d->cfg->bpffs_dir));
+	json_object_set_new(resp, "adopted", json_boolean(lg_enforcer_adopted(d->e)));
+	json_object_set_new(resp, "version", json_string(LIVEGRANT_VERSION));
+	json_object_set_new(resp, "abi_version", json_integer(LG_ABI_VERSION));
+	json_object_set_new(resp, "bpf_lsm_active", json_boolean(lg_bpf_lsm_active() == 1));
+	status_kernel(d, resp);
+}
+
+static void count_no_grant(const char *path, void *ctx)
+{
+	(void)path;
+	lgd_metrics_agent_add(ctx, "no_grant");
+}
+
+void lgd_agents_metrics(struct lgd *d, struct lgd_metrics *m)
+{
+	lgd_metrics_agents_reset(m);
+	for (size_t i = 0; i < d->agents.n; i++) {
+		struct lgd_agent *a = &d->agents.v[i];
+		/* Suspended is a state of its own here: the agent can do nothing at all. */
+		bool suspended = lgd_agent_live(a) && (a->suspended || lgd_kernel_suspended(d, a));
+
+		lgd_metrics_agent_add(m, suspended ? "suspended" : lgd_state_name(a->state));
+	}
+	for_each_no_grant(d, count_no_grant, m);
+}
