@@ -20,9 +20,12 @@ BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 \
 	-Iinclude -Ibpf -I$(VMLINUX_DIR)
 CFLAGS     ?= -O2 -g
 CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
-	-Iinclude -Iuserspace/lib -I$(BUILD) -MMD -MP
-LDLIBS     := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) \
-	-lcrypto -ljansson -lyaml -lz -lmicrohttpd
+	-Iinclude $(LIB_INCLUDES) -I$(BUILD) -MMD -MP
+LIB_INCLUDES := -Iuserspace/lib -Iuserspace/lib/enforce -Iuserspace/lib/policy
+# What each library needs (see "libraries" below); a binary links the ones it uses.
+LIBS_ENFORCE := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+LIBS_POLICY  := -lcrypto -ljansson -lyaml
+LDLIBS     := $(LIBS_ENFORCE) $(LIBS_POLICY) -lz -lmicrohttpd
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_TMPS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.tmp.o,$(BPF_SRCS))
@@ -34,8 +37,9 @@ BPF_TMPS   += $(BUILD)/bpf/extra_hook.tmp.o
 BPF_CFLAGS += -DLG_TEST_EXTRA_HOOK
 CFLAGS     += -DLG_TEST_EXTRA_HOOK
 endif
-LIB_SRCS   := $(wildcard userspace/lib/*.c)
-LIB_OBJS   := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(LIB_SRCS))
+CORE_OBJS    := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(wildcard userspace/lib/*.c))
+ENFORCE_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(wildcard userspace/lib/enforce/*.c))
+POLICY_OBJS  := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(wildcard userspace/lib/policy/*.c))
 UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 KTEST_SRCS := $(wildcard tests/kernel/*.c)
@@ -64,15 +68,32 @@ $(BUILD)/livegrant.skel.h: $(BUILD)/livegrant.bpf.o
 	$(BPFTOOL) gen skeleton $< name livegrant_bpf > $@.tmp && mv $@.tmp $@
 
 # ---- userspace -----------------------------------------------------------
-$(BUILD)/obj/lib/loader.o: $(BUILD)/livegrant.skel.h
+$(BUILD)/obj/lib/enforce/loader.o: $(BUILD)/livegrant.skel.h
 
-$(BUILD)/obj/%.o: userspace/%.c | $(BUILD)/obj/lib $(BUILD)/obj/livegrantd $(BUILD)/obj/cli
+$(BUILD)/obj/%.o: userspace/%.c | $(BUILD)/obj/lib/enforce $(BUILD)/obj/lib/policy \
+		$(BUILD)/obj/livegrantd $(BUILD)/obj/cli
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c | $(BUILD)/obj/tests/kernel
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/liblivegrant.a: $(LIB_OBJS)
+# Libraries: one concern each, so that a binary links only what it uses.
+#   core     userspace/lib/          errors, names, rule kinds, the rule
+#                                    compiler, durations: no dependencies
+#   enforce  userspace/lib/enforce/  programs, pins, maps, events (libbpf)
+#   policy   userspace/lib/policy/   config, tokens, trust bundles (libyaml,
+#                                    OpenSSL's libcrypto, jansson)
+# Link order: policy and enforce before core, which both use.
+CORE_LIB    := $(BUILD)/liblivegrant-core.a
+ENFORCE_LIB := $(BUILD)/liblivegrant-enforce.a
+POLICY_LIB  := $(BUILD)/liblivegrant-policy.a
+ALL_LIBS    := $(POLICY_LIB) $(ENFORCE_LIB) $(CORE_LIB)
+
+$(CORE_LIB): $(CORE_OBJS)
+	$(AR) rcs $@ $^
+$(ENFORCE_LIB): $(ENFORCE_OBJS)
+	$(AR) rcs $@ $^
+$(POLICY_LIB): $(POLICY_OBJS)
 	$(AR) rcs $@ $^
 
 LGD_SRCS := $(wildcard userspace/livegrantd/*.c)
@@ -80,20 +101,22 @@ LGD_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(LGD_SRCS))
 CLI_SRCS := $(wildcard userspace/cli/*.c)
 CLI_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
 
-$(BUILD)/livegrantd: $(LGD_OBJS) $(BUILD)/liblivegrant.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/livegrantd: $(LGD_OBJS) $(ALL_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_ENFORCE) $(LIBS_POLICY) -lz -lmicrohttpd
 
-$(BUILD)/livegrant: $(CLI_OBJS) $(BUILD)/liblivegrant.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# The CLI decides nothing about tokens: no crypto, no YAML.
+$(BUILD)/livegrant: $(CLI_OBJS) $(ENFORCE_LIB) $(CORE_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_ENFORCE) -ljansson -lz
 
 # The development issuer (tools/issuer/): keys, JWKS and tokens for tests.
-$(BUILD)/livegrant-issuer: $(BUILD)/obj/tools/issuer/main.o $(BUILD)/liblivegrant.a
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# It signs, and never touches the kernel: no libbpf.
+$(BUILD)/livegrant-issuer: $(BUILD)/obj/tools/issuer/main.o $(POLICY_LIB) $(CORE_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_POLICY)
 
 $(BUILD)/obj/tools/%.o: tools/%.c | $(BUILD)/obj/tools/issuer
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/liblivegrant.a | $(BUILD)/tests
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(ALL_LIBS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS)
 
 # Static: an agent runs it with one exec rule and no library rules.
@@ -128,10 +151,10 @@ $(BUILD)/upgrade/livegrantd-$(UPGRADE_FROM):
 
 FORCE:
 
-$(BUILD)/tests/lg-ktest: $(KTEST_OBJS) $(BUILD)/liblivegrant.a | $(BUILD)/tests
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/tests/lg-ktest: $(KTEST_OBJS) $(ENFORCE_LIB) $(CORE_LIB) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_ENFORCE) -lz
 
-$(BUILD)/bpf $(BUILD)/tests $(BUILD)/obj/lib $(BUILD)/obj/livegrantd $(BUILD)/obj/cli $(BUILD)/obj/tests/kernel $(BUILD)/obj/tools/issuer:
+$(BUILD)/bpf $(BUILD)/tests $(BUILD)/obj/lib/enforce $(BUILD)/obj/lib/policy $(BUILD)/obj/livegrantd $(BUILD)/obj/cli $(BUILD)/obj/tests/kernel $(BUILD)/obj/tools/issuer:
 	mkdir -p $@
 
 # ---- tests ---------------------------------------------------------------
@@ -162,7 +185,7 @@ lint: $(BUILD)/livegrant.skel.h
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --suppress=missingIncludeSystem \
-		-Iinclude -Iuserspace/lib -I$(BUILD) -itests/bpf userspace tests tools/issuer
+		-Iinclude $(LIB_INCLUDES) -I$(BUILD) -itests/bpf userspace tests tools/issuer
 
 # compile_commands.json for editors (bear is on the machine).
 compdb: clean

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -21,8 +22,8 @@
 #include <zlib.h>
 
 #include "client.h"
-#include "config.h"
 #include "denial_log_names.h"
+#include "livegrant.h"
 
 struct filter {
 	const char *agent;

@@ -88,6 +88,13 @@ int lg_hook_by_prog(const char *prog);
  */
 int lg_bpf_object_check(void);
 
+/* ---- durations (duration.c) ------------------------------------------ */
+
+/* "30s", "10m", "1h" (a number alone is refused): seconds in *out. */
+int lg_parse_duration(const char *s, uint64_t *out);
+/* The same, with "0s" allowed when @allow_zero. */
+int lg_duration_parse(const char *s, bool allow_zero, uint64_t *out);
+
 /* ---- kernel support -------------------------------------------------- */
 
 /*

@@ -90,7 +90,4 @@ int lg_config_load(const char *path, struct lg_config **out);
 void lg_config_free(struct lg_config *c);
 const struct lg_domain_config *lg_config_domain(const struct lg_config *c, const char *name);
 
-/* "30s", "10m", "1h" (a number alone is refused): seconds in *out. */
-int lg_parse_duration(const char *s, uint64_t *out);
-
 #endif /* LG_CONFIG_H */

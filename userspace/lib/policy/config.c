@@ -39,7 +39,6 @@
  * Durations fit 32 bits of seconds, so that twice one (the refresh bound of
  * a grant) in nanoseconds still fits a signed 64-bit clock value.
  */
-#define DURATION_MAX_S 4294967295ULL
 /* An expired token stays acceptable for the leeway: keep it to clock skew. */
 #define LEEWAY_MAX_S 300
 /* Below this no signed token fits; above it one client could make livegrantd buffer too much. */
@@ -125,45 +124,6 @@ static void field_name(char *buf, size_t size, const char *prefix, const char *k
 }
 
 /* ---- durations ----------------------------------------------------------- */
-
-static int parse_duration(const char *s, bool allow_zero, uint64_t *out)
-{
-	const char *p = s;
-	uint64_t v = 0, mult;
-
-	if (!s || !*s)
-		return lg_err(-EINVAL, "empty duration; write 30s, 10m or 1h");
-	for (; *p >= '0' && *p <= '9'; p++) {
-		v = v * 10 + (uint64_t)(*p - '0');
-		/* Stop before v * 10 could wrap; anything this big is refused below. */
-		if (v > DURATION_MAX_S)
-			return lg_err(-EINVAL, "\"%s\" is too long; a duration is at most %llus", s,
-				      DURATION_MAX_S);
-	}
-	if (p == s)
-		return lg_err(-EINVAL,
-			      "\"%s\" is not a whole number with a unit; write 30s, 10m or 1h", s);
-	if (!*p)
-		return lg_err(-EINVAL, "\"%s\" has no unit; write 30s, 10m or 1h", s);
-	if (p[1] || (*p != 's' && *p != 'm' && *p != 'h'))
-		return lg_err(
-			-EINVAL,
-			"\"%s\": unit \"%s\" is not s, m or h; write one number and one unit, e.g. 30s, 10m or 1h",
-			s, p);
-	if (!v && !allow_zero)
-		return lg_err(-EINVAL, "\"%s\" is zero; a duration is at least 1s", s);
-	mult = *p == 'h' ? 3600 : *p == 'm' ? 60 : 1;
-	if (v * mult > DURATION_MAX_S)
-		return lg_err(-EINVAL, "\"%s\" is too long; a duration is at most %llus", s,
-			      DURATION_MAX_S);
-	*out = v * mult;
-	return 0;
-}
-
-int lg_parse_duration(const char *s, uint64_t *out)
-{
-	return parse_duration(s, false, out);
-}
 
 /* ---- first pass: events ------------------------------------------------ */
 
@@ -896,7 +856,7 @@ static int get_duration(const struct cfg *x, const yaml_node_t *v, const char *f
 
 	if (err)
 		return err;
-	if (parse_duration(s, allow_zero, out))
+	if (lg_duration_parse(s, allow_zero, out))
 		return cfg_wrap(x, node_line(v), field);
 	return 0;
 }
