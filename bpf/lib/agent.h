@@ -50,7 +50,9 @@ _Static_assert(sizeof(((struct lg_state *)0)->root_levels) * 8 == LG_ROOT_LEVELS
  * loop ends only when no set bit is left unprobed; -1 always means "below no
  * registered root", never "did not look". There is no bit the loop cannot
  * evaluate, and a level the bitmap cannot express cannot hold a root
- * (lg_root_add() refuses it with the same constant). A non-agent still pays
+ * (lg_root_add() refuses roots from LG_MAX_ROOT_LEVEL <= LG_ROOT_LEVELS on,
+ * asserted in limits.h; a root written into the maps by other means at any
+ * level up to LG_ROOT_LEVELS - 1 is still found). A non-agent still pays
  * one probe per set bit at or above its own depth and nothing else: the loop
  * stops at the highest set bit, or at the first level deeper than the task.
  */

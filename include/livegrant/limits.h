@@ -23,15 +23,23 @@
 #define LG_PATH_WORDS (LG_PATH_MAX / 8)
 
 /*
- * LG_ROOT_LEVELS - the cgroup levels an agent root may sit at: 0 to
- * LG_ROOT_LEVELS - 1. One constant for three things that must agree: the
- * bit width of lg_state.root_levels (bit N: a root at level N), the bound
- * of the kernel's root search (lg_find_root() in bpf/lib/agent.h), and the
- * level userspace refuses a root at. So every level that can hold a root is
- * checked by the kernel, and no root can be registered where it would not
- * be. bpf/lib/agent.h and userspace/lib/agents.c assert the bitmap width.
+ * LG_ROOT_LEVELS - the cgroup levels the kernel searches for agent roots:
+ * 0 to LG_ROOT_LEVELS - 1. One constant for the bit width of
+ * lg_state.root_levels (bit N: a root at level N) and the bound of the
+ * kernel's root search (lg_find_root() in bpf/lib/agent.h), so every level
+ * a bit can mark is checked. bpf/lib/agent.h and userspace/lib/agents.c
+ * assert the bitmap width.
  */
 #define LG_ROOT_LEVELS 64
+
+/*
+ * LG_MAX_ROOT_LEVEL - lg_root_add() registers roots only above this level
+ * (1 to LG_MAX_ROOT_LEVEL - 1). Below LG_ROOT_LEVELS on purpose: programs
+ * of builds before the root search covered all LG_ROOT_LEVELS bits checked
+ * only levels 0 to 31, with the same LG_ABI_VERSION, and a livegrantd that
+ * adopts such pinned programs must never register a root they would skip.
+ */
+#define LG_MAX_ROOT_LEVEL 32
 
 /*
  * LG_UNIX_PATH_MAX - bytes of sockaddr_un.sun_path (108 on Linux). AF_UNIX
@@ -108,6 +116,8 @@ _Static_assert(LG_PATH_WORDS * 8 == LG_PATH_MAX,
  */
 _Static_assert(LG_ROOT_LEVELS == 64,
 	       "lg_state.root_levels is a 64-bit bitmap with one bit per root level");
+_Static_assert(LG_MAX_ROOT_LEVEL <= LG_ROOT_LEVELS,
+	       "roots may only be registered at levels the kernel searches");
 _Static_assert(LG_MAX_CGROUP_DEPTH > 0 && LG_MAX_CGROUP_DEPTH <= 64,
 	       "LG_MAX_CGROUP_DEPTH bounds an unrolled loop: keep it small");
 _Static_assert(LG_SCRATCH_SLOTS > 0 && LG_SCRATCH_SLOTS <= 16,

@@ -60,13 +60,12 @@ static void remove_chain(const char *name, int level)
 
 /*
  * A root registered straight into the maps (the library's low-level path,
- * as a buggy or older writer could) at level 40: a process below it must be
- * an agent, and being without a grant, denied. A search that stopped at
- * LG_MAX_CGROUP_DEPTH (32) levels took it for a non-agent and allowed it.
+ * as a buggy or older writer could) at @level: a process below it must be an
+ * agent and, being without a grant, denied; a process as deep beside it and
+ * one shallower stay non-agents.
  */
-KTEST(root_deep_level_in_the_map_is_enforced)
+static void deep_root_in_the_map(int level)
 {
-	const int level = 40;
 	char root[512], below[1024], other[512];
 	struct lg_root r = { .level = level };
 	const struct lg_event *ev;
@@ -87,7 +86,7 @@ KTEST(root_deep_level_in_the_map_is_enforced)
 
 	if (CHECK(worker_start(&w, below, "lg-deeproot") == 0, "start worker below the root")) {
 		CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES,
-			  "below a root at level 40: an agent without grant, denied");
+			  "below a root at a deep level: an agent without grant, denied");
 		ev = fx_wait_event(w.pid, LG_HOOK_FILE_OPEN, LG_REASON_NO_GRANT, 2000);
 		if (CHECK(ev != NULL, "no_grant event"))
 			CHECK(ev->agent_cgroup_id == id, "event names the deep root");
@@ -112,12 +111,27 @@ KTEST(root_deep_level_in_the_map_is_enforced)
 }
 
 /*
- * The library accepts a root at the deepest level the kernel checks
- * (LG_ROOT_LEVELS - 1) and enforces it; one level deeper it refuses.
+ * Level 40: a search that stopped at 32 levels (LG_MAX_CGROUP_DEPTH, the old
+ * bound) took the process below for a non-agent and allowed it.
  */
-KTEST(root_at_the_last_checked_level)
+KTEST(root_deep_level_in_the_map_is_enforced)
 {
-	const int level = LG_ROOT_LEVELS - 1;
+	deep_root_in_the_map(40);
+}
+
+/* The last bit of root_levels (LG_ROOT_LEVELS - 1) is searched too. */
+KTEST(root_last_bit_in_the_map_is_enforced)
+{
+	deep_root_in_the_map(LG_ROOT_LEVELS - 1);
+}
+
+/*
+ * The library registers a root just above LG_MAX_ROOT_LEVEL and enforces
+ * it; at LG_MAX_ROOT_LEVEL it refuses.
+ */
+KTEST(root_add_level_bound)
+{
+	const int level = LG_MAX_ROOT_LEVEL - 1;
 	char root[512], below[1024];
 	const struct lg_event *ev;
 	struct worker w;
@@ -130,9 +144,9 @@ KTEST(root_at_the_last_checked_level)
 	REQUIRE(lg_cgroup_id(root, &id, NULL) == 0, "cgroup id: %s", lg_errmsg());
 
 	err = lg_root_add(fx, below);
-	CHECK(err == -E2BIG, "a root at level %d (LG_ROOT_LEVELS) is refused: %d %s",
-	      LG_ROOT_LEVELS, err, lg_errmsg());
-	CHECK(strstr(lg_errmsg(), "LG_ROOT_LEVELS") != NULL, "message names the limit: %s",
+	CHECK(err == -E2BIG, "a root at level %d (LG_MAX_ROOT_LEVEL) is refused: %d %s",
+	      LG_MAX_ROOT_LEVEL, err, lg_errmsg());
+	CHECK(strstr(lg_errmsg(), "LG_MAX_ROOT_LEVEL") != NULL, "message names the limit: %s",
 	      lg_errmsg());
 
 	REQUIRE(lg_root_add(fx, root) == 0, "root at level %d: %s", level, lg_errmsg());
@@ -140,7 +154,7 @@ KTEST(root_at_the_last_checked_level)
 	      "bit %d of root_levels set", level);
 	if (CHECK(worker_start(&w, below, "lg-lastlevel") == 0, "start worker below the root")) {
 		CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES,
-			  "below a root at the last checked level: denied");
+			  "below the deepest root lg_root_add() accepts: denied");
 		ev = fx_wait_event(w.pid, LG_HOOK_FILE_OPEN, LG_REASON_NO_GRANT, 2000);
 		if (CHECK(ev != NULL, "no_grant event"))
 			CHECK(ev->agent_cgroup_id == id, "event names the root");

@@ -43,12 +43,15 @@ int lg_root_add(struct lg_enforcer *e, const char *path)
 
 	if (err)
 		return err;
-	/* The kernel checks for roots at levels 0 to LG_ROOT_LEVELS - 1 only. */
-	if (r.level >= LG_ROOT_LEVELS)
+	/*
+	 * Within the levels the kernel searches (LG_ROOT_LEVELS), and those
+	 * that programs pinned by older builds search too (limits.h).
+	 */
+	if (r.level >= LG_MAX_ROOT_LEVEL)
 		return lg_err(
 			-E2BIG,
-			"agent root %s is at cgroup level %u; roots must be above level %d (LG_ROOT_LEVELS)",
-			path, r.level, LG_ROOT_LEVELS);
+			"agent root %s is at cgroup level %u; roots must be above level %d (LG_MAX_ROOT_LEVEL)",
+			path, r.level, LG_MAX_ROOT_LEVEL);
 	/* The root cgroup holds every process, livegrantd included. */
 	if (r.level == 0)
 		return lg_err(
