@@ -1,6 +1,7 @@
 # livegrant build. `make` builds everything into build/; `make test` installs
 # what is missing, builds, runs the host unit tests and the kernel tests in
-# VMs (6.1 and 6.12), and ends with one summary line.
+# VMs (Debian's 6.1, 6.12 and sid cloud kernels), and ends with one summary
+# line.
 #
 # BPF chain (libbpf-bootstrap style): clang -> one object per hook file ->
 # `bpftool gen object` links them -> `bpftool gen skeleton`. vmlinux.h comes
@@ -159,7 +160,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/obj/lib/enforce $(BUILD)/obj/lib/policy $(B
 
 # ---- tests ---------------------------------------------------------------
 # KERNELS: guest kernels the kernel tests boot (tools/vmrun --kernel).
-KERNELS ?= 6.1 6.12
+KERNELS ?= 6.1 6.12 sid
 test: deps
 	$(MAKE) all upgrade-builds
 	tests/run --kernels "$(KERNELS)"

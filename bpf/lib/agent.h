@@ -35,12 +35,30 @@ struct lg_subject {
 };
 
 /*
+ * The root search below has exactly one iteration per bit of root_levels:
+ * no bit can be set that the kernel does not check.
+ */
+_Static_assert(sizeof(((struct lg_state *)0)->root_levels) * 8 == LG_ROOT_LEVELS,
+	       "lg_find_root() must check every level lg_state.root_levels can mark");
+
+/*
  * Find the agent root above the task. Returns the root's level, or -1 for a
  * non-agent. Only levels that hold a root are probed.
+ *
+ * Decided here, and why it cannot wrongly make an agent a non-agent: the loop
+ * bound is the width of the bitmap (LG_ROOT_LEVELS, asserted above), so the
+ * loop ends only when no set bit is left unprobed; -1 always means "below no
+ * registered root", never "did not look". There is no bit the loop cannot
+ * evaluate, and a level the bitmap cannot express cannot hold a root
+ * (lg_root_add() refuses roots from LG_MAX_ROOT_LEVEL <= LG_ROOT_LEVELS on,
+ * asserted in limits.h; a root written into the maps by other means at any
+ * level up to LG_ROOT_LEVELS - 1 is still found). A non-agent still pays
+ * one probe per set bit at or above its own depth and nothing else: the loop
+ * stops at the highest set bit, or at the first level deeper than the task.
  */
 static __always_inline int lg_find_root(__u64 root_levels, __u64 *root_id)
 {
-	for (int level = 0; level < LG_MAX_CGROUP_DEPTH; level++) {
+	for (int level = 0; level < LG_ROOT_LEVELS; level++) {
 		__u64 id;
 
 		/* No root at this level or any deeper one: not an agent. */
@@ -49,7 +67,10 @@ static __always_inline int lg_find_root(__u64 root_levels, __u64 *root_id)
 		if (!((root_levels >> level) & 1))
 			continue;
 		id = bpf_get_current_ancestor_cgroup_id(level);
-		/* The task's cgroup is shallower than this level. */
+		/*
+		 * The task's cgroup is shallower than this level, so also
+		 * than every deeper root: not an agent.
+		 */
 		if (!id)
 			return -1;
 		if (bpf_map_lookup_elem(&lg_roots, &id)) {
@@ -57,6 +78,7 @@ static __always_inline int lg_find_root(__u64 root_levels, __u64 *root_id)
 			return level;
 		}
 	}
+	/* Every one of the LG_ROOT_LEVELS bits was checked: no root above. */
 	return -1;
 }
 
@@ -110,11 +132,20 @@ static __always_inline void lg_resolve_agent(struct lg_subject *s, const struct 
 		return;
 	}
 
+	/*
+	 * Running out of iterations leaves s->reason at no_grant: a deny. The
+	 * check above makes that unreachable (level - root_level + 1 levels
+	 * are visited, at most LG_MAX_CGROUP_DEPTH).
+	 */
 	for (int i = 0; i < LG_MAX_CGROUP_DEPTH; i++) {
 		int l = level - i;
 		__u64 id;
 
-		/* Past the root without a registered agent: no grant. */
+		/*
+		 * Past the root without a registered agent: no grant. Also
+		 * the first step when the task moved above the root since
+		 * lg_find_root() (level < root_level): a deny, never a skip.
+		 */
 		if (l < root_level)
 			return;
 		id = bpf_get_current_ancestor_cgroup_id(l);

@@ -62,6 +62,7 @@ static __always_inline __u8 lg_inet_match(const struct lg_subject *s, const stru
 	if (!rule)
 		return LG_REASON_NOT_ALLOWED;
 	n = rule->nranges;
+	/* Running out of ranges (or of the loop) is not_allowed: a deny. */
 	for (__u32 i = 0; i < LG_MAX_PORT_RANGES; i++) {
 		/* Bounded by the array; nranges beyond it is never trusted. */
 		if (i >= n)
@@ -167,11 +168,18 @@ static __always_inline __u8 lg_unix_parse(struct lg_event *ev, struct lg_unix_ke
 		struct lg_unix_scan scan = { .key = key };
 
 		key->len = n;
-		bpf_loop(LG_UNIX_PATH_MAX, lg_unix_clear_cb, &scan, 0);
+		/*
+		 * Both scans must visit all LG_UNIX_PATH_MAX bytes (their
+		 * callbacks never stop early): a key left partly uncleared is
+		 * refused, not looked up.
+		 */
+		if (bpf_loop(LG_UNIX_PATH_MAX, lg_unix_clear_cb, &scan, 0) != LG_UNIX_PATH_MAX)
+			return LG_REASON_BAD_ADDRESS;
 	} else {
 		struct lg_unix_scan scan = { .key = key, .n = n };
 
-		bpf_loop(LG_UNIX_PATH_MAX, lg_unix_scan_cb, &scan, 0);
+		if (bpf_loop(LG_UNIX_PATH_MAX, lg_unix_scan_cb, &scan, 0) != LG_UNIX_PATH_MAX)
+			return LG_REASON_BAD_ADDRESS;
 	}
 	__builtin_memcpy(ev->target, key->path, LG_UNIX_PATH_MAX);
 	ev->target_len = key->len;

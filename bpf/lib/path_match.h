@@ -28,7 +28,12 @@ struct lg_path_cmp {
 	__u32 equal;
 };
 
-/* Compare 8 bytes per iteration; bytes past @len are masked off. */
+/*
+ * Compare 8 bytes per iteration; bytes past @len are masked off. @equal is
+ * set only by the iteration that compares the last word: a loop that stops
+ * early, runs out (LG_PATH_WORDS words cover all of LG_PATH_MAX, see
+ * limits.h) or does not run at all leaves it 0, and the rule does not match.
+ */
 static long lg_path_cmp_cb(__u32 w, void *ctx)
 {
 	struct lg_path_cmp *c = ctx;
@@ -37,6 +42,12 @@ static long lg_path_cmp_cb(__u32 w, void *ctx)
 
 	if (off >= c->len || w >= LG_PATH_WORDS)
 		return 1;
+	/*
+	 * Word index into the LG_PATH_MAX-byte buffers: the mask bounds the
+	 * offset for the verifier (the callback's index is unbounded to it,
+	 * whatever the check above says once compiled). Identity here, as
+	 * LG_PATH_WORDS is a power of two (limits.h).
+	 */
 	x = c->a[w & (LG_PATH_WORDS - 1)];
 	y = c->b[w & (LG_PATH_WORDS - 1)];
 	if (c->len - off < 8) {
@@ -45,8 +56,10 @@ static long lg_path_cmp_cb(__u32 w, void *ctx)
 		x &= mask;
 		y &= mask;
 	}
-	if (x != y) {
-		c->equal = 0;
+	if (x != y)
+		return 1;
+	if (c->len - off <= 8) {
+		c->equal = 1;
 		return 1;
 	}
 	return 0;
@@ -59,11 +72,14 @@ static __always_inline bool lg_path_equal(const char *path, const struct lg_path
 		.a = (const __u64 *)path,
 		.b = (const __u64 *)rule->path,
 		.len = len,
-		.equal = 1,
+		.equal = 0,
 	};
 
 	if (rule->len != len)
 		return false;
+	/* The empty prefix (the rule "/") has no bytes to compare. */
+	if (len == 0)
+		return true;
 	bpf_loop(LG_PATH_WORDS, lg_path_cmp_cb, &c, 0);
 	return c.equal;
 }
@@ -110,7 +126,12 @@ static long lg_path_walk_cb(__u32 i, void *ctx)
 	/* Structural end: every byte and the end of the path were seen. */
 	if (i > w->len || i >= LG_PATH_MAX)
 		return 1;
-	/* The end of the path is a boundary like a '/'. */
+	/*
+	 * The end of the path is a boundary like a '/'. The mask bounds the
+	 * byte offset into the LG_PATH_MAX-byte target for the verifier, which
+	 * cannot bound a bpf_loop index; identity for i < LG_PATH_MAX (a power
+	 * of two, limits.h).
+	 */
 	c = i < w->len ? w->sc->ev.target[i & (LG_PATH_MAX - 1)] : '/';
 	if (c == '/') {
 		/*
@@ -176,6 +197,12 @@ static __always_inline __u8 lg_path_match(const struct lg_subject *s, struct lg_
 
 	if (exec_open)
 		w.need = LG_FILE_READ_FILE;
+	/*
+	 * len + 1 <= LG_PATH_MAX steps see every byte and the end. A walk cut
+	 * short (or a bpf_loop() failure) only misses probes: what it granted
+	 * came from rules that do cover the path, and anything not granted is
+	 * denied.
+	 */
 	bpf_loop(LG_PATH_MAX, lg_path_walk_cb, &w, 0);
 	if (exec_open && (w.granted & LG_FILE_EXECUTE))
 		w.granted |= LG_FILE_READ_FILE;

@@ -15,6 +15,7 @@
 
 #include "maps.h"
 
+/* Returns NULL (the caller denies, LG_REASON_INTERNAL) when no slot is free. */
 static __always_inline struct lg_scratch *lg_scratch_claim(void)
 {
 	for (__u32 i = 0; i < LG_SCRATCH_SLOTS; i++) {

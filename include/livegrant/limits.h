@@ -23,16 +23,35 @@
 #define LG_PATH_WORDS (LG_PATH_MAX / 8)
 
 /*
+ * LG_ROOT_LEVELS - the cgroup levels the kernel searches for agent roots:
+ * 0 to LG_ROOT_LEVELS - 1. One constant for the bit width of
+ * lg_state.root_levels (bit N: a root at level N) and the bound of the
+ * kernel's root search (lg_find_root() in bpf/lib/agent.h), so every level
+ * a bit can mark is checked. bpf/lib/agent.h and userspace/lib/agents.c
+ * assert the bitmap width.
+ */
+#define LG_ROOT_LEVELS 64
+
+/*
+ * LG_MAX_ROOT_LEVEL - lg_root_add() registers roots only above this level
+ * (1 to LG_MAX_ROOT_LEVEL - 1). Below LG_ROOT_LEVELS on purpose: programs
+ * of builds before the root search covered all LG_ROOT_LEVELS bits checked
+ * only levels 0 to 31, with the same LG_ABI_VERSION, and a livegrantd that
+ * adopts such pinned programs must never register a root they would skip.
+ */
+#define LG_MAX_ROOT_LEVEL 32
+
+/*
  * LG_UNIX_PATH_MAX - bytes of sockaddr_un.sun_path (108 on Linux). AF_UNIX
  * rules and the control socket path are at most this long.
  */
 #define LG_UNIX_PATH_MAX 108
 
 /*
- * LG_MAX_CGROUP_DEPTH - how many cgroup levels the agent lookup walks, and
- * the deepest level an agent root may sit at. An agent process more than
- * this many levels below its agent root is denied ("cgroup_too_deep").
- * Must not exceed 64: root levels are kept as a 64-bit mask.
+ * LG_MAX_CGROUP_DEPTH - how many cgroup levels the agent walk (from the
+ * task's cgroup up to its agent root) visits. An agent process
+ * LG_MAX_CGROUP_DEPTH or more levels below its agent root is denied
+ * ("cgroup_too_deep"). Where roots may sit is LG_ROOT_LEVELS.
  */
 #define LG_MAX_CGROUP_DEPTH 32
 
@@ -65,5 +84,54 @@
 
 /* LG_EVENTS_RING_BYTES - default size of the event ring buffer. */
 #define LG_EVENTS_RING_BYTES (4 * 1024 * 1024)
+
+/*
+ * Checks both compilers (clang for bpf/, gcc for userspace/) make on every
+ * build, so a changed limit breaks the build instead of the enforcement.
+ */
+#define LG_IS_POW2(x) ((x) > 0 && ((x) & ((x)-1)) == 0)
+
+/*
+ * Limits used as verifier masks. bpf/ indexes buffers with
+ * "i & (LIMIT - 1)": for a power of two that is the identity on every
+ * in-bounds index and gives the verifier a constant bound on the offset;
+ * for any other value it would silently fold indexes onto the wrong bytes.
+ */
+_Static_assert(LG_IS_POW2(LG_PATH_MAX), "LG_PATH_MAX is a verifier mask: power of two");
+_Static_assert(LG_IS_POW2(LG_PATH_WORDS), "LG_PATH_WORDS is a verifier mask: power of two");
+_Static_assert(LG_PATH_WORDS * 8 == LG_PATH_MAX,
+	       "the word compare of path rules must cover the whole path buffer");
+
+/*
+ * Limits that bound loops in bpf/ (Tetragon style: every loop bound is a
+ * named constant from this file). The rule in bpf/: a loop that runs out of
+ * iterations before it has seen everything it needs decides "deny", never
+ * "allow"; each loop says how it obeys that.
+ *
+ *   LG_ROOT_LEVELS      for loop, lg_find_root(): every level of the bitmap
+ *   LG_MAX_CGROUP_DEPTH for loop, lg_resolve_agent(): depth checked first
+ *   LG_SCRATCH_SLOTS    for loop, lg_scratch_claim(): none free -> internal
+ *   LG_MAX_PORT_RANGES  for loop, lg_inet_match(): no range -> not_allowed
+ *   LG_PATH_MAX         bpf_loop, lg_path_match(): one step per byte + end
+ *   LG_PATH_WORDS       bpf_loop, lg_path_equal(): equal only if completed
+ *   LG_UNIX_PATH_MAX    bpf_loop, lg_unix_parse(): all bytes or bad_address
+ *
+ * Plain for loops are unrolled or walked by the verifier once per
+ * iteration, so they stay small; bpf_loop() refuses more than 1 << 23
+ * iterations (BPF_MAX_LOOPS) at run time.
+ */
+_Static_assert(LG_ROOT_LEVELS == 64,
+	       "lg_state.root_levels is a 64-bit bitmap with one bit per root level");
+_Static_assert(LG_MAX_ROOT_LEVEL <= LG_ROOT_LEVELS,
+	       "roots may only be registered at levels the kernel searches");
+_Static_assert(LG_MAX_CGROUP_DEPTH > 0 && LG_MAX_CGROUP_DEPTH <= 64,
+	       "LG_MAX_CGROUP_DEPTH bounds an unrolled loop: keep it small");
+_Static_assert(LG_SCRATCH_SLOTS > 0 && LG_SCRATCH_SLOTS <= 16,
+	       "LG_SCRATCH_SLOTS bounds an unrolled loop: keep it small");
+_Static_assert(LG_MAX_PORT_RANGES > 0 && LG_MAX_PORT_RANGES <= 64,
+	       "LG_MAX_PORT_RANGES bounds an unrolled loop: keep it small");
+_Static_assert(LG_PATH_MAX <= (1 << 23) && LG_PATH_WORDS <= (1 << 23) &&
+		       LG_UNIX_PATH_MAX <= (1 << 23),
+	       "bpf_loop() runs at most BPF_MAX_LOOPS (1 << 23) iterations");
 
 #endif /* LIVEGRANT_LIMITS_H */

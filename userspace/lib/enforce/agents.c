@@ -14,6 +14,10 @@
 
 #include "enforcer.h"
 
+/* One bit per level where a root may sit, as the kernel's root search checks. */
+_Static_assert(sizeof(((struct lg_state *)0)->root_levels) * 8 == LG_ROOT_LEVELS,
+	       "lg_state.root_levels must have one bit per level of LG_ROOT_LEVELS");
+
 static uint64_t levels_of_roots(struct lg_enforcer *e)
 {
 	uint64_t key, next, mask = 0;
@@ -21,7 +25,9 @@ static uint64_t levels_of_roots(struct lg_enforcer *e)
 	struct lg_root r;
 
 	while (!bpf_map_get_next_key(e->fds[LG_MAP_ROOTS], prev, &next)) {
-		if (!bpf_map_lookup_elem(e->fds[LG_MAP_ROOTS], &next, &r))
+		/* A level no bit can mark was never written by lg_root_add(). */
+		if (!bpf_map_lookup_elem(e->fds[LG_MAP_ROOTS], &next, &r) &&
+		    r.level < LG_ROOT_LEVELS)
 			mask |= 1ULL << r.level;
 		key = next;
 		prev = &key;
@@ -37,11 +43,15 @@ int lg_root_add(struct lg_enforcer *e, const char *path)
 
 	if (err)
 		return err;
-	if (r.level >= LG_MAX_CGROUP_DEPTH)
+	/*
+	 * Within the levels the kernel searches (LG_ROOT_LEVELS), and those
+	 * that programs pinned by older builds search too (limits.h).
+	 */
+	if (r.level >= LG_MAX_ROOT_LEVEL)
 		return lg_err(
 			-E2BIG,
-			"agent root %s is at cgroup level %u; roots must be above level %d (LG_MAX_CGROUP_DEPTH)",
-			path, r.level, LG_MAX_CGROUP_DEPTH);
+			"agent root %s is at cgroup level %u; roots must be above level %d (LG_MAX_ROOT_LEVEL)",
+			path, r.level, LG_MAX_ROOT_LEVEL);
 	/* The root cgroup holds every process, livegrantd included. */
 	if (r.level == 0)
 		return lg_err(
