@@ -19,22 +19,30 @@ struct lg_event_reader {
 	void *ctx;
 };
 
-/* Events arrive truncated to their target: widen them to a whole struct. */
+/*
+ * Events arrive truncated to their target: widen one to a whole struct,
+ * its target NUL-terminated. False for a record too short to be one.
+ */
+static bool event_widen(const void *data, size_t size, struct lg_event *ev)
+{
+	if (size < LG_EVENT_HEADER_SIZE)
+		return false;
+	if (size > sizeof(*ev))
+		size = sizeof(*ev);
+	memset(ev, 0, sizeof(*ev));
+	memcpy(ev, data, size);
+	if (ev->target_len >= sizeof(ev->target))
+		ev->target_len = sizeof(ev->target) - 1;
+	ev->target[ev->target_len] = 0;
+	return true;
+}
+
 static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct lg_event_reader *r = ctx;
 	static __thread struct lg_event ev;
 
-	if (size < LG_EVENT_HEADER_SIZE)
-		return 0;
-	if (size > sizeof(ev))
-		size = sizeof(ev);
-	memset(&ev, 0, sizeof(ev));
-	memcpy(&ev, data, size);
-	if (ev.target_len >= sizeof(ev.target))
-		ev.target_len = sizeof(ev.target) - 1;
-	ev.target[ev.target_len] = 0;
-	return r->fn(r->ctx, &ev);
+	return event_widen(data, size, &ev) ? r->fn(r->ctx, &ev) : 0;
 }
 
 /*
@@ -129,12 +137,7 @@ static int on_prev_sample(void *ctx, void *data, size_t size)
 		memset(&v3, 0, sizeof(v3));
 		memcpy(&v3, data, size < sizeof(v3) ? size : sizeof(v3));
 		event_from_v3(&v3, size, &ev);
-	} else if (p->abi == LG_ABI_VERSION && size >= LG_EVENT_HEADER_SIZE) {
-		memcpy(&ev, data, size < sizeof(ev) ? size : sizeof(ev));
-		if (ev.target_len >= sizeof(ev.target))
-			ev.target_len = sizeof(ev.target) - 1;
-		ev.target[ev.target_len] = 0;
-	} else {
+	} else if (p->abi != LG_ABI_VERSION || !event_widen(data, size, &ev)) {
 		p->skipped++;
 		return 0;
 	}
