@@ -138,8 +138,9 @@ upgrade-builds: $(BUILD)/upgrade/livegrantd-extra $(BUILD)/upgrade/livegrantd-$(
 
 $(BUILD)/upgrade/livegrantd-extra: FORCE
 	$(MAKE) --no-print-directory BUILD=$(UPGRADE_WORK)/extra LG_TEST_EXTRA_HOOK=1 \
-		$(UPGRADE_WORK)/extra/livegrantd
-	mkdir -p $(@D) && cp $(UPGRADE_WORK)/extra/livegrantd $@
+		$(UPGRADE_WORK)/extra/livegrantd $(UPGRADE_WORK)/extra/livegrant
+	mkdir -p $(@D) && cp $(UPGRADE_WORK)/extra/livegrantd $@ && \
+		cp $(UPGRADE_WORK)/extra/livegrant $(@D)/livegrant-extra
 
 $(BUILD)/upgrade/livegrantd-$(UPGRADE_FROM):
 	@git cat-file -e $(UPGRADE_FROM)^{commit} 2>/dev/null || { \

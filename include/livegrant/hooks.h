@@ -43,12 +43,15 @@
 	X(SETSOCKOPT, "setsockopt", lg_setsockopt, socket_setsockopt, NET, LG_HOOK_F_REQUIRED)
 
 /*
- * A build for the upgrade test (make LG_TEST_EXTRA_HOOK=1) carries one more
- * program, tests/bpf/extra_hook.bpf.c: livegrant with the next hook added,
- * as a real upgrade would bring it.
+ * A build for the upgrade test (make LG_TEST_EXTRA_HOOK=1) carries two more
+ * programs, tests/bpf/extra_hook.bpf.c: the next hook, as a real upgrade
+ * would bring it, and one whose LSM hook no kernel has, which the feature
+ * probe must leave out and report as not enforced.
  */
 #ifdef LG_TEST_EXTRA_HOOK
-#define LG_HOOK_TABLE_TEST(X) X(TEST_EXTRA, "test_extra", lg_test_extra, inode_getattr, FILE, 0)
+#define LG_HOOK_TABLE_TEST(X)                                              \
+	X(TEST_EXTRA, "test_extra", lg_test_extra, inode_getattr, FILE, 0) \
+	X(TEST_MISSING, "test_missing", lg_test_missing, livegrant_test_no_such_hook, FILE, 0)
 #else
 #define LG_HOOK_TABLE_TEST(X)
 #endif
