@@ -187,6 +187,13 @@ int lg_enforcer_links_pinned(const char *pin_dir, int *total);
  * enforcer was opened (see opts->bridge). -ENOENT without one.
  */
 int lg_prev_grant_extend(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns);
+/*
+ * The live grant of @id in that earlier set: its generation, and whether
+ * that set's programs suspended it (a crossing livegrantd may never have
+ * heard of). -ENOENT without one. Readable until lg_prev_events_drain()
+ * with @final, for a replaced set; until commit otherwise.
+ */
+int lg_prev_agent_state(struct lg_enforcer *e, uint64_t id, uint32_t *generation, bool *suspended);
 
 /* Mode for agents without a live grant (LG_MODE_ENFORCE or LG_MODE_AUDIT). */
 int lg_set_default_mode(struct lg_enforcer *e, enum lg_mode mode);
@@ -203,6 +210,8 @@ int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level);
 
 /* Every process at or below the cgroup @path becomes an agent. */
 int lg_root_add(struct lg_enforcer *e, const char *path);
+/* Would lg_root_add() accept @path (level, not the root cgroup)? No kernel needed. */
+int lg_root_check(const char *path);
 int lg_root_remove(struct lg_enforcer *e, const char *path);
 /*
  * Register the agent cgroup @path (at or below a root), with no grant: its
@@ -295,10 +304,14 @@ int lg_events_open(struct lg_enforcer *e, lg_event_fn fn, void *ctx, struct lg_e
 /*
  * After a commit that replaced another ABI's pins: read what the old
  * programs recorded before they detached (downtime and switch included)
- * and hand each event, in today's layout, to @fn. Returns the number of
- * events, or a negative errno (-EPROTO: some could not be decoded).
+ * and hand each event, in today's layout, to @fn. An event of the grant
+ * the old set held at the switch carries the generation this build
+ * installed for it. The kernel releases old links asynchronously: call
+ * again later with @final, which also closes the old set's maps. Returns
+ * the number of events, or a negative errno (-EPROTO: some could not be
+ * decoded).
  */
-int lg_prev_events_drain(struct lg_enforcer *e, lg_event_fn fn, void *ctx);
+int lg_prev_events_drain(struct lg_enforcer *e, lg_event_fn fn, void *ctx, bool final);
 /* Wait up to @timeout_ms; returns events handled or a negative errno. */
 int lg_events_poll(struct lg_event_reader *r, int timeout_ms);
 /* The fd to add to an epoll/poll set. */

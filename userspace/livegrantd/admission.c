@@ -383,15 +383,25 @@ static int step_register(struct lgd *d, struct admission *ad)
 	return err;
 }
 
-/* RESTORE: pinned maps may hold a suspension the saved state missed. */
+/*
+ * RESTORE: pinned maps may hold a suspension the saved state missed (the
+ * programs suspend on their own, and livegrantd may have stopped before it
+ * read the event): in the maps this build kept, or in those of the set it
+ * replaces, which are gone once it commits.
+ */
 static int step_kernel_state(struct lgd *d, struct admission *ad)
 {
 	struct lg_agent cur;
+	uint32_t prev_gen;
+	bool prev_suspended;
 
 	if (!lg_grant_get(d->e, ad->cgroup_id, &cur)) {
 		ad->a->generation = cur.generation;
 		ad->a->suspended |= lgd_kernel_suspended(d, ad->a);
 	}
+	if (lg_enforcer_replaced(d->e) &&
+	    !lg_prev_agent_state(d->e, ad->cgroup_id, &prev_gen, &prev_suspended) && prev_suspended)
+		ad->a->suspended = true;
 	return 0;
 }
 

@@ -23,6 +23,8 @@
 #define LGD_CGROUP_MOUNT "/sys/fs/cgroup"
 #define LGD_SOCKET_NAME "livegrant.sock"
 #define LGD_STATE_NAME "state.json"
+#define LGD_LOCK_NAME "livegrantd.lock"
+#define LGD_LOCK_NAME "livegrantd.lock"
 
 struct lgd {
 	struct lg_config *cfg;
@@ -37,6 +39,7 @@ struct lgd {
 	struct lgd_denial_log log;
 	bool save_pending; /* a state save is due (or the last one failed): each loop pass */
 	struct lgd_metrics metrics; /* all zero while metrics are off */
+	int lock_fd; /* holds the flock on <state_dir>/livegrantd.lock */
 };
 
 /* Everything main's epoll loop waits on starts with its kind. */

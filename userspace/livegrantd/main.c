@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -52,6 +54,11 @@ static int load_bundles(struct lgd *d)
 	return 0;
 }
 
+/*
+ * The agent roots of the configuration, checked whole before the enforcer
+ * opens: a start that would fail on them must fail before it keeps the
+ * grants of the pins in force alive (lgd_bridge).
+ */
 static int resolve_roots(struct lgd *d)
 {
 	d->roots = calloc(d->cfg->agent_cgroups.n, sizeof(char *));
@@ -80,16 +87,56 @@ static int resolve_roots(struct lgd *d)
 					d->cfg->path, outer, inner);
 		}
 		d->nroots++;
-		if (lg_root_add(d->e, d->roots[i]))
+		if (lg_root_check(d->roots[i]))
 			return -EINVAL;
 	}
 	return 0;
 }
 
+static int register_roots(struct lgd *d)
+{
+	for (size_t i = 0; i < d->nroots; i++)
+		if (lg_root_add(d->e, d->roots[i]))
+			return -EINVAL;
+	return 0;
+}
+
 /*
- * Start-up, in the order that leaves no gap: saved agents are read first,
- * so that the pins in force keep their grants alive while this build loads
- * (lgd_bridge); this build's maps are then filled completely (settings,
+ * One livegrantd per state_dir (and so per pin directory and control
+ * socket): two would write the same maps and pins. The lock lives as long
+ * as the process, and the kernel drops it with the process, crash or not.
+ */
+static int lock_state_dir(struct lgd *d)
+{
+	char path[PATH_MAX], pid[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", d->cfg->state_dir, LGD_LOCK_NAME);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return lg_err(-errno, "%s: %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int err = -errno;
+
+		n = read(fd, pid, sizeof(pid) - 1);
+		pid[n > 0 ? n : 0] = 0;
+		close(fd);
+		return lg_err(err == -EWOULDBLOCK ? -EBUSY : err,
+			      "another livegrantd (pid %s) runs with state_dir %s: stop it first",
+			      pid[0] ? strtok(pid, "\n") : "?", d->cfg->state_dir);
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, pid, n, 0) != n)
+		fprintf(stderr, "livegrantd: could not write %s: %s\n", path, strerror(errno));
+	d->lock_fd = fd; /* stays open: it holds the lock */
+	return 0;
+}
+
+/*
+ * Start-up, in the order that leaves no gap: saved agents are read and
+ * the configuration checked first, so that the pins in force keep their
+ * grants alive while this build loads (lgd_bridge) only for a start that
+ * can succeed; this build's maps are then filled completely (settings,
  * domains, roots, every saved grant) before its programs are attached and
  * the old pins retired (lg_enforcer_commit).
  */
@@ -106,12 +153,17 @@ static int setup(struct lgd *d, bool verbose)
 
 	if (mkdir(d->cfg->state_dir, 0755) && errno != EEXIST)
 		return lg_err(-errno, "state_dir %s: %s", d->cfg->state_dir, strerror(errno));
+	err = lock_state_dir(d);
+	if (err)
+		return err;
 	snprintf(d->socket_path, sizeof(d->socket_path), "%s/%s", d->cfg->state_dir,
 		 LGD_SOCKET_NAME);
 	snprintf(d->state_path, sizeof(d->state_path), "%s/%s", d->cfg->state_dir, LGD_STATE_NAME);
 	err = load_bundles(d);
 	if (!err)
 		err = lgd_state_load(d);
+	if (!err)
+		err = resolve_roots(d);
 	if (!err)
 		err = lg_enforcer_open(&eo, &d->e);
 	if (!err && lg_enforcer_start(d->e) != LG_START_FRESH &&
@@ -126,7 +178,7 @@ static int setup(struct lgd *d, bool verbose)
 	if (!err)
 		err = lgd_load_domains(d);
 	if (!err)
-		err = resolve_roots(d);
+		err = register_roots(d);
 	if (!err)
 		err = lgd_restore(d);
 	if (!err)
@@ -134,10 +186,14 @@ static int setup(struct lgd *d, bool verbose)
 	return err;
 }
 
-/* Denials the replaced pins recorded go into the log before ours. */
-static void drain_replaced(struct lgd *d)
+/*
+ * Denials the replaced pins recorded go into the log before ours; once at
+ * start and once more (@final) a few seconds on, for what their programs
+ * recorded until the kernel released them.
+ */
+static void drain_replaced(struct lgd *d, bool final)
 {
-	int n = lg_prev_events_drain(d->e, lgd_print_event, d);
+	int n = lg_prev_events_drain(d->e, lgd_print_event, d, final);
 
 	if (n < 0)
 		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
@@ -230,6 +286,9 @@ static int open_metrics(struct lgd *d, int epfd, struct lgd_src *src)
 	return err;
 }
 
+/* Seconds after start when the replaced pins' ring is read a last time. */
+#define LGD_DRAIN_TICKS 3
+
 static int run(struct lgd *d)
 {
 	struct lgd_src refresh = { .kind = LGD_SRC_REFRESH }, tick = { .kind = LGD_SRC_TICK };
@@ -239,6 +298,7 @@ static int run(struct lgd *d)
 	int epfd = epoll_create1(EPOLL_CLOEXEC), err;
 	sigset_t mask;
 	bool stop = false, sweep = false;
+	unsigned int ticks = 0;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -255,7 +315,7 @@ static int run(struct lgd *d)
 	d->log.lost_seen = events_lost(d);
 	err = lg_events_open(d->e, lgd_print_event, d, &reader);
 	if (!err)
-		drain_replaced(d);
+		drain_replaced(d, false);
 	if (!err) {
 		events.fd = lg_events_fd(reader);
 		err = add_fd(epfd, &events);
@@ -280,6 +340,7 @@ static int run(struct lgd *d)
 
 	while (!stop) {
 		struct epoll_event evs[32];
+
 		int n = epoll_wait(epfd, evs, 32, -1);
 
 		if (n < 0 && errno != EINTR)
@@ -310,6 +371,8 @@ static int run(struct lgd *d)
 				sweep = true;
 				lgd_metrics_run(&d->metrics); /* enforces its timeouts */
 				lgd_denial_log_tick(&d->log, events_lost(d));
+				if (ticks < LGD_DRAIN_TICKS && ++ticks == LGD_DRAIN_TICKS)
+					drain_replaced(d, true);
 				break;
 			case LGD_SRC_METRICS:
 				lgd_metrics_run(&d->metrics);
@@ -344,7 +407,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct lgd d = { 0 };
+	struct lgd d = { .lock_fd = -1 };
 	const char *config = NULL;
 	bool verbose = false;
 	int c, err;
@@ -374,6 +437,8 @@ int main(int argc, char **argv)
 		err = setup(&d, verbose);
 	if (!err)
 		err = run(&d);
+	if (d.lock_fd >= 0)
+		close(d.lock_fd);
 	if (err) {
 		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 		return 1;

@@ -35,11 +35,10 @@ static uint64_t levels_of_roots(struct lg_enforcer *e)
 	return mask;
 }
 
-int lg_root_add(struct lg_enforcer *e, const char *path)
+/* Can @path be an agent root? Its id and level into *id and *level. */
+static int root_check(const char *path, uint64_t *id, uint32_t *level)
 {
-	struct lg_root r = {};
-	uint64_t id;
-	int err = lg_cgroup_id(path, &id, &r.level);
+	int err = lg_cgroup_id(path, id, level);
 
 	if (err)
 		return err;
@@ -47,17 +46,36 @@ int lg_root_add(struct lg_enforcer *e, const char *path)
 	 * Within the levels the kernel searches (LG_ROOT_LEVELS), and those
 	 * that programs pinned by older builds search too (limits.h).
 	 */
-	if (r.level >= LG_MAX_ROOT_LEVEL)
+	if (*level >= LG_MAX_ROOT_LEVEL)
 		return lg_err(
 			-E2BIG,
 			"agent root %s is at cgroup level %u; roots must be above level %d (LG_MAX_ROOT_LEVEL)",
-			path, r.level, LG_MAX_ROOT_LEVEL);
+			path, *level, LG_MAX_ROOT_LEVEL);
 	/* The root cgroup holds every process, livegrantd included. */
-	if (r.level == 0)
+	if (*level == 0)
 		return lg_err(
 			-EINVAL,
 			"agent root %s is the root cgroup: that would make every process an agent; use a child cgroup such as /sys/fs/cgroup/agents",
 			path);
+	return 0;
+}
+
+int lg_root_check(const char *path)
+{
+	uint64_t id;
+	uint32_t level;
+
+	return root_check(path, &id, &level);
+}
+
+int lg_root_add(struct lg_enforcer *e, const char *path)
+{
+	struct lg_root r = {};
+	uint64_t id;
+	int err = root_check(path, &id, &r.level);
+
+	if (err)
+		return err;
 	if (bpf_map_update_elem(e->fds[LG_MAP_ROOTS], &id, &r, BPF_ANY))
 		return lg_err(-errno, "registering agent root %s failed: %s%s", path,
 			      strerror(errno),
@@ -138,17 +156,20 @@ int lg_set_control_socket(struct lg_enforcer *e, const char *path)
 		return lg_err(-EINVAL,
 			      "control socket path \"%s\" must be absolute and at most %d bytes",
 			      path ? path : "", LG_UNIX_PATH_MAX);
-	/* Drop the previous global entry (cgroup 0), if any. */
-	while (!bpf_map_get_next_key(e->fds[LG_MAP_UNIX_RULES], prev, &next)) {
-		cur = next;
-		prev = &cur;
-		if (next.cgroup_id == 0 && next.generation == 0)
-			bpf_map_delete_elem(e->fds[LG_MAP_UNIX_RULES], &next);
-	}
+	/*
+	 * The new entry first, then any other global entry (cgroup 0) goes: a
+	 * restart that keeps the path never leaves agents without it.
+	 */
 	memcpy(key.path, path, n);
 	key.len = n;
 	if (bpf_map_update_elem(e->fds[LG_MAP_UNIX_RULES], &key, &one, BPF_ANY))
 		return lg_err(-errno, "setting the control socket failed: %s", strerror(errno));
+	while (!bpf_map_get_next_key(e->fds[LG_MAP_UNIX_RULES], prev, &next)) {
+		cur = next;
+		prev = &cur;
+		if (next.cgroup_id == 0 && next.generation == 0 && memcmp(&next, &key, sizeof(key)))
+			bpf_map_delete_elem(e->fds[LG_MAP_UNIX_RULES], &next);
+	}
 	return 0;
 }
 

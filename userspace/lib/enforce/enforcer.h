@@ -31,8 +31,11 @@ struct livegrant_bpf;
  * @start:    how this enforcer came to be (enum lg_start).
  * @pin_dir:  where sets are pinned; empty: nothing is pinned (tests).
  * @prev:     the newest complete set found at open (@have_prev).
- * @prev_agents_fd: lg_agents of @prev while this build loads, so that its
- *            grants can be kept alive meanwhile (lg_prev_grant_extend()).
+ * @prev_agents_fd, @prev_suspended_fd: lg_agents and lg_suspended of
+ *            @prev (when their layout is ours): its grants are kept alive
+ *            while this build loads (lg_prev_grant_extend()), and what it
+ *            suspended or recorded is carried over (lg_prev_agent_state(),
+ *            lg_prev_events_drain()).
  * @prev_events_fd: after a replacing commit, the old set's event ring, so
  *            that what it recorded during the switch is still read.
  * @seq:      the sequence number of this build's set, once committed.
@@ -49,6 +52,7 @@ struct lg_enforcer {
 	bool have_prev;
 	struct lg_pinset prev;
 	int prev_agents_fd;
+	int prev_suspended_fd; /* lg_suspended of @prev, same layout */
 	int prev_events_fd; /* lg_events of a replaced set, until drained */
 	uint64_t seq;
 	uint64_t hooks_missing, hooks_attached;
@@ -61,6 +65,9 @@ struct lg_enforcer {
  * be deleted.
  */
 int lg_wait_for_readers(struct lg_enforcer *e);
+
+/* loader.c: close what is still open of the set found at open. */
+void close_prev_maps(struct lg_enforcer *e);
 
 /* grants.c: write the expiry of @id's live grant in the agents map @fd. */
 int lg_grant_extend_fd(int fd, uint64_t id, uint64_t expires_ns);

@@ -120,11 +120,32 @@ static void event_from_v3(const struct lg_event_v3 *o, size_t size, struct lg_ev
 }
 
 struct prev_drain {
+	struct lg_enforcer *e;
 	lg_event_fn fn;
 	void *ctx;
 	__u32 abi;
 	int n, skipped;
 };
+
+/*
+ * The old set's grant of an agent was reinstalled here under a generation
+ * of this build's: an event of that grant names the new one, so that it is
+ * not taken for a stale grant's.
+ */
+static void translate_generation(struct lg_enforcer *e, struct lg_event *ev)
+{
+	struct lg_agent cur;
+	uint32_t old_gen;
+	bool susp;
+
+	if (!ev->generation || lg_prev_agent_state(e, ev->agent_cgroup_id, &old_gen, &susp) ||
+	    old_gen != ev->generation)
+		return;
+	if (!bpf_map_lookup_elem_flags(e->fds[LG_MAP_AGENTS], &ev->agent_cgroup_id, &cur,
+				       BPF_F_LOCK) &&
+	    cur.generation)
+		ev->generation = cur.generation;
+}
 
 static int on_prev_sample(void *ctx, void *data, size_t size)
 {
@@ -141,37 +162,39 @@ static int on_prev_sample(void *ctx, void *data, size_t size)
 		p->skipped++;
 		return 0;
 	}
+	translate_generation(p->e, &ev);
 	p->n++;
 	return p->fn(p->ctx, &ev);
 }
 
-int lg_prev_events_drain(struct lg_enforcer *e, lg_event_fn fn, void *ctx)
+int lg_prev_events_drain(struct lg_enforcer *e, lg_event_fn fn, void *ctx, bool final)
 {
-	struct prev_drain p = { .fn = fn, .ctx = ctx, .abi = e->prev.m.abi_version };
+	struct prev_drain p = { .e = e, .fn = fn, .ctx = ctx, .abi = e->prev.m.abi_version };
 	struct ring_buffer *rb;
-	int err;
+	int err = 0;
 
 	if (e->prev_events_fd < 0)
-		return 0;
+		goto out;
 	rb = ring_buffer__new(e->prev_events_fd, on_prev_sample, &p, NULL);
 	if (!rb) {
-		err = -errno;
-		close(e->prev_events_fd);
-		e->prev_events_fd = -1;
-		return lg_err(err, "opening the replaced pins' event ring failed: %s",
-			      strerror(-err));
+		err = lg_err(-errno, "opening the replaced pins' event ring failed: %s",
+			     strerror(errno));
+		goto out;
 	}
 	err = ring_buffer__consume(rb);
 	ring_buffer__free(rb);
-	close(e->prev_events_fd);
-	e->prev_events_fd = -1;
 	if (err < 0)
-		return lg_err(err, "reading the replaced pins' events failed: %s", strerror(-err));
-	if (p.skipped)
-		return lg_err(-EPROTO,
-			      "%d events recorded by the replaced pins (ABI %u) could not be read",
-			      p.skipped, p.abi);
-	return p.n;
+		err = lg_err(err, "reading the replaced pins' events failed: %s", strerror(-err));
+	else if (p.skipped)
+		err = lg_err(-EPROTO,
+			     "%d events recorded by the replaced pins (ABI %u) could not be read",
+			     p.skipped, p.abi);
+	else
+		err = p.n;
+out:
+	if (final)
+		close_prev_maps(e);
+	return err;
 }
 
 int lg_events_open(struct lg_enforcer *e, lg_event_fn fn, void *ctx, struct lg_event_reader **out)

@@ -281,6 +281,21 @@ int lg_grant_set_expiry(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns)
 	return lg_grant_extend_fd(e->fds[LG_MAP_AGENTS], id, expires_ns);
 }
 
+int lg_prev_agent_state(struct lg_enforcer *e, uint64_t id, uint32_t *generation, bool *suspended)
+{
+	struct lg_agent a;
+	__u32 gen = 0;
+
+	if (e->prev_agents_fd < 0)
+		return -ENOENT;
+	if (bpf_map_lookup_elem_flags(e->prev_agents_fd, &id, &a, BPF_F_LOCK) || !a.generation)
+		return -ENOENT;
+	*generation = a.generation;
+	*suspended = e->prev_suspended_fd >= 0 &&
+		     !bpf_map_lookup_elem(e->prev_suspended_fd, &id, &gen) && gen == a.generation;
+	return 0;
+}
+
 int lg_prev_grant_extend(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns)
 {
 	if (e->prev_agents_fd < 0)

@@ -331,24 +331,35 @@ static int open_prev_map_fds(struct lg_enforcer *e)
 	return 0;
 }
 
-/* lg_agents of the set in force, when its grant headers have our layout. */
-static void open_prev_agents(struct lg_enforcer *e)
+/* A map of @prev whose key and value sizes are @ks and @vs, or -1. */
+static int prev_map_sized(struct lg_enforcer *e, const char *name, __u32 ks, __u32 vs)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info);
-	int fd;
+	int fd = lg_pins_map_get(&e->prev, name);
 
-	if (e->prev.m.abi_version < LG_AGENT_LAYOUT_SINCE_ABI)
-		return;
-	fd = lg_pins_map_get(&e->prev, "lg_agents");
 	if (fd < 0)
-		return;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size != sizeof(__u64) ||
-	    info.value_size != sizeof(struct lg_agent)) {
+		return -1;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.key_size != ks ||
+	    info.value_size != vs) {
 		close(fd);
-		return;
+		return -1;
 	}
-	e->prev_agents_fd = fd;
+	return fd;
+}
+
+/*
+ * lg_agents and lg_suspended of the set in force, when they have our
+ * layout: from ABI 3 (where it began) up to ours, never a later ABI's,
+ * which may have moved fields within the same size.
+ */
+static void open_prev_agents(struct lg_enforcer *e)
+{
+	if (e->prev.m.abi_version < LG_AGENT_LAYOUT_SINCE_ABI ||
+	    e->prev.m.abi_version > LG_ABI_VERSION)
+		return;
+	e->prev_agents_fd = prev_map_sized(e, "lg_agents", sizeof(__u64), sizeof(struct lg_agent));
+	e->prev_suspended_fd = prev_map_sized(e, "lg_suspended", sizeof(__u64), sizeof(__u32));
 }
 
 static int load_error(int err)
@@ -534,6 +545,17 @@ static int attach(struct lg_enforcer *e)
 	return 0;
 }
 
+void close_prev_maps(struct lg_enforcer *e)
+{
+	if (e->prev_agents_fd >= 0)
+		close(e->prev_agents_fd);
+	if (e->prev_suspended_fd >= 0)
+		close(e->prev_suspended_fd);
+	if (e->prev_events_fd >= 0)
+		close(e->prev_events_fd);
+	e->prev_agents_fd = e->prev_suspended_fd = e->prev_events_fd = -1;
+}
+
 int lg_enforcer_commit(struct lg_enforcer *e)
 {
 	int err = 0;
@@ -552,13 +574,27 @@ int lg_enforcer_commit(struct lg_enforcer *e)
 			char stale[PATH_MAX];
 
 			e->seq = e->have_prev ? e->prev.m.seq + 1 : 1;
-			/* A set of that number without a manifest: a crash's leftover. */
-			if (!lg_pins_set_path(e->pin_dir, e->seq, stale, sizeof(stale)) &&
-			    !access(stale, F_OK))
-				lg_pins_retire_set(stale);
-			err = pin_set(e);
+			err = lg_pins_set_path(e->pin_dir, e->seq, stale, sizeof(stale));
 			if (err)
 				return err;
+			if (!access(stale, F_OK)) {
+				/* Complete and newer than what we found: another writer. */
+				if (lg_pins_has_manifest(stale))
+					return lg_err(
+						-EEXIST,
+						"%s appeared while this livegrantd started: is another one running on %s?",
+						stale, e->pin_dir);
+				/* Without a manifest: a crash's leftover, never in force. */
+				err = lg_pins_retire_set(stale);
+				if (err)
+					return err;
+			}
+			err = pin_set(e);
+			/* A half-pinned set must not stay attached without its owner. */
+			if (err) {
+				lg_pins_retire_set(stale);
+				return err;
+			}
 		}
 		/* What the old programs record until they detach is still read. */
 		if (e->start == LG_START_REPLACED && e->prev_events_fd < 0)
@@ -571,10 +607,9 @@ int lg_enforcer_commit(struct lg_enforcer *e)
 		if (lg_pins_retire(e->pin_dir, e->seq))
 			fprintf(stderr, "livegrant: old pins not fully removed: %s\n", lg_errmsg());
 	}
-	if (e->prev_agents_fd >= 0) {
-		close(e->prev_agents_fd);
-		e->prev_agents_fd = -1;
-	}
+	/* A replaced set's maps stay readable until its events are drained. */
+	if (e->start != LG_START_REPLACED)
+		close_prev_maps(e);
 	e->committed = true;
 	return 0;
 }
@@ -653,7 +688,8 @@ int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **o
 		return lg_err(-ENOMEM, "out of memory");
 	for (int i = 0; i < LG_MAP_MAX; i++)
 		e->fds[i] = -1;
-	e->sync_outer = e->sync_inner = e->prev_agents_fd = e->prev_events_fd = -1;
+	e->sync_outer = e->sync_inner = -1;
+	e->prev_agents_fd = e->prev_suspended_fd = e->prev_events_fd = -1;
 	e->start = LG_START_FRESH;
 	err = open_enforcer(e, o);
 	if (err) {
@@ -677,10 +713,7 @@ void lg_enforcer_close(struct lg_enforcer *e)
 		close(e->sync_outer);
 	if (e->sync_inner >= 0)
 		close(e->sync_inner);
-	if (e->prev_agents_fd >= 0)
-		close(e->prev_agents_fd);
-	if (e->prev_events_fd >= 0)
-		close(e->prev_events_fd);
+	close_prev_maps(e);
 	/* Destroying the skeleton detaches only links that are not pinned. */
 	livegrant_bpf__destroy(e->skel);
 	free(e);

@@ -194,6 +194,7 @@ int lg_pins_newest(const char *pin_dir, struct lg_pinset *out)
 	struct lg_manifest m;
 	struct dirent *de;
 	bool found = false;
+	int err;
 	DIR *dir = opendir(pin_dir);
 
 	if (!dir)
@@ -206,9 +207,16 @@ int lg_pins_newest(const char *pin_dir, struct lg_pinset *out)
 		if (!parse_seq(de->d_name, &seq) ||
 		    join(path, sizeof(path), pin_dir, NULL, de->d_name))
 			continue;
+		err = read_manifest(path, &m);
 		/* No manifest: a set a crash left half-written, never in force. */
-		if (read_manifest(path, &m) || m.seq != seq)
+		if (err == -ENOENT || err == -EPROTO || (!err && m.seq != seq))
 			continue;
+		/* Anything else (EACCES, EMFILE): we cannot tell which set is in force. */
+		if (err) {
+			closedir(dir);
+			return lg_err(err, "reading the manifest of %s failed: %s", path,
+				      strerror(-err));
+		}
 		if (found && out->m.seq >= seq)
 			continue;
 		found = true;
@@ -267,6 +275,13 @@ static int retire_set(const char *dir, bool legacy)
 	if (!err && !legacy && rmdir(dir) && errno != ENOENT)
 		err = lg_err(-errno, "rmdir %s: %s", dir, strerror(errno));
 	return err;
+}
+
+bool lg_pins_has_manifest(const char *set_dir)
+{
+	struct lg_manifest m;
+
+	return !read_manifest(set_dir, &m);
 }
 
 int lg_pins_retire_set(const char *set_dir)

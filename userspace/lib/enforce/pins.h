@@ -47,6 +47,8 @@ int lg_pins_put(int fd, const char *dir, const char *kind, const char *name);
  * are detached before its maps go.
  */
 int lg_pins_retire(const char *pin_dir, uint64_t keep);
+/* Is the set in @set_dir complete (its manifest pinned and readable)? */
+bool lg_pins_has_manifest(const char *set_dir);
 /* Remove the one set in @set_dir, links first. */
 int lg_pins_retire_set(const char *set_dir);
 int lg_mkdir_p(const char *dir);

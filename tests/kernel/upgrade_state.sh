@@ -1,0 +1,148 @@
+#!/bin/sh
+# tests/kernel/upgrade_state.sh - what the kernel decided while no livegrantd
+# ran survives the next start, whichever way it takes over the pins; and a
+# start that cannot take over changes nothing.
+#   A. 9a58c45 -> this build (replaced): an agent crosses into a suspending
+#      domain while livegrantd is down; the old programs suspend it. After
+#      the switch it must still be suspended, its crossing logged.
+#   B. this build -> one more hook (upgraded): the same.
+#   C. a second livegrantd on the same state_dir is refused; the first
+#      keeps enforcing.
+#   D. a start refused by its configuration keeps no grant alive.
+# Run from the repository root inside the guest (tests/run does it):
+#   tools/vmrun --add $PWD/tests/kernel -- sh tests/kernel/upgrade_state.sh
+# Ends with "upgrade_state: N passed, N failed".
+
+. tests/kernel/lib.sh
+
+LEGACY=$B/upgrade/livegrantd-9a58c45
+EXTRA=$B/upgrade/livegrantd-extra
+NEW=$B/livegrantd
+NP=$B/tests/lg-netprobe
+PINS=/sys/fs/bpf/livegrant
+PROD4=10.20.1.1
+QA4=10.10.1.1
+
+config() { # EXTRA_ROOT: the config, with a second (nested) root if given
+	cat >$W/config.yaml <<EOF
+state_dir: /run/livegrant
+bpffs_dir: $PINS
+audience: livegrant://test-node
+refresh_interval: 2s
+agent_cgroups: [$ROOT$1]
+baseline:
+  read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
+  exec: [/bin/busybox, $LG, $NP]
+domains:
+  qa:
+    networks: [10.10.0.0/16]
+    trust_bundle: $W/qa.jwks
+    max_ttl: 1h
+  prod:
+    networks: [10.20.0.0/16]
+    trust_bundle: $W/prod.jwks
+    max_ttl: 10m
+    on_crossing: suspend
+EOF
+}
+
+setup() {
+	setup_keys || return 1
+	ip addr add $QA4/32 dev lo && ip addr add $PROD4/32 dev lo || return 1
+	$NP listen $PROD4 443 >/dev/null 2>&1 &
+	$NP listen $QA4 443 >/dev/null 2>&1 &
+	config ""
+}
+
+start_bin() { # BINARY: start it and wait until it answers
+	: >$W/lgd.log
+	$1 --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
+	LGD_PID=$!
+	for _ in $(seq 1 300); do
+		[ -S $SOCK ] && $LG status >/dev/null 2>&1 && return 0
+		kill -0 $LGD_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "    $1 did not come up:"
+	sed 's/^/    | /' $W/lgd.log
+	return 1
+}
+
+# in_cg NAME CMD...: run CMD in agent cgroup NAME, without livegrantd.
+in_cg() {
+	n=$1
+	shift
+	sh -c 'echo $$ >'"$ROOT/$n"'/cgroup.procs && exec "$@"' sh "$@"
+}
+qa() { printf '{"iss":"https://issuer.qa.example","sub":"spiffe://example.org/agent/%s","aud":"livegrant://test-node","domain":"qa","task":"t","allow":{"read":["/tmp/lgt/ws/"],"connect":["10.10.0.0/16:443"]}}' "$1"; }
+fresh() { # forget everything: pins, state, agents
+	stop_lgd
+	$LG unpin $PINS >/dev/null 2>&1
+	rm -f /run/livegrant/state.json
+}
+
+# suspended_across FROM TO NAME START: the crossing case for one switch.
+suspended_across() {
+	from=$1 to=$2 n=$3 how=$4
+	check "$n: $from starts" start_bin $from
+	mint $n "$(qa $n)"
+	as_agent $n $W/$n.jwt -- /bin/cat /tmp/lgt/ws/a >$W/$n.0 2>&1
+	check "$n: the agent reads inside its grant" contains $W/$n.0 '^data'
+	stop_lgd
+	in_cg $n $NP connect $PROD4 443 >$W/$n.1 2>&1
+	check "$n: with livegrantd down, its crossing into prod is denied" \
+		contains $W/$n.1 'Permission denied'
+	in_cg $n /bin/cat /tmp/lgt/ws/a >$W/$n.2 2>&1
+	check "$n: and the old programs suspended it" contains $W/$n.2 'Permission denied'
+	check "$n: $to takes over" start_bin $to
+	check "$n:   start: $how" contains $W/lgd.log "start: $how"
+	in_cg $n /bin/cat /tmp/lgt/ws/a >$W/$n.3 2>&1
+	check "$n:   the agent is still suspended" contains $W/$n.3 'Permission denied'
+	sleep 4.5
+	in_cg $n /bin/cat /tmp/lgt/ws/a >$W/$n.4 2>&1
+	check "$n:   and still after two refreshes" contains $W/$n.4 'Permission denied'
+	in_cg $n $NP connect $QA4 443 >$W/$n.5 2>&1
+	check "$n:   even inside its own domain" contains $W/$n.5 'Permission denied'
+	$LG agents --json >$W/$n.agents 2>&1
+	check "$n:   livegrant agents: reauth_required, suspended" \
+		sh -c "grep -A12 '\"cgroup\": \"$ROOT/$n\"' $W/$n.agents | grep -q '\"state\": \"reauth_required\"' &&
+			grep -A12 '\"cgroup\": \"$ROOT/$n\"' $W/$n.agents | grep -q '\"suspended\": true'"
+	check "$n:   the crossing made while it was down is in the log" \
+		contains $W/events.jsonl "\"cgroup\":\"$ROOT/$n\".*\"reason\":\"domain_crossing\""
+}
+
+check "setup: keys, listeners on lo, config" setup
+[ "$fail" -eq 0 ] || { summary upgrade_state; exit 1; }
+
+suspended_across $LEGACY $NEW repl replaced
+fresh
+suspended_across $NEW $EXTRA upgr upgraded
+fresh
+
+# --- C. one livegrantd per state_dir -----------------------------------------
+check "C: livegrantd starts" start_bin $NEW
+first=$LGD_PID
+mint c "$(qa c)"
+$NEW --config $W/config.yaml >/dev/null 2>$W/second.log
+rc=$?
+check "C: a second one on the same state_dir is refused, naming the first" \
+	sh -c "[ $rc -ne 0 ] && grep -q 'another livegrantd (pid $first)' $W/second.log"
+as_agent c $W/c.jwt -- /bin/cat /tmp/lgt/ws/a >$W/c.0 2>&1
+check "C: the first still enrolls and enforces" contains $W/c.0 '^data'
+LGD_PID=$first
+
+# --- D. a start refused by its configuration keeps no grant alive ----------
+stop_lgd
+config ", $ROOT/c"
+$NEW --config $W/config.yaml >/dev/null 2>$W/bad.log
+rc=$?
+check "D: a start with nested roots is refused" \
+	sh -c "[ $rc -ne 0 ] && grep -q 'are nested' $W/bad.log"
+$NEW --config $W/config.yaml >/dev/null 2>&1
+$NEW --config $W/config.yaml >/dev/null 2>&1
+sleep 4.5
+in_cg c /bin/cat /tmp/lgt/ws/a >$W/c.1 2>&1
+check "D: refused starts kept nothing alive: the grant lapsed on time" \
+	contains $W/c.1 'Permission denied'
+
+summary upgrade_state
