@@ -162,6 +162,11 @@ int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **o
  */
 int lg_enforcer_commit(struct lg_enforcer *e);
 void lg_enforcer_close(struct lg_enforcer *e);
+/*
+ * Retry removing the sets older than this one when a commit could not
+ * (livegrantd calls it at every refresh). 0 when nothing is left to do.
+ */
+int lg_enforcer_tidy(struct lg_enforcer *e);
 /* Remove every pin under @pin_dir: programs detach once no fd holds them. */
 int lg_enforcer_unpin(const char *pin_dir);
 enum lg_start lg_enforcer_start(const struct lg_enforcer *e);

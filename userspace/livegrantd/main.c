@@ -361,6 +361,7 @@ static int run(struct lgd *d)
 				lgd_metrics_refresh_start(&d->metrics);
 				lgd_refresh(d);
 				lgd_metrics_refresh_done(&d->metrics);
+				lg_enforcer_tidy(d->e);
 				break;
 			case LGD_SRC_TICK:
 				drain(src->fd);

@@ -48,6 +48,7 @@ struct lg_enforcer {
 	struct lg_state *state; /* mmap of lg_state[0] */
 	enum lg_start start;
 	bool loaded, committed;
+	bool retire_pending; /* other sets still to be removed (lg_enforcer_tidy()) */
 	char pin_dir[PATH_MAX];
 	bool have_prev;
 	struct lg_pinset prev;

@@ -545,6 +545,23 @@ static int attach(struct lg_enforcer *e)
 	return 0;
 }
 
+int lg_enforcer_tidy(struct lg_enforcer *e)
+{
+	int err;
+
+	if (!e->retire_pending || !e->pin_dir[0])
+		return 0;
+	err = lg_pins_retire(e->pin_dir, e->seq);
+	if (err) {
+		fprintf(stderr,
+			"livegrant: old pins under %s not fully removed (retried later): %s\n",
+			e->pin_dir, lg_errmsg());
+		return err;
+	}
+	e->retire_pending = false;
+	return 0;
+}
+
 void close_prev_maps(struct lg_enforcer *e)
 {
 	if (e->prev_agents_fd >= 0)
@@ -601,11 +618,12 @@ int lg_enforcer_commit(struct lg_enforcer *e)
 			e->prev_events_fd = lg_pins_map_get(&e->prev, "lg_events");
 		/*
 		 * Our set is complete: retire every other one. A failure here
-		 * leaves an old set attached beside ours (both enforce); the
-		 * next start retires it.
+		 * leaves an old set attached beside ours (both enforce, and its
+		 * grants lapse: it only denies more); lg_enforcer_tidy() tries
+		 * again at every refresh.
 		 */
-		if (lg_pins_retire(e->pin_dir, e->seq))
-			fprintf(stderr, "livegrant: old pins not fully removed: %s\n", lg_errmsg());
+		e->retire_pending = true;
+		lg_enforcer_tidy(e);
 	}
 	/* A replaced set's maps stay readable until its events are drained. */
 	if (e->start != LG_START_REPLACED)
