@@ -152,7 +152,7 @@ check "  one set remains" one_set
 steady 2
 
 # livegrant exec may sit between the shell and the loop: signal the loop.
-pkill -TERM -f lg-accessloop 2>/dev/null || kill -TERM $(cat $ROOT/up1/cgroup.procs) 2>/dev/null
+kill -TERM $(cat $ROOT/up1/cgroup.procs) 2>/dev/null
 for _ in $(seq 1 50); do
 	grep -q '^rounds=' $W/loop.out && break
 	sleep 0.1

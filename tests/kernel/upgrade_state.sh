@@ -6,9 +6,11 @@
 #      domain while livegrantd is down; the old programs suspend it. After
 #      the switch it must still be suspended, its crossing logged.
 #   B. this build -> one more hook (upgraded): the same.
-#   C. a second livegrantd on the same state_dir is refused; the first
-#      keeps enforcing.
+#   C. a second livegrantd on the same state_dir is refused, and so is one
+#      started while the old release (which takes no lock) still runs.
 #   D. a start refused by its configuration keeps no grant alive.
+#   E. a suspended agent, sampled every 2 ms, stays suspended at every
+#      moment of adopted and upgraded restarts.
 # Run from the repository root inside the guest (tests/run does it):
 #   tools/vmrun --add $PWD/tests/kernel -- sh tests/kernel/upgrade_state.sh
 # Ends with "upgrade_state: N passed, N failed".
@@ -19,6 +21,7 @@ LEGACY=$B/upgrade/livegrantd-9a58c45
 EXTRA=$B/upgrade/livegrantd-extra
 NEW=$B/livegrantd
 NP=$B/tests/lg-netprobe
+LOOP=$B/tests/lg-accessloop
 PINS=/sys/fs/bpf/livegrant
 PROD4=10.20.1.1
 QA4=10.10.1.1
@@ -32,7 +35,7 @@ refresh_interval: 2s
 agent_cgroups: [$ROOT$1]
 baseline:
   read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
-  exec: [/bin/busybox, $LG, $NP]
+  exec: [/bin/busybox, $LG, $NP, $LOOP]
 domains:
   qa:
     networks: [10.10.0.0/16]
@@ -66,6 +69,14 @@ start_bin() { # BINARY: start it and wait until it answers
 	echo "    $1 did not come up:"
 	sed 's/^/    | /' $W/lgd.log
 	return 1
+}
+
+start_bin_after_stop() { stop_lgd && start_bin "$1"; }
+# signal_loop SIG NAME: send SIG to the lg-accessloop in agent cgroup NAME.
+signal_loop() {
+	for p in $(cat $ROOT/$2/cgroup.procs); do
+		tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | grep -q lg-accessloop && kill -$1 $p
+	done
 }
 
 # in_cg NAME CMD...: run CMD in agent cgroup NAME, without livegrantd.
@@ -130,6 +141,14 @@ check "C: a second one on the same state_dir is refused, naming the first" \
 as_agent c $W/c.jwt -- /bin/cat /tmp/lgt/ws/a >$W/c.0 2>&1
 check "C: the first still enrolls and enforces" contains $W/c.0 '^data'
 LGD_PID=$first
+stop_lgd
+check "C: the old release (no lock) runs" start_bin $LEGACY
+$NEW --config $W/config.yaml >/dev/null 2>$W/over-legacy.log
+rc=$?
+check "C: this build will not start beside it" \
+	sh -c "[ $rc -ne 0 ] && grep -q 'already answers on' $W/over-legacy.log"
+stop_lgd
+check "C: once it stopped, this build takes over" start_bin $NEW
 
 # --- D. a start refused by its configuration keeps no grant alive ----------
 stop_lgd
@@ -144,5 +163,35 @@ sleep 4.5
 in_cg c /bin/cat /tmp/lgt/ws/a >$W/c.1 2>&1
 check "D: refused starts kept nothing alive: the grant lapsed on time" \
 	contains $W/c.1 'Permission denied'
+
+# --- E. suspended at every moment of a restart ----------------------------
+config ""
+fresh
+check "E: livegrantd starts" start_bin $NEW
+mint e "$(qa e)"
+as_agent e $W/e.jwt -- $LOOP - /tmp/lgt/ws/a >$W/e.loop 2>&1 &
+for _ in $(seq 1 100); do
+	grep -q '^started' $W/e.loop 2>/dev/null && break
+	sleep 0.1
+done
+in_cg e $NP connect $PROD4 443 >$W/e.1 2>&1
+check "E: the agent crosses into prod and is suspended" contains $W/e.1 'Permission denied'
+sleep 0.5
+signal_loop USR1 e
+sleep 0.3
+check "E: the sampling agent counts afresh" contains $W/e.loop '^reset'
+check "E: restart (adopted)" start_bin_after_stop $NEW
+check "E: upgrade (one more hook)" start_bin_after_stop $EXTRA
+check "E: and back" start_bin_after_stop $NEW
+sleep 1
+signal_loop TERM e
+for _ in $(seq 1 50); do
+	grep -q '^rounds=' $W/e.loop && break
+	sleep 0.1
+done
+tail -n 3 $W/e.loop | sed 's/^/    loop: /'
+check "E: sampled throughout (over 500 rounds)" \
+	sh -c "[ \"\$(sed -n 's/^rounds=\([0-9]*\).*/\1/p' $W/e.loop | tail -n 1)\" -gt 500 ] 2>/dev/null"
+check "E: its granted file was never readable while suspended" contains $W/e.loop 'denied_succeeded=0$'
 
 summary upgrade_state

@@ -132,12 +132,18 @@ struct lg_enforcer_opts {
 	bool staged;
 	/*
 	 * Called when this build must load its programs while an earlier set
-	 * of pins enforces: once before the load and once after it. Loading
-	 * takes seconds on a slow machine; the callback keeps that set's
-	 * grants alive meanwhile (lg_prev_grant_extend()). May be NULL.
+	 * of pins enforces: before the load and after it. Loading takes
+	 * seconds on a slow machine; the callback keeps that set's grants
+	 * alive meanwhile (lg_prev_grant_extend()). May be NULL.
 	 */
 	void (*bridge)(struct lg_enforcer *e, void *ctx);
 	void *bridge_ctx;
+	/*
+	 * And every this many milliseconds during the load, from a thread of
+	 * its own (0: before and after only). The callback must then touch
+	 * nothing but its own records and the earlier set's maps.
+	 */
+	unsigned int bridge_interval_ms;
 };
 
 /* How an enforcer came to be. */
@@ -195,8 +201,8 @@ int lg_prev_grant_extend(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns
 /*
  * The live grant of @id in that earlier set: its generation, and whether
  * that set's programs suspended it (a crossing livegrantd may never have
- * heard of). -ENOENT without one. Readable until lg_prev_events_drain()
- * with @final, for a replaced set; until commit otherwise.
+ * heard of). -ENOENT without one. Readable until lg_prev_release(), for a
+ * replaced set; until commit otherwise.
  */
 int lg_prev_agent_state(struct lg_enforcer *e, uint64_t id, uint32_t *generation, bool *suspended);
 
@@ -311,12 +317,18 @@ int lg_events_open(struct lg_enforcer *e, lg_event_fn fn, void *ctx, struct lg_e
  * programs recorded before they detached (downtime and switch included)
  * and hand each event, in today's layout, to @fn. An event of the grant
  * the old set held at the switch carries the generation this build
- * installed for it. The kernel releases old links asynchronously: call
- * again later with @final, which also closes the old set's maps. Returns
- * the number of events, or a negative errno (-EPROTO: some could not be
- * decoded).
+ * installed for it. At most about @budget_ms per call: *more says that
+ * records are left for the next call. The kernel releases old links
+ * asynchronously, so keep calling for a few seconds, then
+ * lg_prev_release(). Returns the number of events, or a negative errno
+ * (-EPROTO: some could not be decoded).
  */
-int lg_prev_events_drain(struct lg_enforcer *e, lg_event_fn fn, void *ctx, bool final);
+int lg_prev_events_drain(struct lg_enforcer *e, lg_event_fn fn, void *ctx, unsigned int budget_ms,
+			 bool *more);
+/* Is there a replaced set's ring to drain? */
+bool lg_prev_events_pending(const struct lg_enforcer *e);
+/* Close what is left of the replaced set (its maps go with the last fd). */
+void lg_prev_release(struct lg_enforcer *e);
 /* Wait up to @timeout_ms; returns events handled or a negative errno. */
 int lg_events_poll(struct lg_event_reader *r, int timeout_ms);
 /* The fd to add to an epoll/poll set. */

@@ -45,6 +45,7 @@ struct admission {
 	struct lg_token *t;
 	uint64_t deadline; /* REFRESH: the new kernel expiry */
 	bool reinstall; /* REFRESH: the kernel lost the grant: install it again */
+	bool keep; /* RESTORE: the kernel's (suspended) grant stays, extended */
 };
 
 bool lgd_under_root(const struct lgd *d, const char *cgroup)
@@ -391,7 +392,7 @@ static int step_register(struct lgd *d, struct admission *ad)
  */
 static int step_kernel_state(struct lgd *d, struct admission *ad)
 {
-	struct lg_agent cur;
+	struct lg_agent cur = { .generation = 0 };
 	uint32_t prev_gen;
 	bool prev_suspended;
 
@@ -402,6 +403,24 @@ static int step_kernel_state(struct lgd *d, struct admission *ad)
 	if (lg_enforcer_replaced(d->e) &&
 	    !lg_prev_agent_state(d->e, ad->cgroup_id, &prev_gen, &prev_suspended) && prev_suspended)
 		ad->a->suspended = true;
+	/*
+	 * A grant these (kept) maps hold suspended stays as it is, its expiry
+	 * pushed on: reinstalling would switch to a new generation before
+	 * its suspension could be written, and for that moment the kernel
+	 * would take the agent for unsuspended. Suspended, it allows nothing.
+	 */
+	if (cur.generation && lgd_kernel_suspended(d, ad->a)) {
+		uint64_t deadline = kernel_deadline(d, ad->t->exp);
+
+		if (!deadline) {
+			ad->req->reason = "expired";
+			return lg_err(-ETIME, "token expired");
+		}
+		if (!lg_grant_set_expiry(d->e, ad->cgroup_id, deadline)) {
+			ad->a->kernel_expires_ns = deadline;
+			ad->keep = true;
+		}
+	}
 	return 0;
 }
 
@@ -422,6 +441,8 @@ static int step_install(struct lgd *d, struct admission *ad)
 	bool created = false;
 	int err;
 
+	if (ad->keep)
+		return 0;
 	if (!ad->a) {
 		ad->a = lgd_agent_by_cgroup_id(&d->agents, ad->cgroup_id);
 		if (!ad->a) {

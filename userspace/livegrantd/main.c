@@ -12,17 +12,19 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -133,6 +135,33 @@ static int lock_state_dir(struct lgd *d)
 }
 
 /*
+ * A livegrantd of a release before the lock (9a58c45 and older) takes no
+ * lock: one that still answers on the control socket is running.
+ */
+static int no_live_socket(struct lgd *d)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), live;
+
+	if (fd < 0)
+		return lg_err(-errno, "socket: %s", strerror(errno));
+	/* Too long a path cannot be bound either: control.c says so. */
+	if (strlen(d->socket_path) >= sizeof(sa.sun_path)) {
+		close(fd);
+		return 0;
+	}
+	memcpy(sa.sun_path, d->socket_path, strlen(d->socket_path) + 1);
+	live = !connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	if (live)
+		return lg_err(
+			-EBUSY,
+			"a livegrantd already answers on %s (an older release?): stop it first",
+			d->socket_path);
+	return 0;
+}
+
+/*
  * Start-up, in the order that leaves no gap: saved agents are read and
  * the configuration checked first, so that the pins in force keep their
  * grants alive while this build loads (lgd_bridge) only for a start that
@@ -148,18 +177,21 @@ static int setup(struct lgd *d, bool verbose)
 		.staged = true,
 		.bridge = lgd_bridge,
 		.bridge_ctx = d,
+		/* Four times per grant lifetime (two refresh intervals). */
+		.bridge_interval_ms = d->cfg->refresh_interval_s * 1000 / 2,
 	};
 	int err;
 
 	if (mkdir(d->cfg->state_dir, 0755) && errno != EEXIST)
 		return lg_err(-errno, "state_dir %s: %s", d->cfg->state_dir, strerror(errno));
-	err = lock_state_dir(d);
-	if (err)
-		return err;
 	snprintf(d->socket_path, sizeof(d->socket_path), "%s/%s", d->cfg->state_dir,
 		 LGD_SOCKET_NAME);
 	snprintf(d->state_path, sizeof(d->state_path), "%s/%s", d->cfg->state_dir, LGD_STATE_NAME);
-	err = load_bundles(d);
+	err = lock_state_dir(d);
+	if (!err)
+		err = no_live_socket(d);
+	if (!err)
+		err = load_bundles(d);
 	if (!err)
 		err = lgd_state_load(d);
 	if (!err)
@@ -187,18 +219,30 @@ static int setup(struct lgd *d, bool verbose)
 }
 
 /*
- * Denials the replaced pins recorded go into the log before ours; once at
- * start and once more (@final) a few seconds on, for what their programs
- * recorded until the kernel released them.
+ * Denials the replaced pins recorded (downtime and switch) go into the log
+ * too: a slice of at most LGD_DRAIN_SLICE_MS per call, so that a big
+ * backlog never holds up refreshes, from start until LGD_DRAIN_TICKS
+ * seconds on (the kernel releases old links asynchronously).
  */
-static void drain_replaced(struct lgd *d, bool final)
-{
-	int n = lg_prev_events_drain(d->e, lgd_print_event, d, final);
+#define LGD_DRAIN_SLICE_MS 100
+#define LGD_DRAIN_TICKS 3
 
+/* True while a backlog is left for the next slice. */
+static bool drain_replaced(struct lgd *d, unsigned int ticks)
+{
+	bool more = false;
+	int n;
+
+	if (!lg_prev_events_pending(d->e))
+		return false;
+	n = lg_prev_events_drain(d->e, lgd_print_event, d, LGD_DRAIN_SLICE_MS, &more);
 	if (n < 0)
 		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 	else if (n > 0)
 		fprintf(stderr, "livegrantd: %d events recorded by the replaced pins logged\n", n);
+	if (!more && ticks >= LGD_DRAIN_TICKS)
+		lg_prev_release(d->e);
+	return more;
 }
 
 /* Hooks this kernel lacks are not enforced: say so once, by name. */
@@ -286,9 +330,6 @@ static int open_metrics(struct lgd *d, int epfd, struct lgd_src *src)
 	return err;
 }
 
-/* Seconds after start when the replaced pins' ring is read a last time. */
-#define LGD_DRAIN_TICKS 3
-
 static int run(struct lgd *d)
 {
 	struct lgd_src refresh = { .kind = LGD_SRC_REFRESH }, tick = { .kind = LGD_SRC_TICK };
@@ -299,6 +340,7 @@ static int run(struct lgd *d)
 	sigset_t mask;
 	bool stop = false, sweep = false;
 	unsigned int ticks = 0;
+	bool backlog = true; /* the replaced pins' ring may hold events */
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -314,8 +356,13 @@ static int run(struct lgd *d)
 	/* Losses before this start were reported by the run that saw them. */
 	d->log.lost_seen = events_lost(d);
 	err = lg_events_open(d->e, lgd_print_event, d, &reader);
+	/*
+	 * The grants restored before the commit have two refresh intervals
+	 * from then: refresh now, so that nothing between the commit and the
+	 * first timer tick can let them lapse.
+	 */
 	if (!err)
-		drain_replaced(d, false);
+		lgd_refresh(d);
 	if (!err) {
 		events.fd = lg_events_fd(reader);
 		err = add_fd(epfd, &events);
@@ -340,8 +387,12 @@ static int run(struct lgd *d)
 
 	while (!stop) {
 		struct epoll_event evs[32];
+		int n;
 
-		int n = epoll_wait(epfd, evs, 32, -1);
+		/* A backlog of the replaced pins: a slice per pass, between other work. */
+		if (backlog)
+			backlog = drain_replaced(d, ticks);
+		n = epoll_wait(epfd, evs, 32, backlog ? 0 : -1);
 
 		if (n < 0 && errno != EINTR)
 			return lg_err(-errno, "epoll_wait: %s", strerror(errno));
@@ -372,8 +423,7 @@ static int run(struct lgd *d)
 				sweep = true;
 				lgd_metrics_run(&d->metrics); /* enforces its timeouts */
 				lgd_denial_log_tick(&d->log, events_lost(d));
-				if (ticks < LGD_DRAIN_TICKS && ++ticks == LGD_DRAIN_TICKS)
-					drain_replaced(d, true);
+				backlog = drain_replaced(d, ++ticks);
 				break;
 			case LGD_SRC_METRICS:
 				lgd_metrics_run(&d->metrics);

@@ -57,6 +57,8 @@ struct lg_enforcer {
 	int prev_events_fd; /* lg_events of a replaced set, until drained */
 	uint64_t seq;
 	uint64_t hooks_missing, hooks_attached;
+	void (*bridge)(struct lg_enforcer *e, void *ctx); /* opts->bridge, for the commit */
+	void *bridge_ctx;
 	int sync_outer, sync_inner; /* see lg_wait_for_readers() */
 };
 

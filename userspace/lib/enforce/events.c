@@ -125,6 +125,7 @@ struct prev_drain {
 	void *ctx;
 	__u32 abi;
 	int n, skipped;
+	uint64_t until_ns; /* CLOCK_BOOTTIME: stop after this, the rest next call */
 };
 
 /*
@@ -164,37 +165,47 @@ static int on_prev_sample(void *ctx, void *data, size_t size)
 	}
 	translate_generation(p->e, &ev);
 	p->n++;
-	return p->fn(p->ctx, &ev);
+	p->fn(p->ctx, &ev);
+	/* Negative: libbpf keeps this record consumed and stops. */
+	return lg_boottime_ns() >= p->until_ns ? -EAGAIN : 0;
 }
 
-int lg_prev_events_drain(struct lg_enforcer *e, lg_event_fn fn, void *ctx, bool final)
+int lg_prev_events_drain(struct lg_enforcer *e, lg_event_fn fn, void *ctx, unsigned int budget_ms,
+			 bool *more)
 {
 	struct prev_drain p = { .e = e, .fn = fn, .ctx = ctx, .abi = e->prev.m.abi_version };
 	struct ring_buffer *rb;
-	int err = 0;
+	int err;
 
+	*more = false;
 	if (e->prev_events_fd < 0)
-		goto out;
+		return 0;
+	p.until_ns = lg_boottime_ns() + (uint64_t)budget_ms * 1000000ULL;
 	rb = ring_buffer__new(e->prev_events_fd, on_prev_sample, &p, NULL);
-	if (!rb) {
-		err = lg_err(-errno, "opening the replaced pins' event ring failed: %s",
-			     strerror(errno));
-		goto out;
-	}
+	if (!rb)
+		return lg_err(-errno, "opening the replaced pins' event ring failed: %s",
+			      strerror(errno));
 	err = ring_buffer__consume(rb);
 	ring_buffer__free(rb);
-	if (err < 0)
-		err = lg_err(err, "reading the replaced pins' events failed: %s", strerror(-err));
-	else if (p.skipped)
-		err = lg_err(-EPROTO,
-			     "%d events recorded by the replaced pins (ABI %u) could not be read",
-			     p.skipped, p.abi);
-	else
-		err = p.n;
-out:
-	if (final)
-		close_prev_maps(e);
-	return err;
+	if (err == -EAGAIN)
+		*more = true;
+	else if (err < 0)
+		return lg_err(err, "reading the replaced pins' events failed: %s", strerror(-err));
+	if (p.skipped)
+		return lg_err(-EPROTO,
+			      "%d events recorded by the replaced pins (ABI %u) could not be read",
+			      p.skipped, p.abi);
+	return p.n;
+}
+
+bool lg_prev_events_pending(const struct lg_enforcer *e)
+{
+	return e->prev_events_fd >= 0;
+}
+
+void lg_prev_release(struct lg_enforcer *e)
+{
+	close_prev_maps(e);
 }
 
 int lg_events_open(struct lg_enforcer *e, lg_event_fn fn, void *ctx, struct lg_event_reader **out)

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,19 +382,90 @@ static int load_error(int err)
 		what, strerror(-err));
 }
 
+/*
+ * While the verifier works (seconds, more on a busy or emulated machine:
+ * longer than a grant may live), a thread keeps the grants of the set in
+ * force alive every opts->bridge_interval_ms. The load touches nothing the
+ * bridge does: libbpf and the new object on one side, the old set's maps
+ * and the caller's records on the other; error messages are per thread.
+ */
+struct bridge_thread {
+	struct lg_enforcer *e;
+	const struct lg_enforcer_opts *o;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+};
+
+static void *bridge_main(void *arg)
+{
+	struct bridge_thread *b = arg;
+	unsigned int ms = b->o->bridge_interval_ms;
+
+	pthread_mutex_lock(&b->mu);
+	while (!b->stop) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += ms / 1000;
+		ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (pthread_cond_timedwait(&b->cv, &b->mu, &ts) != ETIMEDOUT || b->stop)
+			continue;
+		pthread_mutex_unlock(&b->mu);
+		b->o->bridge(b->e, b->o->bridge_ctx);
+		pthread_mutex_lock(&b->mu);
+	}
+	pthread_mutex_unlock(&b->mu);
+	return NULL;
+}
+
+/* The verifier's load, bridged before, during and after. */
+static int bridged_load(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
+{
+	struct bridge_thread b = { .e = e, .o = o };
+	pthread_condattr_t ca;
+	pthread_t tid;
+	bool threaded;
+	int err;
+
+	if (!e->have_prev || !o->bridge)
+		return livegrant_bpf__load(e->skel);
+	o->bridge(e, o->bridge_ctx);
+	pthread_mutex_init(&b.mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&b.cv, &ca);
+	pthread_condattr_destroy(&ca);
+	/* Without a thread (none could be made) the load is bridged around only. */
+	threaded = o->bridge_interval_ms && !pthread_create(&tid, NULL, bridge_main, &b);
+	err = livegrant_bpf__load(e->skel);
+	if (threaded) {
+		pthread_mutex_lock(&b.mu);
+		b.stop = true;
+		pthread_cond_signal(&b.cv);
+		pthread_mutex_unlock(&b.mu);
+		pthread_join(tid, NULL);
+	}
+	pthread_cond_destroy(&b.cv);
+	pthread_mutex_destroy(&b.mu);
+	if (!err)
+		o->bridge(e, o->bridge_ctx);
+	return err;
+}
+
 static int load(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 {
 	int err;
 
-	if (e->have_prev && o->bridge)
-		o->bridge(e, o->bridge_ctx);
 	failed_prog[0] = 0;
-	err = livegrant_bpf__load(e->skel);
+	err = bridged_load(e, o);
 	if (err)
 		return load_error(err);
 	e->loaded = true;
-	if (e->have_prev && o->bridge)
-		o->bridge(e, o->bridge_ctx);
 
 	for (int i = 0; i < LG_MAP_MAX; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(obj_of(e), map_names[i]);
@@ -579,6 +651,9 @@ int lg_enforcer_commit(struct lg_enforcer *e)
 
 	if (e->committed)
 		return 0;
+	/* Filling this build's maps took time too: the old grants once more. */
+	if (e->have_prev && e->bridge && e->start != LG_START_ADOPTED)
+		e->bridge(e, e->bridge_ctx);
 	if (e->start != LG_START_ADOPTED) {
 		err = attach(e);
 		if (err)
@@ -704,6 +779,8 @@ int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **o
 	e = calloc(1, sizeof(*e));
 	if (!e)
 		return lg_err(-ENOMEM, "out of memory");
+	e->bridge = o->bridge;
+	e->bridge_ctx = o->bridge_ctx;
 	for (int i = 0; i < LG_MAP_MAX; i++)
 		e->fds[i] = -1;
 	e->sync_outer = e->sync_inner = -1;
