@@ -53,6 +53,23 @@ start_lgd() {
 	return 1
 }
 
+# start_bin BINARY: start that livegrantd build with $W/config.yaml (its
+# log in $W/lgd.log, emptied first) and wait until it answers; its status
+# is left in $W/status.txt.
+start_bin() {
+	: >$W/lgd.log
+	$1 --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
+	LGD_PID=$!
+	for _ in $(seq 1 300); do
+		[ -S $SOCK ] && $LG status >$W/status.txt 2>&1 && return 0
+		kill -0 $LGD_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "    $1 did not come up:"
+	sed 's/^/    | /' $W/lgd.log
+	return 1
+}
+
 stop_lgd() {
 	[ -n "$LGD_PID" ] || return 0
 	kill -TERM "$LGD_PID" 2>/dev/null

@@ -56,21 +56,9 @@ EOF
 switch_to() {
 	stop_lgd
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	: >$W/lgd.log
-	$1 --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
-	LGD_PID=$!
-	for _ in $(seq 1 300); do
-		if [ -S $SOCK ] && $LG status >$W/status.txt 2>&1; then
-			t1=$(cut -d' ' -f1 /proc/uptime)
-			echo "    $(basename "$1") up after $(echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}') s"
-			return 0
-		fi
-		kill -0 $LGD_PID 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "    $1 did not come up:"
-	sed 's/^/    | /' $W/lgd.log
-	return 1
+	start_bin $1 || return 1
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	echo "    $(basename "$1") up after $(echo "$t0 $t1" | awk '{printf "%.2f", $2 - $1}') s"
 }
 
 started_as() { contains $W/lgd.log "start: $1"; }
@@ -91,16 +79,8 @@ steady() { sleep "$1"; }
 check "setup: keys, config, three builds" setup
 [ "$fail" -eq 0 ] || { summary upgrade; exit 1; }
 # --- the release before manifests --------------------------------------
-LGD_PID=
-: >$W/lgd.log
-$LEGACY --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
-LGD_PID=$!
-for _ in $(seq 1 300); do
-	[ -S $SOCK ] && $LG status >/dev/null 2>&1 && break
-	sleep 0.1
-done
-check "the old release (9a58c45) runs and pins without a manifest" \
-	sh -c "[ -d $PINS/links ] && [ -d $PINS/maps ]"
+check "the old release (9a58c45) starts" start_bin $LEGACY
+check "  and pins without a manifest" sh -c "[ -d $PINS/links ] && [ -d $PINS/maps ]"
 
 mint loop "$(claims spiffe://example.org/agent/upgrade)"
 as_agent up1 $W/loop.jwt -- $LOOP /tmp/lgt/ws/a /tmp/lgt/secret >$W/loop.out 2>&1 &

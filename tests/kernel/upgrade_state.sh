@@ -57,20 +57,6 @@ setup() {
 	config ""
 }
 
-start_bin() { # BINARY: start it and wait until it answers
-	: >$W/lgd.log
-	$1 --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
-	LGD_PID=$!
-	for _ in $(seq 1 300); do
-		[ -S $SOCK ] && $LG status >/dev/null 2>&1 && return 0
-		kill -0 $LGD_PID 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "    $1 did not come up:"
-	sed 's/^/    | /' $W/lgd.log
-	return 1
-}
-
 start_bin_after_stop() { stop_lgd && start_bin "$1"; }
 # signal_loop SIG NAME: send SIG to the lg-accessloop in agent cgroup NAME.
 signal_loop() {
