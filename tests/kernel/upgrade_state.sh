@@ -120,21 +120,46 @@ fresh
 check "C: livegrantd starts" start_bin $NEW
 first=$LGD_PID
 mint c "$(qa c)"
-$NEW --config $W/config.yaml >/dev/null 2>$W/second.log
+$NEW --config $W/config.yaml --takeover-wait 1 >/dev/null 2>$W/second.log
 rc=$?
-check "C: a second one on the same state_dir is refused, naming the first" \
-	sh -c "[ $rc -ne 0 ] && grep -q 'another livegrantd (pid $first)' $W/second.log"
+check "C: a second one on the same state_dir waits, then is refused, naming the first" \
+	sh -c "[ $rc -ne 0 ] && grep -q 'waiting up to 1s' $W/second.log && grep -q 'another livegrantd (pid $first)' $W/second.log"
 as_agent c $W/c.jwt -- /bin/cat /tmp/lgt/ws/a >$W/c.0 2>&1
 check "C: the first still enrolls and enforces" contains $W/c.0 '^data'
 LGD_PID=$first
-stop_lgd
+fresh
 check "C: the old release (no lock) runs" start_bin $LEGACY
-$NEW --config $W/config.yaml >/dev/null 2>$W/over-legacy.log
+mint r "$(qa r)"
+as_agent r $W/r.jwt -- /bin/cat /tmp/lgt/ws/a >$W/r.0 2>&1
+check "C: an agent enrolls under it" contains $W/r.0 '^data'
+
+$NEW --config $W/config.yaml --takeover-wait 1 >/dev/null 2>$W/over-legacy.log
 rc=$?
-check "C: this build will not start beside it" \
+check "C: this build will not run beside it" \
 	sh -c "[ $rc -ne 0 ] && grep -q 'already answers on' $W/over-legacy.log"
+# A rolling restart: the new one starts first and takes over when the old stops.
+old_pid=$LGD_PID
+$NEW --config $W/config.yaml >>$W/events.jsonl 2>$W/rolling.log &
+new_pid=$!
+sleep 2
+check "C: started before the old one stopped, this build waits" \
+	contains $W/rolling.log 'waiting up to 30s'
+as_agent r -- /bin/cat /tmp/lgt/ws/a >$W/r.1 2>&1
+check "C: meanwhile the old release still serves agents" contains $W/r.1 '^data'
+LGD_PID=$old_pid
 stop_lgd
-check "C: once it stopped, this build takes over" start_bin $NEW
+LGD_PID=$new_pid
+for _ in $(seq 1 300); do
+	grep -q 'enforcing' $W/rolling.log && $LG status >/dev/null 2>&1 && break
+	sleep 0.1
+done
+check "C: once it stopped, this build takes over" \
+	sh -c "grep -q 'taking over' $W/rolling.log && grep -q 'start: replaced' $W/rolling.log"
+as_agent r -- /bin/cat /tmp/lgt/ws/a >$W/r.2 2>&1
+check "C: and its agent keeps its grant" contains $W/r.2 '^data'
+mint c "$(qa c)"
+as_agent c $W/c.jwt -- /bin/cat /tmp/lgt/ws/a >$W/c.0 2>&1
+check "C: and enrolls new agents" contains $W/c.0 '^data'
 
 # --- D. a start refused by its configuration keeps no grant alive ----------
 stop_lgd

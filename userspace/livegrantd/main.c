@@ -35,11 +35,18 @@
 #include "upkeep.h"
 #include "views.h"
 
+/* Default of --takeover-wait. */
+#define LGD_TAKEOVER_WAIT_S 30
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: livegrantd --config FILE [--verbose]\n"
-		   "  --config FILE  YAML configuration (docs/config.md)\n"
-		   "  --verbose      print libbpf debug output (verifier logs)\n");
+	fprintf(f,
+		"usage: livegrantd --config FILE [--verbose] [--takeover-wait SECONDS]\n"
+		"  --config FILE            YAML configuration (docs/config.md)\n"
+		"  --verbose                print libbpf debug output (verifier logs)\n"
+		"  --takeover-wait SECONDS  how long to wait for another livegrantd on the\n"
+		"                           same state_dir to stop (default %u)\n",
+		LGD_TAKEOVER_WAIT_S);
 }
 
 static int load_bundles(struct lgd *d)
@@ -162,6 +169,36 @@ static int no_live_socket(struct lgd *d)
 }
 
 /*
+ * Wait up to @wait_s seconds until no other livegrantd runs on this
+ * state_dir: a restart that starts the new process before the old one has
+ * stopped (a rolling update) takes over once the old one is gone, while
+ * the old one keeps enforcing and refreshing.
+ */
+static int take_over(struct lgd *d, unsigned int wait_s)
+{
+	uint64_t until = lg_boottime_ns() + (uint64_t)wait_s * 1000000000ULL;
+	bool said = false;
+	int err;
+
+	for (;;) {
+		/* The lock, once taken, is kept while an older release finishes. */
+		err = d->lock_fd < 0 ? lock_state_dir(d) : 0;
+		if (!err)
+			err = no_live_socket(d);
+		if (err != -EBUSY || lg_boottime_ns() >= until)
+			break;
+		if (!said)
+			fprintf(stderr, "livegrantd: %s; waiting up to %us for it\n", lg_errmsg(),
+				wait_s);
+		said = true;
+		usleep(100 * 1000);
+	}
+	if (!err && said)
+		fprintf(stderr, "livegrantd: the other livegrantd stopped: taking over\n");
+	return err;
+}
+
+/*
  * Start-up, in the order that leaves no gap: saved agents are read and
  * the configuration checked first, so that the pins in force keep their
  * grants alive while this build loads (lgd_bridge) only for a start that
@@ -169,7 +206,7 @@ static int no_live_socket(struct lgd *d)
  * domains, roots, every saved grant) before its programs are attached and
  * the old pins retired (lg_enforcer_commit).
  */
-static int setup(struct lgd *d, bool verbose)
+static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
 {
 	struct lg_enforcer_opts eo = {
 		.pin_dir = d->cfg->bpffs_dir,
@@ -187,9 +224,7 @@ static int setup(struct lgd *d, bool verbose)
 	snprintf(d->socket_path, sizeof(d->socket_path), "%s/%s", d->cfg->state_dir,
 		 LGD_SOCKET_NAME);
 	snprintf(d->state_path, sizeof(d->state_path), "%s/%s", d->cfg->state_dir, LGD_STATE_NAME);
-	err = lock_state_dir(d);
-	if (!err)
-		err = no_live_socket(d);
+	err = take_over(d, takeover_wait_s);
 	if (!err)
 		err = load_bundles(d);
 	if (!err)
@@ -455,21 +490,34 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "takeover-wait", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct lgd d = { .lock_fd = -1 };
 	const char *config = NULL;
 	bool verbose = false;
+	unsigned long wait_s = LGD_TAKEOVER_WAIT_S;
+	char *end;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:vw:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
 			break;
 		case 'v':
 			verbose = true;
+			break;
+		case 'w':
+			errno = 0;
+			wait_s = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || wait_s > 3600) {
+				fprintf(stderr,
+					"livegrantd: --takeover-wait %s: give whole seconds, 0 to 3600\n",
+					optarg);
+				return 2;
+			}
 			break;
 		case 'h':
 			usage(stdout);
@@ -485,7 +533,7 @@ int main(int argc, char **argv)
 	}
 	err = lg_config_load(config, &d.cfg);
 	if (!err)
-		err = setup(&d, verbose);
+		err = setup(&d, verbose, (unsigned int)wait_s);
 	if (!err)
 		err = run(&d);
 	if (d.lock_fd >= 0)
