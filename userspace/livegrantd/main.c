@@ -36,7 +36,7 @@
 #include "views.h"
 
 /* Default of --takeover-wait. */
-#define LGD_TAKEOVER_WAIT_S 30
+#define LGD_TAKEOVER_WAIT_S 30u
 
 static void usage(FILE *f)
 {
