@@ -13,7 +13,7 @@
 
 /*
  * metrics.c is included, not linked: the Makefile builds each
- * tests/unit/test_NAME.c against liblivegrant.a only, and metrics.c is
+ * tests/unit/test_NAME.c against the livegrant libraries only, and metrics.c is
  * part of livegrantd, not of the library. Including it also gives the
  * test its static helpers (parse_listen, put_label_value). The connection
  * timeout is shortened first so that the idle-connection test takes a

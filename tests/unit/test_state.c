@@ -6,7 +6,7 @@
  * decision whether a domain crossing changes what is saved.
  *
  * The daemon's files are included, not linked: the Makefile builds each
- * tests/unit/test_NAME.c against liblivegrant.a only (as test_metrics.c).
+ * tests/unit/test_NAME.c against the livegrant libraries only (as test_metrics.c).
  */
 #include "../../userspace/livegrantd/agent_table.c"
 #include "../../userspace/livegrantd/revocations.c"
