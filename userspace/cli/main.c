@@ -36,6 +36,7 @@ static void usage(FILE *f)
  */
 static int check_kernel(void)
 {
+	uint64_t supported;
 	int rc = LGC_OK;
 
 	if (lg_kernel_check(NULL)) {
@@ -43,15 +44,14 @@ static int check_kernel(void)
 		return LGC_REFUSED;
 	}
 	printf("livegrant: kernel ok: BPF LSM active, BTF present, cgroup v2 and bpffs mounted\n");
+	if (lg_hooks_supported(&supported)) {
+		printf("livegrant: %s\n", lg_errmsg());
+		return LGC_REFUSED;
+	}
 	for (unsigned int h = 0; h < LG_HOOK_MAX; h++) {
 		const struct lg_hook_info *hi = lg_hook_info(h);
-		int ok = lg_hook_supported(h);
 
-		if (ok < 0) {
-			printf("livegrant: %s\n", lg_errmsg());
-			return LGC_REFUSED;
-		}
-		if (ok) {
+		if (supported & (1ULL << h)) {
 			printf("  hook %-16s lsm/%-22s enforced\n", hi->name, hi->lsm);
 		} else if (hi->flags & LG_HOOK_F_REQUIRED) {
 			printf("  hook %-16s lsm/%-22s MISSING: livegrant will not start on this kernel\n",

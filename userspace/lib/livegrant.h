@@ -107,11 +107,11 @@ int lg_kernel_check(const char *bpffs);
 /* 1 if "bpf" is in the active LSM list, 0 if not, negative errno on error. */
 int lg_bpf_lsm_active(void);
 /*
- * The per-program feature probe: 1 if this kernel has the LSM hook @hook
- * attaches to (bpf_lsm_<hook> in its BTF), 0 if not, negative errno when
- * the kernel's BTF cannot be read.
+ * The per-program feature probe: bit 1 << hook of *@supported is set for
+ * each hook of the registry whose LSM hook this kernel has (bpf_lsm_<hook>
+ * in its BTF). 0, or a negative errno when the kernel's BTF cannot be read.
  */
-int lg_hook_supported(unsigned int hook);
+int lg_hooks_supported(uint64_t *supported);
 
 /* ---- the enforcer: programs, maps and links --------------------------- */
 

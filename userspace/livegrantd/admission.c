@@ -250,7 +250,10 @@ static int step_revocation(struct lgd *d, struct admission *ad)
 	return lg_err(-EPERM, "token %s was revoked", ad->t->jti);
 }
 
-/* REFRESH: the new kernel expiry, none when the token has no time left. */
+/*
+ * REFRESH, BRIDGE (and RESTORE of a kept suspended grant): the new kernel
+ * expiry, none when the token has no time left.
+ */
 static int step_deadline(struct lgd *d, struct admission *ad)
 {
 	ad->deadline = kernel_deadline(d, ad->t->exp);
@@ -410,14 +413,12 @@ static int step_kernel_state(struct lgd *d, struct admission *ad)
 	 * would take the agent for unsuspended. Suspended, it allows nothing.
 	 */
 	if (cur.generation && lgd_kernel_suspended(d, ad->a)) {
-		uint64_t deadline = kernel_deadline(d, ad->t->exp);
+		int err = step_deadline(d, ad);
 
-		if (!deadline) {
-			ad->req->reason = "expired";
-			return lg_err(-ETIME, "token expired");
-		}
-		if (!lg_grant_set_expiry(d->e, ad->cgroup_id, deadline)) {
-			ad->a->kernel_expires_ns = deadline;
+		if (err)
+			return err;
+		if (!lg_grant_set_expiry(d->e, ad->cgroup_id, ad->deadline)) {
+			ad->a->kernel_expires_ns = ad->deadline;
 			ad->keep = true;
 		}
 	}

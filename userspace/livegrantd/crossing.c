@@ -73,12 +73,6 @@ void lgd_on_crossing(struct lgd *d, const struct lg_event *ev)
 		to = &d->cfg->domains[ev->target_domain - 1];
 	/* The kernel suspended the grant itself if the target domain says so. */
 	suspended = !lg_agent_suspended(d->e, a->cgroup_id, &gen) && gen == a->generation;
-	/*
-	 * A crossing the programs of replaced pins denied (read from their
-	 * ring after the switch) suspended only there: do here what they did.
-	 */
-	if (!suspended && to && to->on_crossing == LG_ON_CROSSING_SUSPEND)
-		suspended = !lg_agent_suspend(d->e, a->cgroup_id, a->generation);
 	if (lgd_crossing_apply(a, to, suspended, ev->time_ns))
 		lgd_state_save_later(d);
 	fprintf(stderr,

@@ -42,10 +42,7 @@ static int root_check(const char *path, uint64_t *id, uint32_t *level)
 
 	if (err)
 		return err;
-	/*
-	 * Within the levels the kernel searches (LG_ROOT_LEVELS), and those
-	 * that programs pinned by older builds search too (limits.h).
-	 */
+	/* Within the configured bound (limits.h), below LG_ROOT_LEVELS. */
 	if (*level >= LG_MAX_ROOT_LEVEL)
 		return lg_err(
 			-E2BIG,

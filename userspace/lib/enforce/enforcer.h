@@ -47,7 +47,7 @@ struct lg_enforcer {
 	int fds[LG_MAP_MAX];
 	struct lg_state *state; /* mmap of lg_state[0] */
 	enum lg_start start;
-	bool loaded, committed;
+	bool committed;
 	bool retire_pending; /* other sets still to be removed (lg_enforcer_tidy()) */
 	char pin_dir[PATH_MAX];
 	bool have_prev;

@@ -69,24 +69,25 @@ int lg_kernel_check(const char *bpffs)
 
 /*
  * A hook exists for BPF LSM when the kernel's BTF has its bpf_lsm_<hook>
- * attach point. The BTF is parsed once per process.
+ * attach point. The BTF (megabytes) is parsed for one call and freed.
  */
-int lg_hook_supported(unsigned int hook)
+int lg_hooks_supported(uint64_t *supported)
 {
-	static struct btf *vmlinux;
-	const struct lg_hook_info *h = lg_hook_info(hook);
-	char fn[128];
+	struct btf *vmlinux = btf__load_vmlinux_btf();
 
-	if (!h)
-		return lg_err(-EINVAL, "hook %u is not in the hook registry", hook);
-	if (!vmlinux) {
-		vmlinux = btf__load_vmlinux_btf();
-		if (!vmlinux)
-			return lg_err(
-				-errno ? -errno : -ENOENT,
-				"cannot read the kernel's BTF (%s): livegrant needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
-				BTF_VMLINUX);
+	if (!vmlinux)
+		return lg_err(
+			-errno ? -errno : -ENOENT,
+			"cannot read the kernel's BTF (%s): livegrant needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
+			BTF_VMLINUX);
+	*supported = 0;
+	for (unsigned int h = 0; h < LG_HOOK_MAX; h++) {
+		char fn[128];
+
+		snprintf(fn, sizeof(fn), "bpf_lsm_%s", lg_hook_info(h)->lsm);
+		if (btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) > 0)
+			*supported |= 1ULL << h;
 	}
-	snprintf(fn, sizeof(fn), "bpf_lsm_%s", h->lsm);
-	return btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	return 0;
 }

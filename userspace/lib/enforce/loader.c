@@ -184,15 +184,16 @@ static int check_registry(struct lg_enforcer *e)
 static int probe_hooks(struct lg_enforcer *e)
 {
 	struct bpf_program *prog;
+	uint64_t supported;
+	int err = lg_hooks_supported(&supported);
 
+	if (err)
+		return err;
 	bpf_object__for_each_program(prog, obj_of(e)) {
 		int h = lg_hook_by_prog(bpf_program__name(prog));
 		const struct lg_hook_info *hi = lg_hook_info(h);
-		int ok = lg_hook_supported(h);
 
-		if (ok < 0)
-			return ok;
-		if (ok)
+		if (supported & (1ULL << h))
 			continue;
 		if (hi->flags & LG_HOOK_F_REQUIRED)
 			return lg_err(
@@ -465,7 +466,6 @@ static int load(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 	err = bridged_load(e, o);
 	if (err)
 		return load_error(err);
-	e->loaded = true;
 
 	for (int i = 0; i < LG_MAP_MAX; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(obj_of(e), map_names[i]);
@@ -645,6 +645,32 @@ void close_prev_maps(struct lg_enforcer *e)
 	e->prev_agents_fd = e->prev_suspended_fd = e->prev_events_fd = -1;
 }
 
+/*
+ * REPLACED, once this build's programs are attached: a grant the old
+ * set's programs suspended after livegrantd read its maps (between the
+ * restore and now; from now on both sets see every crossing) stays
+ * suspended in this build's maps, under the generation installed for it.
+ */
+static void carry_suspensions(struct lg_enforcer *e)
+{
+	uint64_t key, next, *prev = NULL;
+
+	if (e->prev_suspended_fd < 0)
+		return;
+	while (!bpf_map_get_next_key(e->prev_suspended_fd, prev, &next)) {
+		struct lg_agent cur;
+		uint32_t old_gen;
+		bool suspended;
+
+		key = next;
+		prev = &key;
+		if (lg_prev_agent_state(e, key, &old_gen, &suspended) || !suspended)
+			continue;
+		if (!lg_grant_get(e, key, &cur) && cur.generation)
+			lg_agent_suspend(e, key, cur.generation);
+	}
+}
+
 int lg_enforcer_commit(struct lg_enforcer *e)
 {
 	int err = 0;
@@ -659,6 +685,8 @@ int lg_enforcer_commit(struct lg_enforcer *e)
 		if (err)
 			return err;
 	}
+	if (e->start == LG_START_REPLACED)
+		carry_suspensions(e);
 	if (e->pin_dir[0]) {
 		if (e->start == LG_START_ADOPTED) {
 			e->seq = e->prev.m.seq;
