@@ -47,7 +47,8 @@ KTEST_SRCS := $(wildcard tests/kernel/*.c)
 KTEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(KTEST_SRCS))
 
 PROGS := $(BUILD)/livegrantd $(BUILD)/livegrant $(BUILD)/livegrant-issuer
-TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD)/tests/lg-accessloop
+TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD)/tests/lg-accessloop \
+	$(BUILD)/tests/lg-mapprog $(BUILD)/tests/lg-preload.so
 
 .PHONY: all deps test unit-test kernel-test demo format lint compdb clean vmlinux-h upgrade-builds FORCE
 all: $(PROGS) $(TESTS)
@@ -68,8 +69,17 @@ $(BUILD)/livegrant.bpf.o: $(BPF_TMPS)
 $(BUILD)/livegrant.skel.h: $(BUILD)/livegrant.bpf.o
 	$(BPFTOOL) gen skeleton $< name livegrant_bpf > $@.tmp && mv $@.tmp $@
 
+# Feature probes: tiny objects loaded (never attached) to ask the verifier
+# what a kernel allows (kernel_check.c). Not hooks: not in the registry.
+$(BUILD)/bpf/probe_%.bpf.o: bpf/probe/%.bpf.c $(wildcard bpf/lib/*.h include/livegrant/*.h) | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o && $(BPFTOOL) gen object $@ $@.tmp.o
+
+$(BUILD)/probe_%.skel.h: $(BUILD)/bpf/probe_%.bpf.o
+	$(BPFTOOL) gen skeleton $< name lg_probe_$* > $@.tmp && mv $@.tmp $@
+
 # ---- userspace -----------------------------------------------------------
 $(BUILD)/obj/lib/enforce/loader.o: $(BUILD)/livegrant.skel.h
+$(BUILD)/obj/lib/enforce/kernel_check.o: $(BUILD)/probe_mprotect_path.skel.h
 
 $(BUILD)/obj/%.o: userspace/%.c | $(BUILD)/obj/lib/enforce $(BUILD)/obj/lib/policy \
 		$(BUILD)/obj/livegrantd $(BUILD)/obj/cli
@@ -123,6 +133,13 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(ALL_LIBS) | $(BUILD)/tests
 # Static: an agent runs it with one exec rule and no library rules.
 $(BUILD)/tests/lg-netprobe: tests/tools/netprobe.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -static -o $@ $<
+
+# Dynamically linked on purpose: the mapping tests run them through ld.so.
+$(BUILD)/tests/lg-mapprog: tests/tools/mapprog.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/tests/lg-preload.so: tests/tools/preload.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ $<
 
 $(BUILD)/tests/lg-accessloop: tests/tools/accessloop.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -static -o $@ $<
@@ -183,7 +200,7 @@ FORMAT_SRCS := $(shell git ls-files --cached --others --exclude-standard '*.c' '
 format:
 	clang-format -i $(FORMAT_SRCS)
 
-lint: $(BUILD)/livegrant.skel.h
+lint: $(BUILD)/livegrant.skel.h $(BUILD)/probe_mprotect_path.skel.h
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --suppress=missingIncludeSystem \

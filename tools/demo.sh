@@ -48,7 +48,7 @@ refresh_interval: 2s
 agent_cgroups: [$ROOT]
 baseline:
   read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
-  exec: [/bin/busybox, $LG, $NP]
+  exec: [/lib/, /lib64/, /usr/lib/, /usr/lib64/, /bin/busybox, $LG, $NP]
 domains:
   qa:
     networks: [10.10.0.0/16]

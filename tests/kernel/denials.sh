@@ -23,7 +23,7 @@ denial_log_max_bytes: 4096
 denial_log_keep: 3
 baseline:
   read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
-  exec: [/bin/busybox, $LG, $NP]
+  exec: [/lib/, /lib64/, /usr/lib/, /usr/lib64/, /bin/busybox, $LG, $NP]
 domains:
   qa:
     trust_bundle: $W/qa.jwks

@@ -33,7 +33,7 @@ agent_cgroups: [$ROOT]
 metrics_listen: 127.0.0.1:9464
 baseline:
   read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
-  exec: [/bin/busybox, $LG, $NP]
+  exec: [/lib/, /lib64/, /usr/lib/, /usr/lib64/, /bin/busybox, $LG, $NP]
 domains:
   qa:
     networks: [10.10.0.0/16, "fd00:10::/32"]

@@ -314,3 +314,40 @@ int fx_udp_pending(int family, int port)
 
 	return n > 0 ? (int)n : 0;
 }
+
+const struct lg_event *fx_wait_event_target(int hook, int reason, const char *target, bool prefix,
+					    int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	size_t n = strlen(target);
+	int seen = 0;
+
+	for (;;) {
+		for (; seen < nevents; seen++) {
+			const struct lg_event *ev = &events[seen];
+
+			if (ev->hook != hook || ev->reason != reason)
+				continue;
+			if (prefix ? !strncmp(ev->target, target, n) :
+				     !strcmp(ev->target, target)) {
+				found = *ev;
+				return &found;
+			}
+		}
+		if (now_ms() >= deadline)
+			return NULL;
+		lg_events_poll(reader, 50);
+	}
+}
+
+int fx_count_hook_events(int hook, int ms)
+{
+	uint64_t deadline = now_ms() + ms;
+	int n = 0;
+
+	while (now_ms() < deadline)
+		lg_events_poll(reader, 50);
+	for (int i = 0; i < nevents; i++)
+		n += events[i].hook == hook;
+	return n;
+}

@@ -58,6 +58,14 @@ struct lg_grant_spec fx_spec(int ttl_ms);
 const struct lg_event *fx_wait_event(uint32_t pid, int hook, int reason, int timeout_ms);
 /* Poll events for @ms; the number that came from @pid. */
 int fx_count_events(uint32_t pid, int ms);
+/*
+ * Like fx_wait_event(), from any process, for the event whose target is
+ * @target (its first strlen(@target) bytes when @prefix).
+ */
+const struct lg_event *fx_wait_event_target(int hook, int reason, const char *target, bool prefix,
+					    int timeout_ms);
+/* Poll events for @ms; the number of this test's events of @hook. */
+int fx_count_hook_events(int hook, int ms);
 /* Bytes waiting on the UDP receiver at @family/@port (0: none). */
 int fx_udp_pending(int family, int port);
 

@@ -23,6 +23,7 @@ refresh_interval: 2s
 agent_cgroups: [$ROOT]
 baseline:
   read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
+  exec: [/lib/, /lib64/, /usr/lib/, /usr/lib64/]
   write: [/dev/null]
 domains:
   qa:

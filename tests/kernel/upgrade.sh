@@ -44,6 +44,7 @@ refresh_interval: 2s
 agent_cgroups: [$ROOT]
 baseline:
   read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
+  exec: [/lib/, /lib64/, /usr/lib/, /usr/lib64/]
 domains:
   qa:
     trust_bundle: $W/qa.jwks

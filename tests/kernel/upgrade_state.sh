@@ -35,7 +35,7 @@ refresh_interval: 2s
 agent_cgroups: [$ROOT$1]
 baseline:
   read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
-  exec: [/bin/busybox, $LG, $NP, $LOOP]
+  exec: [/lib/, /lib64/, /usr/lib/, /usr/lib64/, /bin/busybox, $LG, $NP, $LOOP]
 domains:
   qa:
     networks: [10.10.0.0/16]

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
@@ -163,6 +164,11 @@ static int do_exec(const struct worker_req *r)
 		int e;
 
 		close(p[0]);
+		/* addr is the library here, not an argument. */
+		if (r->op == W_EXEC_PRELOAD) {
+			setenv("LD_PRELOAD", r->addr, 1);
+			argv[1] = NULL;
+		}
 		execv(r->path, argv);
 		e = errno;
 		if (write(p[1], &e, sizeof(e)) != sizeof(e))
@@ -179,6 +185,113 @@ static int do_exec(const struct worker_req *r)
 	if (child_err)
 		return child_err;
 	return 1000 + (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+/* mmap @fd (one page) with @prot; 0 or errno. */
+static int map_fd(int fd, int prot)
+{
+	void *p = mmap(NULL, 4096, prot, MAP_PRIVATE, fd, 0);
+
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, 4096);
+	return 0;
+}
+
+static int map_mprotect(int fd)
+{
+	void *p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	int err = 0;
+
+	if (p == MAP_FAILED)
+		return errno;
+	if (mprotect(p, 4096, PROT_READ | PROT_EXEC))
+		err = errno;
+	munmap(p, 4096);
+	return err;
+}
+
+/* Anonymous memory, private and shared, made executable both ways. */
+static int map_anon(void)
+{
+	static const int shares[] = { MAP_PRIVATE, MAP_SHARED };
+
+	for (unsigned int i = 0; i < 2; i++) {
+		int fl = shares[i] | MAP_ANONYMOUS;
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, fl, -1, 0);
+		int err = 0;
+
+		if (p == MAP_FAILED)
+			return errno;
+		munmap(p, 4096);
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, fl, -1, 0);
+		if (p == MAP_FAILED)
+			return errno;
+		if (mprotect(p, 4096, PROT_READ | PROT_EXEC))
+			err = errno;
+		munmap(p, 4096);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int held_fd = -1;
+
+/* A fresh descriptor for @how: opened, created, or the held one. */
+static int map_source(const struct worker_req *r)
+{
+	int fd;
+
+	switch (r->arg) {
+	case WM_MEMFD_EXEC:
+		fd = syscall(SYS_memfd_create, "lgt-memfd", MFD_CLOEXEC);
+		break;
+	case WM_TMPFILE_EXEC:
+		fd = open(r->path, O_TMPFILE | O_RDWR | O_CLOEXEC, 0700);
+		break;
+	case WM_HELD_EXEC:
+		fd = held_fd;
+		held_fd = -1;
+		return fd < 0 ? -EBADF : fd;
+	default:
+		fd = open(r->path, O_RDONLY | O_CLOEXEC);
+		break;
+	}
+	if (fd < 0)
+		return -errno;
+	if ((r->arg == WM_MEMFD_EXEC || r->arg == WM_TMPFILE_EXEC) && ftruncate(fd, 4096)) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	return fd;
+}
+
+static int do_map(const struct worker_req *r)
+{
+	int fd, err;
+
+	if (r->arg == WM_ANON_EXEC)
+		return map_anon();
+	fd = map_source(r);
+	if (fd < 0)
+		return -fd;
+	if (r->arg == WM_HOLD) {
+		if (held_fd >= 0)
+			close(held_fd);
+		held_fd = fd;
+		return 0;
+	}
+	if (r->arg == WM_FILE_READ)
+		err = map_fd(fd, PROT_READ);
+	else if (r->arg == WM_MPROTECT_EXEC)
+		err = map_mprotect(fd);
+	else
+		err = map_fd(fd, PROT_READ | PROT_EXEC);
+	close(fd);
+	return err;
 }
 
 static int do_open(const struct worker_req *r)
@@ -213,7 +326,10 @@ static int handle(const struct worker_req *r)
 		return 0;
 	}
 	case W_EXEC:
+	case W_EXEC_PRELOAD:
 		return do_exec(r);
+	case W_MAP:
+		return do_map(r);
 	case W_CHDIR:
 		return chdir(r->path) ? errno : 0;
 	case W_TCP_CONNECT:
@@ -343,6 +459,28 @@ int w_open(struct worker *w, const char *path, int flags)
 	r.op = W_OPEN;
 	r.flags = flags;
 	snprintf(r.path, sizeof(r.path), "%s", path);
+	return worker_do(w, &r);
+}
+
+int w_map(struct worker *w, int how, const char *path)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_MAP;
+	r.arg = how;
+	snprintf(r.path, sizeof(r.path), "%s", path ? path : "");
+	return worker_do(w, &r);
+}
+
+int w_exec_preload(struct worker *w, const char *path, const char *library)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_EXEC_PRELOAD;
+	snprintf(r.path, sizeof(r.path), "%s", path);
+	snprintf(r.addr, sizeof(r.addr), "%s", library);
 	return worker_do(w, &r);
 }
 

@@ -28,7 +28,21 @@ enum worker_op {
 	W_SOCKET, /* socket(family, flags, arg) then close */
 	W_SETSOCKOPT, /* AF_INET6/UDP socket, setsockopt(flags, arg, 8 zero bytes) */
 	W_PIDFD, /* pidfd_open(getpid()) */
+	W_EXEC_PRELOAD, /* W_EXEC with LD_PRELOAD=addr in the child only */
+	W_MAP, /* mapping attempt arg (enum worker_map) of path */
 	W_EXIT,
+};
+
+/* W_MAP attempts; each returns 0 or the errno of the first call that failed. */
+enum worker_map {
+	WM_FILE_EXEC, /* open(path) read-only, mmap PROT_READ|PROT_EXEC */
+	WM_FILE_READ, /* the same without PROT_EXEC */
+	WM_MPROTECT_EXEC, /* mmap PROT_READ, then mprotect PROT_READ|PROT_EXEC */
+	WM_MEMFD_EXEC, /* memfd_create, one page, mmap PROT_READ|PROT_EXEC */
+	WM_TMPFILE_EXEC, /* open(path, O_TMPFILE) a directory, one page, mmap exec */
+	WM_ANON_EXEC, /* anonymous RWX, RW then mprotect RX, shared RW then RX */
+	WM_HOLD, /* open(path) read-only and keep the descriptor */
+	WM_HELD_EXEC, /* mmap the held descriptor PROT_READ|PROT_EXEC, close it */
 };
 
 struct worker_req {
@@ -66,6 +80,8 @@ int w_socket(struct worker *w, int family, int type, int protocol);
 int w_simple(struct worker *w, int op, int port, int flags, int arg);
 int w_socket(struct worker *w, int family, int type, int protocol);
 int w_simple(struct worker *w, int op, int port, int flags, int arg);
+int w_map(struct worker *w, int how, const char *path);
+int w_exec_preload(struct worker *w, const char *path, const char *library);
 
 /* Send a request without waiting for the result; collect it with worker_wait(). */
 int worker_send(struct worker *w, const struct worker_req *req);

@@ -326,6 +326,16 @@ static int step_policy(struct lgd *d, struct admission *ad)
 }
 
 /*
+ * No token may reach livegrant's own files (policy.c): checked wherever a
+ * token's rules go into the kernel, so a grant from before a config change
+ * that made them protected lapses at the next refresh.
+ */
+static int step_protected(struct lgd *d, struct admission *ad)
+{
+	return lgd_protected_check_token(&d->protected, ad->t, &ad->req->reason);
+}
+
+/*
  * A suspended agent needs a new trust decision for another domain: a token
  * of the domain it crossed out of must not lift the suspension (not even
  * before livegrantd has seen the crossing event: the kernel is asked).
@@ -486,6 +496,7 @@ static const struct step {
 	{ LGD_ADMIT_REFRESH, false, LAPSE_REASON, step_extend },
 	{ LGD_ADMIT_PRESENT, false, LAPSE_REASON, step_single_use },
 	{ ALL_MODES | LGD_ADMIT_BRIDGE, true, LAPSE_REASON, step_policy },
+	{ ALL_MODES | LGD_ADMIT_BRIDGE, true, LAPSE_REASON, step_protected },
 	{ LGD_ADMIT_BRIDGE, false, LAPSE_REASON, step_bridge },
 	{ LGD_ADMIT_PRESENT, false, LAPSE_REASON, step_reauth },
 	{ LGD_ADMIT_PRESENT, false, LAPSE_REASON, step_workload },

@@ -18,6 +18,7 @@
 #include "metrics.h"
 #include "revocations.h"
 #include "token.h"
+#include "policy.h"
 
 /* Where the cgroup v2 hierarchy is mounted in livegrantd's view. */
 #define LGD_CGROUP_MOUNT "/sys/fs/cgroup"
@@ -40,6 +41,7 @@ struct lgd {
 	bool save_pending; /* a state save is due (or the last one failed): each loop pass */
 	struct lgd_metrics metrics; /* all zero while metrics are off */
 	int lock_fd; /* holds the flock on <state_dir>/livegrantd.lock */
+	struct lgd_protected protected; /* livegrant's own files: no rule may reach them */
 };
 
 /* Everything main's epoll loop waits on starts with its kind. */

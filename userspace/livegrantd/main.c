@@ -206,6 +206,36 @@ static int take_over(struct lgd *d, unsigned int wait_s)
  * domains, roots, every saved grant) before its programs are attached and
  * the old pins retired (lg_enforcer_commit).
  */
+/*
+ * livegrant's own files, and the configured rules that would reach them:
+ * a baseline or a ceiling that does refuses the start, before anything
+ * running is touched.
+ */
+static int protect_own_files(struct lgd *d)
+{
+	char exe[PATH_MAX], where[128];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *reason;
+	int err;
+
+	if (n <= 0)
+		return lg_err(-errno, "cannot read /proc/self/exe: %s", strerror(errno));
+	exe[n] = 0;
+	err = lgd_protected_init(&d->protected, d->cfg, exe);
+	if (!err)
+		err = lgd_protected_check_config(&d->protected, &d->cfg->baseline, "baseline",
+						 &reason);
+	for (size_t i = 0; !err && i < d->cfg->n_domains; i++) {
+		const struct lg_domain_config *dom = &d->cfg->domains[i];
+
+		snprintf(where, sizeof(where), "domains.%s.ceiling", dom->name);
+		if (dom->has_ceiling)
+			err = lgd_protected_check_config(&d->protected, &dom->ceiling, where,
+							 &reason);
+	}
+	return err;
+}
+
 static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
 {
 	struct lg_enforcer_opts eo = {
@@ -219,6 +249,9 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
 	};
 	int err;
 
+	err = protect_own_files(d);
+	if (err)
+		return err;
 	if (mkdir(d->cfg->state_dir, 0755) && errno != EEXIST)
 		return lg_err(-errno, "state_dir %s: %s", d->cfg->state_dir, strerror(errno));
 	snprintf(d->socket_path, sizeof(d->socket_path), "%s/%s", d->cfg->state_dir,
@@ -538,6 +571,7 @@ int main(int argc, char **argv)
 		err = run(&d);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);
+	lgd_protected_free(&d.protected);
 	if (err) {
 		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 		return 1;

@@ -7,6 +7,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -79,4 +81,154 @@ int lgd_domain_policy(const struct lg_domain_config *dom, const struct lg_token 
 	int err = check_required(dom, t, reason);
 
 	return err ? err : check_ceiling(dom, t, reason);
+}
+
+/* ---- livegrant's own files ---------------------------------------------- */
+
+/* Rights that change a file or a folder's entries: all but reading and running. */
+#define CHANGING_RIGHTS(rights) ((rights) & ~(uint32_t)(LG_FILE_READ_RIGHTS | LG_FILE_EXECUTE))
+
+static int protect_one(struct lgd_protected *p, const char *path, const char *what, bool listing)
+{
+	char norm[LG_PATH_MAX];
+	struct lgd_protected_path *v;
+	uint32_t len;
+	bool subtree;
+
+	/* Normalized like a rule, so that both compare byte for byte. */
+	if (lg_path_rule_parse(path, norm, &len, &subtree))
+		return lg_err(-EINVAL, "%s %s: not an absolute path", what, path);
+	for (size_t i = 0; i < p->n; i++)
+		if (!strcmp(p->v[i].path, norm)) {
+			p->v[i].listing |= listing;
+			return 0;
+		}
+	v = realloc(p->v, (p->n + 1) * sizeof(*v));
+	if (!v)
+		return lg_err(-ENOMEM, "out of memory");
+	p->v = v;
+	v[p->n].path = strdup(norm);
+	if (!v[p->n].path)
+		return lg_err(-ENOMEM, "out of memory");
+	v[p->n].what = what;
+	v[p->n].listing = listing;
+	p->n++;
+	return 0;
+}
+
+/* @path as written, and as the kernel will name it once it exists. */
+static int protect(struct lgd_protected *p, const char *path, const char *what, bool listing)
+{
+	char real[PATH_MAX];
+	int err;
+
+	if (!path || !*path)
+		return 0;
+	if (path[0] == '/') {
+		err = protect_one(p, path, what, listing);
+		if (err)
+			return err;
+	}
+	if (realpath(path, real))
+		return protect_one(p, real, what, listing);
+	return 0;
+}
+
+int lgd_protected_init(struct lgd_protected *p, const struct lg_config *cfg, const char *exe)
+{
+	int err;
+
+	memset(p, 0, sizeof(*p));
+	err = protect(p, cfg->state_dir, "state_dir (state, denial log, control socket)", true);
+	if (!err)
+		err = protect(p, cfg->bpffs_dir, "bpffs_dir (livegrant's pins)", true);
+	if (!err)
+		err = protect(p, cfg->path, "the configuration file", false);
+	for (size_t i = 0; !err && i < cfg->n_domains; i++)
+		err = protect(p, cfg->domains[i].trust_bundle, "a trust bundle", false);
+	if (!err)
+		err = protect(p, exe, "livegrantd's binary", false);
+	if (err)
+		lgd_protected_free(p);
+	return err;
+}
+
+void lgd_protected_free(struct lgd_protected *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->v[i].path);
+	free(p->v);
+	p->v = NULL;
+	p->n = 0;
+}
+
+/* Is @a (length @alen) @b itself or a path below it? "" is the root "/". */
+static bool within(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen < blen || strncmp(a, b, blen))
+		return false;
+	return alen == blen || a[blen] == '/';
+}
+
+/* Does the rule @rule of kind @k reach @pp? */
+static bool reaches(const struct lgd_protected_path *pp, unsigned int k, const char *rule)
+{
+	const struct lg_rule_kind_info *ki = lg_rule_kind(k);
+	char norm[LG_PATH_MAX];
+	size_t plen = strlen(pp->path);
+	uint32_t len;
+	bool subtree;
+
+	if (ki->cls != LG_CLASS_FILE || lg_path_rule_parse(rule, norm, &len, &subtree))
+		return false;
+	/* The target is a protected path or lies inside one: whatever it grants. */
+	if (within(norm, len, pp->path, plen))
+		return true;
+	/* Above one: it could move, replace or remove it. */
+	if (!within(pp->path, plen, norm, len))
+		return false;
+	if (CHANGING_RIGHTS(ki->rights))
+		return true;
+	return subtree && pp->listing && (ki->rights & LG_FILE_READ_RIGHTS);
+}
+
+static int check_rules(const struct lgd_protected *p, unsigned int k, const char *const *v,
+		       size_t n, const char *where, const char **reason)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < p->n; j++) {
+			if (!reaches(&p->v[j], k, v[i]))
+				continue;
+			*reason = "protected_path";
+			return lg_err(
+				-EPERM,
+				"%s %s rule \"%s\" reaches %s, which is %s: livegrant's own files are out of every grant's reach",
+				where, lg_rule_kind(k)->name, v[i], p->v[j].path, p->v[j].what);
+		}
+	return 0;
+}
+
+int lgd_protected_check_config(const struct lgd_protected *p, const struct lg_rules_config *r,
+			       const char *where, const char **reason)
+{
+	for (unsigned int k = 0; k < LG_RULE_KIND_MAX; k++) {
+		int err = check_rules(p, k, r->rules[k].v, r->rules[k].n, where, reason);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int lgd_protected_check_token(const struct lgd_protected *p, const struct lg_token *t,
+			      const char **reason)
+{
+	for (unsigned int k = 0; k < LG_RULE_KIND_MAX; k++) {
+		const struct lg_token_strv *v = &t->rules[k];
+		int err = check_rules(p, k, (const char *const *)v->v, v->n, "token", reason);
+
+		if (err)
+			return err;
+	}
+	return 0;
 }

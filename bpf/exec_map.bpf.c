@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf/exec_map.bpf.c - mapping a file executable is executing it: may this
+ * agent run the code of this file?
+ *
+ * bprm_check_security sees only what execve() is asked to run. Code also
+ * gets in by mapping: the dynamic loader running a program it was handed
+ * ("ld.so ./prog"), LD_PRELOAD and dlopen() of a library, a memfd mapped
+ * PROT_EXEC. So mmap_file with PROT_EXEC, and file_mprotect adding it to a
+ * file mapping, ask EXECUTE on the file, like exec. The kernel's own ELF
+ * loader maps the program and its interpreter through mmap_file too: a
+ * program runs only when it, its ld.so and every library it loads have an
+ * exec rule (the baseline, docs/rules.md).
+ *
+ * Anonymous memory has no file and no path: JITs (node, ctypes) keep working.
+ * A file without a name a rule could give (memfd, O_TMPFILE, deleted) is
+ * denied: its path would be what it was called, not what it is.
+ */
+#include "lib/path_match.h"
+
+/* UAPI and kernel constants BPF code cannot include. */
+#define PROT_EXEC 0x4
+#define VM_EXEC 0x4
+#define S_PRIVATE 512 /* inode->i_flags: kernel-internal inode */
+
+/*
+ * Set by the loader before load: bpf_d_path() is allowed on file_mprotect
+ * on this kernel (bpf/probe/mprotect_path.bpf.c). Where it is not (6.1),
+ * the verifier prunes the path check and an agent adding exec to a file
+ * mapping is denied: what cannot be checked is not allowed.
+ */
+const volatile bool lg_mprotect_resolves;
+
+/*
+ * Has @file lost (or never had) the name bpf_d_path() would print? An
+ * unlinked inode (memfd, O_TMPFILE, last link deleted) or an unhashed
+ * dentry (this name deleted, other links left): d_path() then gives the
+ * old name with " (deleted)", which a rule must not match.
+ */
+static __always_inline bool lg_file_unnamed(const struct file *file)
+{
+	struct dentry *d = file->f_path.dentry;
+	struct inode *inode = file->f_inode;
+
+	if (!inode || !d || !inode->i_nlink)
+		return true;
+	return !d->d_hash.pprev && d != d->d_parent;
+}
+
+/* A denial whose file cannot be named on this kernel: an event without a path. */
+static __always_inline int lg_deny_unresolvable(const struct lg_subject *s, enum lg_hook hook)
+{
+	struct lg_scratch *sc = lg_scratch_claim();
+	int ret;
+
+	if (!sc)
+		return lg_decide(s, hook, LG_FILE_EXECUTE, LG_REASON_INTERNAL, NULL);
+	sc->ev.target_kind = LG_TARGET_NONE;
+	sc->ev.target_len = 0;
+	sc->ev.target_domain = 0;
+	sc->ev.family = 0;
+	sc->ev.port = 0;
+	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
+	ret = lg_decide(s, hook, LG_FILE_EXECUTE,
+			s->reason != LG_REASON_NONE ? s->reason : LG_REASON_PATH_UNRESOLVED,
+			&sc->ev);
+	lg_scratch_release(sc);
+	return ret;
+}
+
+/* The EXECUTE check of a file mapping: resolve, match, decide, report. */
+static __always_inline int lg_check_map(const struct lg_subject *s, enum lg_hook hook,
+					const struct file *file)
+{
+	struct lg_scratch *sc = lg_scratch_claim();
+	__u8 reason, res;
+	int ret;
+
+	if (!sc)
+		return lg_decide(s, hook, LG_FILE_EXECUTE, LG_REASON_INTERNAL, NULL);
+	reason = s->reason;
+	/* Resolved even when the reason is known: the event names the file. */
+	res = lg_path_resolve(sc, &file->f_path);
+	if (res == LG_REASON_NONE && lg_file_unnamed(file))
+		res = LG_REASON_PATH_UNRESOLVED;
+	if (reason == LG_REASON_NONE)
+		reason = res;
+	if (reason == LG_REASON_NONE)
+		reason = lg_path_match(s, sc, LG_FILE_EXECUTE, false);
+	ret = lg_decide(s, hook, LG_FILE_EXECUTE, reason, &sc->ev);
+	lg_scratch_release(sc);
+	return ret;
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(lg_mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	struct lg_subject s;
+
+	if (ret)
+		return ret;
+	/*
+	 * @prot, not @reqprot: with READ_IMPLIES_EXEC a PROT_READ mapping is
+	 * executable. Tested before the agent lookup: most mappings of every
+	 * process are not executable, and those pay nothing more.
+	 */
+	if (!(prot & PROT_EXEC))
+		return 0;
+	if (!lg_subject_get(&s))
+		return 0;
+	/* Anonymous memory (JITs): no file, nothing a rule names. */
+	if (!file)
+		return lg_decide(&s, LG_HOOK_MMAP_EXEC, LG_FILE_EXECUTE, LG_REASON_NONE, NULL);
+	return lg_check_map(&s, LG_HOOK_MMAP_EXEC, file);
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(lg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	struct lg_subject s;
+	struct file *file;
+
+	if (ret)
+		return ret;
+	/* Only adding exec is new code: an executable mapping was checked when made. */
+	if (!(prot & PROT_EXEC) || (vma->vm_flags & VM_EXEC))
+		return 0;
+	if (!lg_subject_get(&s))
+		return 0;
+	file = vma->vm_file;
+	/*
+	 * Anonymous memory, private or shared (a shared anonymous mapping is
+	 * backed by the kernel-internal "/dev/zero" shmem file, S_PRIVATE; a
+	 * memfd is not).
+	 */
+	if (!file || (file->f_inode && (file->f_inode->i_flags & S_PRIVATE)))
+		return lg_decide(&s, LG_HOOK_MPROTECT_EXEC, LG_FILE_EXECUTE, LG_REASON_NONE, NULL);
+	if (!lg_mprotect_resolves)
+		return lg_deny_unresolvable(&s, LG_HOOK_MPROTECT_EXEC);
+	return lg_check_map(&s, LG_HOOK_MPROTECT_EXEC, file);
+}
+
+char LICENSE[] SEC("license") = "GPL";
