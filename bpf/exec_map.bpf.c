@@ -47,6 +47,23 @@ static __always_inline bool lg_file_unnamed(const struct file *file)
 	return !d->d_hash.pprev && d != d->d_parent;
 }
 
+/*
+ * Anonymous memory: no file, or the kernel-internal shmem file that backs
+ * a shared anonymous mapping (S_PRIVATE; 6.1 gives mmap_file no file for
+ * it, 6.12 does) or a SysV segment. Code written into such memory is what
+ * any JIT does with private anonymous memory: no path, nothing a rule
+ * names. A memfd is not S_PRIVATE: it has a name an agent chose.
+ */
+static __always_inline bool lg_file_anonymous(const struct file *file)
+{
+	struct inode *inode;
+
+	if (!file)
+		return true;
+	inode = file->f_inode;
+	return inode && (inode->i_flags & S_PRIVATE);
+}
+
 /* A denial whose file cannot be named on this kernel: an event without a path. */
 static __always_inline int lg_deny_unresolvable(const struct lg_subject *s, enum lg_hook hook)
 {
@@ -109,8 +126,7 @@ int BPF_PROG(lg_mmap_file, struct file *file, unsigned long reqprot, unsigned lo
 		return 0;
 	if (!lg_subject_get(&s))
 		return 0;
-	/* Anonymous memory (JITs): no file, nothing a rule names. */
-	if (!file)
+	if (lg_file_anonymous(file))
 		return lg_decide(&s, LG_HOOK_MMAP_EXEC, LG_FILE_EXECUTE, LG_REASON_NONE, NULL);
 	return lg_check_map(&s, LG_HOOK_MMAP_EXEC, file);
 }
@@ -130,12 +146,7 @@ int BPF_PROG(lg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 	if (!lg_subject_get(&s))
 		return 0;
 	file = vma->vm_file;
-	/*
-	 * Anonymous memory, private or shared (a shared anonymous mapping is
-	 * backed by the kernel-internal "/dev/zero" shmem file, S_PRIVATE; a
-	 * memfd is not).
-	 */
-	if (!file || (file->f_inode && (file->f_inode->i_flags & S_PRIVATE)))
+	if (lg_file_anonymous(file))
 		return lg_decide(&s, LG_HOOK_MPROTECT_EXEC, LG_FILE_EXECUTE, LG_REASON_NONE, NULL);
 	if (!lg_mprotect_resolves)
 		return lg_deny_unresolvable(&s, LG_HOOK_MPROTECT_EXEC);
