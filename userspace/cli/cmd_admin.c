@@ -168,6 +168,7 @@ int cmd_status(int argc, char **argv)
 		printf("version:  %s (ABI %lld)\n"
 		       "bpf lsm:  %s\n"
 		       "programs: %lld of %lld attached (pinned under %s, %s)\n"
+		       "attest:   %s\n"
 		       "mode:     %s\n"
 		       "agents:   %lld\n"
 		       "grants:   %lld\n"
@@ -180,6 +181,7 @@ int cmd_status(int argc, char **argv)
 		       json_integer_value(json_object_get(resp, "programs")),
 		       json_string_value(json_object_get(resp, "pinned")),
 		       json_is_true(json_object_get(resp, "adopted")) ? "adopted" : "loaded",
+		       json_string_value(json_object_get(resp, "attestation")),
 		       json_string_value(json_object_get(resp, "mode")),
 		       json_integer_value(json_object_get(resp, "agents")),
 		       json_integer_value(json_object_get(resp, "grants")),

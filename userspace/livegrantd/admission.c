@@ -589,8 +589,10 @@ static void presented(struct lgd *d, struct admission *ad)
 		a->reauth_domain = reauth;
 	}
 	lgd_state_save(d);
-	fprintf(stderr, "livegrantd: granted %s (jti %s, domain %s) to %s, generation %u\n",
-		ad->t->sub, ad->t->jti, dom->name, a->cgroup, a->generation);
+	fprintf(stderr,
+		"livegrantd: granted %s (jti %s, domain %s) to %s, generation %u (pid %d attested via %s)\n",
+		ad->t->sub, ad->t->jti, dom->name, a->cgroup, a->generation, ad->req->peer->pid,
+		ad->req->peer->via_peerpidfd ? "SO_PEERPIDFD" : "SO_PEERCRED");
 	lgd_metrics_token_result(&d->metrics, "accepted");
 	ad->req->agent = a;
 }

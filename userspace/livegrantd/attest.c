@@ -2,11 +2,28 @@
 /*
  * attest.c - attesting a control-socket peer from the kernel.
  *
- * Pid reuse: SO_PEERCRED gives the pid the peer had when it connected. We
- * open a pidfd for it at once and require the process to have started before
- * the connection was accepted: a process that reused the pid afterwards
- * starts later and is refused. The check is repeated (same start time, pidfd
- * alive, same cgroup) just before a grant is written.
+ * Pid reuse. Everything livegrantd reads about a caller comes from
+ * /proc/<pid>, and a pid is only a number: the caller may exit and another
+ * process get its pid before livegrantd looks.
+ *
+ * With SO_PEERPIDFD (6.5+: 6.12, sid) the kernel hands over a pidfd of the
+ * process that called connect(), taken at connect time: it names that
+ * process whatever happens to the number. livegrantd checks that the pidfd
+ * still maps to the pid it reads (/proc/self/fdinfo), reads /proc/<pid>,
+ * and only then asks the pidfd whether its process is still alive
+ * (pidfd_send_signal(pidfd, 0)). A live process keeps its pid, so what was
+ * read was the caller's: a pid reused at any moment between connect and
+ * the last read fails that check. The same check follows the executable's
+ * hash and the re-check before the grant is written.
+ *
+ * Without it (6.1), SO_PEERCRED gives the pid the caller had at connect
+ * and livegrantd opens a pidfd for it at accept. Between connect and that
+ * pidfd_open another process may have taken the pid; it is refused when it
+ * started after the accept (start time in /proc/<pid>/stat), so the race
+ * left is a caller that exits and a pid reused by a process started between
+ * its connect and livegrantd's accept, a window of microseconds that the
+ * other process does not control (docs/tokens.md). The checks after the
+ * reads are the same.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +39,82 @@
 
 #include "attest.h"
 #include "livegrant.h"
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77 /* asm-generic/socket.h, Linux 6.5 */
+#endif
+
+/* The pid @pidfd names now (fdinfo "Pid:"): -1 once it exited, 0 if unknown. */
+static pid_t pidfd_pid(int pidfd)
+{
+	char path[64], line[128];
+	pid_t pid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Pid:\t%d", &pid) == 1)
+			break;
+	fclose(f);
+	return pid;
+}
+
+/* After reading /proc/<pid>: was it still the attested process? */
+static int still_the_peer(const struct lgd_peer *p, const char *what)
+{
+	/* A pidfd of an exited (reaped) process still exists but signals fail. */
+	if (syscall(SYS_pidfd_send_signal, p->pidfd, 0, NULL, 0))
+		return lg_err(-ESRCH, "pid %d exited while livegrantd read its %s: refused", p->pid,
+			      what);
+	return 0;
+}
+
+const char *lgd_attest_method(void)
+{
+	static const char *method;
+	int sv[2], pidfd = -1;
+	socklen_t len = sizeof(pidfd);
+
+	if (method)
+		return method;
+	method = "SO_PEERCRED";
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return method;
+	if (!getsockopt(sv[0], SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) && pidfd >= 0) {
+		method = "SO_PEERPIDFD";
+		close(pidfd);
+	}
+	close(sv[0]);
+	close(sv[1]);
+	return method;
+}
+
+/*
+ * The caller's pidfd: SO_PEERPIDFD where the kernel has it, else
+ * pidfd_open() of the SO_PEERCRED pid (the fallback attest.c describes).
+ */
+static int peer_pidfd(int fd, struct lgd_peer *p)
+{
+	socklen_t len = sizeof(p->pidfd);
+	pid_t now;
+
+	if (!getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &p->pidfd, &len) && p->pidfd >= 0) {
+		p->via_peerpidfd = true;
+		now = pidfd_pid(p->pidfd);
+		if (now != p->pid)
+			return lg_err(-ESRCH,
+				      "the process that connected (pid %d) is gone or not in our pid namespace",
+				      p->pid);
+		return 0;
+	}
+	p->pidfd = syscall(SYS_pidfd_open, p->pid, 0);
+	if (p->pidfd < 0)
+		return lg_err(-errno, "peer pid %d is gone: %s", p->pid, strerror(errno));
+	return 0;
+}
 
 static int read_start_ticks(pid_t pid, uint64_t *out)
 {
@@ -97,9 +190,9 @@ int lgd_attest_peer(int fd, uint64_t accepted_ns, const char *cgroup_root, struc
 	p->gid = cred.gid;
 	if (p->pid <= 0)
 		return lg_err(-ESRCH, "peer has no pid in our pid namespace");
-	p->pidfd = syscall(SYS_pidfd_open, p->pid, 0);
-	if (p->pidfd < 0)
-		return lg_err(-errno, "peer pid %d is gone: %s", p->pid, strerror(errno));
+	err = peer_pidfd(fd, p);
+	if (err)
+		return err;
 	err = read_start_ticks(p->pid, &p->start_ticks);
 	if (err)
 		return lg_err(err, "reading /proc/%d/stat failed", p->pid);
@@ -111,6 +204,9 @@ int lgd_attest_peer(int fd, uint64_t accepted_ns, const char *cgroup_root, struc
 	err = lgd_pid_cgroup(p->pid, cgroup_root, p->cgroup, sizeof(p->cgroup));
 	if (err)
 		return lg_err(err, "cannot read the cgroup of pid %d", p->pid);
+	err = still_the_peer(p, "start time and cgroup");
+	if (err)
+		return err;
 	return lg_cgroup_id(p->cgroup, &p->cgroup_id, NULL);
 }
 
@@ -155,6 +251,8 @@ int lgd_attest_exe(struct lgd_peer *p)
 		p->exe_sha256[2 * i + 1] = hex[md[i] & 15];
 	}
 	p->exe_sha256[64] = 0;
+	/* The file opened was the caller's only if the caller was still alive then. */
+	err = still_the_peer(p, "executable");
 out:
 	EVP_MD_CTX_free(ctx);
 	close(fd);
@@ -173,7 +271,8 @@ int lgd_attest_recheck(const struct lgd_peer *p, const char *cgroup_root)
 		return lg_err(-ESTALE, "pid %d is no longer the process that presented", p->pid);
 	if (lgd_pid_cgroup(p->pid, cgroup_root, cg, sizeof(cg)) || strcmp(cg, p->cgroup))
 		return lg_err(-ESTALE, "pid %d moved to another cgroup while presenting", p->pid);
-	return 0;
+	/* And it was still that process while its cgroup was read. */
+	return still_the_peer(p, "cgroup");
 }
 
 void lgd_peer_release(struct lgd_peer *p)

@@ -14,8 +14,12 @@
 /**
  * struct lgd_peer - an attested caller.
  * @pid, @uid, @gid: SO_PEERCRED, taken when the connection was accepted.
- * @pidfd:       pidfd of @pid, opened right after accept: it keeps naming
- *               this process even if the pid is reused.
+ * @pidfd:       pidfd of the caller: from SO_PEERPIDFD where the kernel
+ *               has it (6.5+), the very process that connected; otherwise
+ *               pidfd_open(@pid) right after accept. Either keeps naming
+ *               its process even if the pid is reused.
+ * @via_peerpidfd: @pidfd came from SO_PEERPIDFD (attest.c says why it
+ *               matters).
  * @start_ticks: the process start time (/proc/PID/stat field 22), checked
  *               to predate the accept and checked again before a grant is
  *               written.
@@ -29,6 +33,7 @@ struct lgd_peer {
 	uid_t uid;
 	gid_t gid;
 	int pidfd;
+	bool via_peerpidfd;
 	uint64_t start_ticks;
 	char cgroup[PATH_MAX];
 	uint64_t cgroup_id;
@@ -40,6 +45,11 @@ struct lgd_peer {
  * @accepted_ns. Returns 0 or a negative errno with lg_errmsg().
  */
 int lgd_attest_peer(int fd, uint64_t accepted_ns, const char *cgroup_root, struct lgd_peer *p);
+/*
+ * How this kernel lets livegrantd attest callers: "SO_PEERPIDFD" (6.5+)
+ * or "SO_PEERCRED" (older: pid, then pidfd_open). Probed once.
+ */
+const char *lgd_attest_method(void);
 /* Hash the peer's executable into p->exe_sha256. */
 int lgd_attest_exe(struct lgd_peer *p);
 /*

@@ -8,6 +8,7 @@
 
 #include "admission.h"
 #include "daemon.h"
+#include "attest.h"
 #include "views.h"
 
 void lgd_refuse(json_t *resp, const char *reason, const char *msg)
@@ -195,6 +196,7 @@ void lgd_status_json(struct lgd *d, json_t *resp)
 	json_object_set_new(resp, "version", json_string(LIVEGRANT_VERSION));
 	json_object_set_new(resp, "abi_version", json_integer(LG_ABI_VERSION));
 	json_object_set_new(resp, "bpf_lsm_active", json_boolean(lg_bpf_lsm_active() == 1));
+	json_object_set_new(resp, "attestation", json_string(lgd_attest_method()));
 	status_kernel(d, resp);
 }
 
