@@ -105,9 +105,10 @@ static int peer_pidfd(int fd, struct lgd_peer *p)
 		p->via_peerpidfd = true;
 		now = pidfd_pid(p->pidfd);
 		if (now != p->pid)
-			return lg_err(-ESRCH,
-				      "the process that connected (pid %d) is gone or not in our pid namespace",
-				      p->pid);
+			return lg_err(
+				-ESRCH,
+				"the process that connected (pid %d) is gone or not in our pid namespace",
+				p->pid);
 		return 0;
 	}
 	p->pidfd = syscall(SYS_pidfd_open, p->pid, 0);
