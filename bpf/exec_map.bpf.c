@@ -25,9 +25,10 @@
 
 /*
  * Set by the loader before load: bpf_d_path() is allowed on file_mprotect
- * on this kernel (bpf/probe/mprotect_path.bpf.c). Where it is not (6.1),
- * the verifier prunes the path check and an agent adding exec to a file
- * mapping is denied: what cannot be checked is not allowed.
+ * on this kernel (bpf/probe/mprotect_path.bpf.c). Where it is not (6.1,
+ * 6.12 and sid's 7.2 all refuse it), the verifier prunes the path check
+ * and an agent adding exec to a file mapping is denied: what cannot be
+ * checked is not allowed. check-kernel and status say so (LIMITED).
  */
 const volatile bool lg_mprotect_resolves;
 
@@ -49,8 +50,8 @@ static __always_inline bool lg_file_unnamed(const struct file *file)
 
 /*
  * Anonymous memory: no file, or the kernel-internal shmem file that backs
- * a shared anonymous mapping (S_PRIVATE; 6.1 gives mmap_file no file for
- * it, 6.12 does) or a SysV segment. Code written into such memory is what
+ * a shared anonymous mapping (S_PRIVATE; 6.12 was seen to pass one to
+ * mmap_file) or a SysV segment. Code written into such memory is what
  * any JIT does with private anonymous memory: no path, nothing a rule
  * names. A memfd is not S_PRIVATE: it has a name an agent chose.
  */
