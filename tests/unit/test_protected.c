@@ -167,6 +167,62 @@ static void test_protected_resolved(void)
 	rmdir(dir);
 }
 
+/*
+ * The example configuration of docs/config.md (its first yaml block) loads,
+ * holds the baseline docs/rules.md describes, and reaches none of
+ * livegrant's own files. Run from the repository root (tests/run does).
+ */
+static void test_docs_example_config(void)
+{
+	char line[512], path[] = "/tmp/lgtest-docs-configXXXXXX";
+	FILE *doc = fopen("docs/config.md", "re"), *out;
+	struct lg_config *c = NULL;
+	struct lgd_protected p;
+	const char *reason = NULL;
+	bool in = false, found = false;
+	int fd = mkstemp(path);
+
+	CHECK(doc && fd >= 0, "open docs/config.md and a temporary file");
+	if (!doc || fd < 0)
+		return;
+	out = fdopen(fd, "w");
+	while (out && fgets(line, sizeof(line), doc)) {
+		if (!in && !found && !strcmp(line, "```yaml\n")) {
+			in = found = true;
+			continue;
+		}
+		if (in && !strcmp(line, "```\n"))
+			in = false;
+		else if (in)
+			fputs(line, out);
+	}
+	fclose(doc);
+	if (out)
+		fclose(out);
+	CHECK(found, "docs/config.md has a yaml example");
+	CHECK(lg_config_load(path, &c) == 0, "the example loads: %s", lg_errmsg());
+	unlink(path);
+	if (!c)
+		return;
+	CHECK(lg_rule_covered(LG_RULE_EXEC, "/usr/lib/x86_64-linux-gnu/libc.so.6",
+			      c->baseline.rules) &&
+		      lg_rule_covered(LG_RULE_EXEC, "/lib64/ld-linux-x86-64.so.2",
+				      c->baseline.rules),
+	      "its baseline lets programs map ld.so and the libraries");
+	CHECK(lg_rule_covered(LG_RULE_READ, "/etc/ld.so.cache", c->baseline.rules),
+	      "and read the loader's cache");
+	CHECK(lgd_protected_init(&p, c, NULL) == 0, "init: %s", lg_errmsg());
+	CHECK(lgd_protected_check_config(&p, &c->baseline, "baseline", &reason) == 0,
+	      "its baseline reaches none of livegrant's files: %s", lg_errmsg());
+	for (size_t i = 0; i < c->n_domains; i++)
+		if (c->domains[i].has_ceiling)
+			CHECK(lgd_protected_check_config(&p, &c->domains[i].ceiling, "ceiling",
+							 &reason) == 0,
+			      "nor does a ceiling: %s", lg_errmsg());
+	lgd_protected_free(&p);
+	lg_config_free(c);
+}
+
 int main(void)
 {
 	RUN(test_protected_set);
@@ -174,5 +230,6 @@ int main(void)
 	RUN(test_protected_rules_allowed);
 	RUN(test_protected_token);
 	RUN(test_protected_resolved);
+	RUN(test_docs_example_config);
 	return check_summary("protected");
 }
