@@ -37,19 +37,9 @@
 
 #include "path_match.h"
 
+/* The bpf_loop() context of both passes: the state is in sc->walk. */
 struct lg_walk {
 	struct lg_scratch *sc;
-	__u64 dentry; /* struct dentry * being visited */
-	__u64 mnt; /* struct mount * it is in */
-	__u64 root_dentry; /* the task's fs root */
-	__u64 root_mnt; /* struct vfsmount * */
-	__u32 n; /* names recorded */
-	__u32 total; /* bytes of the path so far, one '/' per name */
-	__u32 mounts; /* mount crossings */
-	__u32 leaf_new; /* the leaf is being created: may be unhashed */
-	__u32 leaf_len; /* length of the first name recorded */
-	__u8 reason; /* LG_REASON_NONE once the root is reached */
-	__u8 done;
 };
 
 /* The struct mount a vfsmount is embedded in (container_of, relocated). */
@@ -59,7 +49,7 @@ static __always_inline __u64 lg_real_mount(const struct vfsmount *m)
 }
 
 /* Cross from the root of the mount @w is in to its mountpoint. */
-static __always_inline long lg_walk_cross(struct lg_walk *w, const struct mount *mnt)
+static __always_inline long lg_walk_cross(struct lg_walk_state *w, const struct mount *mnt)
 {
 	struct mount *parent = BPF_CORE_READ(mnt, mnt_parent);
 
@@ -83,9 +73,10 @@ static __always_inline long lg_walk_cross(struct lg_walk *w, const struct mount 
 }
 
 /* Record the name of the dentry @w is at, then step to its parent. */
-static __always_inline long lg_walk_name(struct lg_walk *w, const struct dentry *d,
+static __always_inline long lg_walk_name(struct lg_scratch *sc, const struct dentry *d,
 					 const struct dentry *parent)
 {
+	struct lg_walk_state *w = &sc->walk;
 	const unsigned char *name = BPF_CORE_READ(d, d_name.name);
 	__u32 len = BPF_CORE_READ(d, d_name.len);
 	struct lg_walk_name *slot;
@@ -117,7 +108,7 @@ static __always_inline long lg_walk_name(struct lg_walk *w, const struct dentry 
 	 * two, limits.h, checked just above); it bounds the index for the
 	 * verifier, which sees the callback's state as unbounded.
 	 */
-	slot = &w->sc->names[w->n & (LG_PATH_MAX_COMPONENTS - 1)];
+	slot = &sc->names[w->n & (LG_PATH_MAX_COMPONENTS - 1)];
 	slot->name = (__u64)name;
 	slot->len = len;
 	if (w->n == 0)
@@ -130,7 +121,8 @@ static __always_inline long lg_walk_name(struct lg_walk *w, const struct dentry 
 /* One step of the walk up, as prepend_path() in fs/d_path.c takes it. */
 static long lg_walk_up_cb(__u32 i, void *ctx)
 {
-	struct lg_walk *w = ctx;
+	struct lg_scratch *sc = ((struct lg_walk *)ctx)->sc;
+	struct lg_walk_state *w = &sc->walk;
 	struct dentry *d = (struct dentry *)w->dentry;
 	struct mount *mnt = (struct mount *)w->mnt;
 	struct dentry *mnt_root, *parent;
@@ -157,27 +149,21 @@ static long lg_walk_up_cb(__u32 i, void *ctx)
 		w->reason = LG_REASON_PATH_UNRESOLVED;
 		return 1;
 	}
-	return lg_walk_name(w, d, parent);
+	return lg_walk_name(sc, d, parent);
 }
-
-struct lg_walk_out {
-	struct lg_scratch *sc;
-	__u32 n;
-	__u32 off;
-	__u32 failed;
-};
 
 /* Copy name @i (root first: the last recorded) and the '/' before it. */
 static long lg_walk_write_cb(__u32 i, void *ctx)
 {
-	struct lg_walk_out *o = ctx;
+	struct lg_scratch *sc = ((struct lg_walk *)ctx)->sc;
+	struct lg_walk_state *o = &sc->walk;
 	struct lg_walk_name *nm;
 	__u32 len;
 
 	if (i >= o->n || i >= LG_PATH_MAX_COMPONENTS)
 		return 1;
 	/* Identity for i < n <= LG_PATH_MAX_COMPONENTS; bounds it for the verifier. */
-	nm = &o->sc->names[(o->n - 1 - i) & (LG_PATH_MAX_COMPONENTS - 1)];
+	nm = &sc->names[(o->n - 1 - i) & (LG_PATH_MAX_COMPONENTS - 1)];
 	len = nm->len;
 	/*
 	 * lg_walk_up() checked the sum of every len + 1 against LG_PATH_MAX;
@@ -186,11 +172,11 @@ static long lg_walk_write_cb(__u32 i, void *ctx)
 	 * the verifier believes could overflow. Both masks are the identity
 	 * on the values lg_walk_up() let through.
 	 */
-	o->sc->ev.target[o->off & (LG_PATH_MAX - 1)] = '/';
+	sc->ev.target[o->off & (LG_PATH_MAX - 1)] = '/';
 	o->off++;
-	if (bpf_probe_read_kernel(&o->sc->ev.target[o->off & (LG_PATH_MAX - 1)],
+	if (bpf_probe_read_kernel(&sc->ev.target[o->off & (LG_PATH_MAX - 1)],
 				  len & (LG_NAME_BUF - 1), (const void *)nm->name)) {
-		o->failed = 1;
+		o->done = 0;
 		return 1;
 	}
 	o->off += len;
@@ -222,19 +208,20 @@ static __always_inline __u8 lg_path_build(struct lg_scratch *sc, const struct vf
 					  __u32 *parent_len)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct lg_walk w = {
-		.sc = sc,
-		.dentry = (__u64)dentry,
-		.mnt = lg_real_mount(vfsmnt),
-		.root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry),
-		.root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt),
-		.leaf_new = leaf_new,
-		.reason = LG_REASON_PATH_TOO_DEEP,
-	};
-	struct lg_walk_out o = { .sc = sc };
+	struct lg_walk_state *w = &sc->walk;
+	struct lg_walk ctx = { .sc = sc };
+	__u32 n, total, off;
 
 	lg_target_reset(sc);
-	if (!vfsmnt || !dentry || !w.root_dentry || !w.root_mnt)
+	*parent_len = 0;
+	__builtin_memset(w, 0, sizeof(*w));
+	w->dentry = (__u64)dentry;
+	w->mnt = lg_real_mount(vfsmnt);
+	w->root_dentry = (__u64)BPF_CORE_READ(task, fs, root.dentry);
+	w->root_mnt = (__u64)BPF_CORE_READ(task, fs, root.mnt);
+	w->leaf_new = leaf_new;
+	w->reason = LG_REASON_PATH_TOO_DEEP;
+	if (!vfsmnt || !dentry || !w->root_dentry || !w->root_mnt)
 		return LG_REASON_PATH_UNRESOLVED;
 	/*
 	 * Running out of LG_PATH_WALK_STEPS leaves the reason at
@@ -242,24 +229,27 @@ static __always_inline __u8 lg_path_build(struct lg_scratch *sc, const struct vf
 	 * bounded, so this is the too-deep case), and a bpf_loop() failure
 	 * leaves done 0: both deny.
 	 */
-	bpf_loop(LG_PATH_WALK_STEPS, lg_walk_up_cb, &w, 0);
-	if (!w.done)
-		return w.reason != LG_REASON_NONE ? w.reason : LG_REASON_INTERNAL;
-	*parent_len = 0;
-	if (w.n == 0) {
+	bpf_loop(LG_PATH_WALK_STEPS, lg_walk_up_cb, &ctx, 0);
+	if (!w->done)
+		return w->reason != LG_REASON_NONE ? w->reason : LG_REASON_INTERNAL;
+	n = w->n;
+	total = w->total;
+	if (n == 0) {
 		sc->ev.target[0] = '/';
 		sc->ev.target[1] = 0;
 		sc->ev.target_len = 1;
 		return LG_REASON_NONE;
 	}
-	o.n = w.n;
-	bpf_loop(LG_PATH_MAX_COMPONENTS, lg_walk_write_cb, &o, 0);
+	/* done now means "every name copied": a failed copy clears it. */
+	w->off = 0;
+	bpf_loop(LG_PATH_MAX_COMPONENTS, lg_walk_write_cb, &ctx, 0);
+	off = w->off;
 	/* Every name copied, and exactly the bytes counted on the way up. */
-	if (o.failed || o.off != w.total)
+	if (!w->done || off != total || w->n != n || off >= LG_PATH_MAX)
 		return LG_REASON_PATH_UNRESOLVED;
-	sc->ev.target[o.off & (LG_PATH_MAX - 1)] = 0;
-	sc->ev.target_len = o.off;
-	*parent_len = o.off - w.leaf_len - 1;
+	sc->ev.target[off & (LG_PATH_MAX - 1)] = 0;
+	sc->ev.target_len = off;
+	*parent_len = off - w->leaf_len - 1;
 	return LG_REASON_NONE;
 }
 

@@ -117,13 +117,13 @@ static bool start(struct worker *w, const char *comm, bool with_exec_below)
 }
 
 /* A denial: EACCES and the event of @hook and @reason naming @target. */
-#define DENIED(w, got, hook, reason, target, what)                                        \
-	do {                                                                               \
-		if (CHECK_ERR((got), EACCES, (what)))                                      \
+#define DENIED(w, got, hook, reason, target, what)                                            \
+	do {                                                                                  \
+		if (CHECK_ERR((got), EACCES, (what)))                                         \
 			CHECK(fx_wait_event_at((w)->pid, (hook), (reason), (target), 2000) != \
-				      NULL,                                                \
-			      "%s: event %s/%s at %s", (what), lg_hook_name(hook),         \
-			      lg_reason_name(reason), (target));                           \
+				      NULL,                                                   \
+			      "%s: event %s/%s at %s", (what), lg_hook_name(hook),            \
+			      lg_reason_name(reason), (target));                              \
 	} while (0)
 
 KTEST(tree_unlink_rmdir)
@@ -151,8 +151,8 @@ KTEST(tree_unlink_rmdir)
 	       LG_REASON_NOT_ALLOWED, RO "/d2", "rmdir of a read-only directory");
 	CHECK(exists(RO "/d2"), "ro/d2 is still there");
 	/* The write rule's own folder: its parent grants nothing. */
-	DENIED(&w, w_fs(&w, WFS_RMDIR, RW, NULL, 0), LG_HOOK_PATH_RMDIR, LG_REASON_NOT_ALLOWED,
-	       RW, "rmdir of the write folder itself");
+	DENIED(&w, w_fs(&w, WFS_RMDIR, RW, NULL, 0), LG_HOOK_PATH_RMDIR, LG_REASON_NOT_ALLOWED, RW,
+	       "rmdir of the write folder itself");
 	CHECK(exists(RW), "rw/ is still there");
 	worker_stop(&w);
 }
@@ -400,6 +400,58 @@ KTEST(tree_non_agent_untouched)
 	worker_stop(&w);
 }
 
+/* Paths the walk cannot build whole are denied, with the reason. */
+KTEST(tree_unresolved_paths_denied)
+{
+	static char deep[LG_PATH_MAX];
+	struct worker w;
+	size_t len;
+
+	if (!start(&w, "lg-unres", false))
+		return;
+	/* One more directory than LG_PATH_MAX_COMPONENTS names in all. */
+	snprintf(deep, sizeof(deep), "%s", RW);
+	for (int i = 0; i < LG_PATH_MAX_COMPONENTS; i++) {
+		len = strlen(deep);
+		snprintf(deep + len, sizeof(deep) - len, "/d");
+		mkdir(deep, 0755);
+	}
+	len = strlen(deep);
+	snprintf(deep + len, sizeof(deep) - len, "/f");
+	put(deep, "x");
+	REQUIRE(exists(deep), "make a %zu-byte path deeper than the walk's bound", strlen(deep));
+	DENIED(&w, w_fs(&w, WFS_UNLINK, deep, NULL, 0), LG_HOOK_PATH_UNLINK,
+	       LG_REASON_PATH_TOO_DEEP, "", "unlink deeper than LG_PATH_MAX_COMPONENTS");
+	CHECK(exists(deep), "the deep file is still there");
+	/* Pipes and memfds live on internal mounts: no path reaches the root. */
+	DENIED(&w, w_fs(&w, WFS_FCHMOD_PIPE, "", NULL, 0), LG_HOOK_PATH_CHMOD,
+	       LG_REASON_PATH_UNRESOLVED, "", "fchmod of a pipe");
+	DENIED(&w, w_fs(&w, WFS_FCHMOD_MEMFD, "", NULL, 0), LG_HOOK_PATH_CHMOD,
+	       LG_REASON_PATH_UNRESOLVED, "", "fchmod of a memfd");
+	worker_stop(&w);
+}
+
+/* Audit mode: the new hooks report and allow. */
+KTEST(tree_audit_mode)
+{
+	struct lg_grant_spec s = fx_spec(60000);
+	const struct lg_event *ev;
+	struct worker w;
+
+	tree_reset();
+	put(RO "/a1", "x");
+	s.rules[LG_RULE_READ] = STRV(rules_read);
+	s.mode = LG_MODE_AUDIT;
+	REQUIRE(lg_grant_install(fx, fx_a2, &s, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A2, "lg-taudit") == 0, "start worker");
+	CHECK_ERR(w_fs(&w, WFS_UNLINK, RO "/a1", NULL, 0), 0, "audit mode allows the unlink");
+	CHECK(!exists(RO "/a1"), "ro/a1 is gone");
+	ev = fx_wait_event_at(w.pid, LG_HOOK_PATH_UNLINK, LG_REASON_NOT_ALLOWED, RO "/a1", 2000);
+	if (CHECK(ev != NULL, "audit event"))
+		CHECK(ev->action == LG_ACTION_AUDITED, "action audited, got %u", ev->action);
+	worker_stop(&w);
+}
+
 /* ---- the path walk against bpf_d_path() --------------------------------- */
 
 /*
@@ -456,7 +508,8 @@ KTEST(tree_walk_equals_d_path)
 		walk_equal(&w, "/", O_RDONLY | O_DIRECTORY, "/");
 		walk_equal(&w, FX_DIR, O_RDONLY | O_DIRECTORY, FX_DIR);
 		walk_equal(&w, "/etc/passwd", O_RDONLY, "/etc/passwd");
-		walk_equal(&w, "/sys/fs/cgroup/cgroup.procs", O_RDONLY, "/sys/fs/cgroup/cgroup.procs");
+		walk_equal(&w, "/sys/fs/cgroup/cgroup.procs", O_RDONLY,
+			   "/sys/fs/cgroup/cgroup.procs");
 		snprintf(proc, sizeof(proc), "/proc/%d/status", (int)w.pid);
 		walk_equal(&w, "/proc/self/status", O_RDONLY, proc);
 		walk_equal(&w, T "/bind/a/b", O_RDONLY | O_DIRECTORY, T "/bind/a/b");

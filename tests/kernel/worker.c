@@ -13,6 +13,8 @@
 #include <linux/rtnetlink.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <stdbool.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -193,6 +195,26 @@ static int do_open(const struct worker_req *r)
 	return 0;
 }
 
+/* fchmod() of a pipe or a memfd: files no path of the agent's leads to. */
+static int fchmod_internal(bool memfd)
+{
+	int fds[2] = { -1, -1 }, ret, err;
+
+	if (memfd)
+		fds[0] = memfd_create("lg-memfd", MFD_CLOEXEC);
+	else if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	if (fds[0] < 0)
+		return -1;
+	ret = fchmod(fds[0], 0600);
+	err = errno;
+	close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	errno = err;
+	return ret;
+}
+
 static int fs_call(const struct worker_req *r)
 {
 	switch (r->flags) {
@@ -216,6 +238,10 @@ static int fs_call(const struct worker_req *r)
 		return chmod(r->path, (mode_t)r->arg);
 	case WFS_CHOWN:
 		return chown(r->path, (uid_t)r->arg, (gid_t)r->arg);
+	case WFS_FCHMOD_PIPE:
+		return fchmod_internal(false);
+	case WFS_FCHMOD_MEMFD:
+		return fchmod_internal(true);
 	}
 	errno = EINVAL;
 	return -1;

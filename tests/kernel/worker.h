@@ -44,6 +44,8 @@ enum w_fs_op {
 	WFS_TRUNCATE, /* truncate(path, 0) */
 	WFS_CHMOD, /* chmod(path, arg) */
 	WFS_CHOWN, /* chown(path, arg, arg) */
+	WFS_FCHMOD_PIPE, /* fchmod of a new pipe (a file on an internal mount) */
+	WFS_FCHMOD_MEMFD, /* fchmod of a new memfd (likewise) */
 };
 
 struct worker_req {
