@@ -3,7 +3,7 @@
  * bpf/file.bpf.c - the file decision: may this agent open this file for
  * what it asks (read, write)?
  */
-#include "lib/path_match.h"
+#include "lib/path_walk.h"
 
 /* The magic of the filesystem @file lives on; 0 if unknown. */
 static __always_inline unsigned long lg_file_fs_magic(const struct file *file)
@@ -15,6 +15,51 @@ static __always_inline unsigned long lg_file_fs_magic(const struct file *file)
 		return 0;
 	sb = inode->i_sb;
 	return sb ? sb->s_magic : 0;
+}
+
+/*
+ * Self-test of the path walk (lib/path_walk.h) against bpf_d_path(), which
+ * this hook may call: on every denial of a resolved path (so allowed opens
+ * pay nothing), walk the same path, compare length and hash, and say in the
+ * event whether they agreed. Then put bpf_d_path()'s path back for the
+ * event. The kernel tests open many kinds of paths and require "equal".
+ */
+static __always_inline void lg_walk_self_test(struct lg_scratch *sc, const struct path *path)
+{
+	__u64 want = lg_target_hash(sc);
+	__u32 want_len = sc->ev.target_len, plen;
+	__u16 check = LG_WALK_CHECK_FAILED;
+
+	if (lg_path_build(sc, path->mnt, path->dentry, false, &plen) == LG_REASON_NONE)
+		check = sc->ev.target_len == want_len && lg_target_hash(sc) == want ?
+				LG_WALK_CHECK_EQUAL :
+				LG_WALK_CHECK_DIFFER;
+	lg_path_resolve(sc, path);
+	sc->ev.walk_check = check;
+}
+
+/* lg_check_path() with the walk's self-test on denials. */
+static __always_inline int lg_check_open(const struct lg_subject *s, const struct path *path,
+					 __u32 need, bool exec_open)
+{
+	struct lg_scratch *sc = lg_scratch_claim();
+	__u8 reason, res;
+	int ret;
+
+	if (!sc)
+		return lg_decide(s, LG_HOOK_FILE_OPEN, need, LG_REASON_INTERNAL, NULL);
+	reason = s->reason;
+	res = lg_path_resolve(sc, path);
+	sc->ev.walk_check = LG_WALK_CHECK_NONE;
+	if (reason == LG_REASON_NONE)
+		reason = res;
+	if (reason == LG_REASON_NONE)
+		reason = lg_path_match(s, sc, need, exec_open);
+	if (reason != LG_REASON_NONE && res == LG_REASON_NONE)
+		lg_walk_self_test(sc, path);
+	ret = lg_decide(s, LG_HOOK_FILE_OPEN, need, reason, &sc->ev);
+	lg_scratch_release(sc);
+	return ret;
 }
 
 SEC("lsm/file_open")
@@ -57,7 +102,7 @@ int BPF_PROG(lg_file_open, struct file *file, int ret)
 	/* An open for neither (O_ACCMODE 3, ioctl only) still needs read. */
 	if (!need)
 		need = LG_FILE_READ_FILE;
-	return lg_check_path(&s, LG_HOOK_FILE_OPEN, &file->f_path, need,
+	return lg_check_open(&s, &file->f_path, need,
 			     (fmode & FMODE_EXEC) || (flags & __FMODE_EXEC));
 }
 

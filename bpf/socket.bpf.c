@@ -54,6 +54,7 @@ static __always_inline int lg_socket_decide(const struct lg_subject *s, enum lg_
 	sc->ev.target_kind = kind;
 	sc->ev.target_len = 0;
 	sc->ev.target_domain = 0;
+	sc->ev.walk_check = LG_WALK_CHECK_NONE;
 	sc->ev.family = family;
 	sc->ev.sock_type = a;
 	sc->ev.port = b;

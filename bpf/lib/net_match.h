@@ -216,6 +216,7 @@ static __always_inline int lg_check_dest(const struct lg_subject *s, enum lg_hoo
 	reason = s->reason;
 	sc->ev.port = 0;
 	sc->ev.target_domain = 0;
+	sc->ev.walk_check = LG_WALK_CHECK_NONE;
 	if (family == AF_INET || family == AF_INET6) {
 		sc->ev.target_len = 0;
 		res = lg_inet_parse(&sc->ev, sa, salen, family);

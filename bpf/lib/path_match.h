@@ -92,6 +92,7 @@ struct lg_path_walk {
 	__u32 len;
 	__u32 granted; /* enum lg_file_access */
 	__u32 need;
+	__u32 done; /* the end of the path was probed */
 };
 
 /* Look up the prefix [0, @plen) of the path; @whole: it is the full path. */
@@ -141,6 +142,8 @@ static long lg_path_walk_cb(__u32 i, void *ctx)
 		 */
 		if (!(i == w->len && i == 1))
 			lg_path_probe(w, i, i == w->len);
+		if (i == w->len)
+			w->done = 1;
 		/* Everything asked for is granted: stop early. */
 		if ((w->granted & w->need) == w->need)
 			return 1;
@@ -165,6 +168,7 @@ static __always_inline __u8 lg_path_resolve(struct lg_scratch *sc, const struct 
 	sc->ev.target_domain = 0;
 	sc->ev.family = 0;
 	sc->ev.port = 0;
+	sc->ev.walk_check = LG_WALK_CHECK_NONE;
 	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
 	if (n == -ENAMETOOLONG)
 		return LG_REASON_PATH_TOO_LONG;
@@ -207,6 +211,31 @@ static __always_inline __u8 lg_path_match(const struct lg_subject *s, struct lg_
 	if (exec_open && (w.granted & LG_FILE_EXECUTE))
 		w.granted |= LG_FILE_READ_FILE;
 	return (w.granted & w.need) == w.need ? LG_REASON_NONE : LG_REASON_NOT_ALLOWED;
+}
+
+/*
+ * Every right the grant of @s gives on the first @len bytes of the path in
+ * @sc (the whole path, or its parent directory: a prefix ending where a '/'
+ * follows), LG_PATH_RULE_BELOW included. The walk does not stop early, and
+ * a walk that did not reach the end sets @complete false: the caller must
+ * then deny, since a mask that misses rules could make a rename look as if
+ * it gave no new rights.
+ */
+static __always_inline __u32 lg_path_granted(const struct lg_subject *s, struct lg_scratch *sc,
+					     __u32 len, bool *complete)
+{
+	struct lg_path_walk w = {
+		.sc = sc,
+		.agent = s->agent_cgroup_id,
+		.hash = lg_path_hash_init(s->hash_seed),
+		.generation = s->generation,
+		.len = len,
+		.need = ~0u, /* never all granted: no early stop */
+	};
+
+	bpf_loop(LG_PATH_MAX, lg_path_walk_cb, &w, 0);
+	*complete = w.done;
+	return w.granted;
 }
 
 /*

@@ -30,7 +30,10 @@
  * (LANDLOCK_ACCESS_FS_*, same bit positions), so that a future hook or a
  * Landlock translation needs no new vocabulary; today's hooks check only
  * EXECUTE (bprm_check_security), READ_FILE and WRITE_FILE (file_open; an
- * O_TRUNC open asks WRITE_FILE, as before TRUNCATE existed). @name is how
+ * O_TRUNC open asks WRITE_FILE, as before TRUNCATE existed). CHANGE_ATTR
+ * (bit 16, above Landlock's 0..15, so Landlock's positions stay free) is
+ * livegrant's own: chmod, chown, utimes and extended attributes.
+ * @name is how
  * the right is printed in events and logs: the rights today's hooks check
  * keep the names they had before the split ("exec", "read", "write"), the
  * others use Landlock's. Never rename one: logs and tests rely on them.
@@ -51,7 +54,8 @@
 	X(MAKE_BLOCK, 11, "make_block")  \
 	X(MAKE_SYM, 12, "make_sym")      \
 	X(REFER, 13, "refer")            \
-	X(TRUNCATE, 14, "truncate")
+	X(TRUNCATE, 14, "truncate")      \
+	X(CHANGE_ATTR, 16, "change_attr")
 
 /* Network rights: socket_connect, socket_sendmsg, socket_create, socket_setsockopt. */
 #define LG_NET_RIGHTS(X)         \
@@ -85,7 +89,16 @@ enum lg_access_class {
 #define LG_FILE_WRITE_RIGHTS                                                                \
 	(LG_FILE_READ_RIGHTS | LG_FILE_WRITE_FILE | LG_FILE_TRUNCATE | LG_FILE_REMOVE_DIR | \
 	 LG_FILE_REMOVE_FILE | LG_FILE_MAKE_DIR | LG_FILE_MAKE_REG | LG_FILE_MAKE_SOCK |    \
-	 LG_FILE_MAKE_FIFO | LG_FILE_MAKE_SYM | LG_FILE_REFER)
+	 LG_FILE_MAKE_FIFO | LG_FILE_MAKE_SYM | LG_FILE_REFER | LG_FILE_CHANGE_ATTR)
+/* What a device rule grants: making device nodes, which write never does. */
+#define LG_FILE_DEVICE_RIGHTS (LG_FILE_MAKE_CHAR | LG_FILE_MAKE_BLOCK)
+/*
+ * Not a right: set by userspace in lg_path_rule.exact of every proper
+ * prefix of every rule path ("rules lie below this path"), so that the
+ * kernel can refuse to move a directory to where rules below its new name
+ * would cover what it holds (bpf/file_tree.bpf.c). No hook asks for it.
+ */
+#define LG_PATH_RULE_BELOW (1u << 31)
 /*
  * What a network rule grants. lg_net_rules and lg_unix_rules hold no
  * rights: an entry found is connect and send, so every network rule kind
@@ -109,12 +122,22 @@ enum lg_reason {
 	LG_REASON_SOCKOPT = 11, /* socket option that reroutes packets */
 	LG_REASON_SUSPENDED = 12, /* grant suspended after a domain crossing */
 	LG_REASON_DOMAIN_CROSSING = 13, /* destination in another trust domain */
+	LG_REASON_PATH_TOO_DEEP = 14, /* more than LG_PATH_MAX_COMPONENTS or mounts */
+	LG_REASON_REFER_WIDENS = 15, /* link/rename would give a file new rights */
 	LG_REASON_MAX,
 };
 
 enum lg_mode {
 	LG_MODE_ENFORCE = 0, /* deny with -EACCES and report */
 	LG_MODE_AUDIT = 1, /* allow, but report what would be denied */
+};
+
+/* lg_event.walk_check */
+enum lg_walk_check {
+	LG_WALK_CHECK_NONE = 0, /* not compared */
+	LG_WALK_CHECK_EQUAL = 1, /* the walk gave bpf_d_path()'s path */
+	LG_WALK_CHECK_DIFFER = 2, /* it gave another path */
+	LG_WALK_CHECK_FAILED = 3, /* it gave no path (and bpf_d_path() did) */
 };
 
 /* What the kernel did with a reported action. */
@@ -321,6 +344,9 @@ struct lg_domain_net {
  *                  LG_TARGET_SOCKOPT.
  * @sock_type:      socket type for LG_TARGET_SOCKET; option level for
  *                  LG_TARGET_SOCKOPT.
+ * @walk_check:     enum lg_walk_check: on a file_open denial, whether
+ *                  livegrant's own path walk (bpf/lib/path_walk.h) gave the
+ *                  same path as bpf_d_path() (a self-test of the walk).
  * @addr:           destination address for LG_TARGET_INET.
  * @target_len:     bytes of @target used, without NUL.
  * @comm:           task comm.
@@ -345,7 +371,7 @@ struct lg_event {
 	__u16 family;
 	__u16 port;
 	__u16 sock_type;
-	__u16 pad;
+	__u16 walk_check;
 	__u32 target_len;
 	__u32 target_domain;
 	__u8 addr[16];

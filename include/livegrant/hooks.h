@@ -42,7 +42,17 @@
 	X(SOCKET, "socket_create", lg_socket_create, socket_create, NET, LG_HOOK_F_REQUIRED)   \
 	X(SETSOCKOPT, "setsockopt", lg_setsockopt, socket_setsockopt, NET, LG_HOOK_F_REQUIRED) \
 	X(MMAP_EXEC, "mmap_exec", lg_mmap_file, mmap_file, FILE, LG_HOOK_F_REQUIRED)           \
-	X(MPROTECT_EXEC, "mprotect_exec", lg_file_mprotect, file_mprotect, FILE, LG_HOOK_F_REQUIRED)
+	X(MPROTECT_EXEC, "mprotect_exec", lg_file_mprotect, file_mprotect, FILE, LG_HOOK_F_REQUIRED) \
+	X(PATH_UNLINK, "path_unlink", lg_path_unlink, path_unlink, FILE, 0)                    \
+	X(PATH_RMDIR, "path_rmdir", lg_path_rmdir, path_rmdir, FILE, 0)                        \
+	X(PATH_MKDIR, "path_mkdir", lg_path_mkdir, path_mkdir, FILE, 0)                        \
+	X(PATH_MKNOD, "path_mknod", lg_path_mknod, path_mknod, FILE, 0)                        \
+	X(PATH_SYMLINK, "path_symlink", lg_path_symlink, path_symlink, FILE, 0)                \
+	X(PATH_LINK, "path_link", lg_path_link, path_link, FILE, 0)                            \
+	X(PATH_RENAME, "path_rename", lg_path_rename, path_rename, FILE, 0)                    \
+	X(PATH_TRUNCATE, "path_truncate", lg_path_truncate, path_truncate, FILE, 0)            \
+	X(PATH_CHMOD, "path_chmod", lg_path_chmod, path_chmod, FILE, 0)                        \
+	X(PATH_CHOWN, "path_chown", lg_path_chown, path_chown, FILE, 0)
 
 /*
  * A build for the upgrade test (make LG_TEST_EXTRA_HOOK=1) carries two more

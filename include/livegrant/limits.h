@@ -55,6 +55,19 @@
  */
 #define LG_MAX_CGROUP_DEPTH 32
 
+/*
+ * The path walk of hooks that bpf_d_path() may not be called from
+ * (bpf/lib/path_walk.h): at most LG_PATH_MAX_COMPONENTS names and
+ * LG_PATH_MAX_MOUNTS mount crossings from a dentry up to the task's root.
+ * A deeper path is denied ("path_too_deep"), a longer one "path_too_long".
+ * LG_NAME_BUF is one more than the longest name a filesystem may hold
+ * (NAME_MAX, 255): a longer d_name is refused, never cut.
+ */
+#define LG_PATH_MAX_COMPONENTS 128
+#define LG_PATH_MAX_MOUNTS 32
+#define LG_PATH_WALK_STEPS (LG_PATH_MAX_COMPONENTS + LG_PATH_MAX_MOUNTS)
+#define LG_NAME_BUF 256
+
 /* LG_MAX_PORT_RANGES - port ranges one network prefix entry can hold. */
 #define LG_MAX_PORT_RANGES 16
 
@@ -65,6 +78,8 @@
 #define LG_MAX_ROOTS 64 /* registered agent cgroup roots */
 #define LG_MAX_AGENTS 4096 /* registered agent cgroups */
 #define LG_MAX_PATH_RULES 1024 /* distinct rule paths in one grant */
+/* path entries of one grant: its rules and the directories above them */
+#define LG_MAX_PATH_ENTRIES (4 * LG_MAX_PATH_RULES)
 #define LG_MAX_NET_RULES 1024 /* network prefixes in one grant */
 #define LG_MAX_UNIX_RULES 256 /* AF_UNIX paths in one grant */
 #define LG_MAX_DOMAIN_NETS 1024 /* networks of all trust domains */
@@ -99,6 +114,9 @@
  */
 _Static_assert(LG_IS_POW2(LG_PATH_MAX), "LG_PATH_MAX is a verifier mask: power of two");
 _Static_assert(LG_IS_POW2(LG_PATH_WORDS), "LG_PATH_WORDS is a verifier mask: power of two");
+_Static_assert(LG_IS_POW2(LG_PATH_MAX_COMPONENTS),
+	       "LG_PATH_MAX_COMPONENTS is a verifier mask: power of two");
+_Static_assert(LG_IS_POW2(LG_NAME_BUF), "LG_NAME_BUF is a verifier mask: power of two");
 _Static_assert(LG_PATH_WORDS * 8 == LG_PATH_MAX,
 	       "the word compare of path rules must cover the whole path buffer");
 
@@ -115,6 +133,8 @@ _Static_assert(LG_PATH_WORDS * 8 == LG_PATH_MAX,
  *   LG_PATH_MAX         bpf_loop, lg_path_match(): one step per byte + end
  *   LG_PATH_WORDS       bpf_loop, lg_path_equal(): equal only if completed
  *   LG_UNIX_PATH_MAX    bpf_loop, lg_unix_parse(): all bytes or bad_address
+ *   LG_PATH_WALK_STEPS  bpf_loop, lg_walk_up(): root not reached -> too deep
+ *   LG_PATH_MAX_COMPONENTS bpf_loop, lg_walk_write(): one step per name
  *
  * Plain for loops are unrolled or walked by the verifier once per
  * iteration, so they stay small; bpf_loop() refuses more than 1 << 23

@@ -293,6 +293,28 @@ const struct lg_event *fx_wait_event(uint32_t pid, int hook, int reason, int tim
 	}
 }
 
+const struct lg_event *fx_wait_event_at(uint32_t pid, int hook, int reason, const char *target,
+					int timeout_ms)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	int seen = 0;
+
+	for (;;) {
+		for (; seen < nevents; seen++) {
+			const struct lg_event *ev = &events[seen];
+
+			if ((!pid || ev->tgid == pid || ev->pid == pid) && ev->hook == hook &&
+			    ev->reason == reason && !strcmp(ev->target, target)) {
+				found = *ev;
+				return &found;
+			}
+		}
+		if (now_ms() >= deadline)
+			return NULL;
+		lg_events_poll(reader, 50);
+	}
+}
+
 int fx_count_events(uint32_t pid, int ms)
 {
 	uint64_t deadline = now_ms() + ms;

@@ -64,6 +64,7 @@ check "agents table" contains $W/agents.txt 'spiffe://example.org/agent/a1 *.*/a
 $LG grants spiffe://example.org/agent/a1 >$W/grants.txt 2>&1
 check "grants shows token rules" contains $W/grants.txt '^read *.*/tmp/lgt/ws/ *token'
 check "grants shows baseline rules" contains $W/grants.txt '^read *.*/usr/ *baseline'
+check "grants names the rights of each rule" contains $W/grants.txt '^read *.*/tmp/lgt/ws/ *token *read,read_dir$'
 $LG status >$W/status.txt 2>&1
 check "status: BPF LSM active, programs attached" \
 	sh -c "grep -q '^bpf lsm: *active' $W/status.txt && grep -q '^programs: 8 of 8 attached' $W/status.txt"

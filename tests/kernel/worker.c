@@ -14,7 +14,11 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <stdbool.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -304,6 +308,58 @@ static int do_open(const struct worker_req *r)
 	return 0;
 }
 
+/* fchmod() of a pipe or a memfd: files no path of the agent's leads to. */
+static int fchmod_internal(bool memfd)
+{
+	int fds[2] = { -1, -1 }, ret, err;
+
+	if (memfd)
+		fds[0] = memfd_create("lg-memfd", MFD_CLOEXEC);
+	else if (pipe2(fds, O_CLOEXEC))
+		return -1;
+	if (fds[0] < 0)
+		return -1;
+	ret = fchmod(fds[0], 0600);
+	err = errno;
+	close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
+	errno = err;
+	return ret;
+}
+
+static int fs_call(const struct worker_req *r)
+{
+	switch (r->flags) {
+	case WFS_UNLINK:
+		return unlink(r->path);
+	case WFS_RMDIR:
+		return rmdir(r->path);
+	case WFS_MKDIR:
+		return mkdir(r->path, 0755);
+	case WFS_MKNOD:
+		return mknod(r->path, (mode_t)r->arg, makedev(1, 3));
+	case WFS_SYMLINK:
+		return symlink(r->path2, r->path);
+	case WFS_LINK:
+		return link(r->path, r->path2);
+	case WFS_RENAME:
+		return renameat2(AT_FDCWD, r->path, AT_FDCWD, r->path2, (unsigned int)r->arg);
+	case WFS_TRUNCATE:
+		return truncate(r->path, 0);
+	case WFS_CHMOD:
+		return chmod(r->path, (mode_t)r->arg);
+	case WFS_CHOWN:
+		return chown(r->path, (uid_t)r->arg, (gid_t)r->arg);
+	case WFS_FCHMOD_PIPE:
+		return fchmod_internal(false);
+	case WFS_FCHMOD_MEMFD:
+		return fchmod_internal(true);
+	}
+	errno = EINVAL;
+	return -1;
+}
+
 static int handle(const struct worker_req *r)
 {
 	switch (r->op) {
@@ -348,6 +404,8 @@ static int handle(const struct worker_req *r)
 		return do_setsockopt(r);
 	case W_PIDFD:
 		return do_pidfd();
+	case W_FS:
+		return fs_call(r) ? errno : 0;
 	}
 	return EINVAL;
 }
@@ -549,5 +607,19 @@ int w_simple(struct worker *w, int op, int port, int flags, int arg)
 	r.port = port;
 	r.flags = flags;
 	r.arg = arg;
+	return worker_do(w, &r);
+}
+
+int w_fs(struct worker *w, int op, const char *path, const char *path2, int arg)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_FS;
+	r.flags = op;
+	r.arg = arg;
+	snprintf(r.path, sizeof(r.path), "%s", path);
+	if (path2)
+		snprintf(r.path2, sizeof(r.path2), "%s", path2);
 	return worker_do(w, &r);
 }

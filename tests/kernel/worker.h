@@ -30,6 +30,7 @@ enum worker_op {
 	W_PIDFD, /* pidfd_open(getpid()) */
 	W_EXEC_PRELOAD, /* W_EXEC with LD_PRELOAD=addr in the child only */
 	W_MAP, /* mapping attempt arg (enum worker_map) of path */
+	W_FS, /* a file tree or attribute syscall: enum w_fs_op in flags */
 	W_EXIT,
 };
 
@@ -45,6 +46,22 @@ enum worker_map {
 	WM_HELD_EXEC, /* mmap the held descriptor PROT_READ|PROT_EXEC, close it */
 };
 
+/* W_FS operations, on path (and path2). */
+enum w_fs_op {
+	WFS_UNLINK, /* unlink(path) */
+	WFS_RMDIR, /* rmdir(path) */
+	WFS_MKDIR, /* mkdir(path, 0755) */
+	WFS_MKNOD, /* mknod(path, arg (mode with type), makedev(1, 3)) */
+	WFS_SYMLINK, /* symlink(path2, path) */
+	WFS_LINK, /* link(path, path2) */
+	WFS_RENAME, /* renameat2(path, path2, arg (flags)) */
+	WFS_TRUNCATE, /* truncate(path, 0) */
+	WFS_CHMOD, /* chmod(path, arg) */
+	WFS_CHOWN, /* chown(path, arg, arg) */
+	WFS_FCHMOD_PIPE, /* fchmod of a new pipe (a file on an internal mount) */
+	WFS_FCHMOD_MEMFD, /* fchmod of a new memfd (likewise) */
+};
+
 struct worker_req {
 	int op;
 	int flags;
@@ -53,6 +70,7 @@ struct worker_req {
 	int arg;
 	char addr[64];
 	char path[LG_PATH_MAX + 512];
+	char path2[LG_PATH_MAX];
 };
 
 struct worker {
@@ -82,6 +100,8 @@ int w_socket(struct worker *w, int family, int type, int protocol);
 int w_simple(struct worker *w, int op, int port, int flags, int arg);
 int w_map(struct worker *w, int how, const char *path);
 int w_exec_preload(struct worker *w, const char *path, const char *library);
+/* W_FS: @op (enum w_fs_op) on @path, @path2 (or NULL) and @arg. */
+int w_fs(struct worker *w, int op, const char *path, const char *path2, int arg);
 
 /* Send a request without waiting for the result; collect it with worker_wait(). */
 int worker_send(struct worker *w, const struct worker_req *req);

@@ -64,13 +64,13 @@ static void test_table(void)
 /* Tokens, configs, the CLI and the grants view name kinds so: never change. */
 static void test_external_names(void)
 {
-	static const char *const names[] = { "exec", "read", "write", "connect" };
+	static const char *const names[] = { "exec", "read", "write", "connect", "device" };
 
-	CHECK(LG_RULE_KIND_MAX == 4, "four kinds, got %d", LG_RULE_KIND_MAX);
-	for (unsigned int k = 0; k < 4 && k < LG_RULE_KIND_MAX; k++)
+	CHECK(LG_RULE_KIND_MAX == 5, "five kinds, got %d", LG_RULE_KIND_MAX);
+	for (unsigned int k = 0; k < 5 && k < LG_RULE_KIND_MAX; k++)
 		CHECK(!strcmp(lg_rule_kind(k)->name, names[k]), "kind %u is \"%s\", got \"%s\"", k,
 		      names[k], lg_rule_kind(k)->name);
-	CHECK(!strcmp(lg_rule_kind_list(), "exec, read, write, connect"), "list \"%s\"",
+	CHECK(!strcmp(lg_rule_kind_list(), "exec, read, write, connect, device"), "list \"%s\"",
 	      lg_rule_kind_list());
 }
 
@@ -97,6 +97,14 @@ static void test_kind_rights(void)
 	      "read does not write, exec does not read");
 	CHECK(cn->cls == LG_CLASS_NET && cn->rights == (LG_NET_CONNECT | LG_NET_SEND),
 	      "connect grants connect|send");
+	CHECK(wr->rights & LG_FILE_CHANGE_ATTR, "write grants change_attr");
+	CHECK(lg_rule_kind(LG_RULE_DEVICE)->cls == LG_CLASS_FILE &&
+		      lg_rule_kind(LG_RULE_DEVICE)->rights ==
+			      (LG_FILE_MAKE_CHAR | LG_FILE_MAKE_BLOCK),
+	      "device grants make_char|make_block");
+	CHECK(!((wr->rights | rd->rights | ex->rights | lg_rule_kind(LG_RULE_DEVICE)->rights) &
+		LG_PATH_RULE_BELOW),
+	      "no kind grants the rules-below marker");
 }
 
 /* ---- access rights and their names ---------------------------------------------- */
@@ -121,6 +129,7 @@ static void test_access_names(void)
 		{ LG_CLASS_FILE, LG_FILE_TRUNCATE, "truncate" },
 		{ LG_CLASS_FILE, LG_FILE_READ_DIR, "read_dir" },
 		{ LG_CLASS_FILE, LG_FILE_MAKE_SYM | LG_FILE_REFER, "make_sym,refer" },
+		{ LG_CLASS_FILE, LG_FILE_CHANGE_ATTR, "change_attr" },
 		/* Bits without a name, or an unknown class, print nothing. */
 		{ LG_CLASS_FILE, 1u << 31, "" },
 		{ LG_CLASS_MAX, LG_FILE_READ_FILE, "" },
@@ -161,6 +170,7 @@ static void test_every_right_named(void)
 		      LG_FILE_READ_FILE == 1 << 2 && LG_FILE_READ_DIR == 1 << 3 &&
 		      LG_FILE_REFER == 1 << 13 && LG_FILE_TRUNCATE == 1 << 14,
 	      "file rights at Landlock's bit positions");
+	CHECK(LG_FILE_CHANGE_ATTR == 1 << 16, "change_attr above Landlock's bits");
 	for (uint32_t bit = 0; bit <= 14; bit++)
 		CHECK(lg_access_name(LG_CLASS_FILE, bit) != NULL, "file right bit %u is named",
 		      bit);
@@ -208,7 +218,9 @@ static void test_compile_every_kind(void)
 	CHECK(!err, "compile one rule per kind: %s", lg_errmsg());
 	if (err)
 		return;
-	CHECK(c.npaths == nfile && c.nnets == nnet, "%zu paths, %zu prefixes", c.npaths, c.nnets);
+	/* Each /srv/<kind> rule, plus "" and /srv marked as having rules below. */
+	CHECK(c.npaths == nfile + 2 && c.nnets == nnet, "%zu paths, %zu prefixes", c.npaths,
+	      c.nnets);
 	for (unsigned int k = 0; k < LG_RULE_KIND_MAX; k++) {
 		const struct lg_rule_kind_info *r = lg_rule_kind(k);
 		char want[64];
@@ -244,7 +256,8 @@ static void test_compile_merge_and_refuse(void)
 	err = lg_compile(&s, &c);
 	CHECK(!err, "compile: %s", lg_errmsg());
 	if (!err) {
-		CHECK(c.npaths == 1 &&
+		/* "/w" and the root marked as having a rule below it. */
+		CHECK(c.npaths == 2 &&
 			      c.paths[0].subtree == (LG_FILE_EXECUTE | LG_FILE_READ_RIGHTS),
 		      "exec and read on one path merge");
 		lg_compiled_free(&c);

@@ -176,11 +176,21 @@ static void test_compile_paths(void)
 	struct lg_compiled c;
 
 	CHECK(lg_compile(&s, &c) == 0, "compile: %s", lg_errmsg());
-	CHECK(c.npaths == 4, "4 distinct paths, got %zu", c.npaths);
+	/* 4 rule paths, and "", /etc, /usr, /usr/bin marked as having rules below. */
+	CHECK(c.npaths == 8, "4 rule paths and 4 more directories above them, got %zu", c.npaths);
 	for (size_t i = 0; i < c.npaths; i++) {
 		if (!strcmp(c.paths[i].path, "/workspace"))
-			CHECK(c.paths[i].subtree == LG_FILE_WRITE_RIGHTS && !c.paths[i].exact,
-			      "/workspace/ read+write subtree");
+			CHECK(c.paths[i].subtree == LG_FILE_WRITE_RIGHTS &&
+				      c.paths[i].exact == LG_PATH_RULE_BELOW,
+			      "/workspace/ read+write subtree, rules below it");
+		if (!strcmp(c.paths[i].path, "/workspace/out") ||
+		    !strcmp(c.paths[i].path, "/usr/bin/python3"))
+			CHECK(!(c.paths[i].exact & LG_PATH_RULE_BELOW), "%s: no rules below",
+			      c.paths[i].path);
+		if (!strcmp(c.paths[i].path, "/usr/bin") || !strcmp(c.paths[i].path, "/etc") ||
+		    (c.paths[i].len == 0))
+			CHECK(c.paths[i].exact == LG_PATH_RULE_BELOW && !c.paths[i].subtree,
+			      "\"%s\" is only a rules-below marker", c.paths[i].path);
 		if (!strcmp(c.paths[i].path, "/etc/hosts"))
 			CHECK(c.paths[i].exact == LG_FILE_READ_RIGHTS && !c.paths[i].subtree,
 			      "/etc/hosts exact read");

@@ -217,12 +217,15 @@ int cmd_grants(int argc, char **argv)
 	       json_string_value(json_object_get(resp, "domain")),
 	       json_string_value(json_object_get(resp, "state")),
 	       json_integer_value(json_object_get(resp, "generation")));
-	printf("%-8s %-48s %s\n", "KIND", "RULE", "SOURCE");
+	printf("%-8s %-48s %-8s %s\n", "KIND", "RULE", "SOURCE", "RIGHTS");
 	rules = json_object_get(resp, "rules");
-	for (i = 0; i < json_array_size(rules) && (v = json_array_get(rules, i)); i++)
-		printf("%-8s %-48s %s\n", json_string_value(json_object_get(v, "kind")),
+	for (i = 0; i < json_array_size(rules) && (v = json_array_get(rules, i)); i++) {
+		const char *rights = json_string_value(json_object_get(v, "rights"));
+
+		printf("%-8s %-48s %-8s %s\n", json_string_value(json_object_get(v, "kind")),
 		       json_string_value(json_object_get(v, "rule")),
-		       json_string_value(json_object_get(v, "source")));
+		       json_string_value(json_object_get(v, "source")), rights ? rights : "");
+	}
 	json_decref(resp);
 	return LGC_OK;
 }

@@ -26,6 +26,8 @@ static const char *const reason_names[LG_REASON_MAX] = {
 	[LG_REASON_SOCKOPT] = "sockopt_not_allowed",
 	[LG_REASON_SUSPENDED] = "suspended",
 	[LG_REASON_DOMAIN_CROSSING] = "domain_crossing",
+	[LG_REASON_PATH_TOO_DEEP] = "path_too_deep",
+	[LG_REASON_REFER_WIDENS] = "refer_widens",
 };
 
 /* Generated from the hook registry: every hook has a row, in id order. */

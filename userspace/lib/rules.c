@@ -216,39 +216,96 @@ int lg_net_rule_parse(const char *rule, struct lg_net_rule_parsed *out)
 
 /* ---- compile ----------------------------------------------------------- */
 
+/*
+ * Find the entry of @c for the path (@norm, @len), or add it. @max bounds
+ * the entries (rules, or rules and markers). Returns 0 or a negative errno.
+ */
+static int path_entry(struct lg_compiled *c, const char *norm, uint32_t len, size_t max,
+		      struct lg_path_entry **out)
+{
+	struct lg_path_entry *e;
+
+	for (size_t i = 0; i < c->npaths; i++) {
+		if (c->paths[i].len == len && !memcmp(c->paths[i].path, norm, len)) {
+			*out = &c->paths[i];
+			return 0;
+		}
+	}
+	if (c->npaths >= max && max == LG_MAX_PATH_RULES)
+		return lg_err(-E2BIG,
+			      "grant has more than %d distinct rule paths (LG_MAX_PATH_RULES)",
+			      LG_MAX_PATH_RULES);
+	if (c->npaths >= max)
+		return lg_err(-E2BIG,
+			      "grant needs more than %d path entries with the directories above "
+			      "its rules (LG_MAX_PATH_ENTRIES)",
+			      LG_MAX_PATH_ENTRIES);
+	if (c->npaths >= c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct lg_path_entry *p = realloc(c->paths, cap * sizeof(*p));
+
+		if (!p)
+			return lg_err(-ENOMEM, "out of memory compiling a grant");
+		c->paths = p;
+		c->cap = cap;
+	}
+	e = &c->paths[c->npaths++];
+	memset(e, 0, sizeof(*e));
+	memcpy(e->path, norm, len);
+	e->len = len;
+	*out = e;
+	return 0;
+}
+
 static int add_path(struct lg_compiled *c, const char *rule, uint32_t access)
 {
 	char norm[LG_PATH_MAX];
 	uint32_t len;
 	bool subtree;
-	struct lg_path_entry *e = NULL;
+	struct lg_path_entry *e;
 	int err = lg_path_rule_parse(rule, norm, &len, &subtree);
 
 	if (err)
 		return err;
 	if (!subtree && len == 0)
 		return lg_err(-EINVAL, "path rule \"%s\" is empty", rule);
-	for (size_t i = 0; i < c->npaths; i++) {
-		if (c->paths[i].len == len && !memcmp(c->paths[i].path, norm, len)) {
-			e = &c->paths[i];
-			break;
-		}
-	}
-	if (!e) {
-		if (c->npaths >= LG_MAX_PATH_RULES)
-			return lg_err(
-				-E2BIG,
-				"grant has more than %d distinct rule paths (LG_MAX_PATH_RULES)",
-				LG_MAX_PATH_RULES);
-		e = &c->paths[c->npaths++];
-		memset(e, 0, sizeof(*e));
-		memcpy(e->path, norm, len);
-		e->len = len;
-	}
+	err = path_entry(c, norm, len, LG_MAX_PATH_RULES, &e);
+	if (err)
+		return err;
 	if (subtree)
 		e->subtree |= access;
 	else
 		e->exact |= access;
+	return 0;
+}
+
+/*
+ * Mark every proper prefix of every rule path (at a component boundary,
+ * "" for "/" included) with LG_PATH_RULE_BELOW: the kernel refuses to move
+ * a directory to a marked path, where rules below would newly cover what
+ * the directory holds (bpf/file_tree.bpf.c).
+ */
+static int add_below_markers(struct lg_compiled *c)
+{
+	size_t nrules = c->npaths;
+
+	for (size_t i = 0; i < nrules; i++) {
+		char norm[LG_PATH_MAX];
+		uint32_t len = c->paths[i].len;
+
+		memcpy(norm, c->paths[i].path, len);
+		for (uint32_t j = 0; j < len; j++) {
+			struct lg_path_entry *e;
+			int err;
+
+			if (norm[j] != '/')
+				continue;
+			err = path_entry(c, norm, j, LG_MAX_PATH_ENTRIES, &e);
+			if (err)
+				return err;
+			e->exact |= LG_PATH_RULE_BELOW;
+		}
+	}
 	return 0;
 }
 
@@ -484,7 +541,8 @@ int lg_compile(const struct lg_grant_spec *spec, struct lg_compiled *out)
 	memset(out, 0, sizeof(*out));
 	if (npaths > LG_MAX_PATH_RULES)
 		npaths = LG_MAX_PATH_RULES;
-	out->paths = calloc(npaths ? npaths : 1, sizeof(*out->paths));
+	out->cap = npaths ? npaths : 1;
+	out->paths = calloc(out->cap, sizeof(*out->paths));
 	out->nets = calloc(nnets ? nnets : 1, sizeof(*out->nets));
 	out->unixes = calloc(nnets ? nnets : 1, sizeof(*out->unixes));
 	if (!out->paths || !out->nets || !out->unixes) {
@@ -497,6 +555,8 @@ int lg_compile(const struct lg_grant_spec *spec, struct lg_compiled *out)
 	}
 	/* Each kind adds its rights; a write rule's include read (rule_kinds.h). */
 	err = add_file_kinds(out, spec);
+	if (!err)
+		err = add_below_markers(out);
 	if (!err)
 		err = add_connects(out, spec, nnets);
 	if (err)

@@ -30,8 +30,9 @@ struct lg_unix_entry {
 };
 
 struct lg_compiled {
-	struct lg_path_entry *paths;
+	struct lg_path_entry *paths; /* rules, then LG_PATH_RULE_BELOW markers */
 	size_t npaths;
+	size_t cap; /* entries allocated at @paths */
 	struct lg_net_entry *nets;
 	size_t nnets;
 	struct lg_unix_entry *unixes;

@@ -91,11 +91,17 @@ json_t *lgd_agents_json(struct lgd *d)
 	return arr;
 }
 
-static void add_rules(json_t *arr, const char *kind, char *const *v, size_t n, const char *source)
+/* Each rule with the rights its kind grants, named as in events (names.c). */
+static void add_rules(json_t *arr, int kind, char *const *v, size_t n, const char *source)
 {
+	const struct lg_rule_kind_info *k = lg_rule_kind(kind);
+	char rights[512];
+
+	lg_access_str(k->cls, k->rights, rights, sizeof(rights));
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "kind", kind, "rule", v[i],
-						     "source", source));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:s, s:s, s:s}", "kind", k->name, "rule",
+						v[i], "source", source, "rights", rights));
 }
 
 int lgd_grants_json(struct lgd *d, const char *target, json_t *resp)
@@ -117,10 +123,9 @@ int lgd_grants_json(struct lgd *d, const char *target, json_t *resp)
 	rules = json_array();
 	/* The token's rules of every kind first, then the baseline's. */
 	for (int k = 0; k < LG_RULE_KIND_MAX; k++)
-		add_rules(rules, lg_rule_kind(k)->name, t->rules[k].v, t->rules[k].n, "token");
+		add_rules(rules, k, t->rules[k].v, t->rules[k].n, "token");
 	for (int k = 0; k < LG_RULE_KIND_MAX; k++)
-		add_rules(rules, lg_rule_kind(k)->name, (char *const *)b->rules[k].v, b->rules[k].n,
-			  "baseline");
+		add_rules(rules, k, (char *const *)b->rules[k].v, b->rules[k].n, "baseline");
 	json_object_set_new(resp, "ok", json_true());
 	json_object_set_new(resp, "agent", json_string(a->sub ? a->sub : ""));
 	json_object_set_new(resp, "cgroup", json_string(a->cgroup));

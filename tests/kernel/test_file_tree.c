@@ -1,0 +1,530 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_file_tree.c - decisions on changes of the file tree and of file
+ * attributes (bpf/file_tree.bpf.c, bpf/file_attr.bpf.c), and the path walk
+ * those hooks use (bpf/lib/path_walk.h) checked against bpf_d_path().
+ *
+ * Every attempt is a real syscall from a root worker in an agent cgroup;
+ * each destructive attempt has a file of its own, and a denial is checked
+ * three ways: EACCES, the event (hook, reason, path) and the file as it was.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "fixture.h"
+#include "harness.h"
+#include "worker.h"
+
+#define T FX_DIR "/tree"
+#define RO T "/ro" /* read rule */
+#define RW T "/rw" /* write rule */
+#define DEV RW "/dev" /* write and device rules */
+#define OUT T "/out" /* no rule */
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+static const char *rules_read[] = { RO "/" };
+static const char *rules_write[] = { RW "/" };
+static const char *rules_device[] = { DEV "/" };
+static const char *rules_exec[] = { RW "/tools/bin/" };
+
+/* A fresh tree: ro/, rw/ (with dev/ and sub/), out/. */
+static void tree_reset(void)
+{
+	if (system("rm -rf " T) != 0)
+		return;
+	mkdir(T, 0755);
+	mkdir(RO, 0755);
+	mkdir(RW, 0755);
+	mkdir(DEV, 0755);
+	mkdir(RW "/sub", 0755);
+	mkdir(OUT, 0755);
+}
+
+static void put(const char *path, const char *content)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return;
+	if (write(fd, content, strlen(content)) < 0)
+		perror(path);
+	close(fd);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static off_t size_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_size;
+}
+
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_mode;
+}
+
+/* Read the first bytes of @path into @buf (empty on failure). */
+static const char *content(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return buf;
+}
+
+static int grant_tree(bool with_exec_below)
+{
+	struct lg_grant_spec s = fx_spec(60000);
+
+	s.rules[LG_RULE_READ] = STRV(rules_read);
+	s.rules[LG_RULE_WRITE] = STRV(rules_write);
+	s.rules[LG_RULE_DEVICE] = STRV(rules_device);
+	if (with_exec_below)
+		s.rules[LG_RULE_EXEC] = STRV(rules_exec);
+	return lg_grant_install(fx, fx_a1, &s, NULL);
+}
+
+/* Start an agent worker under the tree grant. */
+static bool start(struct worker *w, const char *comm, bool with_exec_below)
+{
+	tree_reset();
+	if (!CHECK(grant_tree(with_exec_below) == 0, "grant: %s", lg_errmsg()))
+		return false;
+	return CHECK(worker_start(w, FX_A1, comm) == 0, "start worker");
+}
+
+/* A denial: EACCES and the event of @hook and @reason naming @target. */
+#define DENIED(w, got, hook, reason, target, what)                                            \
+	do {                                                                                  \
+		if (CHECK_ERR((got), EACCES, (what)))                                         \
+			CHECK(fx_wait_event_at((w)->pid, (hook), (reason), (target), 2000) != \
+				      NULL,                                                   \
+			      "%s: event %s/%s at %s", (what), lg_hook_name(hook),            \
+			      lg_reason_name(reason), (target));                              \
+	} while (0)
+
+KTEST(tree_unlink_rmdir)
+{
+	struct worker w;
+
+	if (!start(&w, "lg-unlink", false))
+		return;
+	put(RW "/u1", "x");
+	put(RO "/u2", "keep");
+	put(OUT "/u3", "keep");
+	mkdir(RW "/d1", 0755);
+	mkdir(RO "/d2", 0755);
+	CHECK_ERR(w_fs(&w, WFS_UNLINK, RW "/u1", NULL, 0), 0, "unlink in the write folder");
+	CHECK(!exists(RW "/u1"), "rw/u1 is gone");
+	DENIED(&w, w_fs(&w, WFS_UNLINK, RO "/u2", NULL, 0), LG_HOOK_PATH_UNLINK,
+	       LG_REASON_NOT_ALLOWED, RO "/u2", "unlink of a read-only file");
+	CHECK(exists(RO "/u2"), "ro/u2 is still there");
+	DENIED(&w, w_fs(&w, WFS_UNLINK, OUT "/u3", NULL, 0), LG_HOOK_PATH_UNLINK,
+	       LG_REASON_NOT_ALLOWED, OUT "/u3", "unlink outside the grant");
+	CHECK(exists(OUT "/u3"), "out/u3 is still there");
+	CHECK_ERR(w_fs(&w, WFS_RMDIR, RW "/d1", NULL, 0), 0, "rmdir in the write folder");
+	CHECK(!exists(RW "/d1"), "rw/d1 is gone");
+	DENIED(&w, w_fs(&w, WFS_RMDIR, RO "/d2", NULL, 0), LG_HOOK_PATH_RMDIR,
+	       LG_REASON_NOT_ALLOWED, RO "/d2", "rmdir of a read-only directory");
+	CHECK(exists(RO "/d2"), "ro/d2 is still there");
+	/* The write rule's own folder: its parent grants nothing. */
+	DENIED(&w, w_fs(&w, WFS_RMDIR, RW, NULL, 0), LG_HOOK_PATH_RMDIR, LG_REASON_NOT_ALLOWED, RW,
+	       "rmdir of the write folder itself");
+	CHECK(exists(RW), "rw/ is still there");
+	worker_stop(&w);
+}
+
+KTEST(tree_make)
+{
+	struct worker w;
+
+	if (!start(&w, "lg-make", false))
+		return;
+	CHECK_ERR(w_fs(&w, WFS_MKDIR, RW "/m1", NULL, 0), 0, "mkdir in the write folder");
+	CHECK(exists(RW "/m1"), "rw/m1 made");
+	DENIED(&w, w_fs(&w, WFS_MKDIR, RO "/m2", NULL, 0), LG_HOOK_PATH_MKDIR,
+	       LG_REASON_NOT_ALLOWED, RO "/m2", "mkdir in a read-only folder");
+	CHECK(!exists(RO "/m2"), "ro/m2 not made");
+	DENIED(&w, w_fs(&w, WFS_MKDIR, OUT "/m3", NULL, 0), LG_HOOK_PATH_MKDIR,
+	       LG_REASON_NOT_ALLOWED, OUT "/m3", "mkdir outside the grant");
+	CHECK(!exists(OUT "/m3"), "out/m3 not made");
+
+	CHECK_ERR(w_fs(&w, WFS_MKNOD, RW "/fifo", NULL, S_IFIFO | 0644), 0, "mkfifo in rw");
+	CHECK(S_ISFIFO(mode_of(RW "/fifo")), "rw/fifo is a fifo");
+	DENIED(&w, w_fs(&w, WFS_MKNOD, RO "/fifo", NULL, S_IFIFO | 0644), LG_HOOK_PATH_MKNOD,
+	       LG_REASON_NOT_ALLOWED, RO "/fifo", "mkfifo in ro");
+	CHECK(!exists(RO "/fifo"), "ro/fifo not made");
+	CHECK_ERR(w_fs(&w, WFS_MKNOD, RW "/sock", NULL, S_IFSOCK | 0644), 0, "socket node in rw");
+	CHECK(exists(RW "/sock"), "rw/sock made");
+	CHECK_ERR(w_fs(&w, WFS_MKNOD, RW "/reg", NULL, S_IFREG | 0644), 0, "mknod S_IFREG in rw");
+	CHECK(exists(RW "/reg"), "rw/reg made");
+	DENIED(&w, w_fs(&w, WFS_MKNOD, RO "/reg", NULL, S_IFREG | 0644), LG_HOOK_PATH_MKNOD,
+	       LG_REASON_NOT_ALLOWED, RO "/reg", "mknod S_IFREG in ro");
+	CHECK(!exists(RO "/reg"), "ro/reg not made");
+
+	/* Device nodes: write does not grant them, the device rule does. */
+	DENIED(&w, w_fs(&w, WFS_MKNOD, RW "/null", NULL, S_IFCHR | 0600), LG_HOOK_PATH_MKNOD,
+	       LG_REASON_NOT_ALLOWED, RW "/null", "char device under a write rule");
+	CHECK(!exists(RW "/null"), "rw/null not made");
+	DENIED(&w, w_fs(&w, WFS_MKNOD, RW "/blk", NULL, S_IFBLK | 0600), LG_HOOK_PATH_MKNOD,
+	       LG_REASON_NOT_ALLOWED, RW "/blk", "block device under a write rule");
+	CHECK(!exists(RW "/blk"), "rw/blk not made");
+	CHECK_ERR(w_fs(&w, WFS_MKNOD, DEV "/null", NULL, S_IFCHR | 0600), 0,
+		  "char device under a device rule");
+	CHECK(S_ISCHR(mode_of(DEV "/null")), "rw/dev/null is a char device");
+	CHECK_ERR(w_fs(&w, WFS_MKNOD, DEV "/blk", NULL, S_IFBLK | 0600), 0,
+		  "block device under a device rule");
+	CHECK(S_ISBLK(mode_of(DEV "/blk")), "rw/dev/blk is a block device");
+
+	CHECK_ERR(w_fs(&w, WFS_SYMLINK, RW "/sym", "/etc/passwd", 0), 0, "symlink in rw");
+	CHECK(exists(RW "/sym"), "rw/sym made");
+	DENIED(&w, w_fs(&w, WFS_SYMLINK, RO "/sym", "/etc/passwd", 0), LG_HOOK_PATH_SYMLINK,
+	       LG_REASON_NOT_ALLOWED, RO "/sym", "symlink in ro");
+	CHECK(!exists(RO "/sym"), "ro/sym not made");
+	worker_stop(&w);
+}
+
+/* O_CREAT outside the grant is refused before the file exists. */
+KTEST(tree_open_creat)
+{
+	struct worker w;
+
+	if (!start(&w, "lg-creat", false))
+		return;
+	CHECK_ERR(w_open(&w, RW "/new", O_WRONLY | O_CREAT), 0, "create in rw");
+	CHECK(exists(RW "/new"), "rw/new made");
+	DENIED(&w, w_open(&w, RO "/new", O_WRONLY | O_CREAT), LG_HOOK_PATH_MKNOD,
+	       LG_REASON_NOT_ALLOWED, RO "/new", "O_CREAT in ro");
+	CHECK(!exists(RO "/new"), "ro/new does not exist after the denied O_CREAT");
+	DENIED(&w, w_open(&w, OUT "/new", O_RDONLY | O_CREAT), LG_HOOK_PATH_MKNOD,
+	       LG_REASON_NOT_ALLOWED, OUT "/new", "O_CREAT|O_RDONLY outside the grant");
+	CHECK(!exists(OUT "/new"), "out/new does not exist after the denied O_CREAT");
+	worker_stop(&w);
+}
+
+KTEST(tree_link)
+{
+	struct worker w;
+	char buf[64];
+
+	if (!start(&w, "lg-link", false))
+		return;
+	put(OUT "/secret1", "secret");
+	put(RO "/l1", "ro");
+	put(RW "/l2", "rw");
+	/* A file outside the grant, linked into the write folder, then read. */
+	DENIED(&w, w_fs(&w, WFS_LINK, OUT "/secret1", RW "/stolen", 0), LG_HOOK_PATH_LINK,
+	       LG_REASON_NOT_ALLOWED, RW "/stolen", "link of an ungranted file into rw");
+	CHECK(!exists(RW "/stolen"), "rw/stolen not made");
+	CHECK_ERR(w_open(&w, RW "/stolen", O_RDONLY), ENOENT, "nothing to read at rw/stolen");
+	/* A read-only file would become writable at its new name. */
+	DENIED(&w, w_fs(&w, WFS_LINK, RO "/l1", RW "/l1", 0), LG_HOOK_PATH_LINK,
+	       LG_REASON_NOT_ALLOWED, RW "/l1", "link of a read-only file into rw");
+	CHECK(!exists(RW "/l1"), "rw/l1 not made");
+	DENIED(&w, w_fs(&w, WFS_LINK, RW "/l2", RO "/l2", 0), LG_HOOK_PATH_LINK,
+	       LG_REASON_NOT_ALLOWED, RO "/l2", "link into ro");
+	CHECK(!exists(RO "/l2"), "ro/l2 not made");
+	/* Within the write folder, across directories: refer is granted. */
+	CHECK_ERR(w_fs(&w, WFS_LINK, RW "/l2", RW "/sub/l2", 0), 0, "link within rw");
+	CHECK(!strcmp(content(RW "/sub/l2", buf, sizeof(buf)), "rw"), "rw/sub/l2 links rw/l2");
+	worker_stop(&w);
+}
+
+KTEST(tree_rename)
+{
+	struct worker w;
+	char buf[64];
+
+	if (!start(&w, "lg-rename", false))
+		return;
+	put(RW "/r1", "r1");
+	put(OUT "/secret2", "secret");
+	put(RO "/r2", "r2");
+	put(RW "/r3", "r3");
+	put(RW "/sub/r4", "r4");
+	CHECK_ERR(w_fs(&w, WFS_RENAME, RW "/r1", RW "/r1b", 0), 0, "rename within rw");
+	CHECK(!exists(RW "/r1") && exists(RW "/r1b"), "rw/r1 is now rw/r1b");
+	DENIED(&w, w_fs(&w, WFS_RENAME, OUT "/secret2", RW "/secret2", 0), LG_HOOK_PATH_RENAME,
+	       LG_REASON_NOT_ALLOWED, RW "/secret2", "rename of an ungranted file into rw");
+	CHECK(exists(OUT "/secret2") && !exists(RW "/secret2"), "out/secret2 stays");
+	CHECK_ERR(w_open(&w, RW "/secret2", O_RDONLY), ENOENT, "nothing to read at rw/secret2");
+	DENIED(&w, w_fs(&w, WFS_RENAME, RO "/r2", RW "/r2", 0), LG_HOOK_PATH_RENAME,
+	       LG_REASON_NOT_ALLOWED, RW "/r2", "rename out of ro");
+	CHECK(exists(RO "/r2") && !exists(RW "/r2"), "ro/r2 stays");
+	DENIED(&w, w_fs(&w, WFS_RENAME, RW "/r3", RO "/r3", 0), LG_HOOK_PATH_RENAME,
+	       LG_REASON_NOT_ALLOWED, RO "/r3", "rename into ro");
+	CHECK(exists(RW "/r3") && !exists(RO "/r3"), "rw/r3 stays");
+	CHECK_ERR(w_fs(&w, WFS_RENAME, RW "/sub/r4", RW "/r4", 0), 0, "rename across rw dirs");
+	CHECK(!strcmp(content(RW "/r4", buf, sizeof(buf)), "r4"), "rw/r4 holds r4");
+	worker_stop(&w);
+}
+
+KTEST(tree_rename_exchange)
+{
+	struct worker w;
+	char buf[64];
+
+	if (!start(&w, "lg-exchange", false))
+		return;
+	put(RW "/e1", "e1");
+	put(RO "/e2", "e2");
+	put(RW "/e3", "e3");
+	put(RW "/sub/e4", "e4");
+	DENIED(&w, w_fs(&w, WFS_RENAME, RW "/e1", RO "/e2", RENAME_EXCHANGE), LG_HOOK_PATH_RENAME,
+	       LG_REASON_NOT_ALLOWED, RO "/e2", "exchange of rw and ro files");
+	CHECK(!strcmp(content(RO "/e2", buf, sizeof(buf)), "e2"), "ro/e2 unchanged");
+	CHECK(!strcmp(content(RW "/e1", buf, sizeof(buf)), "e1"), "rw/e1 unchanged");
+	CHECK_ERR(w_fs(&w, WFS_RENAME, RW "/e3", RW "/sub/e4", RENAME_EXCHANGE), 0,
+		  "exchange within rw");
+	CHECK(!strcmp(content(RW "/e3", buf, sizeof(buf)), "e4"), "rw/e3 now holds e4");
+	worker_stop(&w);
+}
+
+/* Rules below the destination would newly cover a moved directory's files. */
+KTEST(tree_rename_dir_onto_rules)
+{
+	struct worker w;
+
+	if (!start(&w, "lg-mvdir", true))
+		return;
+	mkdir(RW "/dd", 0755);
+	put(RW "/dd/tool", "#!/bin/sh\n");
+	mkdir(RW "/ee", 0755);
+	DENIED(&w, w_fs(&w, WFS_RENAME, RW "/dd", RW "/tools", 0), LG_HOOK_PATH_RENAME,
+	       LG_REASON_REFER_WIDENS, RW "/tools", "directory moved above an exec rule");
+	CHECK(exists(RW "/dd/tool") && !exists(RW "/tools"), "rw/dd stays");
+	CHECK_ERR(w_fs(&w, WFS_RENAME, RW "/ee", RW "/ff", 0), 0, "directory moved in rw");
+	CHECK(exists(RW "/ff") && !exists(RW "/ee"), "rw/ee is now rw/ff");
+	/*
+	 * Refer is granted at both ends, but a file of rw/ would gain exec
+	 * at its new name: refused both as a link and as a rename.
+	 */
+	mkdir(RW "/tools", 0755);
+	mkdir(RW "/tools/bin", 0755);
+	put(RW "/z1", "z1");
+	put(RW "/z2", "z2");
+	DENIED(&w, w_fs(&w, WFS_LINK, RW "/z1", RW "/tools/bin/z1", 0), LG_HOOK_PATH_LINK,
+	       LG_REASON_REFER_WIDENS, RW "/tools/bin/z1", "link that would add exec");
+	CHECK(!exists(RW "/tools/bin/z1"), "rw/tools/bin/z1 not made");
+	DENIED(&w, w_fs(&w, WFS_RENAME, RW "/z2", RW "/tools/bin/z2", 0), LG_HOOK_PATH_RENAME,
+	       LG_REASON_REFER_WIDENS, RW "/tools/bin/z2", "rename that would add exec");
+	CHECK(exists(RW "/z2") && !exists(RW "/tools/bin/z2"), "rw/z2 stays");
+	worker_stop(&w);
+}
+
+KTEST(tree_attributes)
+{
+	struct worker w;
+
+	if (!start(&w, "lg-attr", false))
+		return;
+	put(RW "/t1", "data");
+	put(RO "/t2", "data");
+	put(RW "/c1", "x");
+	put(RO "/c2", "x");
+	put(RW "/o1", "x");
+	put(RO "/o2", "x");
+	CHECK_ERR(w_fs(&w, WFS_TRUNCATE, RW "/t1", NULL, 0), 0, "truncate in rw");
+	CHECK(size_of(RW "/t1") == 0, "rw/t1 emptied");
+	DENIED(&w, w_fs(&w, WFS_TRUNCATE, RO "/t2", NULL, 0), LG_HOOK_PATH_TRUNCATE,
+	       LG_REASON_NOT_ALLOWED, RO "/t2", "truncate of a read-only file");
+	CHECK(size_of(RO "/t2") == 4, "ro/t2 keeps its 4 bytes");
+	CHECK_ERR(w_fs(&w, WFS_CHMOD, RW "/c1", NULL, 0600), 0, "chmod in rw");
+	CHECK((mode_of(RW "/c1") & 07777) == 0600, "rw/c1 is 0600");
+	DENIED(&w, w_fs(&w, WFS_CHMOD, RO "/c2", NULL, 0777), LG_HOOK_PATH_CHMOD,
+	       LG_REASON_NOT_ALLOWED, RO "/c2", "chmod of a read-only file");
+	CHECK((mode_of(RO "/c2") & 07777) == 0644, "ro/c2 keeps 0644");
+	CHECK_ERR(w_fs(&w, WFS_CHOWN, RW "/o1", NULL, 1234), 0, "chown in rw");
+	{
+		struct stat st;
+
+		CHECK(stat(RW "/o1", &st) == 0 && st.st_uid == 1234, "rw/o1 owned by 1234");
+	}
+	DENIED(&w, w_fs(&w, WFS_CHOWN, RO "/o2", NULL, 1234), LG_HOOK_PATH_CHOWN,
+	       LG_REASON_NOT_ALLOWED, RO "/o2", "chown of a read-only file");
+	{
+		struct stat st;
+
+		CHECK(stat(RO "/o2", &st) == 0 && st.st_uid == 0, "ro/o2 still owned by root");
+	}
+	worker_stop(&w);
+}
+
+/* A non-agent does all of the above where agents may not: untouched. */
+KTEST(tree_non_agent_untouched)
+{
+	struct worker w;
+
+	tree_reset();
+	REQUIRE(grant_tree(false) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_OTHER, "lg-other") == 0, "start non-agent");
+	put(RO "/n1", "x");
+	put(RO "/n2", "x");
+	put(OUT "/n3", "x");
+	put(RO "/n4", "x");
+	CHECK_ERR(w_fs(&w, WFS_UNLINK, RO "/n1", NULL, 0), 0, "unlink");
+	CHECK_ERR(w_fs(&w, WFS_MKDIR, OUT "/nd", NULL, 0), 0, "mkdir");
+	CHECK_ERR(w_fs(&w, WFS_MKNOD, RO "/nc", NULL, S_IFCHR | 0600), 0, "mknod char");
+	CHECK_ERR(w_fs(&w, WFS_LINK, OUT "/n3", RW "/n3", 0), 0, "link");
+	CHECK_ERR(w_fs(&w, WFS_RENAME, RO "/n2", RW "/n2", 0), 0, "rename");
+	CHECK_ERR(w_fs(&w, WFS_TRUNCATE, RO "/n4", NULL, 0), 0, "truncate");
+	CHECK_ERR(w_fs(&w, WFS_CHMOD, RO "/n4", NULL, 0600), 0, "chmod");
+	CHECK_ERR(w_open(&w, OUT "/ncreat", O_WRONLY | O_CREAT), 0, "O_CREAT");
+	CHECK(!exists(RO "/n1") && exists(OUT "/nd") && exists(RW "/n3") && exists(RW "/n2") &&
+		      size_of(RO "/n4") == 0 && exists(OUT "/ncreat"),
+	      "every change took effect");
+	CHECK(fx_count_events(w.pid, 300) == 0, "no event about a non-agent");
+	worker_stop(&w);
+}
+
+/* Paths the walk cannot build whole are denied, with the reason. */
+KTEST(tree_unresolved_paths_denied)
+{
+	static char deep[LG_PATH_MAX];
+	struct worker w;
+	size_t len;
+
+	if (!start(&w, "lg-unres", false))
+		return;
+	/* One more directory than LG_PATH_MAX_COMPONENTS names in all. */
+	snprintf(deep, sizeof(deep), "%s", RW);
+	for (int i = 0; i < LG_PATH_MAX_COMPONENTS; i++) {
+		len = strlen(deep);
+		snprintf(deep + len, sizeof(deep) - len, "/d");
+		mkdir(deep, 0755);
+	}
+	len = strlen(deep);
+	snprintf(deep + len, sizeof(deep) - len, "/f");
+	put(deep, "x");
+	REQUIRE(exists(deep), "make a %zu-byte path deeper than the walk's bound", strlen(deep));
+	DENIED(&w, w_fs(&w, WFS_UNLINK, deep, NULL, 0), LG_HOOK_PATH_UNLINK,
+	       LG_REASON_PATH_TOO_DEEP, "", "unlink deeper than LG_PATH_MAX_COMPONENTS");
+	CHECK(exists(deep), "the deep file is still there");
+	/* Pipes and memfds live on internal mounts: no path reaches the root. */
+	DENIED(&w, w_fs(&w, WFS_FCHMOD_PIPE, "", NULL, 0), LG_HOOK_PATH_CHMOD,
+	       LG_REASON_PATH_UNRESOLVED, "", "fchmod of a pipe");
+	DENIED(&w, w_fs(&w, WFS_FCHMOD_MEMFD, "", NULL, 0), LG_HOOK_PATH_CHMOD,
+	       LG_REASON_PATH_UNRESOLVED, "", "fchmod of a memfd");
+	worker_stop(&w);
+}
+
+/* Audit mode: the new hooks report and allow. */
+KTEST(tree_audit_mode)
+{
+	struct lg_grant_spec s = fx_spec(60000);
+	const struct lg_event *ev;
+	struct worker w;
+
+	tree_reset();
+	put(RO "/a1", "x");
+	s.rules[LG_RULE_READ] = STRV(rules_read);
+	s.mode = LG_MODE_AUDIT;
+	REQUIRE(lg_grant_install(fx, fx_a2, &s, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A2, "lg-taudit") == 0, "start worker");
+	CHECK_ERR(w_fs(&w, WFS_UNLINK, RO "/a1", NULL, 0), 0, "audit mode allows the unlink");
+	CHECK(!exists(RO "/a1"), "ro/a1 is gone");
+	ev = fx_wait_event_at(w.pid, LG_HOOK_PATH_UNLINK, LG_REASON_NOT_ALLOWED, RO "/a1", 2000);
+	if (CHECK(ev != NULL, "audit event"))
+		CHECK(ev->action == LG_ACTION_AUDITED, "action audited, got %u", ev->action);
+	worker_stop(&w);
+}
+
+/* ---- the path walk against bpf_d_path() --------------------------------- */
+
+/*
+ * Open @path from an agent without a grant (denied, so file_open compares
+ * its own walk with bpf_d_path()) and require the event to name @want
+ * with the walk found equal.
+ */
+static void walk_equal(struct worker *w, const char *path, int flags, const char *want)
+{
+	const struct lg_event *ev;
+
+	if (!CHECK_ERR(w_open(w, path, flags), EACCES, path))
+		return;
+	ev = fx_wait_event_at(w->pid, LG_HOOK_FILE_OPEN, LG_REASON_NO_GRANT, want, 2000);
+	if (CHECK(ev != NULL, "event for %s naming %s", path, want))
+		CHECK(ev->walk_check == LG_WALK_CHECK_EQUAL, "%s: walk check %u, want equal", want,
+		      ev->walk_check);
+}
+
+KTEST(tree_walk_equals_d_path)
+{
+	struct worker w;
+	static char deep[LG_PATH_MAX];
+	size_t len;
+	char proc[64];
+
+	tree_reset();
+	REQUIRE(system("mkdir -p " T "/n/a/b/c " T "/bind " T "/tm " T "/over/hidden " T
+		       "/m/a/b/hidden && echo x > " T "/n/a/b/c/f && echo x > " T
+		       "/over/hidden/h") == 0,
+		"make the tree");
+	REQUIRE(mount(T "/n", T "/bind", NULL, MS_BIND, NULL) == 0, "bind mount: %s",
+		strerror(errno));
+	REQUIRE(mount("tmpfs", T "/tm", "tmpfs", 0, "size=1m") == 0, "tmpfs: %s", strerror(errno));
+	REQUIRE(system("mkdir -p " T "/tm/x/y && echo x > " T "/tm/x/y/f") == 0, "tmpfs files");
+	REQUIRE(mount("tmpfs", T "/over", "tmpfs", 0, "size=1m") == 0, "tmpfs over a dir: %s",
+		strerror(errno));
+	put(T "/over/top", "x");
+	REQUIRE(mount(T "/tm/x", T "/m/a/b", NULL, MS_BIND, NULL) == 0,
+		"bind of a tmpfs dir over a dir: %s", strerror(errno));
+	REQUIRE(symlink(T "/tm/x", T "/lnk") == 0, "symlink to a dir");
+	/* A path of 40 nested components inside the tmpfs. */
+	snprintf(deep, sizeof(deep), "%s", T "/tm");
+	for (int i = 0; i < 40; i++) {
+		len = strlen(deep);
+		snprintf(deep + len, sizeof(deep) - len, "/d%02d", i);
+		mkdir(deep, 0755);
+	}
+	len = strlen(deep);
+	snprintf(deep + len, sizeof(deep) - len, "/leaf");
+	put(deep, "x");
+
+	if (worker_start(&w, FX_A1, "lg-walk") == 0) {
+		walk_equal(&w, "/", O_RDONLY | O_DIRECTORY, "/");
+		walk_equal(&w, FX_DIR, O_RDONLY | O_DIRECTORY, FX_DIR);
+		walk_equal(&w, "/etc/passwd", O_RDONLY, "/etc/passwd");
+		walk_equal(&w, "/sys/fs/cgroup/cgroup.procs", O_RDONLY,
+			   "/sys/fs/cgroup/cgroup.procs");
+		snprintf(proc, sizeof(proc), "/proc/%d/status", (int)w.pid);
+		walk_equal(&w, "/proc/self/status", O_RDONLY, proc);
+		walk_equal(&w, T "/bind/a/b", O_RDONLY | O_DIRECTORY, T "/bind/a/b");
+		walk_equal(&w, T "/bind/a/b/c/f", O_RDONLY, T "/bind/a/b/c/f");
+		walk_equal(&w, T "/tm/x/y/f", O_RDONLY, T "/tm/x/y/f");
+		walk_equal(&w, T "/tm", O_RDONLY | O_DIRECTORY, T "/tm");
+		walk_equal(&w, T "/over/top", O_RDONLY, T "/over/top");
+		walk_equal(&w, T "/m/a/b/y/f", O_RDONLY, T "/m/a/b/y/f");
+		walk_equal(&w, T "/lnk/y/f", O_RDONLY, T "/tm/x/y/f");
+		walk_equal(&w, T "/m/a/../a/./b/y/f", O_RDONLY, T "/m/a/b/y/f");
+		walk_equal(&w, deep, O_RDONLY, deep);
+		worker_stop(&w);
+	}
+	umount2(T "/m/a/b", MNT_DETACH);
+	umount2(T "/over", MNT_DETACH);
+	umount2(T "/tm", MNT_DETACH);
+	umount2(T "/bind", MNT_DETACH);
+}
