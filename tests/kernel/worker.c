@@ -232,6 +232,8 @@ static int handle(const struct worker_req *r)
 		return do_setsockopt(r);
 	case W_PIDFD:
 		return do_pidfd();
+	case W_CALL:
+		return r->fn ? r->fn(r) : EINVAL;
 	}
 	return EINVAL;
 }
@@ -411,5 +413,20 @@ int w_simple(struct worker *w, int op, int port, int flags, int arg)
 	r.port = port;
 	r.flags = flags;
 	r.arg = arg;
+	return worker_do(w, &r);
+}
+
+int w_call(struct worker *w, int (*fn)(const struct worker_req *r), int port, int arg,
+	   const char *path)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_CALL;
+	r.fn = fn;
+	r.port = port;
+	r.arg = arg;
+	if (path)
+		snprintf(r.path, sizeof(r.path), "%s", path);
 	return worker_do(w, &r);
 }

@@ -28,6 +28,7 @@ enum worker_op {
 	W_SOCKET, /* socket(family, flags, arg) then close */
 	W_SETSOCKOPT, /* AF_INET6/UDP socket, setsockopt(flags, arg, 8 zero bytes) */
 	W_PIDFD, /* pidfd_open(getpid()) */
+	W_CALL, /* fn(req): attack code kept in its test (workers are forks) */
 	W_EXIT,
 };
 
@@ -39,6 +40,7 @@ struct worker_req {
 	int arg;
 	char addr[64];
 	char path[LG_PATH_MAX + 512];
+	int (*fn)(const struct worker_req *r); /* W_CALL: 0 or a positive errno */
 };
 
 struct worker {
@@ -62,8 +64,8 @@ int w_exec(struct worker *w, const char *path, const char *arg);
 int w_chdir(struct worker *w, const char *path);
 int w_inet(struct worker *w, int op, int family, const char *addr, int port);
 int w_unix(struct worker *w, int op, const char *path);
-int w_socket(struct worker *w, int family, int type, int protocol);
-int w_simple(struct worker *w, int op, int port, int flags, int arg);
+int w_call(struct worker *w, int (*fn)(const struct worker_req *r), int port, int arg,
+	   const char *path);
 int w_socket(struct worker *w, int family, int type, int protocol);
 int w_simple(struct worker *w, int op, int port, int flags, int arg);
 

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bpf/process.bpf.c - an agent may act on processes inside its own scope
+ * only: the subtree of its registered agent cgroup (or of its own cgroup
+ * when none is registered). livegrantd, every non-agent and every other
+ * agent are outside it.
+ *
+ * Signals: task_kill (kill, tgkill, rt_sigqueueinfo, pidfd_send_signal).
+ * Tracing and reading: ptrace_access_check is where ptrace_may_access()
+ * asks the LSMs, and that covers ptrace attach, /proc/PID/mem, environ,
+ * maps, fd/, cwd, root and exe, process_vm_readv/writev, pidfd_getfd, kcmp
+ * and process_madvise. PTRACE_TRACEME: the tracer would be the parent.
+ * Scheduling: nice, I/O priority, scheduler and affinity, page migration.
+ * prlimit on another process names no task to the LSM (only credentials),
+ * so an agent may change no other process's limits.
+ */
+#include "lib/confine.h"
+
+#define PTRACE_MODE_NOAUDIT 0x04
+
+SEC("lsm/task_kill")
+int BPF_PROG(lg_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
+	     const struct cred *cred, int ret)
+{
+	if (ret)
+		return ret;
+	/*
+	 * With @cred the kernel sends on behalf of whoever set the signal up
+	 * (USB async I/O completion), not as the current task.
+	 */
+	if (cred)
+		return 0;
+	return lg_task_decide(LG_HOOK_TASK_KILL, LG_SYS_SIGNAL, p, false);
+}
+
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(lg_ptrace_access, struct task_struct *child, unsigned int mode, int ret)
+{
+	if (ret)
+		return ret;
+	/* NOAUDIT: "may it see these /proc fields?" (ps): denied, not reported. */
+	return lg_task_decide(LG_HOOK_PTRACE, LG_SYS_PTRACE, child, mode & PTRACE_MODE_NOAUDIT);
+}
+
+SEC("lsm/ptrace_traceme")
+int BPF_PROG(lg_ptrace_traceme, struct task_struct *parent, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_task_decide(LG_HOOK_TRACEME, LG_SYS_PTRACE, parent, false);
+}
+
+SEC("lsm/task_setnice")
+int BPF_PROG(lg_task_setnice, struct task_struct *p, int nice, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_task_decide(LG_HOOK_SETNICE, LG_SYS_SCHEDULE, p, false);
+}
+
+SEC("lsm/task_setioprio")
+int BPF_PROG(lg_task_setioprio, struct task_struct *p, int ioprio, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_task_decide(LG_HOOK_SETIOPRIO, LG_SYS_SCHEDULE, p, false);
+}
+
+SEC("lsm/task_setscheduler")
+int BPF_PROG(lg_task_setscheduler, struct task_struct *p, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_task_decide(LG_HOOK_SETSCHED, LG_SYS_SCHEDULE, p, false);
+}
+
+SEC("lsm/task_movememory")
+int BPF_PROG(lg_task_movememory, struct task_struct *p, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_task_decide(LG_HOOK_MOVEMEMORY, LG_SYS_SCHEDULE, p, false);
+}
+
+/* The kernel calls this only for a task other than the caller. */
+SEC("lsm/task_prlimit")
+int BPF_PROG(lg_task_prlimit, const struct cred *cred, const struct cred *tcred,
+	     unsigned int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_confine(LG_HOOK_PRLIMIT, LG_SYS_SCHEDULE, flags);
+}
+
+char LICENSE[] SEC("license") = "GPL";
