@@ -22,7 +22,7 @@
 #define CLONE_NEWNET 0x40000000ULL
 #define CLONE_INTO_CGROUP 0x200000000ULL
 
-#define LG_CLONE_NEW_NAMESPACES                                                  \
+#define LG_CLONE_NEW_NAMESPACES                                                        \
 	(CLONE_NEWTIME | CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
 	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 

@@ -84,8 +84,8 @@ int BPF_PROG(lg_task_movememory, struct task_struct *p, int ret)
 
 /* The kernel calls this only for a task other than the caller. */
 SEC("lsm/task_prlimit")
-int BPF_PROG(lg_task_prlimit, const struct cred *cred, const struct cred *tcred,
-	     unsigned int flags, int ret)
+int BPF_PROG(lg_task_prlimit, const struct cred *cred, const struct cred *tcred, unsigned int flags,
+	     int ret)
 {
 	if (ret)
 		return ret;

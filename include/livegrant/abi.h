@@ -66,20 +66,20 @@
  * confinement hooks decide them alone (docs/threat-model.md), and the right
  * only says in events what kind of action was refused.
  */
-#define LG_SYS_RIGHTS(X)                  \
-	X(BPF, 0, "bpf")                  \
-	X(CAPABILITY, 1, "capability")    \
-	X(SIGNAL, 2, "signal")            \
-	X(PTRACE, 3, "ptrace")            \
-	X(SCHEDULE, 4, "schedule")        \
-	X(NAMESPACE, 5, "namespace")      \
-	X(CGROUP, 6, "cgroup")            \
-	X(MOUNT, 7, "mount")              \
-	X(PERF, 8, "perf")                \
-	X(KERNEL_LOAD, 9, "kernel_load")  \
-	X(CLOCK, 10, "clock")             \
-	X(KEYRING, 11, "keyring")         \
-	X(SYSLOG, 12, "syslog")           \
+#define LG_SYS_RIGHTS(X)                 \
+	X(BPF, 0, "bpf")                 \
+	X(CAPABILITY, 1, "capability")   \
+	X(SIGNAL, 2, "signal")           \
+	X(PTRACE, 3, "ptrace")           \
+	X(SCHEDULE, 4, "schedule")       \
+	X(NAMESPACE, 5, "namespace")     \
+	X(CGROUP, 6, "cgroup")           \
+	X(MOUNT, 7, "mount")             \
+	X(PERF, 8, "perf")               \
+	X(KERNEL_LOAD, 9, "kernel_load") \
+	X(CLOCK, 10, "clock")            \
+	X(KEYRING, 11, "keyring")        \
+	X(SYSLOG, 12, "syslog")          \
 	X(QUOTA, 13, "quota")
 
 #define LG_RIGHT_ENUM_FILE(id, bit, name) LG_FILE_##id = 1u << (bit),

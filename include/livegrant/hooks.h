@@ -70,13 +70,13 @@
 	X(SYSLOG, "syslog", lg_syslog, syslog, SYS, 0)                                             \
 	X(QUOTACTL, "quotactl", lg_quotactl, quotactl, SYS, 0)
 
-#define LG_HOOK_TABLE_CORE(X)                                                                \
-	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)              \
-	X(FILE_OPEN, "file_open", lg_file_open, file_open, FILE, LG_HOOK_F_REQUIRED)         \
-	X(CONNECT, "connect", lg_connect, socket_connect, NET, LG_HOOK_F_REQUIRED)           \
-	X(SENDMSG, "sendmsg", lg_sendmsg, socket_sendmsg, NET, LG_HOOK_F_REQUIRED)           \
-	X(SOCKET, "socket_create", lg_socket_create, socket_create, NET, LG_HOOK_F_REQUIRED) \
-	X(SETSOCKOPT, "setsockopt", lg_setsockopt, socket_setsockopt, NET, LG_HOOK_F_REQUIRED)    \
+#define LG_HOOK_TABLE_CORE(X)                                                                  \
+	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                \
+	X(FILE_OPEN, "file_open", lg_file_open, file_open, FILE, LG_HOOK_F_REQUIRED)           \
+	X(CONNECT, "connect", lg_connect, socket_connect, NET, LG_HOOK_F_REQUIRED)             \
+	X(SENDMSG, "sendmsg", lg_sendmsg, socket_sendmsg, NET, LG_HOOK_F_REQUIRED)             \
+	X(SOCKET, "socket_create", lg_socket_create, socket_create, NET, LG_HOOK_F_REQUIRED)   \
+	X(SETSOCKOPT, "setsockopt", lg_setsockopt, socket_setsockopt, NET, LG_HOOK_F_REQUIRED) \
 	LG_HOOK_TABLE_CONFINE(X)
 
 /*

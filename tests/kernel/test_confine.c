@@ -505,8 +505,7 @@ static void attack(const struct attack *a)
 	worker_stop(&w);
 	if (a->nonagent == NA_SKIP)
 		return;
-	if (!CHECK(worker_start(&w, FX_OTHER, "lgt-nonagent") == 0, "%s: start non-agent",
-		   a->what))
+	if (!CHECK(worker_start(&w, FX_OTHER, "lgt-nonagent") == 0, "%s: start non-agent", a->what))
 		return;
 	res = w_call(&w, a->fn, a->port, a->arg, a->path);
 	if (a->nonagent == NA_REACHES)
@@ -568,8 +567,8 @@ static void attack_process(pid_t target, const char *who, bool nonagent_too)
 		  LG_REASON_OUT_OF_SCOPE, 0, nonagent_too ? 0 : NA_SKIP },
 		{ what[2], a_pidfd_signal, target, SIGKILL, NULL, EACCES, LG_HOOK_TASK_KILL,
 		  LG_REASON_OUT_OF_SCOPE, 0, NA_SKIP },
-		{ what[3], a_ptrace, target, 0, NULL, EACCES, LG_HOOK_PTRACE, LG_REASON_OUT_OF_SCOPE,
-		  0, nonagent_too ? 0 : NA_SKIP },
+		{ what[3], a_ptrace, target, 0, NULL, EACCES, LG_HOOK_PTRACE,
+		  LG_REASON_OUT_OF_SCOPE, 0, nonagent_too ? 0 : NA_SKIP },
 		{ what[4], a_vm_readv, target, 0, NULL, EPERM, LG_HOOK_PTRACE,
 		  LG_REASON_OUT_OF_SCOPE, 0, nonagent_too ? 0 : NA_SKIP },
 		{ what[5], a_pidfd_getfd, target, 0, NULL, EPERM, LG_HOOK_PTRACE,
@@ -584,9 +583,9 @@ static void attack_process(pid_t target, const char *who, bool nonagent_too)
 		  LG_REASON_OUT_OF_SCOPE, 0, NA_SKIP },
 	};
 	static const char *const names[] = {
-		"kill SIGKILL",	  "kill 0",	    "pidfd_send_signal SIGKILL",
-		"ptrace attach",  "process_vm_readv", "pidfd_getfd",
-		"open environ",	  "open mem",	    "readlink cwd",
+		"kill SIGKILL",	 "kill 0",	     "pidfd_send_signal SIGKILL",
+		"ptrace attach", "process_vm_readv", "pidfd_getfd",
+		"open environ",	 "open mem",	     "readlink cwd",
 		"setpriority",
 	};
 
@@ -615,8 +614,16 @@ KTEST(confine_process_outside_scope)
 	attack_process(cw.bystander.pid, "a non-agent", true);
 	attack_process(cw.victim.pid, "another agent", false);
 	{
-		const struct attack a = { "prlimit of a non-agent", a_prlimit, cw.bystander.pid, 0,
-					  NULL, EACCES, LG_HOOK_PRLIMIT, LG_REASON_CONFINED, 0, 0 };
+		const struct attack a = { "prlimit of a non-agent",
+					  a_prlimit,
+					  cw.bystander.pid,
+					  0,
+					  NULL,
+					  EACCES,
+					  LG_HOOK_PRLIMIT,
+					  LG_REASON_CONFINED,
+					  0,
+					  0 };
 
 		attack(&a);
 	}
@@ -661,14 +668,14 @@ KTEST(confine_cgroup_mount_namespace)
 	REQUIRE(world_start(&cw), "world");
 	{
 		const struct attack as[] = {
-			{ "clone3(CLONE_INTO_CGROUP) into the root cgroup", a_clone_into_cgroup, 0, 0,
-			  CF_CGROUP_ROOT, EACCES, LG_HOOK_TASK_ALLOC, LG_REASON_CONFINED, 0, 0 },
+			{ "clone3(CLONE_INTO_CGROUP) into the root cgroup", a_clone_into_cgroup, 0,
+			  0, CF_CGROUP_ROOT, EACCES, LG_HOOK_TASK_ALLOC, LG_REASON_CONFINED, 0, 0 },
 			{ "clone3(CLONE_INTO_CGROUP) into another agent's cgroup",
 			  a_clone_into_cgroup, 0, 0, FX_A2, EACCES, LG_HOOK_TASK_ALLOC,
 			  LG_REASON_CONFINED, 0, NA_SKIP },
 			/* sb_mount comes before the kernel's own capability check. */
-			{ "mount tmpfs", a_mount_tmpfs, 0, 0, CF_DIR "/mnt", EACCES, LG_HOOK_SB_MOUNT,
-			  LG_REASON_CONFINED, 0, 0 },
+			{ "mount tmpfs", a_mount_tmpfs, 0, 0, CF_DIR "/mnt", EACCES,
+			  LG_HOOK_SB_MOUNT, LG_REASON_CONFINED, 0, 0 },
 			{ "chroot", a_chroot, 0, 0, CF_DIR, EPERM, LG_HOOK_CAPABLE,
 			  LG_REASON_CONFINED, CAP_SYS_CHROOT, 0 },
 			{ "unshare(CLONE_NEWUSER)", a_unshare, 0, CLONE_NEWUSER, NULL, EACCES,
@@ -750,8 +757,8 @@ KTEST(confine_host)
 			  LG_HOOK_KEY_PERMISSION, LG_REASON_CONFINED, 0, NA_SKIP },
 			{ "reboot(LINUX_REBOOT_CMD_CAD_OFF)", a_reboot, 0, 0, NULL, EPERM,
 			  LG_HOOK_CAPABLE, LG_REASON_CONFINED, CAP_SYS_BOOT, 0 },
-			{ "ioperm", a_ioperm, 0, 0, NULL, EPERM, LG_HOOK_CAPABLE, LG_REASON_CONFINED,
-			  CAP_SYS_RAWIO, 0 },
+			{ "ioperm", a_ioperm, 0, 0, NULL, EPERM, LG_HOOK_CAPABLE,
+			  LG_REASON_CONFINED, CAP_SYS_RAWIO, 0 },
 			{ "iopl", a_iopl, 0, 0, NULL, EPERM, LG_HOOK_CAPABLE, LG_REASON_CONFINED,
 			  CAP_SYS_RAWIO, NA_SKIP },
 			{ "RTM_NEWADDR on lo", a_rtm_newaddr, 0, 1, NULL, EPERM, LG_HOOK_CAPABLE,
