@@ -22,13 +22,19 @@ SEC("lsm/task_kill")
 int BPF_PROG(lg_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
 	     const struct cred *cred, int ret)
 {
+	__u64 sender = 0;
+
 	if (ret)
 		return ret;
 	/*
 	 * With @cred the kernel sends on behalf of whoever set the signal up
-	 * (USB async I/O completion), not as the current task.
+	 * (USB async I/O completion), not as the current task. Verifiers from
+	 * 6.8 on take a hook's pointer arguments as never NULL and drop a
+	 * "cred == NULL" test as dead code, so the argument is read as the
+	 * number it is; a failed read leaves 0: the current task decides.
 	 */
-	if (cred)
+	bpf_probe_read_kernel(&sender, sizeof(sender), &ctx[3]);
+	if (sender)
 		return 0;
 	return lg_task_decide(LG_HOOK_TASK_KILL, LG_SYS_SIGNAL, p, false);
 }
