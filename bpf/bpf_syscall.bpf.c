@@ -5,8 +5,9 @@
  * With bpf() a root agent could open livegrant's pinned maps (BPF_OBJ_GET,
  * which needs no capability, only the pin's file mode), find its links and
  * maps by id, or use a map descriptor it was handed or inherited: a map or
- * program descriptor does nothing except through bpf() (and mmap of an
- * mmap-able map, see docs/threat-model.md). Every command is refused.
+ * program descriptor does nothing except through bpf(), and mmap of an
+ * mmap-able map (lg_state is one). Every command is refused, and so is
+ * every mmap of a map.
  *
  * The hook's arguments differ between kernels (7.x adds "kernel"), so the
  * program names none: only the command, which is the first everywhere.
@@ -17,6 +18,30 @@ SEC("lsm/bpf")
 int BPF_PROG(lg_bpf, int cmd)
 {
 	return lg_confine(LG_HOOK_BPF, LG_SYS_BPF, cmd);
+}
+
+/* The kernel's file operations of a map descriptor (typeless: no BTF needed). */
+extern const void bpf_map_fops __ksym;
+
+SEC("lsm/mmap_file")
+int BPF_PROG(lg_bpf_map_mmap, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	const void *fops;
+
+	if (ret)
+		return ret;
+	/*
+	 * Read as numbers: file is NULL for anonymous memory, which newer
+	 * verifiers would not let a plain NULL test see.
+	 */
+	if (bpf_probe_read_kernel(&fops, sizeof(fops), &ctx[0]) || !fops)
+		return 0;
+	fops = BPF_CORE_READ(file, f_op);
+	if (fops != &bpf_map_fops)
+		return 0;
+	/* A map mapped read-only could be made writable by mprotect: none at all. */
+	return lg_confine(LG_HOOK_BPF_MAP_MMAP, LG_SYS_BPF, prot);
 }
 
 char LICENSE[] SEC("license") = "GPL";

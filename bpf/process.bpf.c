@@ -13,10 +13,22 @@
  * Scheduling: nice, I/O priority, scheduler and affinity, page migration.
  * prlimit on another process names no task to the LSM (only credentials),
  * so an agent may change no other process's limits.
+ *
+ * SIGIO and SIGURG go to a file's owner without task_kill, sent by whoever
+ * makes the I/O happen. The owner is a pid the LSM cannot turn into a task
+ * on every kernel, so an agent may make only itself the owner: F_SETOWN
+ * with its own pid or 0. F_SETOWN_EX, FIOSETOWN and SIOCSPGRP pass the
+ * owner in user memory, which could change after a check: refused.
  */
 #include "lib/confine.h"
 
 #define PTRACE_MODE_NOAUDIT 0x04
+
+/* Ways to name the owner that SIGIO and SIGURG of a file go to. */
+#define F_SETOWN 8
+#define F_SETOWN_EX 15
+#define FIOSETOWN 0x8901
+#define SIOCSPGRP 0x8902
 
 SEC("lsm/task_kill")
 int BPF_PROG(lg_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
@@ -96,6 +108,50 @@ int BPF_PROG(lg_task_prlimit, const struct cred *cred, const struct cred *tcred,
 	if (ret)
 		return ret;
 	return lg_confine(LG_HOOK_PRLIMIT, LG_SYS_SCHEDULE, flags);
+}
+
+SEC("lsm/file_fcntl")
+int BPF_PROG(lg_fcntl_setown, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	struct lg_subject s;
+	__u8 reason = LG_REASON_CONFINED;
+
+	if (ret)
+		return ret;
+	if (cmd != F_SETOWN && cmd != F_SETOWN_EX)
+		return 0;
+	if (!lg_subject_get(&s))
+		return 0;
+	/* The pid as the agent sees it; a pid namespace of its own is refused. */
+	if (cmd == F_SETOWN && (arg == 0 || (int)arg == (int)(bpf_get_current_pid_tgid() >> 32)))
+		reason = LG_REASON_NONE;
+	return lg_confine_decide(&s, LG_HOOK_FCNTL_SETOWN, LG_SYS_SIGNAL, reason, LG_TARGET_OP,
+				 cmd);
+}
+
+static __always_inline int lg_ioctl_owner(enum lg_hook hook, unsigned int cmd)
+{
+	if (cmd != FIOSETOWN && cmd != SIOCSPGRP)
+		return 0;
+	return lg_confine(hook, LG_SYS_SIGNAL, cmd);
+}
+
+SEC("lsm/file_ioctl")
+int BPF_PROG(lg_ioctl_setown, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_ioctl_owner(LG_HOOK_IOCTL_SETOWN, cmd);
+}
+
+/* 32-bit ioctls: a hook of its own from 6.9 (and some stable kernels). */
+SEC("lsm/file_ioctl_compat")
+int BPF_PROG(lg_ioctl_setown_compat, struct file *file, unsigned int cmd, unsigned long arg,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return lg_ioctl_owner(LG_HOOK_IOCTL_SETOWN_COMPAT, cmd);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -40,7 +40,8 @@
  * LG_TARGET_OP events carry in target_domain: bpf the bpf() command,
  * task_alloc the clone flags refused (low 32 bits), kernel_read_file and
  * kernel_load_data the kernel's id of what is loaded, syslog the action,
- * quotactl the command, key_permission the permission asked for.
+ * quotactl the command, key_permission the permission asked for,
+ * fcntl_setown and ioctl_setown the command, bpf_map_mmap the protection.
  */
 #define LG_HOOK_TABLE_CONFINE(X)                                                                   \
 	X(BPF, "bpf", lg_bpf, bpf, SYS, LG_HOOK_F_REQUIRED)                                        \
@@ -68,7 +69,12 @@
 	X(KEY_ALLOC, "key_alloc", lg_key_alloc, key_alloc, SYS, 0)                                 \
 	X(KEY_PERMISSION, "key_permission", lg_key_permission, key_permission, SYS, 0)             \
 	X(SYSLOG, "syslog", lg_syslog, syslog, SYS, 0)                                             \
-	X(QUOTACTL, "quotactl", lg_quotactl, quotactl, SYS, 0)
+	X(QUOTACTL, "quotactl", lg_quotactl, quotactl, SYS, 0)                                     \
+	X(FCNTL_SETOWN, "fcntl_setown", lg_fcntl_setown, file_fcntl, SYS, 0)                       \
+	X(IOCTL_SETOWN, "ioctl_setown", lg_ioctl_setown, file_ioctl, SYS, 0)                       \
+	X(IOCTL_SETOWN_COMPAT, "ioctl_setown_compat", lg_ioctl_setown_compat, file_ioctl_compat,   \
+	  SYS, 0)                                                                                  \
+	X(BPF_MAP_MMAP, "bpf_map_mmap", lg_bpf_map_mmap, mmap_file, SYS, 0)
 
 #define LG_HOOK_TABLE_CORE(X)                                                                  \
 	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                \

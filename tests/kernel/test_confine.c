@@ -27,7 +27,11 @@
 #include <linux/reboot.h>
 #include <linux/rtnetlink.h>
 #include <linux/sched.h>
+#include <stdio.h>
 #include <sys/io.h>
+#include <sys/ioctl.h>
+#include <sys/klog.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -243,6 +247,20 @@ static int a_clone_into_cgroup(const struct worker_req *r)
 	return 0;
 }
 
+/* clone3 with the namespace flags r->arg; the child exits at once. */
+static int a_clone3_ns(const struct worker_req *r)
+{
+	struct clone_args args = { .flags = (unsigned int)r->arg, .exit_signal = SIGCHLD };
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+
+	if (pid == 0)
+		_exit(0);
+	if (pid < 0)
+		return errno;
+	waitpid(pid, NULL, 0);
+	return 0;
+}
+
 static int a_sethostname(const struct worker_req *r)
 {
 	return err_of(sethostname(r->path, strlen(r->path)));
@@ -328,6 +346,92 @@ static int a_iopl(const struct worker_req *r)
 		return errno;
 	iopl(0);
 	return 0;
+}
+
+static int a_traceme(const struct worker_req *r)
+{
+	(void)r;
+	return err_of(ptrace(PTRACE_TRACEME, 0, 0, 0));
+}
+
+/* F_SETOWN of a socket to r->port (0: the caller itself). */
+static int a_fsetown(const struct worker_req *r)
+{
+	int err, fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno;
+	err = err_of(fcntl(fd, F_SETOWN, r->port ? r->port : getpid()));
+	close(fd);
+	return err;
+}
+
+static int a_fsetown_ex(const struct worker_req *r)
+{
+	struct f_owner_ex o = { .type = F_OWNER_PID, .pid = r->port };
+	int err, fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno;
+	err = err_of(fcntl(fd, F_SETOWN_EX, &o));
+	close(fd);
+	return err;
+}
+
+static int a_fiosetown(const struct worker_req *r)
+{
+	int pid = r->port, err, fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno;
+	err = err_of(ioctl(fd, FIOSETOWN, &pid));
+	close(fd);
+	return err;
+}
+
+/* The map descriptor r->arg, inherited from the harness: map it, or update it. */
+static int a_map_mmap(const struct worker_req *r)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, r->arg, 0);
+
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, 4096);
+	return 0;
+}
+
+static int a_map_update(const struct worker_req *r)
+{
+	__u32 key = 0, value = 1;
+
+	return bpf_map_update_elem(r->arg, &key, &value, 0) ? errno : 0;
+}
+
+static int a_syslog_size(const struct worker_req *r)
+{
+	(void)r;
+	return err_of(klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0));
+}
+
+/*
+ * 0 when /proc/kallsyms shows a kernel address, ENODATA when every address
+ * is zero. The first lines are per-CPU symbols at offset 0 either way: look
+ * at the first 1000.
+ */
+static int a_kallsyms(const struct worker_req *r)
+{
+	FILE *f = fopen("/proc/kallsyms", "re");
+	char line[256];
+	int err = ENODATA;
+
+	(void)r;
+	if (!f)
+		return errno;
+	for (int i = 0; i < 1000 && err && fgets(line, sizeof(line), f); i++)
+		if (strtoull(line, NULL, 16))
+			err = 0;
+	fclose(f);
+	return err;
 }
 
 /* ---- rtnetlink: one request, its acknowledgement's error ----------------- */
@@ -522,7 +626,7 @@ KTEST(confine_bpf_syscall)
 {
 	struct cf_world cw;
 	__u32 link_id = 0, map_id = 0;
-	int fd;
+	int fd, mapfd;
 
 	unlink(CF_PIN);
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lgt_confine", 4, 4, 1, NULL);
@@ -531,9 +635,20 @@ KTEST(confine_bpf_syscall)
 	/* The fixture's own programs are attached: there is a link and a map. */
 	REQUIRE(bpf_link_get_next_id(0, &link_id) == 0 && link_id, "a link id");
 	REQUIRE(bpf_map_get_next_id(0, &map_id) == 0 && map_id, "a map id");
+	/* Inherited by every worker forked from here on, as a leaked descriptor would be. */
+	{
+		LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
+
+		mapfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lgt_mmap", 4, 4, 1024, &mo);
+	}
+	REQUIRE(mapfd >= 0, "an mmap-able map");
 	REQUIRE(world_start(&cw), "world");
 	{
 		const struct attack as[] = {
+			{ "mmap of an inherited map descriptor", a_map_mmap, 0, mapfd, NULL, EACCES,
+			  LG_HOOK_BPF_MAP_MMAP, LG_REASON_CONFINED, 0, 0 },
+			{ "BPF_MAP_UPDATE_ELEM on an inherited map descriptor", a_map_update, 0,
+			  mapfd, NULL, EACCES, LG_HOOK_BPF, LG_REASON_CONFINED, 0, 0 },
 			{ "bpf(BPF_OBJ_GET) of a pin", a_bpf_obj_get, 0, 0, CF_PIN, EACCES,
 			  LG_HOOK_BPF, LG_REASON_CONFINED, 0, 0 },
 			{ "bpf(BPF_LINK_GET_FD_BY_ID)", a_link_by_id, 0, (int)link_id, NULL, EACCES,
@@ -548,10 +663,12 @@ KTEST(confine_bpf_syscall)
 	{
 		const struct lg_event *ev = fx_wait_event(0, LG_HOOK_BPF, LG_REASON_CONFINED, 0);
 
-		CHECK(ev && ev->target_kind == LG_TARGET_OP && ev->target_domain == BPF_OBJ_GET,
-		      "the event names the command (BPF_OBJ_GET)");
+		CHECK(ev && ev->target_kind == LG_TARGET_OP &&
+			      ev->target_domain == BPF_MAP_UPDATE_ELEM,
+		      "the event names the command (BPF_MAP_UPDATE_ELEM)");
 	}
 	world_end(&cw);
+	close(mapfd);
 	unlink(CF_PIN);
 }
 
@@ -614,18 +731,22 @@ KTEST(confine_process_outside_scope)
 	attack_process(cw.bystander.pid, "a non-agent", true);
 	attack_process(cw.victim.pid, "another agent", false);
 	{
-		const struct attack a = { "prlimit of a non-agent",
-					  a_prlimit,
-					  cw.bystander.pid,
-					  0,
-					  NULL,
-					  EACCES,
-					  LG_HOOK_PRLIMIT,
-					  LG_REASON_CONFINED,
-					  0,
-					  0 };
+		const struct attack as[] = {
+			{ "prlimit of a non-agent", a_prlimit, cw.bystander.pid, 0, NULL, EACCES,
+			  LG_HOOK_PRLIMIT, LG_REASON_CONFINED, 0, 0 },
+			/* The attacker's parent is the harness: a non-agent. */
+			{ "PTRACE_TRACEME under a non-agent parent", a_traceme, getpid(), 0, NULL,
+			  EACCES, LG_HOOK_TRACEME, LG_REASON_OUT_OF_SCOPE, 0, NA_SKIP },
+			{ "F_SETOWN to a non-agent", a_fsetown, cw.bystander.pid, 0, NULL, EACCES,
+			  LG_HOOK_FCNTL_SETOWN, LG_REASON_CONFINED, 0, 0 },
+			{ "F_SETOWN_EX to another agent", a_fsetown_ex, cw.victim.pid, 0, NULL,
+			  EACCES, LG_HOOK_FCNTL_SETOWN, LG_REASON_CONFINED, 0, 0 },
+			{ "FIOSETOWN to a non-agent", a_fiosetown, cw.bystander.pid, 0, NULL,
+			  EACCES, LG_HOOK_IOCTL_SETOWN, LG_REASON_CONFINED, 0, 0 },
+		};
 
-		attack(&a);
+		for (size_t i = 0; i < sizeof(as) / sizeof(as[0]); i++)
+			attack(&as[i]);
 	}
 	world_end(&cw);
 }
@@ -651,6 +772,7 @@ KTEST(confine_process_inside_scope)
 	CHECK_ERR(w_call(&sub, a_setpriority, t, 0, NULL), 0, "setpriority within a1");
 	CHECK_ERR(w_call(&top, a_kill, sub.pid, 0, NULL), 0, "a1 signals a1/sub");
 	CHECK_ERR(w_call(&top, a_own_child, 0, 0, NULL), 0, "trace, read and kill own child");
+	CHECK_ERR(w_call(&top, a_fsetown, 0, 0, NULL), 0, "F_SETOWN to itself");
 	CHECK_ERR(w_simple(&top, W_PIDFD, 0, 0, 0), 0, "the traced worker still answers");
 	CHECK(fx_count_events(top.pid, 200) == 0 && fx_count_events(sub.pid, 0) == 0,
 	      "no denial inside the scope");
@@ -684,6 +806,15 @@ KTEST(confine_cgroup_mount_namespace)
 			  LG_HOOK_CAPABLE, LG_REASON_CONFINED, CAP_SYS_ADMIN, 0 },
 			{ "unshare(CLONE_NEWNET)", a_unshare, 0, CLONE_NEWNET, NULL, EPERM,
 			  LG_HOOK_CAPABLE, LG_REASON_CONFINED, CAP_SYS_ADMIN, NA_SKIP },
+			/* task_alloc comes before the capability check of copy_namespaces(). */
+			{ "clone3(CLONE_NEWNET)", a_clone3_ns, 0, CLONE_NEWNET, NULL, EACCES,
+			  LG_HOOK_TASK_ALLOC, LG_REASON_CONFINED, 0, 0 },
+			{ "clone3(CLONE_NEWNS | CLONE_NEWPID)", a_clone3_ns, 0,
+			  CLONE_NEWNS | CLONE_NEWPID, NULL, EACCES, LG_HOOK_TASK_ALLOC,
+			  LG_REASON_CONFINED, 0, 0 },
+			/* The user namespace is made with the child's credentials, first. */
+			{ "clone3(CLONE_NEWUSER)", a_clone3_ns, 0, CLONE_NEWUSER, NULL, EACCES,
+			  LG_HOOK_USERNS_CREATE, LG_REASON_CONFINED, 0, 0 },
 		};
 
 		for (size_t i = 0; i < sizeof(as) / sizeof(as[0]); i++)
@@ -724,7 +855,7 @@ static int kprobe_pmu_type(void)
 
 KTEST(confine_host)
 {
-	char host[65] = "", paranoid[16] = "";
+	char host[65] = "", paranoid[16] = "", dmesg[16] = "";
 	int kprobe = kprobe_pmu_type();
 	struct cf_world cw;
 
@@ -734,6 +865,9 @@ KTEST(confine_host)
 	REQUIRE(write_sysctl("/proc/sys/kernel/perf_event_paranoid", "1", paranoid,
 			     sizeof(paranoid)) == 0,
 		"perf_event_paranoid");
+	/* Likewise the size of the kernel log, which needs no capability then. */
+	REQUIRE(write_sysctl("/proc/sys/kernel/dmesg_restrict", "0", dmesg, sizeof(dmesg)) == 0,
+		"dmesg_restrict");
 	/* The user keyring exists: an agent's add_key meets key_permission, not key_alloc. */
 	REQUIRE(syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_USER_KEYRING, 1) > 0,
 		"root's user keyring");
@@ -761,6 +895,8 @@ KTEST(confine_host)
 			  LG_REASON_CONFINED, CAP_SYS_RAWIO, 0 },
 			{ "iopl", a_iopl, 0, 0, NULL, EPERM, LG_HOOK_CAPABLE, LG_REASON_CONFINED,
 			  CAP_SYS_RAWIO, NA_SKIP },
+			{ "syslog(SYSLOG_ACTION_SIZE_BUFFER)", a_syslog_size, 0, 0, NULL, EACCES,
+			  LG_HOOK_SYSLOG, LG_REASON_CONFINED, 0, 0 },
 			{ "RTM_NEWADDR on lo", a_rtm_newaddr, 0, 1, NULL, EPERM, LG_HOOK_CAPABLE,
 			  LG_REASON_CONFINED, CAP_NET_ADMIN, 0 },
 			{ "RTM_NEWROUTE", a_rtm_newroute, 0, 0, NULL, EPERM, LG_HOOK_CAPABLE,
@@ -773,6 +909,7 @@ KTEST(confine_host)
 			attack(&as[i]);
 	}
 	write_sysctl("/proc/sys/kernel/perf_event_paranoid", paranoid, NULL, 0);
+	write_sysctl("/proc/sys/kernel/dmesg_restrict", dmesg, NULL, 0);
 	{
 		char now[65] = "";
 
@@ -780,4 +917,64 @@ KTEST(confine_host)
 		      "hostname unchanged (%s)", now);
 	}
 	world_end(&cw);
+}
+
+/* ---- audit mode, and the kernel's unaudited checks ------------------------- */
+
+/* In audit mode every confinement decision allows and reports "audited". */
+KTEST(confine_audit_mode)
+{
+	char host[65] = "";
+	struct cf_world cw;
+	struct worker w;
+	const struct lg_event *ev;
+
+	REQUIRE(gethostname(host, sizeof(host) - 1) == 0, "hostname");
+	REQUIRE(world_start(&cw), "world");
+	/* a1 has no grant: the default mode applies. */
+	REQUIRE(lg_set_default_mode(fx, LG_MODE_AUDIT) == 0, "audit mode: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lgt-audited") == 0, "start worker");
+	CHECK_ERR(w_call(&w, a_kill, cw.bystander.pid, 0, NULL), 0, "kill 0 of a non-agent");
+	ev = fx_wait_event(w.pid, LG_HOOK_TASK_KILL, LG_REASON_OUT_OF_SCOPE, EVENT_WAIT_MS);
+	CHECK(ev && ev->action == LG_ACTION_AUDITED, "kill: audited event");
+	CHECK_ERR(w_call(&w, a_sethostname, 0, 0, host), 0, "sethostname (to the same name)");
+	ev = fx_wait_event(w.pid, LG_HOOK_CAPABLE, LG_REASON_CONFINED, EVENT_WAIT_MS);
+	CHECK(ev && ev->action == LG_ACTION_AUDITED && ev->port == CAP_SYS_ADMIN,
+	      "capable: audited event");
+	CHECK_ERR(w_call(&w, a_unshare, 0, CLONE_NEWUSER, NULL), 0, "unshare(CLONE_NEWUSER)");
+	ev = fx_wait_event(w.pid, LG_HOOK_USERNS_CREATE, LG_REASON_CONFINED, EVENT_WAIT_MS);
+	CHECK(ev && ev->action == LG_ACTION_AUDITED, "userns_create: audited event");
+	worker_stop(&w);
+	lg_set_default_mode(fx, LG_MODE_ENFORCE);
+	world_end(&cw);
+}
+
+/*
+ * A check the kernel makes without auditing (CAP_OPT_NOAUDIT: may this
+ * reader see kernel addresses in /proc/kallsyms?) is denied, silently.
+ */
+KTEST(confine_noaudit_capability)
+{
+	static const char *rd[] = { "/proc/" };
+	struct lg_grant_spec s = fx_spec(60000);
+	char kptr[16] = "", paranoid[16] = "";
+	struct worker w;
+
+	s.rules[LG_RULE_READ] = STRV(rd);
+	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant /proc: %s", lg_errmsg());
+	/* Only CAP_SYSLOG decides (kptr_restrict 1; perf_event_paranoid 2: not "for perf"). */
+	REQUIRE(write_sysctl("/proc/sys/kernel/kptr_restrict", "1", kptr, sizeof(kptr)) == 0,
+		"kptr_restrict");
+	REQUIRE(write_sysctl("/proc/sys/kernel/perf_event_paranoid", "2", paranoid,
+			     sizeof(paranoid)) == 0,
+		"perf_event_paranoid");
+	REQUIRE(worker_start(&w, FX_A1, "lgt-kallsyms") == 0, "start agent");
+	CHECK_ERR(w_call(&w, a_kallsyms, 0, 0, NULL), ENODATA, "an agent sees no kernel addresses");
+	CHECK(fx_count_events(w.pid, 300) == 0, "and no event reports it");
+	worker_stop(&w);
+	REQUIRE(worker_start(&w, FX_OTHER, "lgt-kallsyms") == 0, "start non-agent");
+	CHECK_ERR(w_call(&w, a_kallsyms, 0, 0, NULL), 0, "a non-agent does");
+	worker_stop(&w);
+	write_sysctl("/proc/sys/kernel/kptr_restrict", kptr, NULL, 0);
+	write_sysctl("/proc/sys/kernel/perf_event_paranoid", paranoid, NULL, 0);
 }
