@@ -637,7 +637,7 @@ KTEST(confine_bpf_syscall)
 	REQUIRE(bpf_map_get_next_id(0, &map_id) == 0 && map_id, "a map id");
 	/* Inherited by every worker forked from here on, as a leaked descriptor would be. */
 	{
-		LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
+		struct bpf_map_create_opts mo = { .sz = sizeof(mo), .map_flags = BPF_F_MMAPABLE };
 
 		mapfd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lgt_mmap", 4, 4, 1024, &mo);
 	}
