@@ -27,18 +27,23 @@ SEC("lsm/mmap_file")
 int BPF_PROG(lg_bpf_map_mmap, struct file *file, unsigned long reqprot, unsigned long prot,
 	     unsigned long flags, int ret)
 {
-	const void *fops;
+	__u64 fptr = 0;
+	const void *fops = NULL;
 
 	if (ret)
 		return ret;
 	/*
-	 * Read as numbers: file is NULL for anonymous memory, which newer
-	 * verifiers would not let a plain NULL test see.
+	 * The file is NULL for anonymous memory. Verifiers disagree about
+	 * the argument (6.1 lets it be used unchecked, 6.8+ drop a NULL test
+	 * of it, 7.x demand one): read it, and its f_op, as numbers.
 	 */
-	if (bpf_probe_read_kernel(&fops, sizeof(fops), &ctx[0]) || !fops)
+	if (!bpf_probe_read_kernel(&fptr, sizeof(fptr), &ctx[0]) && !fptr)
 		return 0;
-	fops = BPF_CORE_READ(file, f_op);
-	if (fops != &bpf_map_fops)
+	/* A read that fails leaves fops NULL: decided as a map (an agent's is denied). */
+	if (fptr)
+		bpf_probe_read_kernel(&fops, sizeof(fops),
+				      (void *)(fptr + bpf_core_field_offset(struct file, f_op)));
+	if (fops && fops != &bpf_map_fops)
 		return 0;
 	/* A map mapped read-only could be made writable by mprotect: none at all. */
 	return lg_confine(LG_HOOK_BPF_MAP_MMAP, LG_SYS_BPF, prot);
