@@ -23,11 +23,17 @@
  *                   the reason everything is denied (no grant, expired...).
  * @hash_seed:       the path hash seed, read with the rest of lg_state so
  *                   the path check does not look the state up again.
+ * @scope_id:        the cgroup whose subtree holds the processes this agent
+ *                   may signal, trace or read: its registered agent cgroup,
+ *                   or its own cgroup when none is registered above it.
+ * @scope_level:     the cgroup level of @scope_id.
  */
 struct lg_subject {
 	__u64 cgroup_id;
 	__u64 agent_cgroup_id;
 	__u64 hash_seed;
+	__u64 scope_id;
+	__u32 scope_level;
 	__u32 generation;
 	__u32 domain;
 	__u8 mode;
@@ -122,6 +128,9 @@ static __always_inline void lg_resolve_agent(struct lg_subject *s, const struct 
 	s->agent_cgroup_id = root_id;
 	s->mode = READ_ONCE(st->default_mode);
 	s->reason = LG_REASON_NO_GRANT;
+	/* Until a registered agent cgroup is found: the task's own cgroup. */
+	s->scope_id = s->cgroup_id;
+	s->scope_level = level;
 
 	/*
 	 * The walk below visits at most LG_MAX_CGROUP_DEPTH levels; a deeper
@@ -152,6 +161,8 @@ static __always_inline void lg_resolve_agent(struct lg_subject *s, const struct 
 		if (!lg_agent_snapshot(id, &g))
 			continue;
 		s->agent_cgroup_id = id;
+		s->scope_id = id;
+		s->scope_level = l;
 		/*
 		 * A different id means the element was deleted and reused
 		 * while we read it: the agent is being unregistered. Treat

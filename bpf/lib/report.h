@@ -31,6 +31,32 @@ static __always_inline void lg_emit(enum lg_hook hook, struct lg_event *ev)
 		lg_count(hook, LG_CTR_EVENTS_LOST);
 }
 
+/* What a decided denial returns: allowed in audit mode, else -EACCES. */
+static __always_inline int lg_verdict(const struct lg_subject *s, enum lg_hook hook)
+{
+	if (s->mode == LG_MODE_AUDIT) {
+		lg_count(hook, LG_CTR_AUDITED);
+		return 0;
+	}
+	lg_count(hook, LG_CTR_DENIED);
+	return -EACCES;
+}
+
+/*
+ * lg_decide() without the event, for checks the kernel itself makes
+ * without auditing (CAP_OPT_NOAUDIT, PTRACE_MODE_NOAUDIT): probes such as
+ * "may this reader see that field", which a denial answers, not reports.
+ */
+static __always_inline int lg_decide_quiet(const struct lg_subject *s, enum lg_hook hook,
+					   __u8 reason)
+{
+	if (reason == LG_REASON_NONE) {
+		lg_count(hook, LG_CTR_ALLOWED);
+		return 0;
+	}
+	return lg_verdict(s, hook);
+}
+
 /*
  * The single exit of every agent decision. @ev may be NULL when no scratch
  * slot could be claimed: the decision stands and the lost event is counted.
@@ -67,12 +93,7 @@ static __always_inline int lg_decide(const struct lg_subject *s, enum lg_hook ho
 		lg_count(hook, LG_CTR_EVENTS_LOST);
 	}
 
-	if (s->mode == LG_MODE_AUDIT) {
-		lg_count(hook, LG_CTR_AUDITED);
-		return 0;
-	}
-	lg_count(hook, LG_CTR_DENIED);
-	return -EACCES;
+	return lg_verdict(s, hook);
 }
 
 #endif /* LG_BPF_REPORT_H */

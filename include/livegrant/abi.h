@@ -64,17 +64,43 @@
 	X(CREATE, 2, "create")   \
 	X(SETSOCKOPT, 3, "setsockopt")
 
+/*
+ * What an agent asked for on a hook of the SYS class: actions on the host,
+ * on other processes and on livegrant itself. No rule grants these: the
+ * confinement hooks decide them alone (docs/threat-model.md), and the right
+ * only says in events what kind of action was refused.
+ */
+#define LG_SYS_RIGHTS(X)                 \
+	X(BPF, 0, "bpf")                 \
+	X(CAPABILITY, 1, "capability")   \
+	X(SIGNAL, 2, "signal")           \
+	X(PTRACE, 3, "ptrace")           \
+	X(SCHEDULE, 4, "schedule")       \
+	X(NAMESPACE, 5, "namespace")     \
+	X(CGROUP, 6, "cgroup")           \
+	X(MOUNT, 7, "mount")             \
+	X(PERF, 8, "perf")               \
+	X(KERNEL_LOAD, 9, "kernel_load") \
+	X(CLOCK, 10, "clock")            \
+	X(KEYRING, 11, "keyring")        \
+	X(SYSLOG, 12, "syslog")          \
+	X(QUOTA, 13, "quota")
+
 #define LG_RIGHT_ENUM_FILE(id, bit, name) LG_FILE_##id = 1u << (bit),
 #define LG_RIGHT_ENUM_NET(id, bit, name) LG_NET_##id = 1u << (bit),
+#define LG_RIGHT_ENUM_SYS(id, bit, name) LG_SYS_##id = 1u << (bit),
 enum lg_file_access { LG_FILE_RIGHTS(LG_RIGHT_ENUM_FILE) };
 enum lg_net_access { LG_NET_RIGHTS(LG_RIGHT_ENUM_NET) };
+enum lg_sys_access { LG_SYS_RIGHTS(LG_RIGHT_ENUM_SYS) };
 #undef LG_RIGHT_ENUM_FILE
 #undef LG_RIGHT_ENUM_NET
+#undef LG_RIGHT_ENUM_SYS
 
 /* The space an access mask is in. */
 enum lg_access_class {
 	LG_CLASS_FILE = 0, /* enum lg_file_access bits */
 	LG_CLASS_NET = 1, /* enum lg_net_access bits */
+	LG_CLASS_SYS = 2, /* enum lg_sys_access bits: never granted by a rule */
 	LG_CLASS_MAX,
 };
 
@@ -124,6 +150,8 @@ enum lg_reason {
 	LG_REASON_DOMAIN_CROSSING = 13, /* destination in another trust domain */
 	LG_REASON_PATH_TOO_DEEP = 14, /* more than LG_PATH_MAX_COMPONENTS or mounts */
 	LG_REASON_REFER_WIDENS = 15, /* link/rename would give a file new rights */
+	LG_REASON_CONFINED = 16, /* an action no grant allows an agent */
+	LG_REASON_OUT_OF_SCOPE = 17, /* target process outside the agent's cgroup */
 	LG_REASON_MAX,
 };
 
@@ -154,6 +182,9 @@ enum lg_target_kind {
 	LG_TARGET_UNIX = 3, /* target: socket path, '@' first if abstract */
 	LG_TARGET_SOCKET = 4, /* family, sock_type, protocol (in port) */
 	LG_TARGET_SOCKOPT = 5, /* family, level (in sock_type), optname (in port) */
+	LG_TARGET_CAPABILITY = 6, /* capability number (in port) */
+	LG_TARGET_TASK = 7, /* target pid (in target_domain), target: its comm */
+	LG_TARGET_OP = 8, /* the hook's operation (in target_domain), see hooks.h */
 };
 
 /*
@@ -350,7 +381,9 @@ struct lg_domain_net {
  * @addr:           destination address for LG_TARGET_INET.
  * @target_len:     bytes of @target used, without NUL.
  * @comm:           task comm.
- * @target_domain:  for LG_REASON_DOMAIN_CROSSING, the destination's domain.
+ * @target_domain:  for LG_REASON_DOMAIN_CROSSING, the destination's domain;
+ *                  for LG_TARGET_TASK the target's pid; for LG_TARGET_OP
+ *                  the operation (enum lg_target_kind).
  * @target:         path for LG_TARGET_PATH and LG_TARGET_UNIX.
  */
 struct lg_event {

@@ -17,7 +17,7 @@
  *   name      stable name ("file_open"): never rename, only add
  *   program   the BPF program's name in bpf/ (and its pin name)
  *   lsm hook  the LSM hook, as in SEC("lsm/<lsm hook>")
- *   class     FILE or NET: the space of the rights it checks (LG_CLASS_*
+ *   class     FILE, NET or SYS: the space of the rights it checks (LG_CLASS_*
  *             in abi.h; lg_event.access is in that space)
  *   flags     LG_HOOK_F_*
  */
@@ -34,6 +34,48 @@
  */
 #define LG_HOOK_F_REQUIRED 1u
 
+/*
+ * The confinement hooks (docs/threat-model.md): what a root agent may do to
+ * livegrant, other processes and the host. Class SYS: no rule grants these.
+ * LG_TARGET_OP events carry in target_domain: bpf the bpf() command,
+ * task_alloc the clone flags refused (low 32 bits), kernel_read_file and
+ * kernel_load_data the kernel's id of what is loaded, syslog the action,
+ * quotactl the command, key_permission the permission asked for,
+ * fcntl_setown and ioctl_setown the command, bpf_map_mmap the protection.
+ */
+#define LG_HOOK_TABLE_CONFINE(X)                                                                   \
+	X(BPF, "bpf", lg_bpf, bpf, SYS, LG_HOOK_F_REQUIRED)                                        \
+	X(CAPABLE, "capable", lg_capable, capable, SYS, LG_HOOK_F_REQUIRED)                        \
+	X(TASK_ALLOC, "task_alloc", lg_task_alloc, task_alloc, SYS, LG_HOOK_F_REQUIRED)            \
+	X(USERNS_CREATE, "userns_create", lg_userns_create, userns_create, SYS, 0)                 \
+	X(SB_MOUNT, "sb_mount", lg_sb_mount, sb_mount, SYS, 0)                                     \
+	X(SB_UMOUNT, "sb_umount", lg_sb_umount, sb_umount, SYS, 0)                                 \
+	X(SB_PIVOTROOT, "sb_pivotroot", lg_sb_pivotroot, sb_pivotroot, SYS, 0)                     \
+	X(PATH_CHROOT, "path_chroot", lg_path_chroot, path_chroot, SYS, 0)                         \
+	X(MOVE_MOUNT, "move_mount", lg_move_mount, move_mount, SYS, 0)                             \
+	X(TASK_KILL, "task_kill", lg_task_kill, task_kill, SYS, LG_HOOK_F_REQUIRED)                \
+	X(PTRACE, "ptrace_access", lg_ptrace_access, ptrace_access_check, SYS, LG_HOOK_F_REQUIRED) \
+	X(TRACEME, "ptrace_traceme", lg_ptrace_traceme, ptrace_traceme, SYS, LG_HOOK_F_REQUIRED)   \
+	X(SETNICE, "task_setnice", lg_task_setnice, task_setnice, SYS, 0)                          \
+	X(SETIOPRIO, "task_setioprio", lg_task_setioprio, task_setioprio, SYS, 0)                  \
+	X(SETSCHED, "task_setscheduler", lg_task_setscheduler, task_setscheduler, SYS, 0)          \
+	X(PRLIMIT, "task_prlimit", lg_task_prlimit, task_prlimit, SYS, 0)                          \
+	X(MOVEMEMORY, "task_movememory", lg_task_movememory, task_movememory, SYS, 0)              \
+	X(PERF, "perf_event_open", lg_perf_event_open, perf_event_open, SYS, 0)                    \
+	X(MODULE_REQUEST, "module_request", lg_module_request, kernel_module_request, SYS, 0)      \
+	X(READ_FILE, "kernel_read_file", lg_kernel_read_file, kernel_read_file, SYS, 0)            \
+	X(LOAD_DATA, "kernel_load_data", lg_kernel_load_data, kernel_load_data, SYS, 0)            \
+	X(SETTIME, "settime", lg_settime, settime, SYS, 0)                                         \
+	X(KEY_ALLOC, "key_alloc", lg_key_alloc, key_alloc, SYS, 0)                                 \
+	X(KEY_PERMISSION, "key_permission", lg_key_permission, key_permission, SYS, 0)             \
+	X(SYSLOG, "syslog", lg_syslog, syslog, SYS, 0)                                             \
+	X(QUOTACTL, "quotactl", lg_quotactl, quotactl, SYS, 0)                                     \
+	X(FCNTL_SETOWN, "fcntl_setown", lg_fcntl_setown, file_fcntl, SYS, 0)                       \
+	X(IOCTL_SETOWN, "ioctl_setown", lg_ioctl_setown, file_ioctl, SYS, 0)                       \
+	X(IOCTL_SETOWN_COMPAT, "ioctl_setown_compat", lg_ioctl_setown_compat, file_ioctl_compat,   \
+	  SYS, 0)                                                                                  \
+	X(BPF_MAP_MMAP, "bpf_map_mmap", lg_bpf_map_mmap, mmap_file, SYS, 0)
+
 #define LG_HOOK_TABLE_CORE(X)                                                                  \
 	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                \
 	X(FILE_OPEN, "file_open", lg_file_open, file_open, FILE, LG_HOOK_F_REQUIRED)           \
@@ -42,7 +84,8 @@
 	X(SOCKET, "socket_create", lg_socket_create, socket_create, NET, LG_HOOK_F_REQUIRED)   \
 	X(SETSOCKOPT, "setsockopt", lg_setsockopt, socket_setsockopt, NET, LG_HOOK_F_REQUIRED) \
 	X(MMAP_EXEC, "mmap_exec", lg_mmap_file, mmap_file, FILE, LG_HOOK_F_REQUIRED)           \
-	X(MPROTECT_EXEC, "mprotect_exec", lg_file_mprotect, file_mprotect, FILE, LG_HOOK_F_REQUIRED) \
+	X(MPROTECT_EXEC, "mprotect_exec", lg_file_mprotect, file_mprotect, FILE,               \
+	  LG_HOOK_F_REQUIRED)                                                                  \
 	X(PATH_UNLINK, "path_unlink", lg_path_unlink, path_unlink, FILE, 0)                    \
 	X(PATH_RMDIR, "path_rmdir", lg_path_rmdir, path_rmdir, FILE, 0)                        \
 	X(PATH_MKDIR, "path_mkdir", lg_path_mkdir, path_mkdir, FILE, 0)                        \
@@ -52,7 +95,8 @@
 	X(PATH_RENAME, "path_rename", lg_path_rename, path_rename, FILE, 0)                    \
 	X(PATH_TRUNCATE, "path_truncate", lg_path_truncate, path_truncate, FILE, 0)            \
 	X(PATH_CHMOD, "path_chmod", lg_path_chmod, path_chmod, FILE, 0)                        \
-	X(PATH_CHOWN, "path_chown", lg_path_chown, path_chown, FILE, 0)
+	X(PATH_CHOWN, "path_chown", lg_path_chown, path_chown, FILE, 0)                        \
+	LG_HOOK_TABLE_CONFINE(X)
 
 /*
  * A build for the upgrade test (make LG_TEST_EXTRA_HOOK=1) carries two more

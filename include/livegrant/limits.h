@@ -95,7 +95,7 @@
  * LG_HOOK_CAPACITY - hooks the counter map has room for (include/livegrant/
  * hooks.h). Fixed, so that adding a hook does not change a map.
  */
-#define LG_HOOK_CAPACITY 32
+#define LG_HOOK_CAPACITY 64
 
 /* LG_EVENTS_RING_BYTES - default size of the event ring buffer. */
 #define LG_EVENTS_RING_BYTES (4 * 1024 * 1024)

@@ -65,17 +65,19 @@ $LG grants spiffe://example.org/agent/a1 >$W/grants.txt 2>&1
 check "grants shows token rules" contains $W/grants.txt '^read *.*/tmp/lgt/ws/ *token'
 check "grants shows baseline rules" contains $W/grants.txt '^read *.*/usr/ *baseline'
 check "grants names the rights of each rule" contains $W/grants.txt '^read *.*/tmp/lgt/ws/ *token *read,read_dir$'
+$LG check-kernel >$W/ck.txt 2>&1
+rc=$?
+# Every hook of the registry has a line (tests/unit/test_hooks.c: the object has them all).
+NHOOKS=$(grep -c '^  hook ' $W/ck.txt)
+check "check-kernel: ok, and each of the $NHOOKS hooks enforced on this kernel" \
+	sh -c "[ $rc -eq 0 ] && [ $NHOOKS -ge 6 ] && [ \$(grep -c '^  hook .* enforced\(\$\|, LIMITED: \)' $W/ck.txt) -eq $NHOOKS ]"
 $LG status >$W/status.txt 2>&1
 check "status: BPF LSM active, programs attached" \
-	sh -c "grep -q '^bpf lsm: *active' $W/status.txt && grep -q '^programs: 8 of 8 attached' $W/status.txt"
+	sh -c "grep -q '^bpf lsm: *active' $W/status.txt && grep -q '^programs: $NHOOKS of $NHOOKS attached' $W/status.txt"
 check "status names no hook as not enforced" lacks $W/status.txt 'NOT ENFORCED'
 $LG status --json >$W/status.json 2>&1
 check "status --json: start and every hook, enforced" \
-	sh -c "grep -q '\"start\": \"fresh\"' $W/status.json && [ \$(grep -c '\"enforced\": true' $W/status.json) -eq 8 ]"
-$LG check-kernel >$W/ck.txt 2>&1
-rc=$?
-check "check-kernel: ok, and each of the 8 hooks enforced on this kernel" \
-	sh -c "[ $rc -eq 0 ] && [ \$(grep -c '^  hook .* enforced\(\$\|, LIMITED: \)' $W/ck.txt) -eq 8 ]"
+	sh -c "grep -q '\"start\": \"fresh\"' $W/status.json && [ \$(grep -c '\"enforced\": true' $W/status.json) -eq $NHOOKS ]"
 # 6.1 and 6.12 cannot resolve paths on file_mprotect: adding exec to a file
 # mapping is denied there. Both views must say the same for this kernel.
 limited_agree() {

@@ -153,6 +153,17 @@ KTEST(grant_rejected_specs_change_nothing)
 
 #define PIN_DIR "/sys/fs/bpf/lgt-pins"
 
+/* BPF links in the kernel now (ids are freed when a link's last reference goes). */
+static int count_links(void)
+{
+	__u32 id = 0;
+	int n = 0;
+
+	while (n < 100000 && bpf_link_get_next_id(id, &id) == 0)
+		n++;
+	return n;
+}
+
 KTEST(grant_pins_survive_the_loader)
 {
 	static const char *rd[] = { FX_DIR "/ws/" };
@@ -167,7 +178,10 @@ KTEST(grant_pins_survive_the_loader)
 	 * The fixture's own enforcer is attached too; grant a1 there so that
 	 * only this second, pinned enforcer can decide about a2's reads.
 	 */
+	int links_before;
+
 	lg_enforcer_unpin(PIN_DIR);
+	links_before = count_links();
 	REQUIRE(lg_enforcer_open(&o, &e) == 0, "open pinned: %s", lg_errmsg());
 	CHECK(!lg_enforcer_adopted(e), "fresh load");
 	REQUIRE(lg_root_add(e, FX_ROOT) == 0 && lg_agent_add(e, FX_A2, &a2) == 0, "register: %s",
@@ -218,12 +232,18 @@ KTEST(grant_pins_survive_the_loader)
 
 	REQUIRE(lg_enforcer_unpin(PIN_DIR) == 0, "unpin: %s", lg_errmsg());
 	CHECK(access(PIN_DIR, F_OK) != 0, "pin dir removed");
-	/* The kernel may release the last link reference from a work queue. */
-	for (int i = 0; i < 50 && res; i++) {
+	/*
+	 * The kernel releases the last link references from a work queue,
+	 * one trampoline update per hook: with every hook of the registry and
+	 * a loaded machine that takes seconds. Wait for every link of the
+	 * unpinned set, so that no later test meets one of its programs.
+	 */
+	for (int i = 0; i < 300 && (res || count_links() > links_before); i++) {
 		res = w_open(&w, FX_DIR "/ws/a", O_RDONLY);
-		if (res)
+		if (res || count_links() > links_before)
 			usleep(100 * 1000);
 	}
 	CHECK_ERR(res, 0, "after unpin only the fixture's grant decides");
+	CHECK(count_links() <= links_before, "the unpinned set's links are gone");
 	worker_stop(&w);
 }

@@ -406,6 +406,8 @@ static int handle(const struct worker_req *r)
 		return do_pidfd();
 	case W_FS:
 		return fs_call(r) ? errno : 0;
+	case W_CALL:
+		return r->fn ? r->fn(r) : EINVAL;
 	}
 	return EINVAL;
 }
@@ -621,5 +623,20 @@ int w_fs(struct worker *w, int op, const char *path, const char *path2, int arg)
 	snprintf(r.path, sizeof(r.path), "%s", path);
 	if (path2)
 		snprintf(r.path2, sizeof(r.path2), "%s", path2);
+	return worker_do(w, &r);
+}
+
+int w_call(struct worker *w, int (*fn)(const struct worker_req *r), int port, int arg,
+	   const char *path)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_CALL;
+	r.fn = fn;
+	r.port = port;
+	r.arg = arg;
+	if (path)
+		snprintf(r.path, sizeof(r.path), "%s", path);
 	return worker_do(w, &r);
 }

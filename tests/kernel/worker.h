@@ -31,6 +31,7 @@ enum worker_op {
 	W_EXEC_PRELOAD, /* W_EXEC with LD_PRELOAD=addr in the child only */
 	W_MAP, /* mapping attempt arg (enum worker_map) of path */
 	W_FS, /* a file tree or attribute syscall: enum w_fs_op in flags */
+	W_CALL, /* fn(req): attack code kept in its test (workers are forks) */
 	W_EXIT,
 };
 
@@ -71,6 +72,7 @@ struct worker_req {
 	char addr[64];
 	char path[LG_PATH_MAX + 512];
 	char path2[LG_PATH_MAX];
+	int (*fn)(const struct worker_req *r); /* W_CALL: 0 or a positive errno */
 };
 
 struct worker {
@@ -94,8 +96,8 @@ int w_exec(struct worker *w, const char *path, const char *arg);
 int w_chdir(struct worker *w, const char *path);
 int w_inet(struct worker *w, int op, int family, const char *addr, int port);
 int w_unix(struct worker *w, int op, const char *path);
-int w_socket(struct worker *w, int family, int type, int protocol);
-int w_simple(struct worker *w, int op, int port, int flags, int arg);
+int w_call(struct worker *w, int (*fn)(const struct worker_req *r), int port, int arg,
+	   const char *path);
 int w_socket(struct worker *w, int family, int type, int protocol);
 int w_simple(struct worker *w, int op, int port, int flags, int arg);
 int w_map(struct worker *w, int how, const char *path);

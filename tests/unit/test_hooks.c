@@ -6,10 +6,12 @@
  * "unknown", never NULL.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "livegrant.h"
+#include <livegrant/capabilities.h>
 
 static void every_hook_has_a_row(void)
 {
@@ -57,11 +59,64 @@ static void object_matches_registry(void)
 	CHECK(err == 0, "BPF object vs registry: %s", err ? lg_errmsg() : "ok");
 }
 
+/*
+ * The capability table: the capabilities issue 9 names as denied are
+ * denied, the ones it names as kept are kept, every number up to the
+ * kernel's last has a row, and docs/threat-model.md lists each row with
+ * the same verdict and reason.
+ */
+static void capability_table(void)
+{
+	static const unsigned int denied[] = { 21, 16, 22, 25, 17, 19, 18, 20, 23,
+					       24, 26, 12, 13, 39, 38, 33, 32, 30,
+					       37, 34, 35, 36, 40, 9,  15, 31, 2 };
+	static const unsigned int kept[] = { 0, 1, 3, 4, 5, 7, 6, 8, 10, 11, 14, 28, 29, 27 };
+	static const struct {
+		unsigned int num;
+		const char *name;
+		int keep;
+		const char *why;
+	} rows[] = {
+#define CAP_ROW(n, cname, k, w) { n, cname, LG_CAP_##k, w },
+		LG_CAPABILITY_TABLE(CAP_ROW)
+#undef CAP_ROW
+	};
+	FILE *f = fopen("docs/threat-model.md", "r");
+	char *doc = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	for (size_t i = 0; i < sizeof(denied) / sizeof(denied[0]); i++)
+		CHECK(!((LG_CAP_KEEP_MASK >> denied[i]) & 1), "capability %u is denied", denied[i]);
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		CHECK((LG_CAP_KEEP_MASK >> kept[i]) & 1, "capability %u is kept", kept[i]);
+	for (unsigned int c = 0; c <= 40; c++)
+		CHECK(lg_capability_name(c) != NULL, "capability %u has a row", c);
+	CHECK(lg_capability_name(41) == NULL && lg_capability_name(~0u) == NULL,
+	      "no name past the table");
+	CHECK(!strcmp(lg_capability_name(21), "cap_sys_admin"), "21 is cap_sys_admin");
+	CHECK(f != NULL, "docs/threat-model.md (run from the top of the tree)");
+	if (!f)
+		return;
+	n = getdelim(&doc, &cap, '\0', f);
+	fclose(f);
+	CHECK(n > 0, "read docs/threat-model.md");
+	for (size_t i = 0; n > 0 && i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char line[256];
+
+		snprintf(line, sizeof(line), "| `%s` | %s | %s |", rows[i].name,
+			 rows[i].keep ? "keeps" : "denied", rows[i].why);
+		CHECK(strstr(doc, line) != NULL, "docs/threat-model.md has the row %s", line);
+	}
+	free(doc);
+}
+
 int main(void)
 {
 	RUN(every_hook_has_a_row);
 	RUN(names_outside_the_registry);
 	RUN(stable_names);
 	RUN(object_matches_registry);
+	RUN(capability_table);
 	return check_summary("hooks");
 }

@@ -38,6 +38,8 @@ const char *lg_action_name(unsigned int action);
 enum lg_access_class lg_hook_class(unsigned int hook);
 /* The name of the one right @bit of class @cls ("read", "connect"); NULL if none. */
 const char *lg_access_name(enum lg_access_class cls, uint32_t bit);
+/* "cap_sys_admin" for CAP_SYS_ADMIN; NULL for a number the table lacks. */
+const char *lg_capability_name(unsigned int cap);
 /*
  * "read,write" style, from the rights tables of livegrant/abi.h; @buf of
  * @size bytes. Bits without a name (or of an unknown class) are left out.

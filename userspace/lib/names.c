@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "livegrant.h"
+#include <livegrant/capabilities.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -28,6 +29,8 @@ static const char *const reason_names[LG_REASON_MAX] = {
 	[LG_REASON_DOMAIN_CROSSING] = "domain_crossing",
 	[LG_REASON_PATH_TOO_DEEP] = "path_too_deep",
 	[LG_REASON_REFER_WIDENS] = "refer_widens",
+	[LG_REASON_CONFINED] = "confined",
+	[LG_REASON_OUT_OF_SCOPE] = "out_of_scope",
 };
 
 /* Generated from the hook registry: every hook has a row, in id order. */
@@ -51,6 +54,7 @@ struct right_name {
 #define RIGHT_NAME(id, rbit, rname) { .bit = rbit, .name = rname },
 static const struct right_name file_rights[] = { LG_FILE_RIGHTS(RIGHT_NAME) };
 static const struct right_name net_rights[] = { LG_NET_RIGHTS(RIGHT_NAME) };
+static const struct right_name sys_rights[] = { LG_SYS_RIGHTS(RIGHT_NAME) };
 #undef RIGHT_NAME
 
 static const struct {
@@ -59,7 +63,20 @@ static const struct {
 } rights[LG_CLASS_MAX] = {
 	[LG_CLASS_FILE] = { file_rights, ARRAY_SIZE(file_rights) },
 	[LG_CLASS_NET] = { net_rights, ARRAY_SIZE(net_rights) },
+	[LG_CLASS_SYS] = { sys_rights, ARRAY_SIZE(sys_rights) },
 };
+
+/* The capability table of livegrant/capabilities.h, by number. */
+static const char *const cap_names[] = {
+#define CAP_NAME(num, cname, keep, why) [num] = cname,
+	LG_CAPABILITY_TABLE(CAP_NAME)
+#undef CAP_NAME
+};
+
+const char *lg_capability_name(unsigned int cap)
+{
+	return cap < ARRAY_SIZE(cap_names) && cap_names[cap] ? cap_names[cap] : NULL;
+}
 
 const char *lg_reason_name(unsigned int reason)
 {

@@ -67,7 +67,9 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 
 	if (ev->domain && ev->domain <= d->cfg->n_domains)
 		domain = d->cfg->domains[ev->domain - 1].name;
-	if (ev->target_domain && ev->target_domain <= d->cfg->n_domains)
+	/* Other events use target_domain for a pid or an operation (abi.h). */
+	if (ev->reason == LG_REASON_DOMAIN_CROSSING && ev->target_domain &&
+	    ev->target_domain <= d->cfg->n_domains)
 		target_domain = d->cfg->domains[ev->target_domain - 1].name;
 	lgd_metrics_event(&d->metrics, ev);
 	if (ev->reason == LG_REASON_DOMAIN_CROSSING)

@@ -303,6 +303,19 @@ const char *lg_event_target(const struct lg_event *ev, char *buf, size_t size)
 		snprintf(buf, size, "setsockopt(family %u, level %u, option %u)", ev->family,
 			 ev->sock_type, ev->port);
 		break;
+	case LG_TARGET_CAPABILITY:
+		if (lg_capability_name(ev->port))
+			snprintf(buf, size, "capability %s", lg_capability_name(ev->port));
+		else
+			snprintf(buf, size, "capability %u", ev->port);
+		break;
+	case LG_TARGET_TASK:
+		snprintf(buf, size, "task %u (%.*s)", ev->target_domain, (int)ev->target_len,
+			 ev->target);
+		break;
+	case LG_TARGET_OP:
+		snprintf(buf, size, "%s op %u", lg_hook_name(ev->hook), ev->target_domain);
+		break;
 	default:
 		snprintf(buf, size, "family %u", ev->family);
 	}
