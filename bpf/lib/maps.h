@@ -82,6 +82,19 @@ struct {
 	__type(value, __u32);
 } lg_suspended SEC(".maps") __weak;
 
+/*
+ * Unix stream sockets whose last connect() only the control socket
+ * exception let through (value 1): lg_unix_connect() then lets the
+ * connection be made only to livegrantd's own listening socket, named by
+ * lg_state.control_cookie, whatever is bound at the path.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u8);
+} lg_sk_control SEC(".maps") __weak;
+
 /* Denials and audited would-be denials, to userspace. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -18,7 +18,7 @@
 #include "limits.h"
 #include "hooks.h" /* enum lg_hook, from the hook registry */
 
-#define LG_ABI_VERSION 4
+#define LG_ABI_VERSION 5
 
 /*
  * Access rights: what an action asks for, and what a rule grants. There are
@@ -109,6 +109,7 @@ enum lg_reason {
 	LG_REASON_SOCKOPT = 11, /* socket option that reroutes packets */
 	LG_REASON_SUSPENDED = 12, /* grant suspended after a domain crossing */
 	LG_REASON_DOMAIN_CROSSING = 13, /* destination in another trust domain */
+	LG_REASON_NOT_CONTROL_SOCKET = 14, /* control path, but not livegrantd's socket */
 	LG_REASON_MAX,
 };
 
@@ -116,6 +117,8 @@ enum lg_mode {
 	LG_MODE_ENFORCE = 0, /* deny with -EACCES and report */
 	LG_MODE_AUDIT = 1, /* allow, but report what would be denied */
 };
+
+#define LG_CMSG_UNWALKABLE 0xffff
 
 /* What the kernel did with a reported action. */
 enum lg_action {
@@ -131,6 +134,12 @@ enum lg_target_kind {
 	LG_TARGET_UNIX = 3, /* target: socket path, '@' first if abstract */
 	LG_TARGET_SOCKET = 4, /* family, sock_type, protocol (in port) */
 	LG_TARGET_SOCKOPT = 5, /* family, level (in sock_type), optname (in port) */
+	/*
+	 * A control message of a send is reported as LG_TARGET_SOCKOPT with
+	 * its cmsg_level and cmsg_type; a control buffer that cannot be walked
+	 * (malformed, or more than LG_MAX_CMSGS messages) as level and optname
+	 * LG_CMSG_UNWALKABLE.
+	 */
 };
 
 /*
@@ -156,12 +165,17 @@ enum lg_counter {
  *               load and never changed while rules exist.
  * @abi_version: LG_ABI_VERSION of the programs that own these maps.
  * @default_mode: enum lg_mode applied to agents without a live grant.
+ * @control_cookie: socket cookie (SO_COOKIE) of livegrantd's listening
+ *               control socket. The "every agent may connect" exception
+ *               holds only for a connection whose peer is this socket; 0
+ *               (none published) lets no connection through it.
  */
 struct lg_state {
 	__u64 root_levels;
 	__u64 hash_seed;
 	__u32 abi_version;
 	__u32 default_mode;
+	__u64 control_cookie;
 };
 
 /**
@@ -360,7 +374,7 @@ struct lg_event {
  * struct's fields: a struct whose size differs has implicit padding, which
  * in a hash or LPM key would be hashed uninitialised.
  */
-_Static_assert(sizeof(struct lg_state) == 8 + 8 + 4 + 4, "lg_state has implicit padding");
+_Static_assert(sizeof(struct lg_state) == 8 + 8 + 4 + 4 + 8, "lg_state has implicit padding");
 _Static_assert(sizeof(struct lg_root) == 4 + 4, "lg_root has implicit padding");
 _Static_assert(sizeof(struct lg_agent) == 4 + 4 + 8 + 8 + 4 + 1 + 3,
 	       "lg_agent has implicit padding");

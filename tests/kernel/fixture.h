@@ -56,6 +56,10 @@ struct lg_grant_spec fx_spec(int ttl_ms);
  * @reason. Returns a copy owned by the fixture, or NULL.
  */
 const struct lg_event *fx_wait_event(uint32_t pid, int hook, int reason, int timeout_ms);
+/* Like fx_wait_event(), for the first such event that @match also accepts. */
+const struct lg_event *fx_wait_event_if(uint32_t pid, int hook, int reason,
+					bool (*match)(const struct lg_event *ev, const void *arg),
+					const void *arg, int timeout_ms);
 /* Poll events for @ms; the number that came from @pid. */
 int fx_count_events(uint32_t pid, int ms);
 /* Bytes waiting on the UDP receiver at @family/@port (0: none). */

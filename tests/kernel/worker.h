@@ -28,7 +28,29 @@ enum worker_op {
 	W_SOCKET, /* socket(family, flags, arg) then close */
 	W_SETSOCKOPT, /* AF_INET6/UDP socket, setsockopt(flags, arg, 8 zero bytes) */
 	W_PIDFD, /* pidfd_open(getpid()) */
+	/* Sockets kept open across requests, in slot arg (0 to W_SLOTS - 1). */
+	W_KEEP_CONNECT, /* socket(family, flags = type, mode = protocol), connect, keep */
+	W_KEPT_SEND, /* one byte on slot arg, by mode (enum w_send) */
+	W_KEPT_CLOSE, /* close slot arg */
+	W_UNIX_LISTEN, /* bind + listen a unix stream socket at path, keep in slot arg */
+	W_CMSG_SEND, /* UDP send with a control message (level flags, type arg); see mode */
+	W_URING_CONNECT, /* TCP connect to addr:port through io_uring (IORING_OP_CONNECT) */
+	W_PING, /* ICMP echo to addr (sin_port = port); mode 1: connect first. 0 or ETIMEDOUT */
 	W_EXIT,
+};
+
+#define W_SLOTS 8
+
+/* How W_KEPT_SEND sends. */
+enum w_send {
+	W_SEND_SEND, /* send() */
+	W_SEND_WRITE, /* write() */
+	W_SEND_SENDFILE, /* sendfile() from a regular file */
+	W_SEND_SPLICE, /* splice() from a pipe */
+	W_SEND_URING_SEND, /* IORING_OP_SEND */
+	W_SEND_URING_SENDMSG, /* IORING_OP_SENDMSG */
+	W_SEND_URING_SEND_ZC, /* IORING_OP_SEND_ZC */
+	W_SEND_URING_WRITE, /* IORING_OP_WRITE */
 };
 
 struct worker_req {
@@ -37,6 +59,7 @@ struct worker_req {
 	int family; /* AF_INET or AF_INET6 */
 	int port;
 	int arg;
+	int mode;
 	char addr[64];
 	char path[LG_PATH_MAX + 512];
 };
@@ -66,6 +89,17 @@ int w_socket(struct worker *w, int family, int type, int protocol);
 int w_simple(struct worker *w, int op, int port, int flags, int arg);
 int w_socket(struct worker *w, int family, int type, int protocol);
 int w_simple(struct worker *w, int op, int port, int flags, int arg);
+
+/* W_KEEP_CONNECT / W_KEPT_SEND / W_KEPT_CLOSE. */
+int w_keep(struct worker *w, int slot, int type, int protocol, int family, const char *addr,
+	   int port);
+int w_kept_send(struct worker *w, int slot, int how);
+int w_kept_close(struct worker *w, int slot);
+/* W_CMSG_SEND: @mode as do_cmsg_send() in worker.c (bit 0: connect first). */
+int w_cmsg_send(struct worker *w, int family, const char *addr, int port, int level, int type,
+		int mode);
+int w_ping(struct worker *w, const char *addr, int id, int connected);
+int w_unix_listen(struct worker *w, int slot, const char *path);
 
 /* Send a request without waiting for the result; collect it with worker_wait(). */
 int worker_send(struct worker *w, const struct worker_req *req);

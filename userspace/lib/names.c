@@ -26,6 +26,7 @@ static const char *const reason_names[LG_REASON_MAX] = {
 	[LG_REASON_SOCKOPT] = "sockopt_not_allowed",
 	[LG_REASON_SUSPENDED] = "suspended",
 	[LG_REASON_DOMAIN_CROSSING] = "domain_crossing",
+	[LG_REASON_NOT_CONTROL_SOCKET] = "not_control_socket",
 };
 
 /* Generated from the hook registry: every hook has a row, in id order. */
