@@ -57,7 +57,7 @@ static struct lgd_src listener = { .kind = LGD_SRC_LISTEN, .fd = -1 };
  * Root agents pass permission checks: for them the file hooks deny
  * renames, unlinks and binds in this directory (docs/architecture.md).
  */
-static int check_socket_dir(const char *socket_path)
+int lgd_control_check_dir(const char *socket_path)
 {
 	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	bool first = true;
@@ -102,7 +102,7 @@ int lgd_control_open(struct lgd *d, int epfd)
 			      "control socket path %s is longer than %zu bytes: shorten state_dir",
 			      d->socket_path, sizeof(sun.sun_path) - 1);
 	strcpy(sun.sun_path, d->socket_path);
-	err = check_socket_dir(d->socket_path);
+	err = lgd_control_check_dir(d->socket_path);
 	if (err)
 		return err;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
