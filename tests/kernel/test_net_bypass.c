@@ -188,6 +188,9 @@ static void send_all_ways(struct worker *w, int want, const char *when)
 		snprintf(what, sizeof(what), "%s on the TCP socket %s", ways[i].name, when);
 		CHECK_ERR(w_kept_send(w, 0, ways[i].how), want, what);
 	}
+	snprintf(what, sizeof(what), "sendto() naming an allowed address on the TCP socket %s",
+		 when);
+	CHECK_ERR(w_kept_send(w, 0, W_SEND_SENDTO_ALLOWED), want, what);
 	snprintf(what, sizeof(what), "send() on the connected UDP socket %s", when);
 	CHECK_ERR(w_kept_send(w, 1, W_SEND_SEND), want, what);
 }
@@ -208,7 +211,7 @@ KTEST(net_connected_sockets_rechecked_on_send)
 	REQUIRE(cfd >= 0, "accept the agent's connection");
 
 	send_all_ways(&w, 0, "while the grant allows it");
-	CHECK(drain(cfd) == 8, "the listener got all 8 bytes");
+	CHECK(drain(cfd) == 9, "the listener got all 9 bytes");
 	CHECK(drain(ufd) == 1, "the UDP receiver got its datagram");
 
 	/* The grant is replaced by one without this destination. */
@@ -260,13 +263,54 @@ KTEST(net_connected_sockets_rechecked_on_send)
 	usleep(100 * 1000);
 	cfd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	send_all_ways(&other, 0, "of a non-agent");
-	CHECK(cfd >= 0 && drain(cfd) == 8, "the listener got the non-agent's 8 bytes");
+	CHECK(cfd >= 0 && drain(cfd) == 9, "the listener got the non-agent's 9 bytes");
 	CHECK(fx_count_events(other.pid, 300) == 0, "no event for the non-agent");
 	worker_stop(&other);
 	if (cfd >= 0)
 		close(cfd);
 	close(lfd);
 	close(ufd);
+}
+
+/* Connect from @src to the agent's listener at 127.0.0.3:7003; the fd, or -1. */
+static int connect_from(const char *src)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET }, to = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	inet_pton(AF_INET, src, &a.sin_addr);
+	inet_pton(AF_INET, BY_ADDR, &to.sin_addr);
+	to.sin_port = htons(7003);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+	    connect(fd, (struct sockaddr *)&to, sizeof(to))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+KTEST(net_accepted_connections_send_by_peer)
+{
+	struct worker w;
+	int in_grant, outside;
+
+	REQUIRE(GRANT(by_rules, 60000, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lg-server") == 0, "start worker");
+	REQUIRE(w_tcp_listen(&w, 0, BY_ADDR, 7003) == 0, "the agent listens on " BY_ADDR ":7003");
+	in_grant = connect_from("127.0.0.4");
+	CHECK_ERR(w_accept(&w, 0, 1), 0, "accept a peer the grant allows (127.0.0.4)");
+	outside = connect_from("127.0.0.6");
+	CHECK_ERR(w_accept(&w, 0, 2), 0, "accept a peer outside the grant (127.0.0.6)");
+	REQUIRE(in_grant >= 0 && outside >= 0, "both connected");
+	CHECK_ERR(w_kept_send(&w, 1, W_SEND_SEND), 0, "send to the allowed peer");
+	CHECK_ERR(w_kept_send(&w, 2, W_SEND_SEND), EACCES, "send to the peer outside the grant");
+	CHECK_ERR(w_kept_send(&w, 2, W_SEND_WRITE), EACCES, "write to the peer outside the grant");
+	CHECK(drain(in_grant) == 1, "the allowed peer got its byte");
+	CHECK(drain(outside) == 0, "the other peer got nothing");
+	worker_stop(&w);
+	close(in_grant);
+	close(outside);
 }
 
 KTEST(net_io_uring_connect)

@@ -323,6 +323,14 @@ static int do_kept_send(const struct worker_req *r)
 		return send(fd, "s", 1, MSG_NOSIGNAL) < 0 ? errno : 0;
 	case W_SEND_WRITE:
 		return write(fd, "w", 1) < 0 ? errno : 0;
+	case W_SEND_SENDTO_ALLOWED: {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		fill_inet(AF_INET, "127.0.0.1", 5353, &ss, &len);
+		return sendto(fd, "n", 1, MSG_NOSIGNAL, (struct sockaddr *)&ss, len) < 0 ? errno :
+											   0;
+	}
 	case W_SEND_SENDFILE:
 		src = memfd_create("lgt-src", MFD_CLOEXEC);
 		if (src < 0 || write(src, "f", 1) != 1)
@@ -415,6 +423,39 @@ static int do_cmsg_send(const struct worker_req *r)
 		err = sendmsg(fd, &mh, 0) < 0 ? errno : 0;
 	close(fd);
 	return err;
+}
+
+static int do_tcp_listen(const struct worker_req *r)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1, fd, err = fill_inet(r->family, r->addr, r->port, &ss, &len);
+
+	if (err)
+		return err;
+	fd = socket(r->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 8)) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	return keep(r->arg, fd);
+}
+
+static int do_accept(const struct worker_req *r)
+{
+	int fd = r->arg >= 0 && r->arg < W_SLOTS ? slots[r->arg] : -1, c;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (fd < 0)
+		return EBADF;
+	if (poll(&p, 1, 2000) != 1)
+		return ETIMEDOUT;
+	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	return c < 0 ? errno : keep(r->mode, c);
 }
 
 /* An ICMP echo on a ping socket; 0 when the reply arrived within a second. */
@@ -551,6 +592,10 @@ static int handle(const struct worker_req *r)
 		return do_uring_connect(r);
 	case W_PING:
 		return do_ping(r);
+	case W_TCP_LISTEN:
+		return do_tcp_listen(r);
+	case W_ACCEPT:
+		return do_accept(r);
 	}
 	return EINVAL;
 }
@@ -806,5 +851,29 @@ int w_unix_listen(struct worker *w, int slot, const char *path)
 	r.op = W_UNIX_LISTEN;
 	r.arg = slot;
 	snprintf(r.path, sizeof(r.path), "%s", path);
+	return worker_do(w, &r);
+}
+
+int w_tcp_listen(struct worker *w, int slot, const char *addr, int port)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_TCP_LISTEN;
+	r.arg = slot;
+	r.family = AF_INET;
+	r.port = port;
+	snprintf(r.addr, sizeof(r.addr), "%s", addr);
+	return worker_do(w, &r);
+}
+
+int w_accept(struct worker *w, int slot, int into)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_ACCEPT;
+	r.arg = slot;
+	r.mode = into;
 	return worker_do(w, &r);
 }

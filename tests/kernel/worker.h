@@ -36,6 +36,8 @@ enum worker_op {
 	W_CMSG_SEND, /* UDP send with a control message (level flags, type arg); see mode */
 	W_URING_CONNECT, /* TCP connect to addr:port through io_uring (IORING_OP_CONNECT) */
 	W_PING, /* ICMP echo to addr (sin_port = port); mode 1: connect first. 0 or ETIMEDOUT */
+	W_TCP_LISTEN, /* TCP listener at addr:port, kept in slot arg */
+	W_ACCEPT, /* accept on slot arg (waits up to 2 s), the connection kept in slot mode */
 	W_EXIT,
 };
 
@@ -51,6 +53,7 @@ enum w_send {
 	W_SEND_URING_SENDMSG, /* IORING_OP_SENDMSG */
 	W_SEND_URING_SEND_ZC, /* IORING_OP_SEND_ZC */
 	W_SEND_URING_WRITE, /* IORING_OP_WRITE */
+	W_SEND_SENDTO_ALLOWED, /* sendto() naming 127.0.0.1:5353, which the tests allow */
 };
 
 struct worker_req {
@@ -100,6 +103,8 @@ int w_cmsg_send(struct worker *w, int family, const char *addr, int port, int le
 		int mode);
 int w_ping(struct worker *w, const char *addr, int id, int connected);
 int w_unix_listen(struct worker *w, int slot, const char *path);
+int w_tcp_listen(struct worker *w, int slot, const char *addr, int port);
+int w_accept(struct worker *w, int slot, int into);
 
 /* Send a request without waiting for the result; collect it with worker_wait(). */
 int worker_send(struct worker *w, const struct worker_req *req);
