@@ -31,26 +31,30 @@ static __always_inline int lg_check_netlink(const struct lg_subject *s, enum lg_
 }
 
 /*
- * Remember on a unix stream socket whether only the control socket
- * exception let its connect() through. Returns the hook's return value:
- * @ret, or a denial when the mark cannot be stored (the connect would
- * otherwise reach whatever is bound at the control path).
+ * Record on an agent's unix socket what its connect() named, and whether
+ * only the control socket exception let it through, for lg_unix_connect()
+ * and for the re-check of every later send. Returns the hook's return
+ * value: @ret, or a denial when the record cannot be kept (the socket
+ * would otherwise send unchecked, or reach whatever is bound at the
+ * control path).
  */
-static __always_inline int lg_mark_control(const struct lg_subject *s, struct sock *sk,
-					   __u8 via_control, int ret)
+static __always_inline int lg_unix_record(const struct lg_subject *s, struct sock *sk,
+					  struct sockaddr *address, int addrlen, __u8 via_control,
+					  int ret)
 {
-	__u8 *mark;
+	struct lg_sk_peer *p;
 
-	if (!sk)
-		return via_control ? lg_decide(s, LG_HOOK_CONNECT, LG_NET_CONNECT,
-					       LG_REASON_INTERNAL, NULL) :
-				     ret;
-	mark = bpf_sk_storage_get(&lg_sk_control, sk, NULL,
-				  via_control ? BPF_SK_STORAGE_GET_F_CREATE : 0);
-	if (mark)
-		*mark = via_control;
-	else if (via_control)
+	/* A refused connect changes no association: the old record stands. */
+	if (ret)
+		return ret;
+	p = sk ? bpf_sk_storage_get(&lg_sk_control, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE) : NULL;
+	if (!p)
 		return lg_decide(s, LG_HOOK_CONNECT, LG_NET_CONNECT, LG_REASON_INTERNAL, NULL);
+	/* The address is a kernel sockaddr_storage: all LG_SUN_SA_LEN bytes exist. */
+	if (bpf_probe_read_kernel(p->sa, sizeof(p->sa), address))
+		return lg_decide(s, LG_HOOK_CONNECT, LG_NET_CONNECT, LG_REASON_INTERNAL, NULL);
+	p->control = via_control;
+	p->salen = addrlen < 0 ? 0 : addrlen > LG_SUN_SA_LEN ? LG_SUN_SA_LEN : addrlen;
 	return ret;
 }
 
@@ -60,7 +64,7 @@ int BPF_PROG(lg_connect, struct socket *sock, struct sockaddr *address, int addr
 	struct lg_subject s;
 	__u16 family = 0, sfamily;
 	__u8 via_control = 0;
-	bool stream;
+	bool stream, unix;
 
 	/* An earlier BPF LSM program on this hook refused: keep its answer. */
 	if (ret)
@@ -77,12 +81,12 @@ int BPF_PROG(lg_connect, struct socket *sock, struct sockaddr *address, int addr
 	/* AF_UNSPEC dissolves an association; it reaches nobody. */
 	if (family == AF_UNSPEC)
 		return lg_decide(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, LG_REASON_NONE, NULL);
+	unix = sfamily == AF_UNIX && family == AF_UNIX;
 	/* Only a unix stream (or seqpacket) connect may use the exception. */
-	stream = sfamily == AF_UNIX && family == AF_UNIX &&
-		 (sock->type == SOCK_STREAM || sock->type == SOCK_SEQPACKET);
+	stream = unix && (sock->type == SOCK_STREAM || sock->type == SOCK_SEQPACKET);
 	ret = lg_check_dest(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, family, address, addrlen,
 			    stream ? &via_control : NULL);
-	return stream ? lg_mark_control(&s, sock->sk, via_control, ret) : ret;
+	return unix ? lg_unix_record(&s, sock->sk, address, addrlen, via_control, ret) : ret;
 }
 
 /*
@@ -122,11 +126,30 @@ static __always_inline __u16 lg_send_name_family(struct socket *sock, void *name
 	return lg_send_family(lg_sock_family(sock), lg_sock_protocol(sock), sa_family);
 }
 
+/*
+ * A unix send without an address goes to what the socket connect()ed to:
+ * replay that connect's address (AF_UNIX), so the grant of this moment
+ * decides. Returns 0 when there is nothing to check: a socket no agent
+ * connected (socketpair, accepted, or connected before it was an agent's)
+ * or one connected through the control socket exception, whose peer was
+ * checked to be livegrantd itself.
+ */
+static __always_inline __u16 lg_unix_replay(struct sock *sk, void **name, int *namelen)
+{
+	struct lg_sk_peer *p = sk ? bpf_sk_storage_get(&lg_sk_control, sk, NULL, 0) : NULL;
+
+	if (!p || p->control)
+		return 0;
+	*name = p->sa;
+	*namelen = p->salen;
+	return AF_UNIX;
+}
+
 SEC("lsm/socket_sendmsg")
 int BPF_PROG(lg_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
 {
 	struct lg_subject s;
-	__u16 family = 0, level, type;
+	__u16 family = 0, sfamily, level, type;
 	struct sock *sk = sock->sk;
 	__u64 controllen;
 	void *name;
@@ -149,16 +172,20 @@ int BPF_PROG(lg_sendmsg, struct socket *sock, struct msghdr *msg, int size, int 
 
 	name = msg->msg_name;
 	namelen = msg->msg_namelen;
-	if (name && lg_sock_family(sock) == AF_NETLINK)
+	sfamily = lg_sock_family(sock);
+	if (name && sfamily == AF_NETLINK)
 		return lg_check_netlink(&s, LG_HOOK_SENDMSG, LG_NET_SEND, name, namelen);
 	if (name)
 		family = lg_send_name_family(sock, name, namelen);
+	else if (sfamily == AF_UNIX)
+		family = lg_unix_replay(sk, &name, &namelen);
 	/*
-	 * The peer is where the send goes without an address (also UDPv6's
-	 * AF_UNSPEC one), and where TCP sends whatever address is named (only
-	 * a fast open connect uses it): check it as well as the name.
+	 * An inet socket's peer is where the send goes without an address
+	 * (also UDPv6's AF_UNSPEC one), and where TCP sends whatever address
+	 * is named (only a fast open connect uses it): checked as well.
 	 */
-	peer = !family || sock->type == SOCK_STREAM;
+	peer = (sfamily == AF_INET || sfamily == AF_INET6) &&
+	       (!family || sock->type == SOCK_STREAM);
 	if (peer && sk) {
 		ret = lg_check_peer(&s, LG_HOOK_SENDMSG, sk);
 		if (ret || !family)

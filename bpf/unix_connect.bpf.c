@@ -8,7 +8,7 @@
  * socket aside and listened at the path, or put a hard link to some other
  * socket there, would otherwise be reached through the exception. So
  * socket_connect lets such a connect through only provisionally (it marks
- * the socket in lg_sk_control), and here, where the kernel has found the
+ * the socket's lg_sk_peer record in lg_sk_control), and here, where the kernel has found the
  * listening socket, the connection is made only if that socket is
  * livegrantd's own: its cookie (unique for the boot, never reused) is the
  * one livegrantd published in lg_state.control_cookie.
@@ -61,7 +61,7 @@ int BPF_PROG(lg_unix_connect, struct sock *sock, struct sock *other, struct sock
 	struct lg_state *st;
 	__u32 zero = 0;
 	__u64 cookie;
-	__u8 *mark;
+	struct lg_sk_peer *mark;
 
 	if (ret)
 		return ret;
@@ -69,7 +69,7 @@ int BPF_PROG(lg_unix_connect, struct sock *sock, struct sock *other, struct sock
 		return 0;
 	mark = bpf_sk_storage_get(&lg_sk_control, sock, NULL, 0);
 	/* Allowed by a rule of the grant (or an audited denial): nothing to add. */
-	if (!mark || !*mark)
+	if (!mark || !mark->control)
 		return lg_decide(&s, LG_HOOK_UNIX_CONNECT, LG_NET_CONNECT, LG_REASON_NONE, NULL);
 	st = bpf_map_lookup_elem(&lg_state, &zero);
 	cookie = BPF_CORE_READ(other, __sk_common.skc_cookie.counter);

@@ -53,6 +53,8 @@
 #define IPV6_DSTOPTS 59
 
 #define SOCK_SEQPACKET 5
+/* sizeof(struct sockaddr_un): sun_family and LG_UNIX_PATH_MAX path bytes. */
+#define LG_SUN_SA_LEN (2 + LG_UNIX_PATH_MAX)
 #define MAY_WRITE 0x2
 #define S_IFMT 00170000
 #define S_IFSOCK 0140000

@@ -377,9 +377,9 @@ static __always_inline __u8 lg_cmsg_reason(struct msghdr *msg, __u64 size, __u16
  * form the rules use), checked exactly like a connect to it, so a grant
  * that ended, changed, expired or was suspended stops the socket it once
  * allowed. A socket without a peer address sends nowhere (the kernel
- * fails the send: EDESTADDRREQ, ENOTCONN). Unix sockets keep their
- * connect-time check (docs/rules.md says why); netlink sockets have been
- * checked at connect, and their sends name their peer.
+ * fails the send: EDESTADDRREQ, ENOTCONN). Unix sockets replay the
+ * address their connect named instead (lg_unix_replay() in net.bpf.c);
+ * a netlink socket's sends reach only the peer checked at connect.
  */
 static __always_inline int lg_check_peer(const struct lg_subject *s, enum lg_hook hook,
 					 struct sock *sk)

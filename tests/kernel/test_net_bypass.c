@@ -26,9 +26,15 @@
 #define BY_UDP 7002
 
 static const char *by_rules[] = {
-	"127.0.0.1:5353", "[::1]:5353", BY_ADDR ":7001", BY_ADDR ":7002", "127.0.0.4",
+	"127.0.0.1:5353",
+	"[::1]:5353",
+	BY_ADDR ":7001",
+	BY_ADDR ":7002",
+	"127.0.0.4",
+	"unix:" FX_DIR "/ok.sock",
+	"unix:" FX_DIR "/ok.dgram",
 };
-/* The same grant without BY_ADDR: what replaces it. */
+/* The same grant without BY_ADDR and the unix sockets: what replaces it. */
 static const char *by_rules_less[] = { "127.0.0.1:5353", "[::1]:5353" };
 
 static int grant(const char **rules, size_t n, int ttl_ms, uint32_t *gen)
@@ -311,6 +317,42 @@ KTEST(net_accepted_connections_send_by_peer)
 	worker_stop(&w);
 	close(in_grant);
 	close(outside);
+}
+
+KTEST(net_connected_unix_sockets_rechecked_on_send)
+{
+	static const int ways[] = { W_SEND_SEND, W_SEND_WRITE, W_SEND_URING_SEND,
+				    W_SEND_URING_SENDMSG, W_SEND_URING_WRITE };
+	struct worker w;
+
+	REQUIRE(GRANT(by_rules, 60000, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lg-unix-conn") == 0, "start worker");
+	CHECK_ERR(w_keep(&w, 0, SOCK_STREAM, 0, AF_UNIX, FX_DIR "/ok.sock", 0), 0,
+		  "unix stream connect (allowed)");
+	CHECK_ERR(w_keep(&w, 1, SOCK_DGRAM, 0, AF_UNIX, FX_DIR "/ok.dgram", 0), 0,
+		  "unix datagram connect (allowed)");
+	CHECK_ERR(w_keep(&w, 2, SOCK_STREAM, 0, AF_UNIX, FX_CONTROL_SOCK, 0), 0,
+		  "the control socket");
+	for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
+		CHECK_ERR(w_kept_send(&w, 0, ways[i]), 0, "unix stream send while allowed");
+	CHECK_ERR(w_kept_send(&w, 1, W_SEND_SEND), 0, "unix datagram send while allowed");
+
+	CHECK(GRANT(by_rules_less, 60000, NULL) == 0, "replace the grant: %s", lg_errmsg());
+	for (size_t i = 0; i < sizeof(ways) / sizeof(ways[0]); i++)
+		CHECK_ERR(w_kept_send(&w, 0, ways[i]), EACCES,
+			  "unix stream send after the grant was replaced");
+	CHECK(event_says(w.pid, LG_HOOK_SENDMSG, LG_REASON_NOT_ALLOWED, "unix:" FX_DIR "/ok.sock"),
+	      "the event names the path the socket connected to");
+	CHECK_ERR(w_kept_send(&w, 1, W_SEND_SEND), EACCES,
+		  "unix datagram send after the grant was replaced");
+	CHECK_ERR(w_kept_send(&w, 2, W_SEND_SEND), 0,
+		  "the control socket connection keeps working without the rule");
+	CHECK(lg_grant_remove(fx, fx_a1) == 0, "remove the grant");
+	CHECK_ERR(w_kept_send(&w, 2, W_SEND_WRITE), 0, "and without any grant");
+	CHECK_ERR(w_kept_send(&w, 1, W_SEND_SEND), EACCES, "the datagram socket without a grant");
+	CHECK(GRANT(by_rules, 60000, NULL) == 0, "grant again: %s", lg_errmsg());
+	CHECK_ERR(w_kept_send(&w, 0, W_SEND_SEND), 0, "unix stream send with the grant back");
+	worker_stop(&w);
 }
 
 KTEST(net_io_uring_connect)

@@ -174,9 +174,18 @@ static int keep(int slot, int fd)
 static int do_keep_connect(const struct worker_req *r)
 {
 	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, err = fill_inet(r->family, r->addr, r->port, &ss, &len);
+	socklen_t len = sizeof(struct sockaddr_un);
+	int fd, err = 0;
 
+	if (r->family == AF_UNIX) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
+
+		memset(&ss, 0, sizeof(ss));
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, r->addr, strnlen(r->addr, sizeof(r->addr) - 1));
+	} else {
+		err = fill_inet(r->family, r->addr, r->port, &ss, &len);
+	}
 	if (err)
 		return err;
 	fd = socket(r->family, r->flags | SOCK_CLOEXEC, r->mode);

@@ -29,7 +29,7 @@ enum worker_op {
 	W_SETSOCKOPT, /* AF_INET6/UDP socket, setsockopt(flags, arg, 8 zero bytes) */
 	W_PIDFD, /* pidfd_open(getpid()) */
 	/* Sockets kept open across requests, in slot arg (0 to W_SLOTS - 1). */
-	W_KEEP_CONNECT, /* socket(family, flags = type, mode = protocol), connect, keep */
+	W_KEEP_CONNECT, /* socket(family, flags = type, mode = protocol), connect, keep (AF_UNIX: path in addr) */
 	W_KEPT_SEND, /* one byte on slot arg, by mode (enum w_send) */
 	W_KEPT_CLOSE, /* close slot arg */
 	W_UNIX_LISTEN, /* bind + listen a unix stream socket at path, keep in slot arg */
