@@ -374,6 +374,13 @@ KTEST(net_io_uring_connect)
 			  "IORING_OP_CONNECT outside the grant (io-wq worker, IOSQE_ASYNC)");
 		CHECK(event_says(w.pid, LG_HOOK_CONNECT, LG_REASON_NOT_ALLOWED, "127.0.0.1:9090"),
 		      "the io-wq worker is in the submitter's agent cgroup");
+		r.mode = 2;
+		snprintf(r.addr, sizeof(r.addr), "%s", "127.0.0.2");
+		r.port = FX_PORT_RANGE_OUT;
+		CHECK_ERR(worker_do(&w, &r), EACCES,
+			  "IORING_OP_CONNECT outside the grant (SQPOLL submission thread)");
+		CHECK(event_says(w.pid, LG_HOOK_CONNECT, LG_REASON_NOT_ALLOWED, "127.0.0.2:8101"),
+		      "the SQPOLL thread is in the submitter's agent cgroup");
 	}
 	worker_stop(&w);
 
@@ -389,6 +396,8 @@ KTEST(net_io_uring_connect)
 		snprintf(r.addr, sizeof(r.addr), "%s", BY_ADDR);
 		r.port = BY_TCP;
 		CHECK_ERR(worker_do(&w, &r), 0, "IORING_OP_CONNECT inside the grant (io-wq)");
+		r.mode = 2;
+		CHECK_ERR(worker_do(&w, &r), 0, "IORING_OP_CONNECT inside the grant (SQPOLL)");
 		worker_stop(&w);
 		close(lfd);
 	}

@@ -219,9 +219,9 @@ static int do_unix_listen(const struct worker_req *r)
  * One io_uring operation, through the raw syscalls: set up a ring, submit
  * @in, wait for its completion. Returns 0 or the errno of the completion.
  */
-static int uring_one(const struct io_uring_sqe *in)
+static int uring_one(const struct io_uring_sqe *in, unsigned setup_flags)
 {
-	struct io_uring_params p = { 0 };
+	struct io_uring_params p = { .flags = setup_flags, .sq_thread_idle = 1000 };
 	int fd = syscall(__NR_io_uring_setup, 4, &p), res = EIO;
 	size_t sq_sz, cq_sz, sqe_sz;
 	char *sq = MAP_FAILED, *cq = MAP_FAILED;
@@ -249,7 +249,9 @@ static int uring_one(const struct io_uring_sqe *in)
 		sqes[idx] = *in;
 		((unsigned *)(sq + p.sq_off.array))[idx] = idx;
 		__atomic_store_n(tail, t + 1, __ATOMIC_RELEASE);
-		if (syscall(__NR_io_uring_enter, fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) {
+		/* SQPOLL: the kernel's submission thread takes it; just wait. */
+		if (syscall(__NR_io_uring_enter, fd, setup_flags & IORING_SETUP_SQPOLL ? 0 : 1, 1,
+			    IORING_ENTER_GETEVENTS | IORING_ENTER_SQ_WAKEUP, NULL, 0) < 0) {
 			res = errno;
 		} else {
 			unsigned h = __atomic_load_n(head, __ATOMIC_ACQUIRE);
@@ -284,9 +286,9 @@ static int do_uring_connect(const struct worker_req *r)
 	sqe.fd = fd;
 	sqe.addr = (uintptr_t)&ss;
 	sqe.off = len;
-	/* mode 1: punted to an io-wq worker thread, not run inline. */
-	sqe.flags = r->mode ? IOSQE_ASYNC : 0;
-	err = uring_one(&sqe);
+	/* mode 1: punted to an io-wq worker thread; 2: an SQPOLL ring's thread. */
+	sqe.flags = r->mode == 1 ? IOSQE_ASYNC : 0;
+	err = uring_one(&sqe, r->mode == 2 ? IORING_SETUP_SQPOLL : 0);
 	close(fd);
 	return err;
 }
@@ -316,7 +318,7 @@ static int uring_send(int fd, int how)
 		sqe.flags = IOSQE_ASYNC;
 		break;
 	}
-	return uring_one(&sqe);
+	return uring_one(&sqe, 0);
 }
 
 static int do_kept_send(const struct worker_req *r)
