@@ -5,8 +5,12 @@
  *
  * connect() is checked by the address it names. A send with an explicit
  * address (sendto/sendmsg/sendmmsg, also TCP fast open) is checked too, so an
- * unconnected UDP socket cannot reach what connect() would have refused.
- * Which sockets an agent may create at all is decided in socket.bpf.c.
+ * unconnected UDP socket cannot reach what connect() would have refused. A
+ * send on a connected inet socket is checked against its peer, so a grant
+ * that ended or changed stops it (write() and sendfile() to a socket:
+ * sock_write.bpf.c). Control messages that reroute are refused on every
+ * send. Which sockets an agent may create at all is decided in
+ * socket.bpf.c; who a unix stream connect reaches, in unix_connect.bpf.c.
  */
 #include "lib/net_match.h"
 
@@ -20,17 +24,47 @@ static __always_inline int lg_check_netlink(const struct lg_subject *s, enum lg_
 	struct sockaddr_nl nl = {};
 
 	if (salen < (int)sizeof(nl) || bpf_probe_read_kernel(&nl, sizeof(nl), sa))
-		return lg_check_dest(s, hook, access, LG_FAMILY_BAD, sa, salen);
+		return lg_check_dest(s, hook, access, LG_FAMILY_BAD, sa, salen, NULL);
 	if (nl.nl_pid == 0 && nl.nl_groups == 0)
 		return lg_decide(s, hook, access, LG_REASON_NONE, NULL);
-	return lg_check_dest(s, hook, access, AF_NETLINK, sa, salen);
+	return lg_check_dest(s, hook, access, AF_NETLINK, sa, salen, NULL);
+}
+
+/*
+ * Record on an agent's unix socket what its connect() named, and whether
+ * only the control socket exception let it through, for lg_unix_connect()
+ * and for the re-check of every later send. Returns the hook's return
+ * value: @ret, or a denial when the record cannot be kept (the socket
+ * would otherwise send unchecked, or reach whatever is bound at the
+ * control path).
+ */
+static __always_inline int lg_unix_record(const struct lg_subject *s, struct sock *sk,
+					  struct sockaddr *address, int addrlen, __u8 via_control,
+					  int ret)
+{
+	struct lg_sk_peer *p;
+
+	/* A refused connect changes no association: the old record stands. */
+	if (ret)
+		return ret;
+	p = sk ? bpf_sk_storage_get(&lg_sk_control, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE) : NULL;
+	if (!p)
+		return lg_decide(s, LG_HOOK_CONNECT, LG_NET_CONNECT, LG_REASON_INTERNAL, NULL);
+	/* The address is a kernel sockaddr_storage: all LG_SUN_SA_LEN bytes exist. */
+	if (bpf_probe_read_kernel(p->sa, sizeof(p->sa), address))
+		return lg_decide(s, LG_HOOK_CONNECT, LG_NET_CONNECT, LG_REASON_INTERNAL, NULL);
+	p->control = via_control;
+	p->salen = addrlen < 0 ? 0 : addrlen > LG_SUN_SA_LEN ? LG_SUN_SA_LEN : addrlen;
+	return ret;
 }
 
 SEC("lsm/socket_connect")
 int BPF_PROG(lg_connect, struct socket *sock, struct sockaddr *address, int addrlen, int ret)
 {
 	struct lg_subject s;
-	__u16 family = 0;
+	__u16 family = 0, sfamily;
+	__u8 via_control = 0;
+	bool stream, unix;
 
 	/* An earlier BPF LSM program on this hook refused: keep its answer. */
 	if (ret)
@@ -38,16 +72,21 @@ int BPF_PROG(lg_connect, struct socket *sock, struct sockaddr *address, int addr
 	if (!lg_subject_get(&s))
 		return 0;
 
-	if (lg_sock_family(sock) == AF_NETLINK)
+	sfamily = lg_sock_family(sock);
+	if (sfamily == AF_NETLINK)
 		return lg_check_netlink(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, address, addrlen);
 	if (addrlen < (int)sizeof(family) ||
 	    bpf_probe_read_kernel(&family, sizeof(family), &address->sa_family))
-		return lg_check_dest(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, LG_FAMILY_BAD, address,
-				     addrlen);
+		family = LG_FAMILY_BAD;
 	/* AF_UNSPEC dissolves an association; it reaches nobody. */
 	if (family == AF_UNSPEC)
 		return lg_decide(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, LG_REASON_NONE, NULL);
-	return lg_check_dest(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, family, address, addrlen);
+	unix = sfamily == AF_UNIX && family == AF_UNIX;
+	/* Only a unix stream (or seqpacket) connect may use the exception. */
+	stream = unix && (sock->type == SOCK_STREAM || sock->type == SOCK_SEQPACKET);
+	ret = lg_check_dest(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, family, address, addrlen,
+			    stream ? &via_control : NULL);
+	return unix ? lg_unix_record(&s, sock->sk, address, addrlen, via_control, ret) : ret;
 }
 
 /*
@@ -73,38 +112,88 @@ static __always_inline __u16 lg_send_family(__u16 sock_family, __u16 protocol, _
 	}
 }
 
+/*
+ * Where a send with an address goes: 0 when nowhere checkable by name (the
+ * socket's peer is used), else the family the address is read as.
+ */
+static __always_inline __u16 lg_send_name_family(struct socket *sock, void *name, int namelen)
+{
+	__u16 sa_family = 0;
+
+	if (namelen < (int)sizeof(sa_family) ||
+	    bpf_probe_read_kernel(&sa_family, sizeof(sa_family), name))
+		return LG_FAMILY_BAD;
+	return lg_send_family(lg_sock_family(sock), lg_sock_protocol(sock), sa_family);
+}
+
+/*
+ * A unix send without an address goes to what the socket connect()ed to:
+ * replay that connect's address (AF_UNIX), so the grant of this moment
+ * decides. Returns 0 when there is nothing to check: a socket no agent
+ * connected (socketpair, accepted, or connected before it was an agent's)
+ * or one connected through the control socket exception, whose peer was
+ * checked to be livegrantd itself.
+ */
+static __always_inline __u16 lg_unix_replay(struct sock *sk, void **name, int *namelen)
+{
+	struct lg_sk_peer *p = sk ? bpf_sk_storage_get(&lg_sk_control, sk, NULL, 0) : NULL;
+
+	if (!p || p->control)
+		return 0;
+	*name = p->sa;
+	*namelen = p->salen;
+	return AF_UNIX;
+}
+
 SEC("lsm/socket_sendmsg")
 int BPF_PROG(lg_sendmsg, struct socket *sock, struct msghdr *msg, int size, int ret)
 {
 	struct lg_subject s;
+	__u16 family = 0, sfamily, level, type;
+	struct sock *sk = sock->sk;
+	__u64 controllen;
 	void *name;
 	int namelen;
-	__u16 sa_family = 0, family;
+	bool peer;
 
 	if (ret)
 		return ret;
 	/*
-	 * Every send on the host passes here: a direct (BTF) load, not a
-	 * probe-read helper call, before the early return.
+	 * Every send is checked for an agent (a connected socket against its
+	 * peer), so the non-agent path is the subject check alone.
 	 */
-	name = msg->msg_name;
-	/* No address: the socket is connected and was checked at connect(). */
-	if (!name)
-		return 0;
 	if (!lg_subject_get(&s))
 		return 0;
 
+	controllen = msg->msg_controllen;
+	if (controllen && lg_cmsg_reason(msg, controllen, &level, &type) != LG_REASON_NONE)
+		return lg_socket_decide(&s, LG_HOOK_SENDMSG, LG_NET_SEND, LG_REASON_SOCKOPT,
+					LG_TARGET_SOCKOPT, lg_sock_family(sock), level, type);
+
+	name = msg->msg_name;
 	namelen = msg->msg_namelen;
-	if (lg_sock_family(sock) == AF_NETLINK)
+	sfamily = lg_sock_family(sock);
+	if (name && sfamily == AF_NETLINK)
 		return lg_check_netlink(&s, LG_HOOK_SENDMSG, LG_NET_SEND, name, namelen);
-	if (namelen < (int)sizeof(sa_family) ||
-	    bpf_probe_read_kernel(&sa_family, sizeof(sa_family), name))
-		return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_NET_SEND, LG_FAMILY_BAD, name,
-				     namelen);
-	family = lg_send_family(lg_sock_family(sock), lg_sock_protocol(sock), sa_family);
-	if (!family)
+	if (name)
+		family = lg_send_name_family(sock, name, namelen);
+	else if (sfamily == AF_UNIX)
+		family = lg_unix_replay(sk, &name, &namelen);
+	/*
+	 * An inet socket's peer is where the send goes without an address
+	 * (also UDPv6's AF_UNSPEC one), and where TCP sends whatever address
+	 * is named (only a fast open connect uses it): checked as well.
+	 */
+	peer = (sfamily == AF_INET || sfamily == AF_INET6) &&
+	       (!family || sock->type == SOCK_STREAM);
+	if (peer && sk) {
+		ret = lg_check_peer(&s, LG_HOOK_SENDMSG, sk);
+		if (ret || !family)
+			return ret;
+	} else if (!family) {
 		return lg_decide(&s, LG_HOOK_SENDMSG, LG_NET_SEND, LG_REASON_NONE, NULL);
-	return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_NET_SEND, family, name, namelen);
+	}
+	return lg_check_dest(&s, LG_HOOK_SENDMSG, LG_NET_SEND, family, name, namelen, NULL);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -8,8 +8,9 @@
  * SCTP (connectx and extra peer addresses bypass socket_connect), MPTCP
  * (extra subflows), raw and packet sockets (they build their own headers),
  * and every family without rules. Options that make the kernel route a
- * packet somewhere other than the checked address (IPv6 routing headers,
- * IPv4 source routes) are refused too.
+ * packet somewhere other than the checked address (IPv6 routing and option
+ * headers, IPv4 source routes: lg_reroute_opt()) are refused too; the same
+ * ones passed as control messages of a send are refused in net.bpf.c.
  */
 #include "lib/net_match.h"
 
@@ -36,32 +37,6 @@ static __always_inline __u8 lg_socket_reason(int family, int type, int protocol)
 	default:
 		return LG_REASON_FAMILY;
 	}
-}
-
-/* Report a socket decision: no path or address, only what was asked for. */
-static __always_inline int lg_socket_decide(const struct lg_subject *s, enum lg_hook hook,
-					    __u32 access, __u8 reason, __u8 kind, __u16 family,
-					    __u16 a, __u16 b)
-{
-	struct lg_scratch *sc;
-	int ret;
-
-	if (reason == LG_REASON_NONE)
-		return lg_decide(s, hook, access, reason, NULL);
-	sc = lg_scratch_claim();
-	if (!sc)
-		return lg_decide(s, hook, access, LG_REASON_INTERNAL, NULL);
-	sc->ev.target_kind = kind;
-	sc->ev.target_len = 0;
-	sc->ev.target_domain = 0;
-	sc->ev.walk_check = LG_WALK_CHECK_NONE;
-	sc->ev.family = family;
-	sc->ev.sock_type = a;
-	sc->ev.port = b;
-	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
-	ret = lg_decide(s, hook, access, reason, &sc->ev);
-	lg_scratch_release(sc);
-	return ret;
 }
 
 SEC("lsm/socket_create")
@@ -96,8 +71,7 @@ int BPF_PROG(lg_setsockopt, struct socket *sock, int level, int optname, int ret
 	if (ret)
 		return ret;
 	/* Most options are harmless: decide before looking at the task. */
-	reroute = (level == IPPROTO_IPV6 && (optname == IPV6_RTHDR || optname == IPV6_2292RTHDR)) ||
-		  (level == IPPROTO_IP && optname == IP_OPTIONS);
+	reroute = lg_reroute_opt(level, optname);
 	if (!reroute)
 		return 0;
 	if (!lg_subject_get(&s))

@@ -41,8 +41,23 @@
 #define NETLINK_ROUTE 0
 
 #define IP_OPTIONS 4
+#define IP_RETOPTS 7
+#define IPV6_2292HOPOPTS 3
+#define IPV6_2292DSTOPTS 4
 #define IPV6_2292RTHDR 5
+#define IPV6_2292PKTOPTIONS 6
+#define IPV6_NEXTHOP 9
+#define IPV6_HOPOPTS 54
+#define IPV6_RTHDRDSTOPTS 55
 #define IPV6_RTHDR 57
+#define IPV6_DSTOPTS 59
+
+#define SOCK_SEQPACKET 5
+/* sizeof(struct sockaddr_un): sun_family and LG_UNIX_PATH_MAX path bytes. */
+#define LG_SUN_SA_LEN (2 + LG_UNIX_PATH_MAX)
+#define MAY_WRITE 0x2
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
 
 /* Pseudo filesystems whose files have no path (include/uapi/linux/magic.h). */
 #define ANON_INODE_FS_MAGIC 0x09041934

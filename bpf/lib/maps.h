@@ -82,6 +82,32 @@ struct {
 	__type(value, __u32);
 } lg_suspended SEC(".maps") __weak;
 
+/**
+ * struct lg_sk_peer - what an agent's unix socket last connect()ed to, kept
+ * with the socket (socket local storage, lg_sk_control).
+ * @control: only the control socket exception let it through:
+ *           lg_unix_connect() then lets the connection be made only to
+ *           livegrantd's own listening socket (lg_state.control_cookie),
+ *           whatever is bound at the path, and sends are not re-checked.
+ * @salen:   bytes of @sa the connect named.
+ * @sa:      the sockaddr_un the connect named: every later send without an
+ *           address is checked as a connect to it, against the grant of
+ *           that moment (net.bpf.c).
+ */
+struct lg_sk_peer {
+	__u8 control;
+	__u8 pad;
+	__u16 salen;
+	char sa[LG_SUN_SA_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lg_sk_peer);
+} lg_sk_control SEC(".maps") __weak;
+
 /* Denials and audited would-be denials, to userspace. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

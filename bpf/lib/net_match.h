@@ -198,11 +198,14 @@ static __always_inline __u8 lg_unix_parse(struct lg_event *ev, struct lg_unix_ke
 
 /*
  * Check a destination @sa of length @salen, interpreted as @family (already
- * decided by the hook from the socket and the address). Returns the hook's
- * return value.
+ * decided by the hook from the socket and the address). @via_control is
+ * NULL where the control socket exception does not apply; otherwise it is
+ * set to 1 when only the exception let the destination through. Returns
+ * the hook's return value.
  */
 static __always_inline int lg_check_dest(const struct lg_subject *s, enum lg_hook hook,
-					 __u32 access, __u16 family, void *sa, int salen)
+					 __u32 access, __u16 family, void *sa, int salen,
+					 __u8 *via_control)
 {
 	struct lg_scratch *sc = lg_scratch_claim();
 	struct lg_unix_key *key;
@@ -230,15 +233,21 @@ static __always_inline int lg_check_dest(const struct lg_subject *s, enum lg_hoo
 	} else if (family == AF_UNIX) {
 		__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
 		res = lg_unix_parse(&sc->ev, key, sa, salen);
-		if (res == LG_REASON_NONE) {
-			/* The control socket is open to every agent. */
-			if (bpf_map_lookup_elem(&lg_unix_rules, key)) {
-				lg_scratch_release(sc);
-				return lg_decide(s, hook, access, LG_REASON_NONE, NULL);
-			}
-			key->cgroup_id = s->agent_cgroup_id;
-			key->generation = s->generation;
+		/*
+		 * The control socket path (the global entry) is open to every
+		 * agent, but only for a stream connect (@via_control), and
+		 * only provisionally: the caller marks the socket and
+		 * lg_unix_connect() requires the peer to be livegrantd's own
+		 * socket, so nothing else bound at that path is reached.
+		 */
+		if (res == LG_REASON_NONE && via_control &&
+		    bpf_map_lookup_elem(&lg_unix_rules, key)) {
+			*via_control = 1;
+			lg_scratch_release(sc);
+			return lg_decide(s, hook, access, LG_REASON_NONE, NULL);
 		}
+		key->cgroup_id = s->agent_cgroup_id;
+		key->generation = s->generation;
 		if (reason == LG_REASON_NONE)
 			reason = res;
 		if (reason == LG_REASON_NONE && !bpf_map_lookup_elem(&lg_unix_rules, key))
@@ -259,6 +268,142 @@ static __always_inline int lg_check_dest(const struct lg_subject *s, enum lg_hoo
 	ret = lg_decide(s, hook, access, reason, &sc->ev);
 	lg_scratch_release(sc);
 	return ret;
+}
+
+/* Report a socket decision: no path or address, only what was asked for. */
+static __always_inline int lg_socket_decide(const struct lg_subject *s, enum lg_hook hook,
+					    __u32 access, __u8 reason, __u8 kind, __u16 family,
+					    __u16 a, __u16 b)
+{
+	struct lg_scratch *sc;
+	int ret;
+
+	if (reason == LG_REASON_NONE)
+		return lg_decide(s, hook, access, reason, NULL);
+	sc = lg_scratch_claim();
+	if (!sc)
+		return lg_decide(s, hook, access, LG_REASON_INTERNAL, NULL);
+	sc->ev.target_kind = kind;
+	sc->ev.target_len = 0;
+	sc->ev.target_domain = 0;
+	sc->ev.walk_check = LG_WALK_CHECK_NONE;
+	sc->ev.family = family;
+	sc->ev.sock_type = a;
+	sc->ev.port = b;
+	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
+	ret = lg_decide(s, hook, access, reason, &sc->ev);
+	lg_scratch_release(sc);
+	return ret;
+}
+
+/*
+ * Socket options and send control messages (same level and number) that
+ * make the kernel route a packet past the checked destination, or add
+ * headers a router acts on: IPv4 source routes, IPv6 routing, hop-by-hop
+ * and destination option headers, the RFC 2292 forms of all of them
+ * (IPV6_2292PKTOPTIONS carries them as a control buffer), and an IPv6 next
+ * hop.
+ */
+static __always_inline bool lg_reroute_opt(int level, int name)
+{
+	if (level == IPPROTO_IP)
+		return name == IP_OPTIONS || name == IP_RETOPTS;
+	if (level != IPPROTO_IPV6)
+		return false;
+	switch (name) {
+	case IPV6_2292HOPOPTS:
+	case IPV6_2292DSTOPTS:
+	case IPV6_2292RTHDR:
+	case IPV6_2292PKTOPTIONS:
+	case IPV6_NEXTHOP:
+	case IPV6_HOPOPTS:
+	case IPV6_RTHDRDSTOPTS:
+	case IPV6_RTHDR:
+	case IPV6_DSTOPTS:
+		return true;
+	}
+	return false;
+}
+
+/* struct cmsghdr of a 64-bit kernel (compat senders are converted to it). */
+struct lg_cmsghdr {
+	__u64 len;
+	int level;
+	int type;
+};
+#define LG_CMSG_ALIGN(n) (((n) + 7) & ~7ULL)
+
+/*
+ * Walk the control buffer of a send the way the kernel does (a message
+ * starts where the last one, aligned, ended; the walk ends when less than
+ * a header is left). By socket_sendmsg the kernel holds the buffer
+ * (____sys_sendmsg copied it, msg_control_is_user false); a user buffer is
+ * still read as one. Returns LG_REASON_NONE, or LG_REASON_SOCKOPT with
+ * *@level and *@type of the offending message, LG_CMSG_UNWALKABLE for a
+ * malformed buffer or one with more than LG_MAX_CMSGS messages.
+ */
+static __always_inline __u8 lg_cmsg_reason(struct msghdr *msg, __u64 size, __u16 *level,
+					   __u16 *type)
+{
+	bool user = BPF_CORE_READ_BITFIELD_PROBED(msg, msg_control_is_user);
+	char *ctl = BPF_CORE_READ(msg, msg_control);
+	__u64 off = 0;
+
+	*level = LG_CMSG_UNWALKABLE;
+	*type = LG_CMSG_UNWALKABLE;
+	for (int i = 0; i < LG_MAX_CMSGS; i++) {
+		struct lg_cmsghdr h;
+		long err;
+
+		if (off >= size || size - off < sizeof(h))
+			return LG_REASON_NONE;
+		err = user ? bpf_probe_read_user(&h, sizeof(h), ctl + off) :
+			     bpf_probe_read_kernel(&h, sizeof(h), ctl + off);
+		/* The kernel refuses these too (CMSG_OK): never walked past. */
+		if (err || h.len < sizeof(h) || h.len > size - off)
+			return LG_REASON_SOCKOPT;
+		if (lg_reroute_opt(h.level, h.type)) {
+			*level = h.level;
+			*type = h.type;
+			return LG_REASON_SOCKOPT;
+		}
+		off += LG_CMSG_ALIGN(h.len);
+	}
+	/* Out of iterations with buffer left: a message went unseen. */
+	return off >= size || size - off < sizeof(struct lg_cmsghdr) ? LG_REASON_NONE :
+								       LG_REASON_SOCKOPT;
+}
+
+/*
+ * Where a connected inet socket sends: its peer (IPv4 as IPv4-mapped, the
+ * form the rules use), checked exactly like a connect to it, so a grant
+ * that ended, changed, expired or was suspended stops the socket it once
+ * allowed. A socket without a peer address sends nowhere (the kernel
+ * fails the send: EDESTADDRREQ, ENOTCONN). Unix sockets replay the
+ * address their connect named instead (lg_unix_replay() in net.bpf.c);
+ * a netlink socket's sends reach only the peer checked at connect.
+ */
+static __always_inline int lg_check_peer(const struct lg_subject *s, enum lg_hook hook,
+					 struct sock *sk)
+{
+	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__be32 v4 = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	__u64 w[2] = {};
+
+	if (family != AF_INET && family != AF_INET6)
+		return lg_decide(s, hook, LG_NET_SEND, LG_REASON_NONE, NULL);
+	if (family == AF_INET6 && bpf_core_read(w, sizeof(w), &sk->__sk_common.skc_v6_daddr))
+		return lg_decide(s, hook, LG_NET_SEND, LG_REASON_INTERNAL, NULL);
+	if (!w[0] && !w[1]) {
+		if (!v4)
+			return lg_decide(s, hook, LG_NET_SEND, LG_REASON_NONE, NULL);
+		/* ::ffff:a.b.c.d, in network byte order. */
+		w[1] = ((__u64)v4 << 32) | bpf_htonl(0xffff);
+	}
+	__builtin_memcpy(&sin6.sin6_addr, w, sizeof(w));
+	sin6.sin6_port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+	return lg_check_dest(s, hook, LG_NET_SEND, AF_INET6, &sin6, sizeof(sin6), NULL);
 }
 
 #endif /* LG_BPF_NET_MATCH_H */

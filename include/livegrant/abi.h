@@ -18,7 +18,7 @@
 #include "limits.h"
 #include "hooks.h" /* enum lg_hook, from the hook registry */
 
-#define LG_ABI_VERSION 4
+#define LG_ABI_VERSION 5
 
 /*
  * Access rights: what an action asks for, and what a rule grants. There are
@@ -152,6 +152,7 @@ enum lg_reason {
 	LG_REASON_REFER_WIDENS = 15, /* link/rename would give a file new rights */
 	LG_REASON_CONFINED = 16, /* an action no grant allows an agent */
 	LG_REASON_OUT_OF_SCOPE = 17, /* target process outside the agent's cgroup */
+	LG_REASON_NOT_CONTROL_SOCKET = 18, /* control path, but not livegrantd's socket */
 	LG_REASON_MAX,
 };
 
@@ -167,6 +168,9 @@ enum lg_walk_check {
 	LG_WALK_CHECK_DIFFER = 2, /* it gave another path */
 	LG_WALK_CHECK_FAILED = 3, /* it gave no path (and bpf_d_path() did) */
 };
+
+/* lg_event level and optname of a control buffer that cannot be walked. */
+#define LG_CMSG_UNWALKABLE 0xffff
 
 /* What the kernel did with a reported action. */
 enum lg_action {
@@ -185,6 +189,12 @@ enum lg_target_kind {
 	LG_TARGET_CAPABILITY = 6, /* capability number (in port) */
 	LG_TARGET_TASK = 7, /* target pid (in target_domain), target: its comm */
 	LG_TARGET_OP = 8, /* the hook's operation (in target_domain), see hooks.h */
+	/*
+	 * A control message of a send is reported as LG_TARGET_SOCKOPT with
+	 * its cmsg_level and cmsg_type; a control buffer that cannot be walked
+	 * (malformed, or more than LG_MAX_CMSGS messages) as level and optname
+	 * LG_CMSG_UNWALKABLE.
+	 */
 };
 
 /*
@@ -210,12 +220,17 @@ enum lg_counter {
  *               load and never changed while rules exist.
  * @abi_version: LG_ABI_VERSION of the programs that own these maps.
  * @default_mode: enum lg_mode applied to agents without a live grant.
+ * @control_cookie: socket cookie (SO_COOKIE) of livegrantd's listening
+ *               control socket. The "every agent may connect" exception
+ *               holds only for a connection whose peer is this socket; 0
+ *               (none published) lets no connection through it.
  */
 struct lg_state {
 	__u64 root_levels;
 	__u64 hash_seed;
 	__u32 abi_version;
 	__u32 default_mode;
+	__u64 control_cookie;
 };
 
 /**
@@ -419,7 +434,7 @@ struct lg_event {
  * struct's fields: a struct whose size differs has implicit padding, which
  * in a hash or LPM key would be hashed uninitialised.
  */
-_Static_assert(sizeof(struct lg_state) == 8 + 8 + 4 + 4, "lg_state has implicit padding");
+_Static_assert(sizeof(struct lg_state) == 8 + 8 + 4 + 4 + 8, "lg_state has implicit padding");
 _Static_assert(sizeof(struct lg_root) == 4 + 4, "lg_root has implicit padding");
 _Static_assert(sizeof(struct lg_agent) == 4 + 4 + 8 + 8 + 4 + 1 + 3,
 	       "lg_agent has implicit padding");

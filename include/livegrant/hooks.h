@@ -96,6 +96,9 @@
 	X(PATH_TRUNCATE, "path_truncate", lg_path_truncate, path_truncate, FILE, 0)            \
 	X(PATH_CHMOD, "path_chmod", lg_path_chmod, path_chmod, FILE, 0)                        \
 	X(PATH_CHOWN, "path_chown", lg_path_chown, path_chown, FILE, 0)                        \
+	X(UNIX_CONNECT, "unix_connect", lg_unix_connect, unix_stream_connect, NET,             \
+	  LG_HOOK_F_REQUIRED)                                                                  \
+	X(SOCK_WRITE, "sock_write", lg_sock_write, file_permission, NET, LG_HOOK_F_REQUIRED)   \
 	LG_HOOK_TABLE_CONFINE(X)
 
 /*

@@ -71,6 +71,13 @@
 /* LG_MAX_PORT_RANGES - port ranges one network prefix entry can hold. */
 #define LG_MAX_PORT_RANGES 16
 
+/*
+ * LG_MAX_CMSGS - control messages one send may carry for an agent. The
+ * kernel walks every message of a send; a buffer with more than this many
+ * could hide one the walk never reached, so such a send is denied.
+ */
+#define LG_MAX_CMSGS 32
+
 /* LG_SCRATCH_SLOTS - per-CPU scratch buffers; see bpf/lib/scratch.h. */
 #define LG_SCRATCH_SLOTS 4
 
@@ -135,6 +142,7 @@ _Static_assert(LG_PATH_WORDS * 8 == LG_PATH_MAX,
  *   LG_UNIX_PATH_MAX    bpf_loop, lg_unix_parse(): all bytes or bad_address
  *   LG_PATH_WALK_STEPS  bpf_loop, lg_walk_up(): root not reached -> too deep
  *   LG_PATH_MAX_COMPONENTS bpf_loop, lg_walk_write(): one step per name
+ *   LG_MAX_CMSGS        for loop, lg_check_cmsgs(): buffer left -> deny
  *
  * Plain for loops are unrolled or walked by the verifier once per
  * iteration, so they stay small; bpf_loop() refuses more than 1 << 23
@@ -150,6 +158,8 @@ _Static_assert(LG_SCRATCH_SLOTS > 0 && LG_SCRATCH_SLOTS <= 16,
 	       "LG_SCRATCH_SLOTS bounds an unrolled loop: keep it small");
 _Static_assert(LG_MAX_PORT_RANGES > 0 && LG_MAX_PORT_RANGES <= 64,
 	       "LG_MAX_PORT_RANGES bounds an unrolled loop: keep it small");
+_Static_assert(LG_MAX_CMSGS > 0 && LG_MAX_CMSGS <= 64,
+	       "LG_MAX_CMSGS bounds an unrolled loop: keep it small");
 _Static_assert(LG_PATH_MAX <= (1 << 23) && LG_PATH_WORDS <= (1 << 23) &&
 		       LG_UNIX_PATH_MAX <= (1 << 23),
 	       "bpf_loop() runs at most BPF_MAX_LOOPS (1 << 23) iterations");

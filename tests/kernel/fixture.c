@@ -144,10 +144,15 @@ static int listen_unix(int type, const char *path)
 	return fd;
 }
 
+/* The fixture's control socket: the one the exception lets agents reach. */
+static int control_fd = -1;
+
 static int add_listener(int fd, const char *what)
 {
 	if (fd < 0)
 		return fail("listener %s: %s", what);
+	if (!strcmp(what, FX_CONTROL_SOCK))
+		control_fd = fd;
 	listeners[nlisteners++] = fd;
 	return 0;
 }
@@ -206,9 +211,9 @@ int fixture_setup(void)
 		return -1;
 	if (lg_enforcer_open(&o, &fx))
 		return fail("%s%s", "lg_enforcer_open: ");
-	if (lg_set_control_socket(fx, FX_CONTROL_SOCK) || lg_root_add(fx, FX_ROOT) ||
-	    lg_cgroup_id(FX_ROOT, &fx_root, NULL) || lg_agent_add(fx, FX_A1, &fx_a1) ||
-	    lg_agent_add(fx, FX_A2, &fx_a2))
+	if (lg_set_control_socket(fx, FX_CONTROL_SOCK) || lg_set_control_listener(fx, control_fd) ||
+	    lg_root_add(fx, FX_ROOT) || lg_cgroup_id(FX_ROOT, &fx_root, NULL) ||
+	    lg_agent_add(fx, FX_A1, &fx_a1) || lg_agent_add(fx, FX_A2, &fx_a2))
 		return fail("%s%s", "registering cgroups: ");
 	if (lg_events_open(fx, on_event, NULL, &reader))
 		return fail("%s%s", "events: ");
@@ -293,8 +298,9 @@ const struct lg_event *fx_wait_event(uint32_t pid, int hook, int reason, int tim
 	}
 }
 
-const struct lg_event *fx_wait_event_at(uint32_t pid, int hook, int reason, const char *target,
-					int timeout_ms)
+const struct lg_event *fx_wait_event_if(uint32_t pid, int hook, int reason,
+					bool (*match)(const struct lg_event *ev, const void *arg),
+					const void *arg, int timeout_ms)
 {
 	uint64_t deadline = now_ms() + timeout_ms;
 	int seen = 0;
@@ -304,7 +310,7 @@ const struct lg_event *fx_wait_event_at(uint32_t pid, int hook, int reason, cons
 			const struct lg_event *ev = &events[seen];
 
 			if ((!pid || ev->tgid == pid || ev->pid == pid) && ev->hook == hook &&
-			    ev->reason == reason && !strcmp(ev->target, target)) {
+			    ev->reason == reason && match(ev, arg)) {
 				found = *ev;
 				return &found;
 			}
@@ -313,6 +319,17 @@ const struct lg_event *fx_wait_event_at(uint32_t pid, int hook, int reason, cons
 			return NULL;
 		lg_events_poll(reader, 50);
 	}
+}
+
+static bool target_is(const struct lg_event *ev, const void *target)
+{
+	return !strcmp(ev->target, target);
+}
+
+const struct lg_event *fx_wait_event_at(uint32_t pid, int hook, int reason, const char *target,
+					int timeout_ms)
+{
+	return fx_wait_event_if(pid, hook, reason, target_is, target, timeout_ms);
 }
 
 int fx_count_events(uint32_t pid, int ms)

@@ -56,6 +56,10 @@ struct lg_grant_spec fx_spec(int ttl_ms);
  * @reason. Returns a copy owned by the fixture, or NULL.
  */
 const struct lg_event *fx_wait_event(uint32_t pid, int hook, int reason, int timeout_ms);
+/* Like fx_wait_event(), for the first such event that @match also accepts. */
+const struct lg_event *fx_wait_event_if(uint32_t pid, int hook, int reason,
+					bool (*match)(const struct lg_event *ev, const void *arg),
+					const void *arg, int timeout_ms);
 /* fx_wait_event() for the event whose target is @target. */
 const struct lg_event *fx_wait_event_at(uint32_t pid, int hook, int reason, const char *target,
 					int timeout_ms);

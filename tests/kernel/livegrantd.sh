@@ -177,6 +177,57 @@ check "livegrantd survives connections swept mid-batch" kill -0 "$LGD_PID"
 $LG status >$W/status-after.out 2>&1
 check "and still answers" contains $W/status-after.out "mode:"
 
+# ---- the control socket's identity ----------------------------------------
+# An agent (root) listens where agents look for livegrantd, once the real
+# socket has been moved aside (the move itself is the file hooks' to stop):
+# the kernel lets agents reach only the socket livegrantd published. The
+# victim is an agent already (it presents again from inside its cgroup):
+# a non-agent is never stopped by the kernel, whatever it reaches.
+mint vic "$(claims spiffe://example.org/agent/vic qa)"
+cp $W/vic.jwt /tmp/lgt/ws/vic.jwt
+rm -f $W/go
+as_agent vic $W/vic.jwt -- /bin/sh -c \
+	"echo up; while [ ! -e $W/go ]; do sleep 0.1; done; $LG present --token /tmp/lgt/ws/vic.jwt; echo rc=\$?" \
+	>$W/vic.out 2>&1 &
+vp=$!
+mint imp "$(claims spiffe://example.org/agent/imp qa | sed "s|\"exec\":\[|\"exec\":[\"$B/tests/lg-netprobe\",|")"
+as_agent imp $W/imp.jwt -- /bin/sh -c \
+	"echo up; while [ -S $SOCK ]; do sleep 0.1; done; exec $B/tests/lg-netprobe ulisten $SOCK 3000" \
+	>$W/imp.out 2>&1 &
+ip=$!
+# Once both agents run (they presented through the real socket), move it aside.
+for _ in $(seq 1 100); do
+	grep -q '^up' $W/imp.out 2>/dev/null && grep -q '^up' $W/vic.out 2>/dev/null && break
+	sleep 0.1
+done
+mv $SOCK $SOCK.aside
+for _ in $(seq 1 100); do grep -q '^listening' $W/imp.out 2>/dev/null && break; sleep 0.1; done
+touch $W/go
+wait $vp
+$LG status --socket $SOCK.aside >$W/status-aside.out 2>&1
+wait $ip
+check "an agent's listener at the control path was reached by no agent" \
+	sh -c "grep -q 'accepted 0' $W/imp.out || grep -q 'Permission denied' $W/imp.out || { cat $W/imp.out; false; }"
+check "the victim's present was refused by the kernel" contains $W/vic.out "ermission denied"
+check "  and failed" lacks $W/vic.out "^rc=0"
+check "denied as not_control_socket" contains $W/events.jsonl '"hook":"unix_connect".*"reason":"not_control_socket"'
+check "livegrantd itself still answers (moved aside)" contains $W/status-aside.out "mode:"
+rm -f $SOCK
+mv $SOCK.aside $SOCK
+mint vic2 "$(claims spiffe://example.org/agent/vic2 qa)"
+as_agent vic2 $W/vic2.jwt -- /bin/cat /tmp/lgt/ws/a >$W/vic2.out 2>&1
+check "back at its path, the real socket is reached again" contains $W/vic2.out "^data"
+
+# A control socket directory others can write: livegrantd refuses to start.
+mkdir -p /tmp/lg-ww && chmod 0777 /tmp/lg-ww
+sed -e "s|state_dir: /run/livegrant|state_dir: /tmp/lg-ww|" \
+	-e "s|bpffs_dir: /sys/fs/bpf/livegrant|bpffs_dir: /sys/fs/bpf/lg-ww|" $W/config.yaml >$W/ww.yaml
+$B/livegrantd --config $W/ww.yaml >$W/ww.out 2>&1
+rc=$?
+check "livegrantd refuses a control socket directory others can write" \
+	sh -c "[ $rc -ne 0 ] && grep -q 'only root can write' $W/ww.out"
+check "and binds nothing there" sh -c "[ ! -e /tmp/lg-ww/livegrant.sock ]"
+
 # ---- a long-running agent: refresh, revoke, lapse ------------------------
 mint loop "$(claims spiffe://example.org/agent/l1 qa)"
 loop_agent l1 $W/loop.jwt $W/l1.log

@@ -9,10 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/io_uring.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <netinet/ip.h>
+#include <netinet/ip_icmp.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <stdbool.h>
 #include <sys/mman.h>
@@ -25,6 +30,10 @@
 #include <unistd.h>
 
 #include "worker.h"
+#include <livegrant/limits.h>
+
+/* Sockets kept across requests (W_KEEP_CONNECT, W_UNIX_LISTEN). */
+static int slots[W_SLOTS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 
 static int fill_inet(int family, const char *addr, int port, struct sockaddr_storage *ss,
 		     socklen_t *len)
@@ -151,6 +160,349 @@ static int do_pidfd(void)
 		return errno;
 	close(fd);
 	return 0;
+}
+
+/* Keep @fd in slot @slot, closing what was there. */
+static int keep(int slot, int fd)
+{
+	if (slot < 0 || slot >= W_SLOTS) {
+		close(fd);
+		return EINVAL;
+	}
+	if (slots[slot] >= 0)
+		close(slots[slot]);
+	slots[slot] = fd;
+	return 0;
+}
+
+static int do_keep_connect(const struct worker_req *r)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(struct sockaddr_un);
+	int fd, err = 0;
+
+	if (r->family == AF_UNIX) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
+
+		memset(&ss, 0, sizeof(ss));
+		sun->sun_family = AF_UNIX;
+		memcpy(sun->sun_path, r->addr, strnlen(r->addr, sizeof(r->addr) - 1));
+	} else {
+		err = fill_inet(r->family, r->addr, r->port, &ss, &len);
+	}
+	if (err)
+		return err;
+	fd = socket(r->family, r->flags | SOCK_CLOEXEC, r->mode);
+	if (fd < 0)
+		return errno;
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	return keep(r->arg, fd);
+}
+
+static int do_unix_listen(const struct worker_req *r)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int err, fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return errno;
+	memcpy(sun.sun_path, r->path, strnlen(r->path, sizeof(sun.sun_path) - 1));
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || listen(fd, 16)) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	return keep(r->arg, fd);
+}
+
+/*
+ * One io_uring operation, through the raw syscalls: set up a ring, submit
+ * @in, wait for its completion. Returns 0 or the errno of the completion.
+ */
+static int uring_one(const struct io_uring_sqe *in, unsigned setup_flags)
+{
+	struct io_uring_params p = { .flags = setup_flags, .sq_thread_idle = 1000 };
+	int fd = syscall(__NR_io_uring_setup, 4, &p), res = EIO;
+	size_t sq_sz, cq_sz, sqe_sz;
+	char *sq = MAP_FAILED, *cq = MAP_FAILED;
+	struct io_uring_sqe *sqes = MAP_FAILED;
+
+	if (fd < 0)
+		return errno;
+	sq_sz = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	cq_sz = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	sqe_sz = p.sq_entries * sizeof(struct io_uring_sqe);
+	sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+		  IORING_OFF_SQ_RING);
+	cq = mmap(NULL, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+		  IORING_OFF_CQ_RING);
+	sqes = mmap(NULL, sqe_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+		    IORING_OFF_SQES);
+	if (sq != MAP_FAILED && cq != MAP_FAILED && sqes != MAP_FAILED) {
+		unsigned *tail = (unsigned *)(sq + p.sq_off.tail);
+		unsigned mask = *(unsigned *)(sq + p.sq_off.ring_mask);
+		unsigned t = *tail, idx = t & mask;
+		struct io_uring_cqe *cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+		unsigned *head = (unsigned *)(cq + p.cq_off.head);
+		unsigned cmask = *(unsigned *)(cq + p.cq_off.ring_mask);
+
+		sqes[idx] = *in;
+		((unsigned *)(sq + p.sq_off.array))[idx] = idx;
+		__atomic_store_n(tail, t + 1, __ATOMIC_RELEASE);
+		/* SQPOLL: the kernel's submission thread takes it; just wait. */
+		if (syscall(__NR_io_uring_enter, fd, setup_flags & IORING_SETUP_SQPOLL ? 0 : 1, 1,
+			    IORING_ENTER_GETEVENTS | IORING_ENTER_SQ_WAKEUP, NULL, 0) < 0) {
+			res = errno;
+		} else {
+			unsigned h = __atomic_load_n(head, __ATOMIC_ACQUIRE);
+
+			if (h !=
+			    __atomic_load_n((unsigned *)(cq + p.cq_off.tail), __ATOMIC_ACQUIRE))
+				res = cqes[h & cmask].res < 0 ? -cqes[h & cmask].res : 0;
+		}
+	}
+	if (sq != MAP_FAILED)
+		munmap(sq, sq_sz);
+	if (cq != MAP_FAILED)
+		munmap(cq, cq_sz);
+	if (sqes != MAP_FAILED)
+		munmap(sqes, sqe_sz);
+	close(fd);
+	return res;
+}
+
+static int do_uring_connect(const struct worker_req *r)
+{
+	struct io_uring_sqe sqe = { .opcode = IORING_OP_CONNECT };
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, err = fill_inet(r->family, r->addr, r->port, &ss, &len);
+
+	if (err)
+		return err;
+	fd = socket(r->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	sqe.fd = fd;
+	sqe.addr = (uintptr_t)&ss;
+	sqe.off = len;
+	/* mode 1: punted to an io-wq worker thread; 2: an SQPOLL ring's thread. */
+	sqe.flags = r->mode == 1 ? IOSQE_ASYNC : 0;
+	err = uring_one(&sqe, r->mode == 2 ? IORING_SETUP_SQPOLL : 0);
+	close(fd);
+	return err;
+}
+
+static int uring_send(int fd, int how)
+{
+	static char byte = 'u';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct io_uring_sqe sqe = { .fd = fd, .addr = (uintptr_t)&byte, .len = 1 };
+
+	switch (how) {
+	case W_SEND_URING_SEND:
+		sqe.opcode = IORING_OP_SEND;
+		break;
+	case W_SEND_URING_SENDMSG:
+		sqe.opcode = IORING_OP_SENDMSG;
+		sqe.addr = (uintptr_t)&mh;
+		sqe.flags = IOSQE_ASYNC;
+		break;
+	case W_SEND_URING_SEND_ZC:
+		sqe.opcode = IORING_OP_SEND_ZC;
+		break;
+	default:
+		sqe.opcode = IORING_OP_WRITE;
+		sqe.off = (__u64)-1;
+		sqe.flags = IOSQE_ASYNC;
+		break;
+	}
+	return uring_one(&sqe, 0);
+}
+
+static int do_kept_send(const struct worker_req *r)
+{
+	int fd = r->arg >= 0 && r->arg < W_SLOTS ? slots[r->arg] : -1;
+	int err = 0, p[2], src;
+	off_t off = 0;
+
+	if (fd < 0)
+		return EBADF;
+	switch (r->mode) {
+	case W_SEND_SEND:
+		return send(fd, "s", 1, MSG_NOSIGNAL) < 0 ? errno : 0;
+	case W_SEND_WRITE:
+		return write(fd, "w", 1) < 0 ? errno : 0;
+	case W_SEND_SENDTO_ALLOWED: {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		fill_inet(AF_INET, "127.0.0.1", 5353, &ss, &len);
+		return sendto(fd, "n", 1, MSG_NOSIGNAL, (struct sockaddr *)&ss, len) < 0 ? errno :
+											   0;
+	}
+	case W_SEND_SENDFILE:
+		src = memfd_create("lgt-src", MFD_CLOEXEC);
+		if (src < 0 || write(src, "f", 1) != 1)
+			return src < 0 ? errno : EIO;
+		err = sendfile(fd, src, &off, 1) < 0 ? errno : 0;
+		close(src);
+		return err;
+	case W_SEND_SPLICE:
+		if (pipe2(p, O_CLOEXEC))
+			return errno;
+		if (write(p[1], "p", 1) != 1)
+			err = EIO;
+		else
+			err = splice(p[0], NULL, fd, NULL, 1, 0) < 0 ? errno : 0;
+		close(p[0]);
+		close(p[1]);
+		return err;
+	}
+	return uring_send(fd, r->mode);
+}
+
+/* The payload of a control message of @level/@type: a real one where it matters. */
+static size_t cmsg_payload(int level, int type, unsigned char *buf)
+{
+	/* An IPv4 loose source route through 127.0.0.1 (NOP, LSRR, len 7, ptr 4). */
+	static const unsigned char lsrr[8] = { 1, 131, 7, 4, 127, 0, 0, 1 };
+	/* IPv6 routing header (type 0) / hop-by-hop header with a PadN option. */
+	static const unsigned char rthdr[8] = { 0, 0, 0, 0 };
+	static const unsigned char hopopts[8] = { 0, 0, 1, 4, 0, 0, 0, 0 };
+	int v = 0x10;
+
+	if (level == IPPROTO_IP && (type == IP_RETOPTS || type == IP_OPTIONS)) {
+		memcpy(buf, lsrr, 8);
+		return 8;
+	}
+	if (level == IPPROTO_IPV6 && (type == IPV6_RTHDR || type == IPV6_2292RTHDR)) {
+		memcpy(buf, rthdr, 8);
+		return 8;
+	}
+	if (level == IPPROTO_IPV6 && type != IPV6_TCLASS) {
+		memcpy(buf, hopopts, 8);
+		return 8;
+	}
+	memcpy(buf, &v, sizeof(v));
+	return sizeof(v);
+}
+
+/*
+ * mode bit 0: connect first and send without an address. Bits above say
+ * how many messages: 0x10 one malformed (cmsg_len past the buffer), 0x20
+ * LG_MAX_CMSGS + 1, 0x40 exactly LG_MAX_CMSGS.
+ */
+static int do_cmsg_send(const struct worker_req *r)
+{
+	static unsigned char ctl[CMSG_SPACE(8) * (LG_MAX_CMSGS + 1)];
+	struct sockaddr_storage ss;
+	unsigned char data[8];
+	socklen_t len;
+	struct iovec iov = { .iov_base = "c", .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl };
+	int n = r->mode & 0x20 ? LG_MAX_CMSGS + 1 : r->mode & 0x40 ? LG_MAX_CMSGS : 1;
+	size_t dlen = cmsg_payload(r->flags, r->arg, data);
+	struct cmsghdr *c;
+	int fd, err = fill_inet(r->family, r->addr, r->port, &ss, &len);
+
+	if (err)
+		return err;
+	memset(ctl, 0, sizeof(ctl));
+	mh.msg_controllen = CMSG_SPACE(dlen) * n;
+	c = CMSG_FIRSTHDR(&mh);
+	for (int i = 0; i < n && c; i++, c = CMSG_NXTHDR(&mh, c)) {
+		c->cmsg_level = r->flags;
+		c->cmsg_type = r->arg;
+		c->cmsg_len = CMSG_LEN(dlen);
+		memcpy(CMSG_DATA(c), data, dlen);
+	}
+	if (r->mode & 0x10)
+		((struct cmsghdr *)ctl)->cmsg_len = sizeof(ctl) + 64;
+	fd = socket(r->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	if (r->mode & 1) {
+		if (connect(fd, (struct sockaddr *)&ss, len))
+			err = errno;
+	} else {
+		mh.msg_name = &ss;
+		mh.msg_namelen = len;
+	}
+	if (!err)
+		err = sendmsg(fd, &mh, 0) < 0 ? errno : 0;
+	close(fd);
+	return err;
+}
+
+static int do_tcp_listen(const struct worker_req *r)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int one = 1, fd, err = fill_inet(r->family, r->addr, r->port, &ss, &len);
+
+	if (err)
+		return err;
+	fd = socket(r->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) || listen(fd, 8)) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	return keep(r->arg, fd);
+}
+
+static int do_accept(const struct worker_req *r)
+{
+	int fd = r->arg >= 0 && r->arg < W_SLOTS ? slots[r->arg] : -1, c;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (fd < 0)
+		return EBADF;
+	if (poll(&p, 1, 2000) != 1)
+		return ETIMEDOUT;
+	c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+	return c < 0 ? errno : keep(r->mode, c);
+}
+
+/* An ICMP echo on a ping socket; 0 when the reply arrived within a second. */
+static int do_ping(const struct worker_req *r)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	struct icmphdr req = { .type = ICMP_ECHO }, rep;
+	struct pollfd pfd;
+	int fd, err = fill_inet(AF_INET, r->addr, r->port, &ss, &len);
+
+	if (err)
+		return err;
+	req.un.echo.sequence = htons(1);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (fd < 0)
+		return errno;
+	if (r->mode) {
+		if (connect(fd, (struct sockaddr *)&ss, len) || send(fd, &req, sizeof(req), 0) < 0)
+			err = errno;
+	} else if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&ss, len) < 0) {
+		err = errno;
+	}
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	if (!err)
+		err = poll(&pfd, 1, 1000) == 1 && recv(fd, &rep, sizeof(rep), 0) >= 1 &&
+				      rep.type == ICMP_ECHOREPLY ?
+			      0 :
+			      ETIMEDOUT;
+	close(fd);
+	return err;
 }
 
 static int do_exec(const struct worker_req *r)
@@ -408,6 +760,28 @@ static int handle(const struct worker_req *r)
 		return fs_call(r) ? errno : 0;
 	case W_CALL:
 		return r->fn ? r->fn(r) : EINVAL;
+	case W_KEEP_CONNECT:
+		return do_keep_connect(r);
+	case W_KEPT_SEND:
+		return do_kept_send(r);
+	case W_KEPT_CLOSE:
+		if (r->arg < 0 || r->arg >= W_SLOTS || slots[r->arg] < 0)
+			return EBADF;
+		close(slots[r->arg]);
+		slots[r->arg] = -1;
+		return 0;
+	case W_UNIX_LISTEN:
+		return do_unix_listen(r);
+	case W_CMSG_SEND:
+		return do_cmsg_send(r);
+	case W_URING_CONNECT:
+		return do_uring_connect(r);
+	case W_PING:
+		return do_ping(r);
+	case W_TCP_LISTEN:
+		return do_tcp_listen(r);
+	case W_ACCEPT:
+		return do_accept(r);
 	}
 	return EINVAL;
 }
@@ -638,5 +1012,105 @@ int w_call(struct worker *w, int (*fn)(const struct worker_req *r), int port, in
 	r.arg = arg;
 	if (path)
 		snprintf(r.path, sizeof(r.path), "%s", path);
+	return worker_do(w, &r);
+}
+
+int w_keep(struct worker *w, int slot, int type, int protocol, int family, const char *addr,
+	   int port)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_KEEP_CONNECT;
+	r.arg = slot;
+	r.flags = type;
+	r.mode = protocol;
+	r.family = family;
+	r.port = port;
+	snprintf(r.addr, sizeof(r.addr), "%s", addr);
+	return worker_do(w, &r);
+}
+
+int w_kept_send(struct worker *w, int slot, int how)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_KEPT_SEND;
+	r.arg = slot;
+	r.mode = how;
+	return worker_do(w, &r);
+}
+
+int w_kept_close(struct worker *w, int slot)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_KEPT_CLOSE;
+	r.arg = slot;
+	return worker_do(w, &r);
+}
+
+int w_cmsg_send(struct worker *w, int family, const char *addr, int port, int level, int type,
+		int mode)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_CMSG_SEND;
+	r.family = family;
+	r.port = port;
+	r.flags = level;
+	r.arg = type;
+	r.mode = mode;
+	snprintf(r.addr, sizeof(r.addr), "%s", addr);
+	return worker_do(w, &r);
+}
+
+int w_ping(struct worker *w, const char *addr, int id, int connected)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_PING;
+	r.port = id;
+	r.mode = connected;
+	snprintf(r.addr, sizeof(r.addr), "%s", addr);
+	return worker_do(w, &r);
+}
+
+int w_unix_listen(struct worker *w, int slot, const char *path)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_UNIX_LISTEN;
+	r.arg = slot;
+	snprintf(r.path, sizeof(r.path), "%s", path);
+	return worker_do(w, &r);
+}
+
+int w_tcp_listen(struct worker *w, int slot, const char *addr, int port)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_TCP_LISTEN;
+	r.arg = slot;
+	r.family = AF_INET;
+	r.port = port;
+	snprintf(r.addr, sizeof(r.addr), "%s", addr);
+	return worker_do(w, &r);
+}
+
+int w_accept(struct worker *w, int slot, int into)
+{
+	static struct worker_req r;
+
+	memset(&r, 0, sizeof(r));
+	r.op = W_ACCEPT;
+	r.arg = slot;
+	r.mode = into;
 	return worker_do(w, &r);
 }

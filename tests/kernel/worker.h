@@ -32,6 +32,16 @@ enum worker_op {
 	W_MAP, /* mapping attempt arg (enum worker_map) of path */
 	W_FS, /* a file tree or attribute syscall: enum w_fs_op in flags */
 	W_CALL, /* fn(req): attack code kept in its test (workers are forks) */
+	/* Sockets kept open across requests, in slot arg (0 to W_SLOTS - 1). */
+	W_KEEP_CONNECT, /* socket(family, flags = type, mode = protocol), connect, keep (AF_UNIX: path in addr) */
+	W_KEPT_SEND, /* one byte on slot arg, by mode (enum w_send) */
+	W_KEPT_CLOSE, /* close slot arg */
+	W_UNIX_LISTEN, /* bind + listen a unix stream socket at path, keep in slot arg */
+	W_CMSG_SEND, /* UDP send with a control message (level flags, type arg); see mode */
+	W_URING_CONNECT, /* TCP connect to addr:port through io_uring (IORING_OP_CONNECT) */
+	W_PING, /* ICMP echo to addr (sin_port = port); mode 1: connect first. 0 or ETIMEDOUT */
+	W_TCP_LISTEN, /* TCP listener at addr:port, kept in slot arg */
+	W_ACCEPT, /* accept on slot arg (waits up to 2 s), the connection kept in slot mode */
 	W_EXIT,
 };
 
@@ -63,12 +73,28 @@ enum w_fs_op {
 	WFS_FCHMOD_MEMFD, /* fchmod of a new memfd (likewise) */
 };
 
+#define W_SLOTS 8
+
+/* How W_KEPT_SEND sends. */
+enum w_send {
+	W_SEND_SEND, /* send() */
+	W_SEND_WRITE, /* write() */
+	W_SEND_SENDFILE, /* sendfile() from a regular file */
+	W_SEND_SPLICE, /* splice() from a pipe */
+	W_SEND_URING_SEND, /* IORING_OP_SEND */
+	W_SEND_URING_SENDMSG, /* IORING_OP_SENDMSG */
+	W_SEND_URING_SEND_ZC, /* IORING_OP_SEND_ZC */
+	W_SEND_URING_WRITE, /* IORING_OP_WRITE */
+	W_SEND_SENDTO_ALLOWED, /* sendto() naming 127.0.0.1:5353, which the tests allow */
+};
+
 struct worker_req {
 	int op;
 	int flags;
 	int family; /* AF_INET or AF_INET6 */
 	int port;
 	int arg;
+	int mode;
 	char addr[64];
 	char path[LG_PATH_MAX + 512];
 	char path2[LG_PATH_MAX];
@@ -104,6 +130,19 @@ int w_map(struct worker *w, int how, const char *path);
 int w_exec_preload(struct worker *w, const char *path, const char *library);
 /* W_FS: @op (enum w_fs_op) on @path, @path2 (or NULL) and @arg. */
 int w_fs(struct worker *w, int op, const char *path, const char *path2, int arg);
+
+/* W_KEEP_CONNECT / W_KEPT_SEND / W_KEPT_CLOSE. */
+int w_keep(struct worker *w, int slot, int type, int protocol, int family, const char *addr,
+	   int port);
+int w_kept_send(struct worker *w, int slot, int how);
+int w_kept_close(struct worker *w, int slot);
+/* W_CMSG_SEND: @mode as do_cmsg_send() in worker.c (bit 0: connect first). */
+int w_cmsg_send(struct worker *w, int family, const char *addr, int port, int level, int type,
+		int mode);
+int w_ping(struct worker *w, const char *addr, int id, int connected);
+int w_unix_listen(struct worker *w, int slot, const char *path);
+int w_tcp_listen(struct worker *w, int slot, const char *addr, int port);
+int w_accept(struct worker *w, int slot, int into);
 
 /* Send a request without waiting for the result; collect it with worker_wait(). */
 int worker_send(struct worker *w, const struct worker_req *req);

@@ -10,6 +10,10 @@
  *   lg-netprobe open PATH COUNT    open PATH COUNT times; prints how many failed
  *   lg-netprobe hold SOCKET COUNT MS  hold COUNT idle connections to a unix
  *                                  socket for MS ms, then close one every 5 ms
+ *   lg-netprobe ulisten PATH MS    listen on a unix stream socket at PATH for
+ *                                  MS ms; prints "accepted N"
+ *   lg-netprobe sendloop COUNT     ns per send() on a connected UDP socket,
+ *                                  per write() to it and per write() to a pipe
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -100,6 +104,79 @@ static int hold(const char *path, int count, int ms)
 	return 0;
 }
 
+/* A listener put where another one was: counts who reached it. */
+static int ulisten(const char *path, int ms)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int n = 0, fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec t0, t;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || listen(fd, 16)) {
+		printf("ulisten %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	printf("listening %s\n", path);
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		long left;
+
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		left = ms - ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0 || poll(&p, 1, left) < 0)
+			break;
+		if (p.revents & POLLIN) {
+			int c = accept(fd, NULL, NULL);
+
+			if (c >= 0) {
+				n++;
+				close(c);
+			}
+		}
+	}
+	printf("accepted %d\n", n);
+	return 0;
+}
+
+static long long now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* What a non-agent pays per send and write (compare with livegrant loaded). */
+static int sendloop(long n)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(9) };
+	int u = socket(AF_INET, SOCK_DGRAM, 0), p[2];
+	long long t0, t1, t2, t3;
+	char c = 0;
+
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (u < 0 || connect(u, (struct sockaddr *)&to, sizeof(to)) || pipe(p))
+		return 1;
+	t0 = now_ns();
+	for (long i = 0; i < n; i++)
+		if (send(u, &c, 1, 0) < 0 && errno != ECONNREFUSED)
+			return 1;
+	t1 = now_ns();
+	for (long i = 0; i < n; i++)
+		if (write(u, &c, 1) < 0 && errno != ECONNREFUSED)
+			return 1;
+	t2 = now_ns();
+	for (long i = 0; i < n; i++)
+		if (write(p[1], &c, 1) != 1 || read(p[0], &c, 1) != 1)
+			return 1;
+	t3 = now_ns();
+	printf("send %lld ns, socket write %lld ns, pipe write+read %lld ns\n", (t1 - t0) / n,
+	       (t2 - t1) / n, (t3 - t2) / n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss;
@@ -126,6 +203,10 @@ int main(int argc, char **argv)
 		printf("%ld of %ld opens failed\n", failed, n);
 		return 0;
 	}
+	if (argc == 3 && !strcmp(argv[1], "sendloop"))
+		return sendloop(atol(argv[2]));
+	if (argc == 4 && !strcmp(argv[1], "ulisten"))
+		return ulisten(argv[2], atoi(argv[3]));
 	if (argc == 5 && !strcmp(argv[1], "hold"))
 		return hold(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc != 4) {

@@ -228,6 +228,13 @@ int lg_set_default_mode(struct lg_enforcer *e, enum lg_mode mode);
  * control socket). Replaces any previous one.
  */
 int lg_set_control_socket(struct lg_enforcer *e, const char *path);
+/*
+ * Name the listening socket @fd as the control socket: the exception of
+ * lg_set_control_socket() holds only for connections to this very socket
+ * (its SO_COOKIE), not to whatever else is bound at the path. Until it is
+ * called, no agent reaches anything through the exception.
+ */
+int lg_set_control_listener(struct lg_enforcer *e, int fd);
 
 /* ---- cgroups --------------------------------------------------------- */
 

@@ -31,6 +31,7 @@ static const char *const reason_names[LG_REASON_MAX] = {
 	[LG_REASON_REFER_WIDENS] = "refer_widens",
 	[LG_REASON_CONFINED] = "confined",
 	[LG_REASON_OUT_OF_SCOPE] = "out_of_scope",
+	[LG_REASON_NOT_CONTROL_SOCKET] = "not_control_socket",
 };
 
 /* Generated from the hook registry: every hook has a row, in id order. */

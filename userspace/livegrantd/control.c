@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,48 @@ struct conn {
 };
 
 static struct lgd_src listener = { .kind = LGD_SRC_LISTEN, .fd = -1 };
+
+/*
+ * Agents find livegrantd by the socket's path. The kernel lets the control
+ * socket exception reach only this very socket (lg_set_control_listener()),
+ * but an agent that could replace it at the path would still be the one
+ * agents talk to. So the directory that holds it must be root's and
+ * writable by nobody else, and so must every directory above it (a
+ * sticky one, like /tmp, lets nobody rename or remove root's entries).
+ * Root agents pass permission checks: for them the file hooks deny
+ * renames, unlinks and binds in this directory (docs/architecture.md).
+ */
+int lgd_control_check_dir(const char *socket_path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	bool first = true;
+	struct stat st;
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", socket_path);
+	for (;;) {
+		slash = strrchr(dir, '/');
+		if (!slash)
+			return lg_err(-EINVAL, "control socket path %s is not absolute",
+				      socket_path);
+		slash[slash == dir ? 1 : 0] = 0;
+		if (lstat(dir, &st))
+			return lg_err(-errno, "control socket directory %s: %s", dir,
+				      strerror(errno));
+		if (!S_ISDIR(st.st_mode) || st.st_uid != 0 ||
+		    ((st.st_mode & (S_IWGRP | S_IWOTH)) && (first || !(st.st_mode & S_ISVTX))))
+			return lg_err(
+				-EPERM,
+				"control socket directory %s must be a directory of root's that "
+				"only root can write (it is %s, uid %u, mode %04o)",
+				dir, S_ISDIR(st.st_mode) ? "a directory" : "not a directory",
+				(unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		if (!strcmp(dir, "/"))
+			return 0;
+		first = false;
+	}
+}
+
 static struct conn *conns;
 static int nconns;
 
@@ -52,13 +95,16 @@ int lgd_control_open(struct lgd *d, int epfd)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &listener };
-	int fd;
+	int fd, err;
 
 	if (strlen(d->socket_path) >= sizeof(sun.sun_path))
 		return lg_err(-ENAMETOOLONG,
 			      "control socket path %s is longer than %zu bytes: shorten state_dir",
 			      d->socket_path, sizeof(sun.sun_path) - 1);
 	strcpy(sun.sun_path, d->socket_path);
+	err = lgd_control_check_dir(d->socket_path);
+	if (err)
+		return err;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return lg_err(-errno, "socket: %s", strerror(errno));
@@ -66,10 +112,15 @@ int lgd_control_open(struct lgd *d, int epfd)
 	/* Agents of any uid connect here; what they may ask is checked per caller. */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(d->socket_path, 0666) ||
 	    listen(fd, 128)) {
-		int err = -errno;
-
+		err = -errno;
 		close(fd);
 		return lg_err(err, "control socket %s: %s", d->socket_path, strerror(-err));
+	}
+	/* From now on only this socket is reached through the exception. */
+	err = lg_set_control_listener(d->e, fd);
+	if (err) {
+		close(fd);
+		return err;
 	}
 	listener.fd = fd;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))

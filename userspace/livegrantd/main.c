@@ -257,7 +257,10 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
 	snprintf(d->socket_path, sizeof(d->socket_path), "%s/%s", d->cfg->state_dir,
 		 LGD_SOCKET_NAME);
 	snprintf(d->state_path, sizeof(d->state_path), "%s/%s", d->cfg->state_dir, LGD_STATE_NAME);
-	err = take_over(d, takeover_wait_s);
+	/* Before anything is loaded: where agents look for us must be ours. */
+	err = lgd_control_check_dir(d->socket_path);
+	if (!err)
+		err = take_over(d, takeover_wait_s);
 	if (!err)
 		err = load_bundles(d);
 	if (!err)

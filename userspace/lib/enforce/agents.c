@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 
 #include "enforcer.h"
@@ -167,6 +168,20 @@ int lg_set_control_socket(struct lg_enforcer *e, const char *path)
 		if (next.cgroup_id == 0 && next.generation == 0 && memcmp(&next, &key, sizeof(key)))
 			bpf_map_delete_elem(e->fds[LG_MAP_UNIX_RULES], &next);
 	}
+	return 0;
+}
+
+int lg_set_control_listener(struct lg_enforcer *e, int fd)
+{
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &len) || len != sizeof(cookie))
+		return lg_err(-errno, "reading the control socket's cookie failed: %s",
+			      strerror(errno));
+	if (!cookie)
+		return lg_err(-EINVAL, "the control socket has no cookie");
+	__atomic_store_n(&e->state->control_cookie, cookie, __ATOMIC_RELEASE);
 	return 0;
 }
 

@@ -149,7 +149,10 @@ static int read_legacy(const char *pin_dir, struct lg_manifest *m)
 	fd = bpf_obj_get(path);
 	if (fd < 0)
 		return -errno;
-	/* struct lg_state is the same in every ABI version so far. */
+	/*
+	 * struct lg_state only grew (ABI 5 appended control_cookie): the
+	 * fields read here are where every ABI version has them.
+	 */
 	err = bpf_map_lookup_elem(fd, &zero, &st) ? -errno : 0;
 	close(fd);
 	if (err)
