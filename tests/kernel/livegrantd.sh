@@ -155,6 +155,12 @@ $B/livegrantd --config $W/bad-baseline.yaml >$W/bad-baseline.out 2>&1
 rc=$?
 check "a baseline with write /run/ makes livegrantd refuse to start" \
 	sh -c "[ $rc -eq 1 ] && grep -q 'baseline write rule \"/run/\" reaches /run/livegrant' $W/bad-baseline.out"
+awk '{ print } /^    max_ttl: 1h$/ && !done { print "    ceiling: {write: [/]}"; done = 1 }' \
+	$W/config.yaml >$W/bad-ceiling.yaml
+$B/livegrantd --config $W/bad-ceiling.yaml >$W/bad-ceiling.out 2>&1
+rc=$?
+check "so does a ceiling with write /" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'domains.qa.ceiling write rule \"/\" reaches' $W/bad-ceiling.out"
 $LG status >$W/status-own.txt 2>&1
 check "  and the running livegrantd is untouched" contains $W/status-own.txt "^mode:"
 
