@@ -279,6 +279,29 @@ static int a_clone3_ns(const struct worker_req *r)
 	return 0;
 }
 
+/* open_by_handle_at of r->path: a file opened without its path being checked. */
+static int a_open_by_handle(const struct worker_req *r)
+{
+	struct {
+		struct file_handle h;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} fh = { .h = { .handle_bytes = MAX_HANDLE_SZ } };
+	int mount_id, mfd, fd, err = 0;
+
+	if (name_to_handle_at(AT_FDCWD, r->path, &fh.h, &mount_id, 0))
+		return errno;
+	mfd = open(CF_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return errno;
+	fd = open_by_handle_at(mfd, &fh.h, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		err = errno;
+	else
+		close(fd);
+	close(mfd);
+	return err;
+}
+
 static int a_sethostname(const struct worker_req *r)
 {
 	return err_of(sethostname(r->path, strlen(r->path)));
@@ -839,9 +862,18 @@ KTEST(confine_process_inside_scope)
 
 KTEST(confine_cgroup_mount_namespace)
 {
+	static const char *rd[] = { CF_DIR "/" };
+	struct lg_grant_spec gs = fx_spec(60000);
 	struct cf_world cw;
+	int fd;
 
 	REQUIRE(world_start(&cw), "world");
+	/* The grant lets the agent open the directory: only the capability decides. */
+	fd = open(CF_DIR "/handle-me", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	REQUIRE(fd >= 0, "a file to open by handle");
+	close(fd);
+	gs.rules[LG_RULE_READ] = STRV(rd);
+	REQUIRE(lg_grant_install(fx, fx_a1, &gs, NULL) == 0, "grant: %s", lg_errmsg());
 	{
 		const struct attack as[] = {
 			{ "clone3(CLONE_INTO_CGROUP) into the root cgroup", a_clone_into_cgroup, 0,
@@ -854,6 +886,8 @@ KTEST(confine_cgroup_mount_namespace)
 			  LG_HOOK_SB_MOUNT, LG_REASON_CONFINED, 0, 0 },
 			{ "chroot", a_chroot, 0, 0, CF_DIR, EPERM, LG_HOOK_CAPABLE,
 			  LG_REASON_CONFINED, CAP_SYS_CHROOT, 0 },
+			{ "open_by_handle_at", a_open_by_handle, 0, 0, CF_DIR "/handle-me", EPERM,
+			  LG_HOOK_CAPABLE, LG_REASON_CONFINED, CAP_DAC_READ_SEARCH, 0 },
 			{ "unshare(CLONE_NEWUSER)", a_unshare, 0, CLONE_NEWUSER, NULL, EACCES,
 			  LG_HOOK_USERNS_CREATE, LG_REASON_CONFINED, 0, 0 },
 			{ "unshare(CLONE_NEWNS)", a_unshare, 0, CLONE_NEWNS, NULL, EPERM,
