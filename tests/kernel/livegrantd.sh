@@ -57,6 +57,21 @@ check "granted agent is denied outside its grant" contains $W/a1b.out "Permissio
 sleep 0.5
 check "that denial names the agent and reason not_allowed" \
 	contains $W/events.jsonl '"agent":"spiffe://example.org/agent/a1".*"target":"/tmp/lgt/secret".*"reason":"not_allowed"'
+# ---- root in its agent cgroup cannot reach the host or livegrantd ----------
+# (docs/threat-model.md; tests/kernel/test_confine.c has the full attack suite)
+host0=$(hostname)
+as_agent a1 $W/good.jwt -- /bin/busybox hostname lgt-evil >$W/a1h.out 2>&1
+check "granted agent cannot set the hostname" \
+	sh -c "[ \"\$(hostname)\" = '$host0' ] && grep -q 'not permitted' $W/a1h.out"
+as_agent a1 $W/good.jwt -- /bin/busybox kill -9 $LGD_PID >$W/a1k.out 2>&1
+check "granted agent cannot kill livegrantd" kill -0 $LGD_PID
+sleep 0.5
+check "the hostname denial is logged: capability cap_sys_admin, confined" \
+	contains $W/events.jsonl '"hook":"capable","target":"capability cap_sys_admin","access":"capability","reason":"confined"'
+check "the kill is logged naming livegrantd, out_of_scope" \
+	contains $W/events.jsonl "\"hook\":\"task_kill\",\"target\":\"task $LGD_PID (livegrantd)\",\"access\":\"signal\",\"reason\":\"out_of_scope\""
+$LG denials --reason confined >$W/den-confined.txt 2>&1
+check "livegrant denials prints it" contains $W/den-confined.txt 'capable *capability cap_sys_admin'
 $LG agents --json >$W/agents.json 2>&1
 check "agents lists a1 as active in domain qa" contains $W/agents.json '"state": "active"'
 $LG agents >$W/agents.txt 2>&1

@@ -28,6 +28,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/sched.h>
 #include <stdio.h>
+#include <sys/fanotify.h>
 #include <sys/io.h>
 #include <sys/ioctl.h>
 #include <sys/klog.h>
@@ -160,12 +161,29 @@ static int a_proc_open(const struct worker_req *r)
 	return 0;
 }
 
-static int a_proc_cwd(const struct worker_req *r)
+/* readlink of /proc/PID/<r->path>: cwd, root, exe, fd/N. */
+static int a_proc_link(const struct worker_req *r)
 {
 	char path[64], buf[256];
 
-	snprintf(path, sizeof(path), "/proc/%d/cwd", r->port);
+	snprintf(path, sizeof(path), "/proc/%d/%.16s", r->port, r->path);
 	return err_of(readlink(path, buf, sizeof(buf)));
+}
+
+/* Write the marker's own value back: harmless should it go through. */
+static int a_vm_writev(const struct worker_req *r)
+{
+	unsigned long v = cf_marker;
+	struct iovec local = { &v, sizeof(v) };
+	struct iovec remote = { (void *)&cf_marker, sizeof(v) };
+
+	return err_of(process_vm_writev(r->port, &local, 1, &remote, 1, 0));
+}
+
+static int a_kcmp(const struct worker_req *r)
+{
+	/* KCMP_FILE of stderr: 0, 1 or 2 when allowed. */
+	return err_of(syscall(SYS_kcmp, getpid(), r->port, 0 /* KCMP_FILE */, 2, 2));
 }
 
 static int a_setpriority(const struct worker_req *r)
@@ -259,6 +277,29 @@ static int a_clone3_ns(const struct worker_req *r)
 		return errno;
 	waitpid(pid, NULL, 0);
 	return 0;
+}
+
+/* open_by_handle_at of r->path: a file opened without its path being checked. */
+static int a_open_by_handle(const struct worker_req *r)
+{
+	struct {
+		struct file_handle h;
+		unsigned char bytes[MAX_HANDLE_SZ];
+	} fh = { .h = { .handle_bytes = MAX_HANDLE_SZ } };
+	int mount_id, mfd, fd, err = 0;
+
+	if (name_to_handle_at(AT_FDCWD, r->path, &fh.h, &mount_id, 0))
+		return errno;
+	mfd = open(CF_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd < 0)
+		return errno;
+	fd = open_by_handle_at(mfd, &fh.h, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		err = errno;
+	else
+		close(fd);
+	close(mfd);
+	return err;
 }
 
 static int a_sethostname(const struct worker_req *r)
@@ -405,6 +446,19 @@ static int a_map_update(const struct worker_req *r)
 	__u32 key = 0, value = 1;
 
 	return bpf_map_update_elem(r->arg, &key, &value, 0) ? errno : 0;
+}
+
+/* A mount-wide fanotify mark: every open on the mount, other processes' too. */
+static int a_fanotify_mount(const struct worker_req *r)
+{
+	int err, fd = fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_FID | FAN_CLOEXEC, O_RDONLY);
+
+	(void)r;
+	if (fd < 0)
+		return errno;
+	err = err_of(fanotify_mark(fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN, AT_FDCWD, "/tmp"));
+	close(fd);
+	return err;
 }
 
 static int a_syslog_size(const struct worker_req *r)
@@ -694,17 +748,40 @@ static void attack_process(pid_t target, const char *who, bool nonagent_too)
 		  LG_REASON_OUT_OF_SCOPE, 0, nonagent_too ? 0 : NA_SKIP },
 		{ what[7], a_proc_open, target, 0, "mem", EACCES, LG_HOOK_PTRACE,
 		  LG_REASON_OUT_OF_SCOPE, 0, nonagent_too ? 0 : NA_SKIP },
-		{ what[8], a_proc_cwd, target, 0, NULL, EACCES, LG_HOOK_PTRACE,
+		{ what[8], a_proc_link, target, 0, "cwd", EACCES, LG_HOOK_PTRACE,
 		  LG_REASON_OUT_OF_SCOPE, 0, nonagent_too ? 0 : NA_SKIP },
 		{ what[9], a_setpriority, target, 5, NULL, EACCES, LG_HOOK_SETNICE,
 		  LG_REASON_OUT_OF_SCOPE, 0, NA_SKIP },
+		{ what[10], a_proc_link, target, 0, "root", EACCES, LG_HOOK_PTRACE,
+		  LG_REASON_OUT_OF_SCOPE, 0, nonagent_too ? 0 : NA_SKIP },
+		{ what[11], a_proc_link, target, 0, "fd/2", EACCES, LG_HOOK_PTRACE,
+		  LG_REASON_OUT_OF_SCOPE, 0, nonagent_too ? 0 : NA_SKIP },
+		{ what[12], a_vm_writev, target, 0, NULL, EPERM, LG_HOOK_PTRACE,
+		  LG_REASON_OUT_OF_SCOPE, 0, nonagent_too ? 0 : NA_SKIP },
+		{ what[13], a_kcmp, target, 0, NULL, EPERM, LG_HOOK_PTRACE, LG_REASON_OUT_OF_SCOPE,
+		  0, nonagent_too ? 0 : NA_SKIP },
 	};
 	static const char *const names[] = {
-		"kill SIGKILL",	 "kill 0",	     "pidfd_send_signal SIGKILL",
-		"ptrace attach", "process_vm_readv", "pidfd_getfd",
-		"open environ",	 "open mem",	     "readlink cwd",
+		"kill SIGKILL",
+		"kill 0",
+		"pidfd_send_signal SIGKILL",
+		"ptrace attach",
+		"process_vm_readv",
+		"pidfd_getfd",
+		"open environ",
+		"open mem",
+		"readlink cwd",
 		"setpriority",
+		"readlink root",
+		"readlink fd/2",
+		"process_vm_writev",
+		"kcmp",
 	};
+
+	_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(as) / sizeof(as[0]),
+		       "a name for every attack");
+	_Static_assert(sizeof(as) / sizeof(as[0]) <= sizeof(what) / sizeof(what[0]),
+		       "room for every name");
 
 	for (size_t i = 0; i < sizeof(as) / sizeof(as[0]); i++) {
 		snprintf(what[i], sizeof(what[i]), "%s of %s", names[i], who);
@@ -785,9 +862,18 @@ KTEST(confine_process_inside_scope)
 
 KTEST(confine_cgroup_mount_namespace)
 {
+	static const char *rd[] = { CF_DIR "/" };
+	struct lg_grant_spec gs = fx_spec(60000);
 	struct cf_world cw;
+	int fd;
 
 	REQUIRE(world_start(&cw), "world");
+	/* The grant lets the agent open the directory: only the capability decides. */
+	fd = open(CF_DIR "/handle-me", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	REQUIRE(fd >= 0, "a file to open by handle");
+	close(fd);
+	gs.rules[LG_RULE_READ] = STRV(rd);
+	REQUIRE(lg_grant_install(fx, fx_a1, &gs, NULL) == 0, "grant: %s", lg_errmsg());
 	{
 		const struct attack as[] = {
 			{ "clone3(CLONE_INTO_CGROUP) into the root cgroup", a_clone_into_cgroup, 0,
@@ -800,6 +886,8 @@ KTEST(confine_cgroup_mount_namespace)
 			  LG_HOOK_SB_MOUNT, LG_REASON_CONFINED, 0, 0 },
 			{ "chroot", a_chroot, 0, 0, CF_DIR, EPERM, LG_HOOK_CAPABLE,
 			  LG_REASON_CONFINED, CAP_SYS_CHROOT, 0 },
+			{ "open_by_handle_at", a_open_by_handle, 0, 0, CF_DIR "/handle-me", EPERM,
+			  LG_HOOK_CAPABLE, LG_REASON_CONFINED, CAP_DAC_READ_SEARCH, 0 },
 			{ "unshare(CLONE_NEWUSER)", a_unshare, 0, CLONE_NEWUSER, NULL, EACCES,
 			  LG_HOOK_USERNS_CREATE, LG_REASON_CONFINED, 0, 0 },
 			{ "unshare(CLONE_NEWNS)", a_unshare, 0, CLONE_NEWNS, NULL, EPERM,
@@ -895,6 +983,9 @@ KTEST(confine_host)
 			  LG_REASON_CONFINED, CAP_SYS_RAWIO, 0 },
 			{ "iopl", a_iopl, 0, 0, NULL, EPERM, LG_HOOK_CAPABLE, LG_REASON_CONFINED,
 			  CAP_SYS_RAWIO, NA_SKIP },
+			/* A non-agent passes the capability checks (tmpfs may lack an fsid). */
+			{ "fanotify mount mark", a_fanotify_mount, 0, 0, NULL, EPERM,
+			  LG_HOOK_CAPABLE, LG_REASON_CONFINED, CAP_SYS_ADMIN, NA_REACHES },
 			{ "syslog(SYSLOG_ACTION_SIZE_BUFFER)", a_syslog_size, 0, 0, NULL, EACCES,
 			  LG_HOOK_SYSLOG, LG_REASON_CONFINED, 0, 0 },
 			{ "RTM_NEWADDR on lo", a_rtm_newaddr, 0, 1, NULL, EPERM, LG_HOOK_CAPABLE,

@@ -111,6 +111,35 @@ static void capability_table(void)
 	free(doc);
 }
 
+/* How confinement events read in logs and `livegrant denials`. */
+static void confinement_event_names(void)
+{
+	struct lg_event ev = { .hook = LG_HOOK_CAPABLE, .target_kind = LG_TARGET_CAPABILITY };
+	char buf[128], acc[64];
+
+	ev.port = 21;
+	CHECK(!strcmp(lg_event_target(&ev, buf, sizeof(buf)), "capability cap_sys_admin"), "%s",
+	      buf);
+	ev.port = 63;
+	CHECK(!strcmp(lg_event_target(&ev, buf, sizeof(buf)), "capability 63"), "%s", buf);
+	ev.hook = LG_HOOK_TASK_KILL;
+	ev.target_kind = LG_TARGET_TASK;
+	ev.target_domain = 812;
+	ev.target_len = 10;
+	memcpy(ev.target, "livegrantd", 10);
+	CHECK(!strcmp(lg_event_target(&ev, buf, sizeof(buf)), "task 812 (livegrantd)"), "%s", buf);
+	ev.hook = LG_HOOK_BPF;
+	ev.target_kind = LG_TARGET_OP;
+	ev.target_domain = 7;
+	CHECK(!strcmp(lg_event_target(&ev, buf, sizeof(buf)), "bpf op 7"), "%s", buf);
+	CHECK(!strcmp(lg_reason_name(LG_REASON_CONFINED), "confined") &&
+		      !strcmp(lg_reason_name(LG_REASON_OUT_OF_SCOPE), "out_of_scope"),
+	      "reason names");
+	CHECK(lg_hook_class(LG_HOOK_CAPABLE) == LG_CLASS_SYS, "the confinement hooks are SYS");
+	lg_access_str(LG_CLASS_SYS, LG_SYS_CAPABILITY | LG_SYS_SIGNAL, acc, sizeof(acc));
+	CHECK(!strcmp(acc, "capability,signal"), "SYS rights: %s", acc);
+}
+
 int main(void)
 {
 	RUN(every_hook_has_a_row);
@@ -118,5 +147,6 @@ int main(void)
 	RUN(stable_names);
 	RUN(object_matches_registry);
 	RUN(capability_table);
+	RUN(confinement_event_names);
 	return check_summary("hooks");
 }
