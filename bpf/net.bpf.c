@@ -38,16 +38,20 @@ static __always_inline int lg_check_netlink(const struct lg_subject *s, enum lg_
  * would otherwise send unchecked, or reach whatever is bound at the
  * control path).
  */
-static __always_inline int lg_unix_record(const struct lg_subject *s, struct sock *sk,
+static __always_inline int lg_unix_record(const struct lg_subject *s, struct socket *sock,
 					  struct sockaddr *address, int addrlen, __u8 via_control,
 					  int ret)
 {
+	struct inode *inode;
 	struct lg_sk_peer *p;
 
 	/* A refused connect changes no association: the old record stands. */
 	if (ret)
 		return ret;
-	p = sk ? bpf_sk_storage_get(&lg_sk_control, sk, NULL, BPF_SK_STORAGE_GET_F_CREATE) : NULL;
+	inode = lg_sock_inode(sock);
+	p = inode ? bpf_inode_storage_get(&lg_sk_control, inode, NULL,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE) :
+		    NULL;
 	if (!p)
 		return lg_decide(s, LG_HOOK_CONNECT, LG_NET_CONNECT, LG_REASON_INTERNAL, NULL);
 	/* The address is a kernel sockaddr_storage: all LG_SUN_SA_LEN bytes exist. */
@@ -86,7 +90,7 @@ int BPF_PROG(lg_connect, struct socket *sock, struct sockaddr *address, int addr
 	stream = unix && (sock->type == SOCK_STREAM || sock->type == SOCK_SEQPACKET);
 	ret = lg_check_dest(&s, LG_HOOK_CONNECT, LG_NET_CONNECT, family, address, addrlen,
 			    stream ? &via_control : NULL);
-	return unix ? lg_unix_record(&s, sock->sk, address, addrlen, via_control, ret) : ret;
+	return unix ? lg_unix_record(&s, sock, address, addrlen, via_control, ret) : ret;
 }
 
 /*
@@ -134,9 +138,10 @@ static __always_inline __u16 lg_send_name_family(struct socket *sock, void *name
  * or one connected through the control socket exception, whose peer was
  * checked to be livegrantd itself.
  */
-static __always_inline __u16 lg_unix_replay(struct sock *sk, void **name, int *namelen)
+static __always_inline __u16 lg_unix_replay(struct socket *sock, void **name, int *namelen)
 {
-	struct lg_sk_peer *p = sk ? bpf_sk_storage_get(&lg_sk_control, sk, NULL, 0) : NULL;
+	struct inode *inode = lg_sock_inode(sock);
+	struct lg_sk_peer *p = inode ? bpf_inode_storage_get(&lg_sk_control, inode, NULL, 0) : NULL;
 
 	if (!p || p->control)
 		return 0;
@@ -178,7 +183,7 @@ int BPF_PROG(lg_sendmsg, struct socket *sock, struct msghdr *msg, int size, int 
 	if (name)
 		family = lg_send_name_family(sock, name, namelen);
 	else if (sfamily == AF_UNIX)
-		family = lg_unix_replay(sk, &name, &namelen);
+		family = lg_unix_replay(sock, &name, &namelen);
 	/*
 	 * An inet socket's peer is where the send goes without an address
 	 * (also UDPv6's AF_UNSPEC one), and where TCP sends whatever address

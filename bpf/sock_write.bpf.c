@@ -8,13 +8,27 @@
  * kernel: before 6.5 they hand pages to the protocol's sendpage, which has
  * no LSM hook. All of them first pass rw_verify_area(), that is
  * security_file_permission() with MAY_WRITE on the socket's file, so a
- * connected socket's peer is checked here, exactly like a send.
+ * connected socket's peer (for a unix socket: the address its connect
+ * named) is checked here, exactly like a send.
  *
  * file_permission runs for every read and write on the host: a non-agent
  * pays two direct loads (the mask and the inode's mode) and, for socket
  * writes only, the subject check.
  */
 #include "lib/net_match.h"
+
+/*
+ * A unix socket an agent connected: checked as a connect to the address
+ * that connect named (the record net.bpf.c keeps with the socket's inode).
+ */
+static __always_inline int lg_unix_write(const struct lg_subject *s, struct inode *inode)
+{
+	struct lg_sk_peer *p = bpf_inode_storage_get(&lg_sk_control, inode, NULL, 0);
+
+	if (!p || p->control)
+		return lg_decide(s, LG_HOOK_SOCK_WRITE, LG_NET_SEND, LG_REASON_NONE, NULL);
+	return lg_check_dest(s, LG_HOOK_SOCK_WRITE, LG_NET_SEND, AF_UNIX, p->sa, p->salen, NULL);
+}
 
 SEC("lsm/file_permission")
 int BPF_PROG(lg_sock_write, struct file *file, int mask, int ret)
@@ -40,6 +54,8 @@ int BPF_PROG(lg_sock_write, struct file *file, int mask, int ret)
 	sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
 	if (!sk)
 		return lg_decide(&s, LG_HOOK_SOCK_WRITE, LG_NET_SEND, LG_REASON_NONE, NULL);
+	if (BPF_CORE_READ(sk, __sk_common.skc_family) == AF_UNIX)
+		return lg_unix_write(&s, inode);
 	return lg_check_peer(&s, LG_HOOK_SOCK_WRITE, sk);
 }
 

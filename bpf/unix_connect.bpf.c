@@ -61,13 +61,17 @@ int BPF_PROG(lg_unix_connect, struct sock *sock, struct sock *other, struct sock
 	struct lg_state *st;
 	__u32 zero = 0;
 	__u64 cookie;
+	struct socket *sk_socket;
 	struct lg_sk_peer *mark;
 
 	if (ret)
 		return ret;
 	if (!lg_subject_get(&s))
 		return 0;
-	mark = bpf_sk_storage_get(&lg_sk_control, sock, NULL, 0);
+	sk_socket = sock->sk_socket;
+	mark = sk_socket && sk_socket->file ?
+		       bpf_inode_storage_get(&lg_sk_control, sk_socket->file->f_inode, NULL, 0) :
+		       NULL;
 	/* Allowed by a rule of the grant (or an audited denial): nothing to add. */
 	if (!mark || !mark->control)
 		return lg_decide(&s, LG_HOOK_UNIX_CONNECT, LG_NET_CONNECT, LG_REASON_NONE, NULL);

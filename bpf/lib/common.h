@@ -85,6 +85,14 @@ static __always_inline __u16 lg_sock_family(const struct socket *sock)
 	return sk ? sk->__sk_common.skc_family : 0;
 }
 
+/* The sockfs inode of a socket (NULL for the kernel's own, fileless sockets). */
+static __always_inline struct inode *lg_sock_inode(const struct socket *sock)
+{
+	struct file *file = sock->file;
+
+	return file ? file->f_inode : NULL;
+}
+
 static __always_inline __u16 lg_sock_protocol(const struct socket *sock)
 {
 	struct sock *sk = sock->sk;

@@ -84,7 +84,9 @@ struct {
 
 /**
  * struct lg_sk_peer - what an agent's unix socket last connect()ed to, kept
- * with the socket (socket local storage, lg_sk_control).
+ * with the socket (lg_sk_control: local storage of the socket's sockfs
+ * inode, which every hook can reach as a typed pointer, file_permission
+ * included, where the socket itself is only an untyped private_data).
  * @control: only the control socket exception let it through:
  *           lg_unix_connect() then lets the connection be made only to
  *           livegrantd's own listening socket (lg_state.control_cookie),
@@ -102,7 +104,7 @@ struct lg_sk_peer {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_SK_STORAGE);
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct lg_sk_peer);

@@ -321,8 +321,9 @@ KTEST(net_accepted_connections_send_by_peer)
 
 KTEST(net_connected_unix_sockets_rechecked_on_send)
 {
-	static const int ways[] = { W_SEND_SEND, W_SEND_WRITE, W_SEND_URING_SEND,
-				    W_SEND_URING_SENDMSG, W_SEND_URING_WRITE };
+	static const int ways[] = { W_SEND_SEND,       W_SEND_WRITE,	  W_SEND_SENDFILE,
+				    W_SEND_SPLICE,     W_SEND_URING_SEND, W_SEND_URING_SENDMSG,
+				    W_SEND_URING_WRITE };
 	struct worker w;
 
 	REQUIRE(GRANT(by_rules, 60000, NULL) == 0, "grant: %s", lg_errmsg());
@@ -343,6 +344,11 @@ KTEST(net_connected_unix_sockets_rechecked_on_send)
 			  "unix stream send after the grant was replaced");
 	CHECK(event_says(w.pid, LG_HOOK_SENDMSG, LG_REASON_NOT_ALLOWED, "unix:" FX_DIR "/ok.sock"),
 	      "the event names the path the socket connected to");
+	CHECK(event_says(w.pid, LG_HOOK_SOCK_WRITE, LG_REASON_NOT_ALLOWED,
+			 "unix:" FX_DIR "/ok.sock"),
+	      "so does the sock_write event (write, sendfile, splice)");
+	CHECK_ERR(w_kept_send(&w, 2, W_SEND_SENDFILE), 0,
+		  "sendfile to the control socket connection without the rule");
 	CHECK_ERR(w_kept_send(&w, 1, W_SEND_SEND), EACCES,
 		  "unix datagram send after the grant was replaced");
 	CHECK_ERR(w_kept_send(&w, 2, W_SEND_SEND), 0,
