@@ -9,6 +9,8 @@ ISSUER=$B/livegrant-issuer
 W=/tmp/lgd
 ROOT=/sys/fs/cgroup/agents
 SOCK=/run/livegrant/livegrant.sock
+# The hooks of this build: the rows of LG_HOOK_TABLE_CORE (include/livegrant/hooks.h).
+NHOOKS=16
 export LIVEGRANT_SOCKET=$SOCK
 pass=0
 fail=0

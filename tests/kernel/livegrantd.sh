@@ -66,15 +66,15 @@ check "grants shows baseline rules" contains $W/grants.txt '^read *.*/usr/ *base
 check "grants names the rights of each rule" contains $W/grants.txt '^read *.*/tmp/lgt/ws/ *token *read,read_dir$'
 $LG status >$W/status.txt 2>&1
 check "status: BPF LSM active, programs attached" \
-	sh -c "grep -q '^bpf lsm: *active' $W/status.txt && grep -q '^programs: 6 of 6 attached' $W/status.txt"
+	sh -c "grep -q '^bpf lsm: *active' $W/status.txt && grep -q '^programs: $NHOOKS of $NHOOKS attached' $W/status.txt"
 check "status names no hook as not enforced" lacks $W/status.txt 'NOT ENFORCED'
 $LG status --json >$W/status.json 2>&1
 check "status --json: start and every hook, enforced" \
-	sh -c "grep -q '\"start\": \"fresh\"' $W/status.json && [ \$(grep -c '\"enforced\": true' $W/status.json) -eq 6 ]"
+	sh -c "grep -q '\"start\": \"fresh\"' $W/status.json && [ \$(grep -c '\"enforced\": true' $W/status.json) -eq $NHOOKS ]"
 $LG check-kernel >$W/ck.txt 2>&1
 rc=$?
-check "check-kernel: ok, and each of the 6 hooks enforced on this kernel" \
-	sh -c "[ $rc -eq 0 ] && [ \$(grep -c '^  hook .* enforced\$' $W/ck.txt) -eq 6 ]"
+check "check-kernel: ok, and each of the $NHOOKS hooks enforced on this kernel" \
+	sh -c "[ $rc -eq 0 ] && [ \$(grep -c '^  hook .* enforced\$' $W/ck.txt) -eq $NHOOKS ]"
 $LG grants nobody-such >$W/grants-none.txt 2>&1
 rc=$?
 check "grants of an unknown agent is refused with exit 1" \
