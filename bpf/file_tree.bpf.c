@@ -153,19 +153,28 @@ static __always_inline int lg_check_move(const struct lg_subject *s, enum lg_hoo
 					 __u32 flags, bool is_link)
 {
 	struct lg_scratch *sc = lg_scratch_claim();
-	__u32 old_mode = lg_dentry_mode(old), new_mode = lg_dentry_mode(new);
-	bool exchange = !is_link && (flags & RENAME_EXCHANGE);
-	bool cross = BPF_CORE_READ(old, d_parent) != new_dir->dentry;
 	struct lg_move m = { .need = LG_FILE_REFER };
+	__u32 old_mode, new_mode;
+	bool exchange, cross;
 	__u8 reason, res;
 	int ret;
 
 	if (!sc)
 		return lg_decide(s, hook, m.need, LG_REASON_INTERNAL, NULL);
-	reason = s->reason;
+	s = lg_launder(sc, s);
 	res = lg_rights_at(s, sc, mnt, old, false, &m.from);
 	if (res == LG_REASON_NONE)
-		res = lg_rights_at(s, sc, new_dir->mnt, new, !new_mode, &m.to);
+		res = lg_rights_at(s, sc, new_dir->mnt, new, !lg_dentry_mode(new), &m.to);
+	/*
+	 * What the move is made of is read after the walks: as 0/1 values
+	 * live across them, each would double the states the verifier walks
+	 * them in (see lg_launder()).
+	 */
+	old_mode = lg_dentry_mode(old);
+	new_mode = lg_dentry_mode(new);
+	exchange = !is_link && (flags & RENAME_EXCHANGE);
+	cross = BPF_CORE_READ(old, d_parent) != new_dir->dentry;
+	reason = s->reason;
 	if (reason == LG_REASON_NONE)
 		reason = res;
 	if (reason == LG_REASON_NONE && is_link) {

@@ -89,15 +89,47 @@ static __always_inline __u8 lg_rights_at(const struct lg_subject *s, struct lg_s
 					 const struct vfsmount *mnt, const struct dentry *d,
 					 bool leaf_new, struct lg_rights *r)
 {
-	bool dir_ok = false, self_ok = false;
+	volatile __u32 *slot = (volatile __u32 *)&sc->need[2];
+	bool ok = false;
 	__u32 plen = 0;
 	__u8 reason = lg_path_build(sc, mnt, d, leaf_new, &plen);
 
 	if (reason != LG_REASON_NONE)
 		return reason;
-	r->dir = lg_path_granted(s, sc, plen, &dir_ok);
-	r->self = lg_path_granted(s, sc, sc->ev.target_len, &self_ok);
-	return dir_ok && self_ok ? LG_REASON_NONE : LG_REASON_INTERNAL;
+	/*
+	 * Each mask goes through the map value (a volatile store and load, so
+	 * the compiler keeps them): a mask no rule added to is an exact 0 to
+	 * the verifier, one a rule did is unknown, and both would be walked
+	 * on (see lg_launder()).
+	 */
+	*slot = lg_path_granted(s, sc, plen, &ok);
+	if (!ok)
+		return LG_REASON_INTERNAL;
+	r->dir = *slot;
+	*slot = lg_path_granted(s, sc, sc->ev.target_len, &ok);
+	if (!ok)
+		return LG_REASON_INTERNAL;
+	r->self = *slot;
+	return LG_REASON_NONE;
+}
+
+_Static_assert(sizeof(struct lg_subject) <= sizeof(((struct lg_scratch *)0)->subject),
+	       "lg_scratch.subject must hold a struct lg_subject");
+
+/*
+ * Verifier workaround: copy the subject into the scratch slot and go on
+ * with the copy. lg_subject_get() leaves each field an exact constant on
+ * many paths (no grant, expired, suspended, ...), and newer verifiers
+ * (6.12, sid) verify the path walk's bpf_loop() callbacks again for every
+ * such state until they converge: 100 000 instructions and seconds of
+ * load per hook. Loaded back from a map value, the fields are unknown
+ * scalars and every path meets in one state. The values are the same.
+ */
+static __always_inline const struct lg_subject *lg_launder(struct lg_scratch *sc,
+							   const struct lg_subject *s)
+{
+	__builtin_memcpy(sc->subject, s, sizeof(*s));
+	return (const struct lg_subject *)sc->subject;
 }
 
 /* @need is within @have. */
@@ -121,9 +153,15 @@ static __always_inline int lg_check_entry(const struct lg_subject *s, enum lg_ho
 
 	if (!sc)
 		return lg_decide(s, hook, need_dir | need_self, LG_REASON_INTERNAL, NULL);
+	/* Laundered like the subject: a constant per file type otherwise. */
+	sc->need[0] = need_dir;
+	sc->need[1] = need_self;
+	s = lg_launder(sc, s);
+	res = lg_rights_at(s, sc, mnt, d, leaf_new, &r);
+	need_dir = sc->need[0];
+	need_self = sc->need[1];
 	/* Without a live grant the path is built only for the event. */
 	reason = s->reason;
-	res = lg_rights_at(s, sc, mnt, d, leaf_new, &r);
 	if (reason == LG_REASON_NONE)
 		reason = res;
 	if (reason == LG_REASON_NONE && !(lg_has(r.dir, need_dir) && lg_has(r.self, need_self)))

@@ -4,9 +4,12 @@
  * not call bpf_d_path().
  *
  * bpf_d_path() is allowed only on the LSM hooks the kernel lists as
- * sleepable (bpf_lsm_is_sleepable_hook()); the security_path_* and
- * security_inode_* hooks of namespace and attribute changes are not on
- * that list. lg_path_build() builds the same absolute path bpf_d_path()
+ * sleepable (bpf_lsm_is_sleepable_hook()). Tried on the test kernels with a
+ * program per hook calling it: on 6.1 the verifier refuses it on
+ * path_unlink, path_rename, path_chmod and path_truncate ("helper call is
+ * not allowed in probe") and allows it on file_open; 6.12 and sid allow it
+ * on all five. One walk serves every kernel, so a path means the same on
+ * all of them. lg_path_build() builds the same absolute path bpf_d_path()
  * gives - relative to the task's fs root, in its mount namespace, crossing
  * mounts through struct mount (mnt_parent, mnt_mountpoint) - from a mount
  * and a dentry, into sc->ev.target, so that the one matcher of path_match.h

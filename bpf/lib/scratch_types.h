@@ -44,6 +44,8 @@ struct lg_walk_state {
  *         bound, total length < LG_PATH_MAX, before each copy).
  * @names: the names of the path being walked, leaf first (path_walk.h).
  * @walk:  the state of that walk.
+ * @subject, @need: a hook's subject (struct lg_subject) and the rights it
+ *         asks, copied here by path_ops.h (see lg_launder() there).
  */
 struct lg_scratch {
 	__u32 busy;
@@ -53,6 +55,8 @@ struct lg_scratch {
 	struct lg_unix_key ukey; /* AF_UNIX lookup key: too big for the stack */
 	struct lg_walk_name names[LG_PATH_MAX_COMPONENTS];
 	struct lg_walk_state walk;
+	__u64 subject[6];
+	__u32 need[4];
 };
 
 #endif /* LG_BPF_SCRATCH_TYPES_H */

@@ -303,6 +303,39 @@ KTEST(tree_rename_exchange)
 	worker_stop(&w);
 }
 
+/*
+ * Refer alone: a device-only folder may receive a char device by mknod,
+ * not by a move across directories, which asks refer there too.
+ */
+KTEST(tree_refer_needed_across_directories)
+{
+	static const char *devonly[] = { DEV "/", T "/devonly/" };
+	struct lg_grant_spec s = fx_spec(60000);
+	const struct lg_event *ev;
+	struct worker w;
+
+	tree_reset();
+	mkdir(T "/devonly", 0755);
+	s.rules[LG_RULE_WRITE] = STRV(rules_write);
+	s.rules[LG_RULE_DEVICE] = STRV(devonly);
+	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lg-refer") == 0, "start worker");
+	CHECK_ERR(w_fs(&w, WFS_MKNOD, T "/devonly/made", NULL, S_IFCHR | 0600), 0,
+		  "mknod of a char device in the device-only folder");
+	CHECK(S_ISCHR(mode_of(T "/devonly/made")), "devonly/made is a char device");
+	CHECK_ERR(w_fs(&w, WFS_MKNOD, DEV "/moved", NULL, S_IFCHR | 0600), 0,
+		  "mknod of a char device in rw/dev");
+	DENIED(&w, w_fs(&w, WFS_RENAME, DEV "/moved", T "/devonly/moved", 0), LG_HOOK_PATH_RENAME,
+	       LG_REASON_NOT_ALLOWED, T "/devonly/moved", "move into a folder without refer");
+	ev = fx_wait_event_at(w.pid, LG_HOOK_PATH_RENAME, LG_REASON_NOT_ALLOWED, T "/devonly/moved",
+			      100);
+	if (CHECK(ev != NULL, "event"))
+		CHECK(ev->access == (LG_FILE_MAKE_CHAR | LG_FILE_REFER),
+		      "asked make_char,refer at the new directory (access=0x%x)", ev->access);
+	CHECK(exists(DEV "/moved") && !exists(T "/devonly/moved"), "rw/dev/moved stays");
+	worker_stop(&w);
+}
+
 /* Rules below the destination would newly cover a moved directory's files. */
 KTEST(tree_rename_dir_onto_rules)
 {
