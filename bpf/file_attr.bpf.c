@@ -21,11 +21,21 @@ static __always_inline int lg_attr(enum lg_hook hook, const struct path *path, _
 	return lg_check_entry(&s, hook, path->mnt, path->dentry, false, 0, need);
 }
 
+/*
+ * On 6.1 ftruncate(2) passes here too (6.2+ call file_truncate instead, and
+ * leave it to file_open's write decision). A file on a kernel-internal
+ * mount (a memfd, the shmem file behind shared anonymous memory) has no
+ * path any rule could name, like the pipes and anonymous inodes file_open
+ * lets through: truncating it changes no file of the tree, so it is not
+ * the file boundary, on every kernel alike.
+ */
 SEC("lsm/path_truncate")
 int BPF_PROG(lg_path_truncate, const struct path *path, int ret)
 {
 	if (ret)
 		return ret;
+	if (BPF_CORE_READ(path, mnt, mnt_flags) & MNT_INTERNAL)
+		return 0;
 	return lg_attr(LG_HOOK_PATH_TRUNCATE, path, LG_FILE_TRUNCATE);
 }
 

@@ -72,6 +72,9 @@
 #define __FMODE_EXEC 0x20
 #define O_TRUNC 01000
 
+/* vfsmount.mnt_flags of a kernel-internal mount (kern_mount()). */
+#define MNT_INTERNAL 0x4000
+
 #define READ_ONCE(x) (*(const volatile typeof(x) *)&(x))
 
 /*

@@ -19,8 +19,11 @@
  * a walk that does not reach the task's root (an internal mount such as
  * pipefs or memfd's shm mount, a detached mount, a mount of another
  * namespace, a dentry outside its mount's root after a move, a root set
- * below the file) is "path_unresolved", and so is a deleted (unhashed)
- * dentry, which d_path() would print with " (deleted)". More than
+ * below the file) is "path_unresolved", and so is an unhashed directory
+ * on the way up. A deleted (unlinked) leaf gets d_path()'s " (deleted)"
+ * after its old path, so it keeps the rules of the folder it was in: an
+ * O_TMPFILE file of a writable folder may still be ftruncate()d (6.1 asks
+ * path_truncate for that), a deleted file of a read-only one may not. More than
  * LG_PATH_MAX_COMPONENTS names or LG_PATH_MAX_MOUNTS mounts is
  * "path_too_deep", LG_PATH_MAX bytes or more "path_too_long". Every one is a
  * denial.
@@ -44,6 +47,11 @@
 struct lg_walk {
 	struct lg_scratch *sc;
 };
+
+/* What d_path() writes after the path of an unlinked file. */
+static const char lg_deleted_suffix[] = " (deleted)";
+#define LG_DELETED_LEN 10
+_Static_assert(sizeof(lg_deleted_suffix) == LG_DELETED_LEN + 1, "suffix length");
 
 /* The struct mount a vfsmount is embedded in (container_of, relocated). */
 static __always_inline __u64 lg_real_mount(const struct vfsmount *m)
@@ -86,11 +94,19 @@ static __always_inline long lg_walk_name(struct lg_scratch *sc, const struct den
 
 	/*
 	 * Unhashed: deleted (or never linked). The leaf of a creation may
-	 * still be in lookup, which is unhashed too; nothing above it may.
+	 * still be in lookup, which is unhashed too; an existing leaf is
+	 * unlinked (deleted, or O_TMPFILE) and named as d_path() names it.
+	 * Nothing above the leaf may be unhashed.
 	 */
-	if (!BPF_CORE_READ(d, d_hash.pprev) && !(w->leaf_new && w->n == 0)) {
-		w->reason = LG_REASON_PATH_UNRESOLVED;
-		return 1;
+	if (!BPF_CORE_READ(d, d_hash.pprev)) {
+		if (w->n != 0) {
+			w->reason = LG_REASON_PATH_UNRESOLVED;
+			return 1;
+		}
+		if (!w->leaf_new) {
+			w->deleted = 1;
+			w->total += LG_DELETED_LEN;
+		}
 	}
 	if (w->n >= LG_PATH_MAX_COMPONENTS) {
 		w->reason = LG_REASON_PATH_TOO_DEEP;
@@ -248,11 +264,22 @@ static __always_inline __u8 lg_path_build(struct lg_scratch *sc, const struct vf
 	bpf_loop(LG_PATH_MAX_COMPONENTS, lg_walk_write_cb, &ctx, 0);
 	off = w->off;
 	/* Every name copied, and exactly the bytes counted on the way up. */
-	if (!w->done || off != total || w->n != n || off >= LG_PATH_MAX)
+	if (w->deleted)
+		total -= LG_DELETED_LEN;
+	if (!w->done || off != total || w->n != n ||
+	    off + (w->deleted ? LG_DELETED_LEN : 0) >= LG_PATH_MAX)
 		return LG_REASON_PATH_UNRESOLVED;
+	if (w->deleted) {
+		/* Counted on the way up: off + LG_DELETED_LEN == total. */
+		for (int i = 0; i < LG_DELETED_LEN; i++)
+			sc->ev.target[(off + i) & (LG_PATH_MAX - 1)] = lg_deleted_suffix[i];
+		*parent_len = off - w->leaf_len - 1;
+		off += LG_DELETED_LEN;
+	} else {
+		*parent_len = off - w->leaf_len - 1;
+	}
 	sc->ev.target[off & (LG_PATH_MAX - 1)] = 0;
 	sc->ev.target_len = off;
-	*parent_len = off - w->leaf_len - 1;
 	return LG_REASON_NONE;
 }
 

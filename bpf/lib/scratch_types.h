@@ -31,6 +31,8 @@ struct lg_walk_state {
 	__u32 off; /* bytes written (second pass) */
 	__u32 reason; /* LG_REASON_NONE once the root is reached */
 	__u32 done; /* first pass: root reached; second: a copy failed */
+	__u32 deleted; /* the leaf is unlinked: " (deleted)" follows, as d_path() */
+	__u32 pad;
 };
 
 /**
