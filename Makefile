@@ -69,17 +69,8 @@ $(BUILD)/livegrant.bpf.o: $(BPF_TMPS)
 $(BUILD)/livegrant.skel.h: $(BUILD)/livegrant.bpf.o
 	$(BPFTOOL) gen skeleton $< name livegrant_bpf > $@.tmp && mv $@.tmp $@
 
-# Feature probes: tiny objects loaded (never attached) to ask the verifier
-# what a kernel allows (kernel_check.c). Not hooks: not in the registry.
-$(BUILD)/bpf/probe_%.bpf.o: bpf/probe/%.bpf.c $(wildcard bpf/lib/*.h include/livegrant/*.h) | $(BUILD)/bpf
-	$(CLANG) $(BPF_CFLAGS) -c $< -o $@.tmp.o && $(BPFTOOL) gen object $@ $@.tmp.o
-
-$(BUILD)/probe_%.skel.h: $(BUILD)/bpf/probe_%.bpf.o
-	$(BPFTOOL) gen skeleton $< name lg_probe_$* > $@.tmp && mv $@.tmp $@
-
 # ---- userspace -----------------------------------------------------------
 $(BUILD)/obj/lib/enforce/loader.o: $(BUILD)/livegrant.skel.h
-$(BUILD)/obj/lib/enforce/kernel_check.o: $(BUILD)/probe_mprotect_path.skel.h
 
 $(BUILD)/obj/%.o: userspace/%.c | $(BUILD)/obj/lib/enforce $(BUILD)/obj/lib/policy \
 		$(BUILD)/obj/livegrantd $(BUILD)/obj/cli
@@ -200,7 +191,7 @@ FORMAT_SRCS := $(shell git ls-files --cached --others --exclude-standard '*.c' '
 format:
 	clang-format -i $(FORMAT_SRCS)
 
-lint: $(BUILD)/livegrant.skel.h $(BUILD)/probe_mprotect_path.skel.h
+lint: $(BUILD)/livegrant.skel.h
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --suppress=missingIncludeSystem \

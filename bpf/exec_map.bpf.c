@@ -16,21 +16,12 @@
  * A file without a name a rule could give (memfd, O_TMPFILE, deleted) is
  * denied: its path would be what it was called, not what it is.
  */
-#include "lib/path_match.h"
+#include "lib/path_ops.h"
 
 /* UAPI and kernel constants BPF code cannot include. */
 #define PROT_EXEC 0x4
 #define VM_EXEC 0x4
 #define S_PRIVATE 512 /* inode->i_flags: kernel-internal inode */
-
-/*
- * Set by the loader before load: bpf_d_path() is allowed on file_mprotect
- * on this kernel (bpf/probe/mprotect_path.bpf.c). Where it is not (6.1,
- * 6.12 and sid's 7.2 all refuse it), the verifier prunes the path check
- * and an agent adding exec to a file mapping is denied: what cannot be
- * checked is not allowed. check-kernel and status say so (LIMITED).
- */
-const volatile bool lg_mprotect_resolves;
 
 /*
  * Has @file lost (or never had) the name bpf_d_path() would print? An
@@ -65,8 +56,8 @@ static __always_inline bool lg_file_anonymous(const struct file *file)
 	return inode && (inode->i_flags & S_PRIVATE);
 }
 
-/* A denial whose file cannot be named on this kernel: an event without a path. */
-static __always_inline int lg_deny_unresolvable(const struct lg_subject *s, enum lg_hook hook)
+/* A denial of a file that has no name a rule could give: the event says so. */
+static __always_inline int lg_deny_unnamed(const struct lg_subject *s, enum lg_hook hook)
 {
 	struct lg_scratch *sc = lg_scratch_claim();
 	int ret;
@@ -78,6 +69,7 @@ static __always_inline int lg_deny_unresolvable(const struct lg_subject *s, enum
 	sc->ev.target_domain = 0;
 	sc->ev.family = 0;
 	sc->ev.port = 0;
+	sc->ev.walk_check = LG_WALK_CHECK_NONE;
 	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
 	ret = lg_decide(s, hook, LG_FILE_EXECUTE,
 			s->reason != LG_REASON_NONE ? s->reason : LG_REASON_PATH_UNRESOLVED,
@@ -149,9 +141,16 @@ int BPF_PROG(lg_file_mprotect, struct vm_area_struct *vma, unsigned long reqprot
 	file = vma->vm_file;
 	if (lg_file_anonymous(file))
 		return lg_decide(&s, LG_HOOK_MPROTECT_EXEC, LG_FILE_EXECUTE, LG_REASON_NONE, NULL);
-	if (!lg_mprotect_resolves)
-		return lg_deny_unresolvable(&s, LG_HOOK_MPROTECT_EXEC);
-	return lg_check_map(&s, LG_HOOK_MPROTECT_EXEC, file);
+	if (lg_file_unnamed(file))
+		return lg_deny_unnamed(&s, LG_HOOK_MPROTECT_EXEC);
+	/*
+	 * No kernel of the test matrix allows bpf_d_path() on file_mprotect
+	 * (6.1, 6.12 and 7.2 refuse it): the path comes from livegrant's own
+	 * walk (lib/path_walk.h), the one path_* hooks use, which names the
+	 * file as bpf_d_path() would.
+	 */
+	return lg_check_entry(&s, LG_HOOK_MPROTECT_EXEC, file->f_path.mnt, file->f_path.dentry,
+			      false, 0, LG_FILE_EXECUTE);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -85,7 +85,7 @@ rc=$?
 # Every hook of the registry has a line (tests/unit/test_hooks.c: the object has them all).
 NHOOKS=$(grep -c '^  hook ' $W/ck.txt)
 check "check-kernel: ok, and each of the $NHOOKS hooks enforced on this kernel" \
-	sh -c "[ $rc -eq 0 ] && [ $NHOOKS -ge 6 ] && [ \$(grep -c '^  hook .* enforced\(\$\|, LIMITED: \)' $W/ck.txt) -eq $NHOOKS ]"
+	sh -c "[ $rc -eq 0 ] && [ $NHOOKS -ge 6 ] && [ \$(grep -c '^  hook .* enforced\$' $W/ck.txt) -eq $NHOOKS ]"
 $LG status >$W/status.txt 2>&1
 check "status: BPF LSM active, programs attached" \
 	sh -c "grep -q '^bpf lsm: *active' $W/status.txt && grep -q '^programs: $NHOOKS of $NHOOKS attached' $W/status.txt"
@@ -93,22 +93,6 @@ check "status names no hook as not enforced" lacks $W/status.txt 'NOT ENFORCED'
 $LG status --json >$W/status.json 2>&1
 check "status --json: start and every hook, enforced" \
 	sh -c "grep -q '\"start\": \"fresh\"' $W/status.json && [ \$(grep -c '\"enforced\": true' $W/status.json) -eq $NHOOKS ]"
-# 6.1 and 6.12 cannot resolve paths on file_mprotect: adding exec to a file
-# mapping is denied there. Both views must say the same for this kernel.
-limited_agree() {
-	if grep -q '^LIMITED: hook mprotect_exec (lsm/file_mprotect): ' $W/status.txt; then
-		grep -q '^  hook mprotect_exec .*enforced, LIMITED: .*denied' $W/ck.txt
-	else
-		grep -q '^  hook mprotect_exec .* enforced$' $W/ck.txt
-	fi
-}
-check "status and check-kernel agree on what mprotect_exec does on this kernel" limited_agree
-case $LIVEGRANT_VM_KERNEL in
-6.1 | 6.12)
-	check "  on $LIVEGRANT_VM_KERNEL it is limited (no bpf_d_path on file_mprotect)" \
-		contains $W/status.txt '^LIMITED: hook mprotect_exec'
-	;;
-esac
 $LG grants nobody-such >$W/grants-none.txt 2>&1
 rc=$?
 check "grants of an unknown agent is refused with exit 1" \

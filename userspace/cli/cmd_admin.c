@@ -128,19 +128,13 @@ int cmd_agents(int argc, char **argv)
 	return LGC_OK;
 }
 
-/* One line per hook that is not enforced or limited here, naming it and why. */
+/* One line per hook that is not enforced here, naming it and why. */
 static void print_unenforced(json_t *hooks)
 {
 	json_t *h;
 	size_t i;
 
 	json_array_foreach(hooks, i, h) {
-		const char *limit = json_string_value(json_object_get(h, "limited"));
-
-		if (limit)
-			printf("LIMITED: hook %s (lsm/%s): %s\n",
-			       json_string_value(json_object_get(h, "name")),
-			       json_string_value(json_object_get(h, "lsm_hook")), limit);
 		if (json_is_true(json_object_get(h, "enforced")))
 			continue;
 		printf("NOT ENFORCED: hook %s (lsm/%s): %s\n",

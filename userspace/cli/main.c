@@ -38,7 +38,6 @@ static int check_kernel(void)
 {
 	uint64_t supported;
 	int rc = LGC_OK;
-	bool resolves;
 
 	if (lg_kernel_check(NULL)) {
 		printf("livegrant: this kernel cannot run livegrant: %s\n", lg_errmsg());
@@ -49,15 +48,10 @@ static int check_kernel(void)
 		printf("livegrant: %s\n", lg_errmsg());
 		return LGC_REFUSED;
 	}
-	resolves = lg_mprotect_path_probe();
 	for (unsigned int h = 0; h < LG_HOOK_MAX; h++) {
 		const struct lg_hook_info *hi = lg_hook_info(h);
-		const char *limit = lg_hook_limit(h, resolves);
 
-		if ((supported & (1ULL << h)) && limit) {
-			printf("  hook %-16s lsm/%-22s enforced, LIMITED: %s\n", hi->name, hi->lsm,
-			       limit);
-		} else if (supported & (1ULL << h)) {
+		if (supported & (1ULL << h)) {
 			printf("  hook %-16s lsm/%-22s enforced\n", hi->name, hi->lsm);
 		} else if (hi->flags & LG_HOOK_F_REQUIRED) {
 			printf("  hook %-16s lsm/%-22s MISSING: livegrant will not start on this kernel\n",

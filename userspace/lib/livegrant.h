@@ -114,17 +114,6 @@ int lg_bpf_lsm_active(void);
  * in its BTF). 0, or a negative errno when the kernel's BTF cannot be read.
  */
 int lg_hooks_supported(uint64_t *supported);
-/*
- * Does this kernel allow bpf_d_path() on file_mprotect (6.1 does not)? A
- * probe program is loaded, not attached. false on any failure: the
- * mprotect_exec hook then denies rather than checks.
- */
-bool lg_mprotect_path_probe(void);
-/*
- * NULL when @hook decides the same everywhere it is enforced; otherwise
- * what it does differently on this kernel (for check-kernel and status).
- */
-const char *lg_hook_limit(unsigned int hook, bool mprotect_resolves);
 
 /* ---- the enforcer: programs, maps and links --------------------------- */
 
@@ -204,8 +193,6 @@ bool lg_enforcer_replaced(const struct lg_enforcer *e);
  * lacks, which are therefore not enforced.
  */
 void lg_enforcer_hooks(const struct lg_enforcer *e, uint64_t *attached, uint64_t *missing);
-/* What lg_mprotect_path_probe() said when this enforcer was opened. */
-bool lg_enforcer_mprotect_resolves(const struct lg_enforcer *e);
 /* How many of livegrant's programs are attached through pins under @pin_dir. */
 int lg_enforcer_links_pinned(const char *pin_dir, int *total);
 /*

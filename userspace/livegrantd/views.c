@@ -152,10 +152,6 @@ static json_t *hooks_json(struct lgd *d)
 		json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "name", hi->name, "lsm_hook", hi->lsm,
 				      "program", hi->prog, "enforced", on);
 
-		const char *limit = lg_hook_limit(h, lg_enforcer_mprotect_resolves(d->e));
-
-		if (on && limit)
-			json_object_set_new(o, "limited", json_string(limit));
 		if (!on)
 			json_object_set_new(o, "why",
 					    json_string(missing & (1ULL << h) ?

@@ -41,8 +41,6 @@ struct livegrant_bpf;
  * @seq:      the sequence number of this build's set, once committed.
  * @hooks_missing:  hooks this kernel lacks: not enforced (bit per hook).
  * @hooks_attached: hooks whose program is attached (bit per hook).
- * @mprotect_resolves: bpf_d_path() works on file_mprotect here: the
- *            mprotect_exec hook checks exec rules instead of denying.
  */
 struct lg_enforcer {
 	struct livegrant_bpf *skel;
@@ -59,7 +57,6 @@ struct lg_enforcer {
 	int prev_events_fd; /* lg_events of a replaced set, until drained */
 	uint64_t seq;
 	uint64_t hooks_missing, hooks_attached;
-	bool mprotect_resolves;
 	void (*bridge)(struct lg_enforcer *e, void *ctx); /* opts->bridge, for the commit */
 	void *bridge_ctx;
 	int sync_outer, sync_inner; /* see lg_wait_for_readers() */

@@ -15,7 +15,6 @@
 #include <bpf/libbpf.h>
 
 #include "livegrant.h"
-#include "probe_mprotect_path.skel.h"
 
 #define LSM_LIST "/sys/kernel/security/lsm"
 #define BTF_VMLINUX "/sys/kernel/btf/vmlinux"
@@ -92,34 +91,4 @@ int lg_hooks_supported(uint64_t *supported)
 	}
 	btf__free(vmlinux);
 	return 0;
-}
-
-static int print_nothing(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
-/*
- * Load bpf/probe/mprotect_path.bpf.c (never attached): the verifier takes
- * it only where bpf_d_path() is allowed on file_mprotect. Its refusal is
- * the expected answer on some kernels, so libbpf's log is silenced.
- */
-bool lg_mprotect_path_probe(void)
-{
-	libbpf_print_fn_t old = libbpf_set_print(print_nothing);
-	struct lg_probe_mprotect_path *p = lg_probe_mprotect_path__open_and_load();
-
-	libbpf_set_print(old);
-	lg_probe_mprotect_path__destroy(p);
-	return p != NULL;
-}
-
-const char *lg_hook_limit(unsigned int hook, bool mprotect_resolves)
-{
-	if (hook == LG_HOOK_MPROTECT_EXEC && !mprotect_resolves)
-		return "this kernel does not let BPF resolve paths on file_mprotect: an agent adding exec to a file mapping is denied, whatever its exec rules";
-	return NULL;
 }

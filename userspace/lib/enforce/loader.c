@@ -203,9 +203,6 @@ static int probe_hooks(struct lg_enforcer *e)
 		bpf_program__set_autoload(prog, false);
 		e->hooks_missing |= 1ULL << h;
 	}
-	/* Before load: the verifier prunes the path check where it cannot run. */
-	e->mprotect_resolves = lg_mprotect_path_probe();
-	e->skel->rodata->lg_mprotect_resolves = e->mprotect_resolves;
 	return 0;
 }
 
@@ -899,11 +896,6 @@ void lg_enforcer_hooks(const struct lg_enforcer *e, uint64_t *attached, uint64_t
 		*attached = e->hooks_attached;
 	if (missing)
 		*missing = e->hooks_missing;
-}
-
-bool lg_enforcer_mprotect_resolves(const struct lg_enforcer *e)
-{
-	return e->mprotect_resolves;
 }
 
 int lg_enforcer_links_pinned(const char *pin_dir, int *total)
