@@ -183,11 +183,12 @@ $LG status >$W/status-after.out 2>&1
 check "and still answers" contains $W/status-after.out "mode:"
 
 # ---- the control socket's identity ----------------------------------------
-# An agent (root) listens where agents look for livegrantd, once the real
-# socket has been moved aside (the move itself is the file hooks' to stop):
-# the kernel lets agents reach only the socket livegrantd published. The
-# victim is an agent already (it presents again from inside its cgroup):
-# a non-agent is never stopped by the kernel, whatever it reaches.
+# Once the real socket has been moved aside (by root outside the agents: an
+# agent's rename there is the file hooks' to stop), an agent (root) tries to
+# listen where agents look for livegrantd, then a non-agent does: the kernel
+# lets agents reach only the socket livegrantd published. The victim is an
+# agent already (it presents again from inside its cgroup): a non-agent is
+# never stopped by the kernel, whatever it reaches.
 mint vic "$(claims spiffe://example.org/agent/vic qa)"
 cp $W/vic.jwt /tmp/lgt/ws/vic.jwt
 rm -f $W/go
@@ -206,13 +207,24 @@ for _ in $(seq 1 100); do
 	sleep 0.1
 done
 mv $SOCK $SOCK.aside
-for _ in $(seq 1 100); do grep -q '^listening' $W/imp.out 2>/dev/null && break; sleep 0.1; done
+# The agent's own bind at the path is the file hooks' first wall
+# (make_sock in livegrant's state folder); wait for it to have tried.
+wait $ip
+check "an agent cannot bind a listener where agents look for livegrantd" \
+	contains $W/imp.out "ulisten $SOCK: Permission denied"
+check "  denied as making a socket there" \
+	contains $W/events.jsonl '"hook":"path_mknod","target":"'$SOCK'","access":"make_sock","reason":"not_allowed"'
+# The second wall: a listener something else put there (here a non-agent)
+# is reached by no agent, only the socket livegrantd published is.
+$B/tests/lg-netprobe ulisten $SOCK 3000 >$W/imp2.out 2>&1 &
+ip=$!
+for _ in $(seq 1 100); do grep -q '^listening' $W/imp2.out 2>/dev/null && break; sleep 0.1; done
 touch $W/go
 wait $vp
 $LG status --socket $SOCK.aside >$W/status-aside.out 2>&1
 wait $ip
-check "an agent's listener at the control path was reached by no agent" \
-	sh -c "grep -q 'accepted 0' $W/imp.out || grep -q 'Permission denied' $W/imp.out || { cat $W/imp.out; false; }"
+check "a listener another process put at the control path was reached by no agent" \
+	contains $W/imp2.out "accepted 0"
 check "the victim's present was refused by the kernel" contains $W/vic.out "ermission denied"
 check "  and failed" lacks $W/vic.out "^rc=0"
 check "denied as not_control_socket" contains $W/events.jsonl '"hook":"unix_connect".*"reason":"not_control_socket"'
