@@ -29,9 +29,13 @@ int BPF_PROG(lg_bpf_map_mmap, struct file *file, unsigned long reqprot, unsigned
 {
 	__u64 fptr = 0;
 	const void *fops = NULL;
+	struct lg_subject s;
 
 	if (ret)
 		return ret;
+	/* Every mmap of every process passes here: the agent test comes first. */
+	if (!lg_subject_get(&s))
+		return 0;
 	/*
 	 * The file is NULL for anonymous memory. Verifiers disagree about
 	 * the argument (6.1 lets it be used unchecked, 6.8+ drop a NULL test
@@ -46,7 +50,8 @@ int BPF_PROG(lg_bpf_map_mmap, struct file *file, unsigned long reqprot, unsigned
 	if (fops && fops != &bpf_map_fops)
 		return 0;
 	/* A map mapped read-only could be made writable by mprotect: none at all. */
-	return lg_confine(LG_HOOK_BPF_MAP_MMAP, LG_SYS_BPF, prot);
+	return lg_confine_decide(&s, LG_HOOK_BPF_MAP_MMAP, LG_SYS_BPF, LG_REASON_CONFINED, LG_TARGET_OP,
+				 prot);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -32,11 +32,16 @@ static __always_inline int lg_attr(enum lg_hook hook, const struct path *path, _
 SEC("lsm/path_truncate")
 int BPF_PROG(lg_path_truncate, const struct path *path, int ret)
 {
+	struct lg_subject s;
+
 	if (ret)
 		return ret;
-	if (BPF_CORE_READ(path, mnt, mnt_flags) & MNT_INTERNAL)
+	if (!lg_subject_get(&s))
 		return 0;
-	return lg_attr(LG_HOOK_PATH_TRUNCATE, path, LG_FILE_TRUNCATE);
+	if (BPF_CORE_READ(path, mnt, mnt_flags) & MNT_INTERNAL)
+		return lg_decide(&s, LG_HOOK_PATH_TRUNCATE, LG_FILE_TRUNCATE, LG_REASON_NONE, NULL);
+	return lg_check_entry(&s, LG_HOOK_PATH_TRUNCATE, path->mnt, path->dentry, false, 0,
+			      LG_FILE_TRUNCATE);
 }
 
 SEC("lsm/path_chmod")

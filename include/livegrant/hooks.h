@@ -76,29 +76,30 @@
 	  SYS, 0)                                                                                  \
 	X(BPF_MAP_MMAP, "bpf_map_mmap", lg_bpf_map_mmap, mmap_file, SYS, 0)
 
-#define LG_HOOK_TABLE_CORE(X)                                                                  \
-	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                \
-	X(FILE_OPEN, "file_open", lg_file_open, file_open, FILE, LG_HOOK_F_REQUIRED)           \
-	X(CONNECT, "connect", lg_connect, socket_connect, NET, LG_HOOK_F_REQUIRED)             \
-	X(SENDMSG, "sendmsg", lg_sendmsg, socket_sendmsg, NET, LG_HOOK_F_REQUIRED)             \
-	X(SOCKET, "socket_create", lg_socket_create, socket_create, NET, LG_HOOK_F_REQUIRED)   \
-	X(SETSOCKOPT, "setsockopt", lg_setsockopt, socket_setsockopt, NET, LG_HOOK_F_REQUIRED) \
-	X(MMAP_EXEC, "mmap_exec", lg_mmap_file, mmap_file, FILE, LG_HOOK_F_REQUIRED)           \
-	X(MPROTECT_EXEC, "mprotect_exec", lg_file_mprotect, file_mprotect, FILE,               \
-	  LG_HOOK_F_REQUIRED)                                                                  \
-	X(PATH_UNLINK, "path_unlink", lg_path_unlink, path_unlink, FILE, 0)                    \
-	X(PATH_RMDIR, "path_rmdir", lg_path_rmdir, path_rmdir, FILE, 0)                        \
-	X(PATH_MKDIR, "path_mkdir", lg_path_mkdir, path_mkdir, FILE, 0)                        \
-	X(PATH_MKNOD, "path_mknod", lg_path_mknod, path_mknod, FILE, 0)                        \
-	X(PATH_SYMLINK, "path_symlink", lg_path_symlink, path_symlink, FILE, 0)                \
-	X(PATH_LINK, "path_link", lg_path_link, path_link, FILE, 0)                            \
-	X(PATH_RENAME, "path_rename", lg_path_rename, path_rename, FILE, 0)                    \
-	X(PATH_TRUNCATE, "path_truncate", lg_path_truncate, path_truncate, FILE, 0)            \
-	X(PATH_CHMOD, "path_chmod", lg_path_chmod, path_chmod, FILE, 0)                        \
-	X(PATH_CHOWN, "path_chown", lg_path_chown, path_chown, FILE, 0)                        \
-	X(UNIX_CONNECT, "unix_connect", lg_unix_connect, unix_stream_connect, NET,             \
-	  LG_HOOK_F_REQUIRED)                                                                  \
-	X(SOCK_WRITE, "sock_write", lg_sock_write, file_permission, NET, LG_HOOK_F_REQUIRED)   \
+#define LG_HOOK_TABLE_CORE(X)                                                                    \
+	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                  \
+	X(FILE_OPEN, "file_open", lg_file_open, file_open, FILE, LG_HOOK_F_REQUIRED)             \
+	X(CONNECT, "connect", lg_connect, socket_connect, NET, LG_HOOK_F_REQUIRED)               \
+	X(SENDMSG, "sendmsg", lg_sendmsg, socket_sendmsg, NET, LG_HOOK_F_REQUIRED)               \
+	X(SOCKET, "socket_create", lg_socket_create, socket_create, NET, LG_HOOK_F_REQUIRED)     \
+	X(SETSOCKOPT, "setsockopt", lg_setsockopt, socket_setsockopt, NET, LG_HOOK_F_REQUIRED)   \
+	X(MMAP_EXEC, "mmap_exec", lg_mmap_file, mmap_file, FILE, LG_HOOK_F_REQUIRED)             \
+	X(MPROTECT_EXEC, "mprotect_exec", lg_file_mprotect, file_mprotect, FILE,                 \
+	  LG_HOOK_F_REQUIRED)                                                                    \
+	X(PATH_UNLINK, "path_unlink", lg_path_unlink, path_unlink, FILE, LG_HOOK_F_REQUIRED)     \
+	X(PATH_RMDIR, "path_rmdir", lg_path_rmdir, path_rmdir, FILE, LG_HOOK_F_REQUIRED)         \
+	X(PATH_MKDIR, "path_mkdir", lg_path_mkdir, path_mkdir, FILE, LG_HOOK_F_REQUIRED)         \
+	X(PATH_MKNOD, "path_mknod", lg_path_mknod, path_mknod, FILE, LG_HOOK_F_REQUIRED)         \
+	X(PATH_SYMLINK, "path_symlink", lg_path_symlink, path_symlink, FILE, LG_HOOK_F_REQUIRED) \
+	X(PATH_LINK, "path_link", lg_path_link, path_link, FILE, LG_HOOK_F_REQUIRED)             \
+	X(PATH_RENAME, "path_rename", lg_path_rename, path_rename, FILE, LG_HOOK_F_REQUIRED)     \
+	X(PATH_TRUNCATE, "path_truncate", lg_path_truncate, path_truncate, FILE,                 \
+	  LG_HOOK_F_REQUIRED)                                                                    \
+	X(PATH_CHMOD, "path_chmod", lg_path_chmod, path_chmod, FILE, LG_HOOK_F_REQUIRED)         \
+	X(PATH_CHOWN, "path_chown", lg_path_chown, path_chown, FILE, LG_HOOK_F_REQUIRED)         \
+	X(UNIX_CONNECT, "unix_connect", lg_unix_connect, unix_stream_connect, NET,               \
+	  LG_HOOK_F_REQUIRED)                                                                    \
+	X(SOCK_WRITE, "sock_write", lg_sock_write, file_permission, NET, LG_HOOK_F_REQUIRED)     \
 	LG_HOOK_TABLE_CONFINE(X)
 
 /*

@@ -99,9 +99,10 @@ const char *lgd_attest_method(void)
 static int peer_pidfd(int fd, struct lgd_peer *p)
 {
 	socklen_t len = sizeof(p->pidfd);
+	int r = getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &p->pidfd, &len);
 	pid_t now;
 
-	if (!getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &p->pidfd, &len) && p->pidfd >= 0) {
+	if (!r && p->pidfd >= 0) {
 		p->via_peerpidfd = true;
 		now = pidfd_pid(p->pidfd);
 		if (now != p->pid)
@@ -111,6 +112,16 @@ static int peer_pidfd(int fd, struct lgd_peer *p)
 				p->pid);
 		return 0;
 	}
+	/*
+	 * Only a kernel without SO_PEERPIDFD falls back to the pid. Where the
+	 * option exists, its failure means the process that connected has
+	 * exited (the kernel cannot make a pidfd of it): its pid may already
+	 * name another process, so nothing is attested.
+	 */
+	if (!r || errno != ENOPROTOOPT)
+		return lg_err(-ESRCH,
+			      "the process that connected (pid %d) is gone (SO_PEERPIDFD: %s): nothing to attest",
+			      p->pid, r ? strerror(errno) : "no descriptor");
 	p->pidfd = syscall(SYS_pidfd_open, p->pid, 0);
 	if (p->pidfd < 0)
 		return lg_err(-errno, "peer pid %d is gone: %s", p->pid, strerror(errno));
