@@ -50,8 +50,8 @@ int BPF_PROG(lg_bpf_map_mmap, struct file *file, unsigned long reqprot, unsigned
 	if (fops && fops != &bpf_map_fops)
 		return 0;
 	/* A map mapped read-only could be made writable by mprotect: none at all. */
-	return lg_confine_decide(&s, LG_HOOK_BPF_MAP_MMAP, LG_SYS_BPF, LG_REASON_CONFINED, LG_TARGET_OP,
-				 prot);
+	return lg_confine_decide(&s, LG_HOOK_BPF_MAP_MMAP, LG_SYS_BPF, LG_REASON_CONFINED,
+				 LG_TARGET_OP, prot);
 }
 
 char LICENSE[] SEC("license") = "GPL";

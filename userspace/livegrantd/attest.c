@@ -119,9 +119,10 @@ static int peer_pidfd(int fd, struct lgd_peer *p)
 	 * name another process, so nothing is attested.
 	 */
 	if (!r || errno != ENOPROTOOPT)
-		return lg_err(-ESRCH,
-			      "the process that connected (pid %d) is gone (SO_PEERPIDFD: %s): nothing to attest",
-			      p->pid, r ? strerror(errno) : "no descriptor");
+		return lg_err(
+			-ESRCH,
+			"the process that connected (pid %d) is gone (SO_PEERPIDFD: %s): nothing to attest",
+			p->pid, r ? strerror(errno) : "no descriptor");
 	p->pidfd = syscall(SYS_pidfd_open, p->pid, 0);
 	if (p->pidfd < 0)
 		return lg_err(-errno, "peer pid %d is gone: %s", p->pid, strerror(errno));
