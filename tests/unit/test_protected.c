@@ -16,9 +16,12 @@
 #define CONFIG "/etc/lgtest/config.yaml"
 #define BUNDLE "/etc/lgtest/qa.jwks"
 #define EXE "/usr/sbin/lgtest-livegrantd"
+#define ROOT "/sys/fs/cgroup/lgtest-agents"
 
 static struct lg_domain_config dom = { .name = "qa", .id = 1, .trust_bundle = BUNDLE };
+static const char *roots[] = { ROOT };
 static struct lg_config cfg = {
+	.agent_cgroups = { roots, 1 },
 	.path = CONFIG,
 	.state_dir = STATE,
 	.bpffs_dir = PINS,
@@ -43,7 +46,7 @@ static void test_protected_set(void)
 	struct lgd_protected p;
 
 	CHECK(lgd_protected_init(&p, &cfg, EXE) == 0, "init: %s", lg_errmsg());
-	CHECK(p.n == 5, "five protected paths (none exists here, so no realpath twin): %zu", p.n);
+	CHECK(p.n == 6, "six protected paths (none exists here, so no realpath twin): %zu", p.n);
 	for (size_t i = 0; i < p.n; i++)
 		CHECK(p.v[i].listing == (!strcmp(p.v[i].path, STATE) || !strcmp(p.v[i].path, PINS)),
 		      "%s: reading it is refused only for the state and pin folders", p.v[i].path);
@@ -75,6 +78,8 @@ static void test_protected_rules_refused(void)
 		{ LG_RULE_EXEC, EXE }, /* the binary itself */
 		{ LG_RULE_WRITE, "/usr/sbin/" },
 		{ LG_RULE_WRITE, "/usr//sbin/" }, /* normalized like a rule */
+		{ LG_RULE_WRITE, ROOT "/a1/" }, /* an agent cgroup: cgroup.procs, limits */
+		{ LG_RULE_WRITE, "/sys/fs/cgroup/" }, /* above an agent root */
 	};
 	const char *reason;
 	struct lgd_protected p;

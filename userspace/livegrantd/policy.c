@@ -146,6 +146,13 @@ int lgd_protected_init(struct lgd_protected *p, const struct lg_config *cfg, con
 		err = protect(p, cfg->path, "the configuration file", false);
 	for (size_t i = 0; !err && i < cfg->n_domains; i++)
 		err = protect(p, cfg->domains[i].trust_bundle, "a trust bundle", false);
+	/*
+	 * An agent root's cgroup files move processes (cgroup.procs, out of
+	 * the agent cgroup), kill (cgroup.kill) and set limits: no grant may
+	 * write there, or make or remove cgroups below.
+	 */
+	for (size_t i = 0; !err && i < cfg->agent_cgroups.n; i++)
+		err = protect(p, cfg->agent_cgroups.v[i], "an agent root (cgroup)", false);
 	if (!err)
 		err = protect(p, exe, "livegrantd's binary", false);
 	if (err)
