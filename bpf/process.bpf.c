@@ -19,6 +19,17 @@
  * on every kernel, so an agent may make only itself the owner: F_SETOWN
  * with its own pid or 0. F_SETOWN_EX, FIOSETOWN and SIOCSPGRP pass the
  * owner in user memory, which could change after a check: refused.
+ *
+ * A terminal is another process's input: TIOCSTI pushes bytes (and with
+ * them ^C and ^Z, signals task_kill never sees) into the input queue of
+ * whatever shell reads it, TIOCLINUX selection pasting does the same on a
+ * virtual console. Both are refused, on every tty, the agent's own too.
+ *
+ * SysV IPC objects (shared memory, message queues, semaphore sets) are
+ * shared with every process of the IPC namespace, and a uid-0 agent is the
+ * owner of root's without CAP_IPC_OWNER. ipcperms() asks ipc_permission on
+ * every shmat, shmget of an existing key, msgsnd, msgrcv, semop and
+ * IPC_STAT: an agent is refused all of them, on its own objects too.
  */
 #include "lib/confine.h"
 
@@ -29,6 +40,10 @@
 #define F_SETOWN_EX 15
 #define FIOSETOWN 0x8901
 #define SIOCSPGRP 0x8902
+
+/* Ways to put input into a terminal's queue. */
+#define TIOCSTI 0x5412
+#define TIOCLINUX 0x541C
 
 SEC("lsm/task_kill")
 int BPF_PROG(lg_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
@@ -131,6 +146,8 @@ int BPF_PROG(lg_fcntl_setown, struct file *file, unsigned int cmd, unsigned long
 
 static __always_inline int lg_ioctl_owner(enum lg_hook hook, unsigned int cmd)
 {
+	if (cmd == TIOCSTI || cmd == TIOCLINUX)
+		return lg_confine(hook, LG_SYS_TTY, cmd);
 	if (cmd != FIOSETOWN && cmd != SIOCSPGRP)
 		return 0;
 	return lg_confine(hook, LG_SYS_SIGNAL, cmd);
@@ -152,6 +169,15 @@ int BPF_PROG(lg_ioctl_setown_compat, struct file *file, unsigned int cmd, unsign
 	if (ret)
 		return ret;
 	return lg_ioctl_owner(LG_HOOK_IOCTL_SETOWN_COMPAT, cmd);
+}
+
+/* The access asked for (S_IRUGO, S_IWUGO) is what the event names. */
+SEC("lsm/ipc_permission")
+int BPF_PROG(lg_ipc_permission, struct kern_ipc_perm *ipcp, short flag, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_confine(LG_HOOK_IPC_PERMISSION, LG_SYS_IPC, (__u16)flag);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -84,7 +84,9 @@
 	X(CLOCK, 10, "clock")            \
 	X(KEYRING, 11, "keyring")        \
 	X(SYSLOG, 12, "syslog")          \
-	X(QUOTA, 13, "quota")
+	X(QUOTA, 13, "quota")            \
+	X(IPC, 14, "ipc")                \
+	X(TTY, 15, "tty")
 
 #define LG_RIGHT_ENUM_FILE(id, bit, name) LG_FILE_##id = 1u << (bit),
 #define LG_RIGHT_ENUM_NET(id, bit, name) LG_NET_##id = 1u << (bit),

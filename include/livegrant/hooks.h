@@ -74,7 +74,8 @@
 	X(IOCTL_SETOWN, "ioctl_setown", lg_ioctl_setown, file_ioctl, SYS, 0)                       \
 	X(IOCTL_SETOWN_COMPAT, "ioctl_setown_compat", lg_ioctl_setown_compat, file_ioctl_compat,   \
 	  SYS, 0)                                                                                  \
-	X(BPF_MAP_MMAP, "bpf_map_mmap", lg_bpf_map_mmap, mmap_file, SYS, 0)
+	X(BPF_MAP_MMAP, "bpf_map_mmap", lg_bpf_map_mmap, mmap_file, SYS, 0)                        \
+	X(IPC_PERMISSION, "ipc_permission", lg_ipc_permission, ipc_permission, SYS, 0)
 
 #define LG_HOOK_TABLE_CORE(X)                                                                    \
 	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                  \

@@ -29,11 +29,16 @@
 #include <linux/sched.h>
 #include <stdio.h>
 #include <sys/fanotify.h>
+#include <poll.h>
 #include <sys/io.h>
 #include <sys/ioctl.h>
+#include <sys/ipc.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -307,12 +312,13 @@ static int a_sethostname(const struct worker_req *r)
 	return err_of(sethostname(r->path, strlen(r->path)));
 }
 
+/* Set the clock r->arg seconds away from now. */
 static int a_settime(const struct worker_req *r)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	(void)r;
+	now.tv_sec += r->arg;
 	return err_of(clock_settime(CLOCK_REALTIME, &now));
 }
 
@@ -591,6 +597,100 @@ static int a_lo_down(const struct worker_req *r)
 	m.ifi.ifi_flags = 0;
 	m.ifi.ifi_change = IFF_UP;
 	return nl_talk(&m);
+}
+
+/*
+ * A pty pair of the worker's own, whose slave a child of the worker makes
+ * its controlling terminal (setsid, then open without O_NOCTTY): the
+ * terminal of the user's shell an agent runs in. r->arg is the ioctl the
+ * child makes on it: TIOCSTI of 'x', or TIOCLINUX. The slave echoes what
+ * enters its input queue, so the byte reaches the master exactly when it
+ * was pushed. Returns the ioctl's errno; EEXIST for a refused TIOCSTI whose
+ * byte arrived anyway, ENODATA for one that went through and delivered
+ * nothing.
+ */
+static int a_tty_ioctl(const struct worker_req *r)
+{
+	int err = 0, status, m;
+	char c = 'x', got = 0;
+	pid_t child;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return errno;
+	if (grantpt(m) || unlockpt(m) || !ptsname(m)) {
+		err = errno;
+		goto out;
+	}
+	child = fork();
+	if (child < 0) {
+		err = errno;
+		goto out;
+	}
+	if (child == 0) {
+		char sub = 6; /* TIOCL_GETSHIFTSTATE */
+		int sl;
+
+		if (setsid() < 0)
+			_exit(errno);
+		sl = open(ptsname(m), O_RDWR | O_CLOEXEC);
+		if (sl < 0)
+			_exit(errno);
+		if (ioctl(sl, TIOCSCTTY, 0))
+			_exit(errno);
+		if (r->arg == TIOCLINUX)
+			_exit(err_of(ioctl(sl, TIOCLINUX, &sub)));
+		_exit(err_of(ioctl(sl, TIOCSTI, &c)));
+	}
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status)) {
+		err = ECHILD;
+		goto out;
+	}
+	err = WEXITSTATUS(status);
+	if (r->arg == TIOCLINUX)
+		goto out;
+	{
+		struct pollfd p = { .fd = m, .events = POLLIN };
+
+		if (poll(&p, 1, 500) == 1 && read(m, &got, 1) != 1)
+			got = 0;
+	}
+	if (err && got)
+		err = EEXIST;
+	else if (!err && got != c)
+		err = ENODATA;
+out:
+	close(m);
+	return err;
+}
+
+/* SysV IPC objects by id (r->arg): attach and write, send, increment. */
+static int a_shmat(const struct worker_req *r)
+{
+	char *p = shmat(r->arg, NULL, 0);
+
+	if (p == (void *)-1)
+		return errno;
+	p[0] = 'L';
+	shmdt(p);
+	return 0;
+}
+
+static int a_msgsnd(const struct worker_req *r)
+{
+	struct {
+		long type;
+		char text[4];
+	} msg = { 1, "lgt" };
+
+	return err_of(msgsnd(r->arg, &msg, sizeof(msg.text), IPC_NOWAIT));
+}
+
+static int a_semop(const struct worker_req *r)
+{
+	struct sembuf op = { .sem_num = 0, .sem_op = 1, .sem_flg = IPC_NOWAIT };
+
+	return err_of(semop(r->arg, &op, 1));
 }
 
 /* ---- the world of a test: a victim agent and a bystander ------------------ */
@@ -941,10 +1041,21 @@ static int kprobe_pmu_type(void)
 	return n > 0 ? atoi(buf) : -1;
 }
 
+/* How far CLOCK_REALTIME is ahead of CLOCK_MONOTONIC, in seconds. */
+static long clock_offset(void)
+{
+	struct timespec rt, mono;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return (long)(rt.tv_sec - mono.tv_sec);
+}
+
 KTEST(confine_host)
 {
 	char host[65] = "", paranoid[16] = "", dmesg[16] = "";
 	int kprobe = kprobe_pmu_type();
+	long offset = clock_offset();
 	struct cf_world cw;
 
 	REQUIRE(gethostname(host, sizeof(host) - 1) == 0, "hostname");
@@ -962,10 +1073,11 @@ KTEST(confine_host)
 	REQUIRE(world_start(&cw), "world");
 	{
 		const struct attack as[] = {
-			{ "sethostname", a_sethostname, 0, 0, host, EPERM, LG_HOOK_CAPABLE,
-			  LG_REASON_CONFINED, CAP_SYS_ADMIN, 0 },
-			{ "clock_settime", a_settime, 0, 0, NULL, EPERM, LG_HOOK_CAPABLE,
-			  LG_REASON_CONFINED, CAP_SYS_TIME, 0 },
+			/* The non-agent's turn is below: it would succeed. */
+			{ "sethostname lgt-evil", a_sethostname, 0, 0, "lgt-evil", EPERM,
+			  LG_HOOK_CAPABLE, LG_REASON_CONFINED, CAP_SYS_ADMIN, NA_SKIP },
+			{ "clock_settime a day back", a_settime, 0, -86400, NULL, EPERM,
+			  LG_HOOK_CAPABLE, LG_REASON_CONFINED, CAP_SYS_TIME, NA_SKIP },
 			{ "init_module of a bogus image", a_init_module, 0, 0, NULL, EPERM,
 			  LG_HOOK_CAPABLE, LG_REASON_CONFINED, CAP_SYS_MODULE, NA_REACHES },
 			{ "perf_event_open software event", a_perf, 0, -1, NULL, EACCES,
@@ -1003,11 +1115,126 @@ KTEST(confine_host)
 	write_sysctl("/proc/sys/kernel/dmesg_restrict", dmesg, NULL, 0);
 	{
 		char now[65] = "";
+		long moved = clock_offset() - offset;
 
 		CHECK(gethostname(now, sizeof(now) - 1) == 0 && !strcmp(now, host),
-		      "hostname unchanged (%s)", now);
+		      "hostname unchanged (%s, want %s)", now, host);
+		CHECK(moved > -5 && moved < 5, "the clock did not move (%lds)", moved);
+	}
+	/* A non-agent sets both: to the same hostname, and the clock to now. */
+	{
+		struct worker w;
+
+		if (CHECK(worker_start(&w, FX_OTHER, "lgt-nonagent") == 0, "start non-agent")) {
+			CHECK_ERR(w_call(&w, a_sethostname, 0, 0, host), 0,
+				  "a non-agent's sethostname");
+			CHECK_ERR(w_call(&w, a_settime, 0, 0, NULL), 0,
+				  "a non-agent's clock_settime");
+			worker_stop(&w);
+		}
 	}
 	world_end(&cw);
+}
+
+/* ---- 3: other processes: a terminal's input, SysV IPC ----------------------- */
+
+static bool op_is(const struct lg_event *ev, const void *op)
+{
+	return ev->target_kind == LG_TARGET_OP && ev->target_domain == *(const uint32_t *)op;
+}
+
+#define LEGACY_TIOCSTI "/proc/sys/dev/tty/legacy_tiocsti"
+
+KTEST(confine_tty_input)
+{
+	static const char *rw[] = { "/dev/ptmx", "/dev/pts/" };
+	struct lg_grant_spec gs = fx_spec(60000);
+	const uint32_t ops[] = { TIOCSTI, TIOCLINUX };
+	char legacy[16] = "";
+	bool has_legacy = access(LEGACY_TIOCSTI, F_OK) == 0;
+	const struct lg_event *ev;
+	struct worker w;
+
+	/* 6.2+: without it TIOCSTI needs CAP_SYS_ADMIN (the non-agent is root). */
+	if (has_legacy)
+		REQUIRE(write_sysctl(LEGACY_TIOCSTI, "1", legacy, sizeof(legacy)) == 0,
+			"legacy_tiocsti");
+	/* The agent may open ptys: only the ioctl hook decides. */
+	gs.rules[LG_RULE_READ] = STRV(rw);
+	gs.rules[LG_RULE_WRITE] = STRV(rw);
+	REQUIRE(lg_grant_install(fx, fx_a1, &gs, NULL) == 0, "grant ptys: %s", lg_errmsg());
+	if (CHECK(worker_start(&w, FX_A1, "lgt-tty") == 0, "start agent")) {
+		CHECK_ERR(w_call(&w, a_tty_ioctl, 0, TIOCSTI, NULL), EACCES,
+			  "an agent's TIOCSTI on its controlling tty (no byte on the master)");
+		CHECK_ERR(w_call(&w, a_tty_ioctl, 0, TIOCLINUX, NULL), EACCES,
+			  "an agent's TIOCLINUX");
+		/* From the worker's child, whose terminal it is: any pid. */
+		for (size_t i = 0; i < 2; i++) {
+			ev = fx_wait_event_if(0, LG_HOOK_IOCTL_SETOWN, LG_REASON_CONFINED, op_is,
+					      &ops[i], EVENT_WAIT_MS);
+			CHECK(ev && ev->action == LG_ACTION_DENIED && ev->agent_cgroup_id == fx_a1,
+			      "event: denied, op 0x%x", ops[i]);
+		}
+		worker_stop(&w);
+	}
+	if (CHECK(worker_start(&w, FX_OTHER, "lgt-tty") == 0, "start non-agent")) {
+		int res = w_call(&w, a_tty_ioctl, 0, TIOCLINUX, NULL);
+
+		CHECK_ERR(w_call(&w, a_tty_ioctl, 0, TIOCSTI, NULL), 0,
+			  "a non-agent's TIOCSTI (the byte on the master)");
+		CHECK(res != EPERM && res != EACCES,
+		      "a non-agent's TIOCLINUX reaches the tty (%d, %s)", res, ktest_errname(res));
+		worker_stop(&w);
+	}
+	if (has_legacy)
+		write_sysctl(LEGACY_TIOCSTI, legacy, NULL, 0);
+}
+
+KTEST(confine_sysv_ipc)
+{
+	int shm = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	int msq = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+	int sem = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	struct msqid_ds mq;
+	struct worker w;
+	char *mem;
+
+	REQUIRE(shm >= 0 && msq >= 0 && sem >= 0, "SysV objects of a non-agent");
+	mem = shmat(shm, NULL, SHM_RDONLY);
+	REQUIRE(mem != (void *)-1, "attach the segment");
+	if (CHECK(worker_start(&w, FX_A1, "lgt-ipc") == 0, "start agent")) {
+		CHECK_ERR(w_call(&w, a_shmat, 0, shm, NULL), EACCES, "an agent's shmat");
+		CHECK_ERR(w_call(&w, a_msgsnd, 0, msq, NULL), EACCES, "an agent's msgsnd");
+		CHECK_ERR(w_call(&w, a_semop, 0, sem, NULL), EACCES, "an agent's semop");
+		/* The event names the access asked: 0666 to attach, 0222 to send or alter. */
+		for (size_t i = 0; i < 2; i++) {
+			const uint32_t op = i ? 0222 : 0666;
+			const struct lg_event *ev = fx_wait_event_if(w.pid, LG_HOOK_IPC_PERMISSION,
+								     LG_REASON_CONFINED, op_is, &op,
+								     EVENT_WAIT_MS);
+
+			CHECK(ev && ev->action == LG_ACTION_DENIED && ev->agent_cgroup_id == fx_a1,
+			      "event from ipc_permission: denied, access 0%o", op);
+		}
+		CHECK(fx_count_events(w.pid, 300) == 3, "an event for each of the three");
+		worker_stop(&w);
+	}
+	CHECK(mem[0] == 0, "the segment unchanged");
+	CHECK(msgctl(msq, IPC_STAT, &mq) == 0 && mq.msg_qnum == 0, "the queue empty");
+	CHECK(semctl(sem, 0, GETVAL) == 0, "the semaphore at 0");
+	if (CHECK(worker_start(&w, FX_OTHER, "lgt-ipc") == 0, "start non-agent")) {
+		CHECK_ERR(w_call(&w, a_shmat, 0, shm, NULL), 0, "a non-agent's shmat");
+		CHECK_ERR(w_call(&w, a_msgsnd, 0, msq, NULL), 0, "a non-agent's msgsnd");
+		CHECK_ERR(w_call(&w, a_semop, 0, sem, NULL), 0, "a non-agent's semop");
+		worker_stop(&w);
+	}
+	CHECK(mem[0] == 'L', "the non-agent wrote the segment");
+	CHECK(msgctl(msq, IPC_STAT, &mq) == 0 && mq.msg_qnum == 1, "one message queued");
+	CHECK(semctl(sem, 0, GETVAL) == 1, "the semaphore at 1");
+	shmdt(mem);
+	shmctl(shm, IPC_RMID, NULL);
+	msgctl(msq, IPC_RMID, NULL);
+	semctl(sem, 0, IPC_RMID);
 }
 
 /* ---- audit mode, and the kernel's unaudited checks ------------------------- */
