@@ -180,4 +180,33 @@ int BPF_PROG(lg_ipc_permission, struct kern_ipc_perm *ipcp, short flag, int ret)
 	return lg_confine(LG_HOOK_IPC_PERMISSION, LG_SYS_IPC, (__u16)flag);
 }
 
+/*
+ * IPC_RMID and IPC_SET never ask ipc_permission: the kernel checks the
+ * owner (a uid-0 agent is root's) and then these hooks. An agent may not
+ * remove or change any SysV object; the event names the command.
+ */
+SEC("lsm/shm_shmctl")
+int BPF_PROG(lg_shm_shmctl, struct kern_ipc_perm *perm, int cmd, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_confine(LG_HOOK_SHM_SHMCTL, LG_SYS_IPC, (__u32)cmd);
+}
+
+SEC("lsm/msg_queue_msgctl")
+int BPF_PROG(lg_msg_queue_msgctl, struct kern_ipc_perm *perm, int cmd, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_confine(LG_HOOK_MSG_QUEUE_MSGCTL, LG_SYS_IPC, (__u32)cmd);
+}
+
+SEC("lsm/sem_semctl")
+int BPF_PROG(lg_sem_semctl, struct kern_ipc_perm *perm, int cmd, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_confine(LG_HOOK_SEM_SEMCTL, LG_SYS_IPC, (__u32)cmd);
+}
+
 char LICENSE[] SEC("license") = "GPL";

@@ -75,7 +75,10 @@
 	X(IOCTL_SETOWN_COMPAT, "ioctl_setown_compat", lg_ioctl_setown_compat, file_ioctl_compat,   \
 	  SYS, 0)                                                                                  \
 	X(BPF_MAP_MMAP, "bpf_map_mmap", lg_bpf_map_mmap, mmap_file, SYS, 0)                        \
-	X(IPC_PERMISSION, "ipc_permission", lg_ipc_permission, ipc_permission, SYS, 0)
+	X(IPC_PERMISSION, "ipc_permission", lg_ipc_permission, ipc_permission, SYS, 0)             \
+	X(SHM_SHMCTL, "shm_shmctl", lg_shm_shmctl, shm_shmctl, SYS, 0)                             \
+	X(MSG_QUEUE_MSGCTL, "msg_queue_msgctl", lg_msg_queue_msgctl, msg_queue_msgctl, SYS, 0)     \
+	X(SEM_SEMCTL, "sem_semctl", lg_sem_semctl, sem_semctl, SYS, 0)
 
 #define LG_HOOK_TABLE_CORE(X)                                                                    \
 	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                  \

@@ -665,6 +665,16 @@ out:
 }
 
 /* SysV IPC objects by id (r->arg): attach and write, send, increment. */
+/* IPC_RMID of the object r->arg of kind r->port (0 shm, 1 msg, 2 sem). */
+static int a_ipc_rmid(const struct worker_req *r)
+{
+	int rc = r->port == 0 ? shmctl(r->arg, IPC_RMID, NULL) :
+		 r->port == 1 ? msgctl(r->arg, IPC_RMID, NULL) :
+				semctl(r->arg, 0, IPC_RMID);
+
+	return rc ? errno : 0;
+}
+
 static int a_shmat(const struct worker_req *r)
 {
 	char *p = shmat(r->arg, NULL, 0);
@@ -1217,6 +1227,20 @@ KTEST(confine_sysv_ipc)
 			      "event from ipc_permission: denied, access 0%o", op);
 		}
 		CHECK(fx_count_events(w.pid, 300) == 3, "an event for each of the three");
+		/* Removal asks no ipc_permission: the ctl hooks refuse it. */
+		CHECK_ERR(w_call(&w, a_ipc_rmid, 0, shm, NULL), EACCES,
+			  "an agent's IPC_RMID of shm");
+		CHECK_ERR(w_call(&w, a_ipc_rmid, 1, msq, NULL), EACCES,
+			  "an agent's IPC_RMID of a queue");
+		CHECK_ERR(w_call(&w, a_ipc_rmid, 2, sem, NULL), EACCES,
+			  "an agent's IPC_RMID of semaphores");
+		CHECK(fx_wait_event(w.pid, LG_HOOK_SHM_SHMCTL, LG_REASON_CONFINED, EVENT_WAIT_MS),
+		      "event from shm_shmctl");
+		CHECK(fx_wait_event(w.pid, LG_HOOK_MSG_QUEUE_MSGCTL, LG_REASON_CONFINED,
+				    EVENT_WAIT_MS),
+		      "event from msg_queue_msgctl");
+		CHECK(fx_wait_event(w.pid, LG_HOOK_SEM_SEMCTL, LG_REASON_CONFINED, EVENT_WAIT_MS),
+		      "event from sem_semctl");
 		worker_stop(&w);
 	}
 	CHECK(mem[0] == 0, "the segment unchanged");
