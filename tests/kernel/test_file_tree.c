@@ -630,6 +630,28 @@ KTEST(tree_notify)
 	worker_stop(&w);
 }
 
+/* Audit mode: the ACL change is reported and made. */
+KTEST(tree_xattr_audit_mode)
+{
+	int hook = acls_are_xattrs() ? LG_HOOK_INODE_SETXATTR : LG_HOOK_INODE_SET_ACL;
+	struct lg_grant_spec s = fx_spec(60000);
+	const struct lg_event *ev;
+	struct worker w;
+
+	tree_reset();
+	put(OUT "/z1", "x");
+	s.rules[LG_RULE_READ] = STRV(rules_read);
+	s.mode = LG_MODE_AUDIT;
+	REQUIRE(lg_grant_install(fx, fx_a2, &s, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A2, "lg-xaudit") == 0, "start worker");
+	CHECK_ERR(w_call(&w, a_set_acl, 0, 0, OUT "/z1"), 0, "audit mode allows the setfacl");
+	CHECK(acl_size(OUT "/z1") == (ssize_t)sizeof(acl_blob), "out/z1 has the ACL");
+	ev = fx_wait_event(w.pid, hook, LG_REASON_CONFINED, 2000);
+	if (CHECK(ev != NULL, "audit event %s/confined", lg_hook_name(hook)))
+		CHECK(ev->action == LG_ACTION_AUDITED, "action audited, got %u", ev->action);
+	worker_stop(&w);
+}
+
 /* A non-agent sets ACLs and security xattrs and watches anything. */
 KTEST(tree_xattr_notify_non_agent)
 {
