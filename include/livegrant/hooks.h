@@ -80,6 +80,23 @@
 	X(MSG_QUEUE_MSGCTL, "msg_queue_msgctl", lg_msg_queue_msgctl, msg_queue_msgctl, SYS, 0)     \
 	X(SEM_SEMCTL, "sem_semctl", lg_sem_semctl, sem_semctl, SYS, 0)
 
+/*
+ * Extended attributes, ACLs and watches (bpf/file_attr.bpf.c). The xattr
+ * and ACL hooks have a dentry, not a path: they deny agents the POSIX ACL
+ * and security.* namespaces outright (LG_REASON_CONFINED), with
+ * LG_TARGET_OP events whose target_domain is 0 (name unreadable), 1 (an
+ * ACL) or 2 (a security.* xattr). inode_set_acl and inode_remove_acl are
+ * 6.2+ (on 6.1 ACLs pass the xattr hooks). path_notify asks the read right
+ * at the watched path.
+ */
+#define LG_HOOK_TABLE_FILE_ATTR(X)                                                               \
+	X(INODE_SETXATTR, "inode_setxattr", lg_inode_setxattr, inode_setxattr, FILE, 0)          \
+	X(INODE_REMOVEXATTR, "inode_removexattr", lg_inode_removexattr, inode_removexattr, FILE, \
+	  0)                                                                                     \
+	X(INODE_SET_ACL, "inode_set_acl", lg_inode_set_acl, inode_set_acl, FILE, 0)              \
+	X(INODE_REMOVE_ACL, "inode_remove_acl", lg_inode_remove_acl, inode_remove_acl, FILE, 0)  \
+	X(PATH_NOTIFY, "path_notify", lg_path_notify, path_notify, FILE, 0)
+
 #define LG_HOOK_TABLE_CORE(X)                                                                    \
 	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                  \
 	X(FILE_OPEN, "file_open", lg_file_open, file_open, FILE, LG_HOOK_F_REQUIRED)             \
@@ -104,7 +121,8 @@
 	X(UNIX_CONNECT, "unix_connect", lg_unix_connect, unix_stream_connect, NET,               \
 	  LG_HOOK_F_REQUIRED)                                                                    \
 	X(SOCK_WRITE, "sock_write", lg_sock_write, file_permission, NET, LG_HOOK_F_REQUIRED)     \
-	LG_HOOK_TABLE_CONFINE(X)
+	LG_HOOK_TABLE_CONFINE(X)                                                                 \
+	LG_HOOK_TABLE_FILE_ATTR(X)
 
 /*
  * A build for the upgrade test (make LG_TEST_EXTRA_HOOK=1) carries two more

@@ -14,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "fixture.h"
@@ -482,6 +485,191 @@ KTEST(tree_audit_mode)
 	ev = fx_wait_event_at(w.pid, LG_HOOK_PATH_UNLINK, LG_REASON_NOT_ALLOWED, RO "/a1", 2000);
 	if (CHECK(ev != NULL, "audit event"))
 		CHECK(ev->action == LG_ACTION_AUDITED, "action audited, got %u", ev->action);
+	worker_stop(&w);
+}
+
+/* ---- extended attributes, ACLs and watches ------------------------------ */
+
+#define ACL_XATTR "system.posix_acl_access"
+
+/*
+ * `setfacl -m u:1000:rw` in its xattr form (linux/posix_acl_xattr.h,
+ * version 2, little-endian): u::rw, u:1000:rw, g::r, m::rw, o::r. The named
+ * user makes it more than the mode bits, so the kernel stores it.
+ */
+static const struct {
+	uint32_t version;
+	struct {
+		uint16_t tag, perm;
+		uint32_t id;
+	} e[5];
+} acl_blob = {
+	2,
+	{ { 0x01, 6, ~0u }, { 0x02, 6, 1000 }, { 0x04, 4, ~0u }, { 0x10, 6, ~0u }, { 0x20, 4, ~0u } }
+};
+
+static int a_set_acl(const struct worker_req *r)
+{
+	return setxattr(r->path, ACL_XATTR, &acl_blob, sizeof(acl_blob), 0) ? errno : 0;
+}
+
+static int a_remove_acl(const struct worker_req *r)
+{
+	return removexattr(r->path, ACL_XATTR) ? errno : 0;
+}
+
+static int a_set_security(const struct worker_req *r)
+{
+	return setxattr(r->path, "security.test", "v", 1, 0) ? errno : 0;
+}
+
+static int a_watch(const struct worker_req *r)
+{
+	int fd = inotify_init1(IN_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return errno;
+	ret = inotify_add_watch(fd, r->path, IN_CREATE | IN_MODIFY) < 0 ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* The size of @path's access ACL, -1 without one. */
+static ssize_t acl_size(const char *path)
+{
+	return getxattr(path, ACL_XATTR, NULL, 0);
+}
+
+/* 6.1 changes ACLs through the xattr hooks, 6.2+ through inode_set_acl/remove_acl. */
+static bool acls_are_xattrs(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major < 6 || (major == 6 && minor < 2);
+}
+
+static bool is_op(const struct lg_event *ev, const void *arg)
+{
+	return ev->target_kind == LG_TARGET_OP && ev->target_domain == *(const uint32_t *)arg;
+}
+
+/* A confined denial: EACCES and the event of @hook with operation @op. */
+static void confined(struct worker *w, int got, int hook, uint32_t op, const char *what)
+{
+	if (CHECK_ERR(got, EACCES, what))
+		CHECK(fx_wait_event_if(w->pid, hook, LG_REASON_CONFINED, is_op, &op, 2000) != NULL,
+		      "%s: event %s/confined op %u", what, lg_hook_name(hook), op);
+}
+
+/* setfacl is chmod by another name: agents may change no ACL, in or out of the grant. */
+KTEST(tree_xattr_acl_security)
+{
+	bool old = acls_are_xattrs();
+	int set_hook = old ? LG_HOOK_INODE_SETXATTR : LG_HOOK_INODE_SET_ACL;
+	int rm_hook = old ? LG_HOOK_INODE_REMOVEXATTR : LG_HOOK_INODE_REMOVE_ACL;
+	struct worker w;
+	char buf[8];
+	int got;
+
+	if (!start(&w, "lg-xattr", false))
+		return;
+	put(OUT "/x1", "secret");
+	put(RW "/x2", "x");
+	put(OUT "/x3", "x");
+	put(OUT "/x4", "x");
+	REQUIRE(acl_size(OUT "/x1") < 0 && errno == ENODATA, "out/x1 starts without an ACL");
+	confined(&w, w_call(&w, a_set_acl, 0, 0, OUT "/x1"), set_hook, 1,
+		 "setfacl on a file outside the grant");
+	CHECK(acl_size(OUT "/x1") < 0 && errno == ENODATA, "out/x1 still has no ACL");
+	confined(&w, w_call(&w, a_set_acl, 0, 0, RW "/x2"), set_hook, 1,
+		 "setfacl on a file of the write folder");
+	CHECK(acl_size(RW "/x2") < 0 && errno == ENODATA, "rw/x2 still has no ACL");
+	/* An ACL the host set stays. */
+	REQUIRE(setxattr(OUT "/x3", ACL_XATTR, &acl_blob, sizeof(acl_blob), 0) == 0,
+		"host sets an ACL on out/x3: %s", strerror(errno));
+	confined(&w, w_call(&w, a_remove_acl, 0, 0, OUT "/x3"), rm_hook, 1, "removal of an ACL");
+	CHECK(acl_size(OUT "/x3") == (ssize_t)sizeof(acl_blob), "out/x3 keeps its ACL");
+	/*
+	 * 6.1 asks the LSMs before the capability check of security.* (a
+	 * confined inode_setxattr); later kernels ask CAP_SYS_ADMIN first,
+	 * which the capable hook denies (EPERM). Either way livegrant said no.
+	 */
+	got = w_call(&w, a_set_security, 0, 0, OUT "/x4");
+	if (old || got != EPERM)
+		confined(&w, got, LG_HOOK_INODE_SETXATTR, 2, "security.test xattr");
+	else
+		CHECK(fx_wait_event(w.pid, LG_HOOK_CAPABLE, LG_REASON_CONFINED, 2000) != NULL,
+		      "security.test xattr: EPERM, event capable/confined");
+	CHECK(getxattr(OUT "/x4", "security.test", buf, sizeof(buf)) < 0 && errno == ENODATA,
+	      "out/x4 has no security.test");
+	/* chmod in the write folder is still granted. */
+	CHECK_ERR(w_fs(&w, WFS_CHMOD, RW "/x2", NULL, 0600), 0, "chmod in rw");
+	worker_stop(&w);
+}
+
+/* A watch reveals a folder's names: it asks the read right there. */
+KTEST(tree_notify)
+{
+	struct worker w;
+
+	if (!start(&w, "lg-notify", false))
+		return;
+	put(OUT "/f", "x");
+	put(RO "/f", "x");
+	DENIED(&w, w_call(&w, a_watch, 0, 0, OUT), LG_HOOK_PATH_NOTIFY, LG_REASON_NOT_ALLOWED, OUT,
+	       "inotify watch on a folder outside the grant");
+	DENIED(&w, w_call(&w, a_watch, 0, 0, OUT "/f"), LG_HOOK_PATH_NOTIFY, LG_REASON_NOT_ALLOWED,
+	       OUT "/f", "inotify watch on a file outside the grant");
+	CHECK_ERR(w_call(&w, a_watch, 0, 0, RO), 0, "watch on the read folder");
+	CHECK_ERR(w_call(&w, a_watch, 0, 0, RO "/f"), 0, "watch on a file of the read folder");
+	CHECK_ERR(w_call(&w, a_watch, 0, 0, RW), 0, "watch on the write folder");
+	worker_stop(&w);
+}
+
+/* Audit mode: the ACL change is reported and made. */
+KTEST(tree_xattr_audit_mode)
+{
+	int hook = acls_are_xattrs() ? LG_HOOK_INODE_SETXATTR : LG_HOOK_INODE_SET_ACL;
+	struct lg_grant_spec s = fx_spec(60000);
+	const struct lg_event *ev;
+	struct worker w;
+
+	tree_reset();
+	put(OUT "/z1", "x");
+	s.rules[LG_RULE_READ] = STRV(rules_read);
+	s.mode = LG_MODE_AUDIT;
+	REQUIRE(lg_grant_install(fx, fx_a2, &s, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A2, "lg-xaudit") == 0, "start worker");
+	CHECK_ERR(w_call(&w, a_set_acl, 0, 0, OUT "/z1"), 0, "audit mode allows the setfacl");
+	CHECK(acl_size(OUT "/z1") == (ssize_t)sizeof(acl_blob), "out/z1 has the ACL");
+	ev = fx_wait_event(w.pid, hook, LG_REASON_CONFINED, 2000);
+	if (CHECK(ev != NULL, "audit event %s/confined", lg_hook_name(hook)))
+		CHECK(ev->action == LG_ACTION_AUDITED, "action audited, got %u", ev->action);
+	worker_stop(&w);
+}
+
+/* A non-agent sets ACLs and security xattrs and watches anything. */
+KTEST(tree_xattr_notify_non_agent)
+{
+	struct worker w;
+	char buf[8];
+
+	tree_reset();
+	REQUIRE(grant_tree(false) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_OTHER, "lg-oxattr") == 0, "start non-agent");
+	put(OUT "/y1", "x");
+	CHECK_ERR(w_call(&w, a_set_acl, 0, 0, OUT "/y1"), 0, "setfacl");
+	CHECK(acl_size(OUT "/y1") == (ssize_t)sizeof(acl_blob), "out/y1 has the ACL");
+	CHECK_ERR(w_call(&w, a_remove_acl, 0, 0, OUT "/y1"), 0, "ACL removal");
+	CHECK(acl_size(OUT "/y1") < 0 && errno == ENODATA, "out/y1 has no ACL again");
+	CHECK_ERR(w_call(&w, a_set_security, 0, 0, OUT "/y1"), 0, "security.test");
+	CHECK(getxattr(OUT "/y1", "security.test", buf, sizeof(buf)) == 1, "out/y1 has it");
+	CHECK_ERR(w_call(&w, a_watch, 0, 0, OUT), 0, "watch outside the grant");
+	CHECK(fx_count_events(w.pid, 300) == 0, "no event about a non-agent");
 	worker_stop(&w);
 }
 
