@@ -42,16 +42,16 @@ static __always_inline int lg_unix_record(const struct lg_subject *s, struct soc
 					  struct sockaddr *address, int addrlen, __u8 via_control,
 					  int ret)
 {
+	struct lg_sk_peer *p = NULL;
 	struct inode *inode;
-	struct lg_sk_peer *p;
 
 	/* A refused connect changes no association: the old record stands. */
 	if (ret)
 		return ret;
 	inode = lg_sock_inode(sock);
-	p = inode ? bpf_inode_storage_get(&lg_sk_control, inode, NULL,
-					  BPF_LOCAL_STORAGE_GET_F_CREATE) :
-		    NULL;
+	for (int i = 0; inode && !p && i < LG_STORAGE_TRIES; i++)
+		p = bpf_inode_storage_get(&lg_sk_control, inode, NULL,
+					  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!p)
 		return lg_decide(s, LG_HOOK_CONNECT, LG_NET_CONNECT, LG_REASON_INTERNAL, NULL);
 	/* The address is a kernel sockaddr_storage: all LG_SUN_SA_LEN bytes exist. */

@@ -78,6 +78,15 @@
  */
 #define LG_MAX_CMSGS 32
 
+/*
+ * LG_STORAGE_TRIES - attempts to create a socket's record in inode local
+ * storage. Creation can fail for a moment (an atomic allocation, and from
+ * 6.15 a local-storage lock that gives up under contention); the record is
+ * what later sends are checked against, so a connect still without one
+ * after these tries is denied.
+ */
+#define LG_STORAGE_TRIES 3
+
 /* LG_SCRATCH_SLOTS - per-CPU scratch buffers; see bpf/lib/scratch.h. */
 #define LG_SCRATCH_SLOTS 4
 
@@ -143,6 +152,7 @@ _Static_assert(LG_PATH_WORDS * 8 == LG_PATH_MAX,
  *   LG_PATH_WALK_STEPS  bpf_loop, lg_walk_up(): root not reached -> too deep
  *   LG_PATH_MAX_COMPONENTS bpf_loop, lg_walk_write(): one step per name
  *   LG_MAX_CMSGS        for loop, lg_check_cmsgs(): buffer left -> deny
+ *   LG_STORAGE_TRIES    for loop, lg_unix_record(): no record -> internal
  *
  * Plain for loops are unrolled or walked by the verifier once per
  * iteration, so they stay small; bpf_loop() refuses more than 1 << 23
