@@ -64,13 +64,7 @@ static __always_inline int lg_deny_unnamed(const struct lg_subject *s, enum lg_h
 
 	if (!sc)
 		return lg_decide(s, hook, LG_FILE_EXECUTE, LG_REASON_INTERNAL, NULL);
-	sc->ev.target_kind = LG_TARGET_NONE;
-	sc->ev.target_len = 0;
-	sc->ev.target_domain = 0;
-	sc->ev.family = 0;
-	sc->ev.port = 0;
-	sc->ev.walk_check = LG_WALK_CHECK_NONE;
-	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
+	lg_event_clear_target(&sc->ev, LG_TARGET_NONE);
 	ret = lg_decide(s, hook, LG_FILE_EXECUTE,
 			s->reason != LG_REASON_NONE ? s->reason : LG_REASON_PATH_UNRESOLVED,
 			&sc->ev);

@@ -41,12 +41,8 @@ static __always_inline int lg_not_control(const struct lg_subject *s, struct soc
 
 	if (!sc)
 		return lg_decide(s, LG_HOOK_UNIX_CONNECT, LG_NET_CONNECT, LG_REASON_INTERNAL, NULL);
-	sc->ev.target_kind = LG_TARGET_UNIX;
+	lg_event_clear_target(&sc->ev, LG_TARGET_UNIX);
 	sc->ev.family = AF_UNIX;
-	sc->ev.port = 0;
-	sc->ev.sock_type = 0;
-	sc->ev.target_domain = 0;
-	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
 	lg_peer_path(&sc->ev, other);
 	ret = lg_decide(s, LG_HOOK_UNIX_CONNECT, LG_NET_CONNECT, LG_REASON_NOT_CONTROL_SOCKET,
 			&sc->ev);

@@ -12,18 +12,6 @@
 
 #define TASK_COMM_LEN 16
 
-/* A claimed event with no target yet. */
-static __always_inline void lg_event_clear_target(struct lg_event *ev, __u8 kind)
-{
-	ev->target_kind = kind;
-	ev->target_len = 0;
-	ev->target_domain = 0;
-	ev->family = 0;
-	ev->sock_type = 0;
-	ev->port = 0;
-	__builtin_memset(ev->addr, 0, sizeof(ev->addr));
-}
-
 /*
  * Report a denial whose target is a number: @value is the capability for
  * LG_TARGET_CAPABILITY, the operation for LG_TARGET_OP (abi.h).

@@ -283,14 +283,10 @@ static __always_inline int lg_socket_decide(const struct lg_subject *s, enum lg_
 	sc = lg_scratch_claim();
 	if (!sc)
 		return lg_decide(s, hook, access, LG_REASON_INTERNAL, NULL);
-	sc->ev.target_kind = kind;
-	sc->ev.target_len = 0;
-	sc->ev.target_domain = 0;
-	sc->ev.walk_check = LG_WALK_CHECK_NONE;
+	lg_event_clear_target(&sc->ev, kind);
 	sc->ev.family = family;
 	sc->ev.sock_type = a;
 	sc->ev.port = b;
-	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
 	ret = lg_decide(s, hook, access, reason, &sc->ev);
 	lg_scratch_release(sc);
 	return ret;

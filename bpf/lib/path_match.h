@@ -163,13 +163,7 @@ static __always_inline __u8 lg_path_resolve(struct lg_scratch *sc, const struct 
 	/* bpf_d_path() does not modify the path; its prototype is just not const. */
 	long n = bpf_d_path((struct path *)path, sc->ev.target, LG_PATH_MAX);
 
-	sc->ev.target_kind = LG_TARGET_PATH;
-	sc->ev.target_len = 0;
-	sc->ev.target_domain = 0;
-	sc->ev.family = 0;
-	sc->ev.port = 0;
-	sc->ev.walk_check = LG_WALK_CHECK_NONE;
-	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
+	lg_event_clear_target(&sc->ev, LG_TARGET_PATH);
 	if (n == -ENAMETOOLONG)
 		return LG_REASON_PATH_TOO_LONG;
 	/* n counts the NUL; an empty or failed resolution cannot match. */

@@ -202,17 +202,6 @@ static long lg_walk_write_cb(__u32 i, void *ctx)
 	return 0;
 }
 
-static __always_inline void lg_target_reset(struct lg_scratch *sc)
-{
-	sc->ev.target_kind = LG_TARGET_PATH;
-	sc->ev.target_len = 0;
-	sc->ev.target_domain = 0;
-	sc->ev.family = 0;
-	sc->ev.port = 0;
-	sc->ev.walk_check = LG_WALK_CHECK_NONE;
-	__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
-}
-
 /*
  * Build the path of @dentry in @vfsmnt into sc->ev.target and set
  * target_len, and *@parent_len to the length of its parent directory's
@@ -231,7 +220,7 @@ static __always_inline __u8 lg_path_build(struct lg_scratch *sc, const struct vf
 	struct lg_walk ctx = { .sc = sc };
 	__u32 n, total, off;
 
-	lg_target_reset(sc);
+	lg_event_clear_target(&sc->ev, LG_TARGET_PATH);
 	*parent_len = 0;
 	__builtin_memset(w, 0, sizeof(*w));
 	w->dentry = (__u64)dentry;

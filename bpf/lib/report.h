@@ -8,6 +8,23 @@
 
 #include "agent.h"
 
+/*
+ * Start the target of a claimed event (per-CPU scratch holds the previous
+ * event's): kind @kind, every target field empty. Each decision then fills
+ * in what its kind reports.
+ */
+static __always_inline void lg_event_clear_target(struct lg_event *ev, __u8 kind)
+{
+	ev->target_kind = kind;
+	ev->target_len = 0;
+	ev->target_domain = 0;
+	ev->family = 0;
+	ev->sock_type = 0;
+	ev->port = 0;
+	ev->walk_check = LG_WALK_CHECK_NONE;
+	__builtin_memset(ev->addr, 0, sizeof(ev->addr));
+}
+
 static __always_inline void lg_count(enum lg_hook hook, enum lg_counter ctr)
 {
 	__u32 key = hook * LG_CTR_MAX + ctr;
