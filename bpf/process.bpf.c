@@ -17,7 +17,7 @@
  * SIGIO and SIGURG go to a file's owner without task_kill, sent by whoever
  * makes the I/O happen. The owner is a pid the LSM cannot turn into a task
  * on every kernel, so an agent may make only itself the owner: F_SETOWN
- * with its own pid or 0. F_SETOWN_EX, FIOSETOWN and SIOCSPGRP pass the
+ * with its own pid (as its pid namespace numbers it) or 0. F_SETOWN_EX, FIOSETOWN and SIOCSPGRP pass the
  * owner in user memory, which could change after a check: refused.
  *
  * A terminal is another process's input: TIOCSTI pushes bytes (and with
@@ -125,6 +125,31 @@ int BPF_PROG(lg_task_prlimit, const struct cred *cred, const struct cred *tcred,
 	return lg_confine(LG_HOOK_PRLIMIT, LG_SYS_SCHEDULE, flags);
 }
 
+/*
+ * The caller's process id as its own pid namespace numbers it, which is how
+ * F_SETOWN's argument names a process (find_vpid()): an agent in a
+ * container of its own is pid 1 there, not its init-namespace tgid. The
+ * group leader's struct pid holds one number per namespace level, the
+ * caller's own at its deepest level. A failed read gives -1, a pid no
+ * F_SETOWN can name: the request is denied.
+ */
+static __always_inline int lg_own_ns_tgid(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct pid *pid = BPF_CORE_READ(task, group_leader, thread_pid);
+	struct upid *numbers;
+	unsigned int level;
+	int nr = -1;
+
+	if (!pid)
+		return -1;
+	level = BPF_CORE_READ(pid, level);
+	numbers = (struct upid *)((char *)pid + bpf_core_field_offset(pid->numbers));
+	if (bpf_core_read(&nr, sizeof(nr), &numbers[level].nr))
+		return -1;
+	return nr;
+}
+
 SEC("lsm/file_fcntl")
 int BPF_PROG(lg_fcntl_setown, struct file *file, unsigned int cmd, unsigned long arg, int ret)
 {
@@ -137,8 +162,7 @@ int BPF_PROG(lg_fcntl_setown, struct file *file, unsigned int cmd, unsigned long
 		return 0;
 	if (!lg_subject_get(&s))
 		return 0;
-	/* The pid as the agent sees it; a pid namespace of its own is refused. */
-	if (cmd == F_SETOWN && (arg == 0 || (int)arg == (int)(bpf_get_current_pid_tgid() >> 32)))
+	if (cmd == F_SETOWN && (arg == 0 || (int)arg == lg_own_ns_tgid()))
 		reason = LG_REASON_NONE;
 	return lg_confine_decide(&s, LG_HOOK_FCNTL_SETOWN, LG_SYS_SIGNAL, reason, LG_TARGET_OP,
 				 cmd);

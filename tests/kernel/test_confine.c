@@ -968,6 +968,60 @@ KTEST(confine_process_inside_scope)
 	world_end(&cw);
 }
 
+/*
+ * As in a container: a process in a pid namespace of its own (pid 1 there)
+ * joins @cgroup, then makes @who the owner of a socket's SIGIO (0: itself,
+ * by getpid()). Returns the errno F_SETOWN got, or -1 if the set-up failed.
+ */
+static int pidns_fsetown(const char *cgroup, int who)
+{
+	pid_t c = fork();
+	int st;
+
+	if (c < 0)
+		return -1;
+	if (c == 0) {
+		pid_t inner;
+
+		if (unshare(CLONE_NEWPID))
+			_exit(200);
+		inner = fork();
+		if (inner < 0)
+			_exit(201);
+		if (inner == 0) {
+			char procs[128];
+			int fd;
+
+			snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+			fd = open(procs, O_WRONLY | O_CLOEXEC);
+			if (fd < 0 || write(fd, "0", 1) != 1 || getpid() != 1)
+				_exit(202);
+			close(fd);
+			fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+			if (fd < 0)
+				_exit(203);
+			_exit(fcntl(fd, F_SETOWN, who ? who : getpid()) ? errno : 0);
+		}
+		if (waitpid(inner, &st, 0) != inner || !WIFEXITED(st))
+			_exit(204);
+		_exit(WEXITSTATUS(st));
+	}
+	if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st) >= 200)
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+/* F_SETOWN names a pid as the caller's own pid namespace numbers it. */
+KTEST(confine_fsetown_own_pid_namespace)
+{
+	CHECK_ERR(pidns_fsetown(FX_A1, 0), 0, "pid 1 of its own pid namespace owns its socket");
+	/* Pid 2 does not exist there: the kernel would say ESRCH, livegrant refuses first. */
+	CHECK_ERR(pidns_fsetown(FX_A1, 2), EACCES, "another pid of that namespace is refused");
+	CHECK(fx_count_hook_events(LG_HOOK_FCNTL_SETOWN, EVENT_WAIT_MS) == 1,
+	      "one fcntl_setown denial reported");
+	CHECK_ERR(pidns_fsetown(FX_OTHER, 2), ESRCH, "a non-agent gets the kernel's answer");
+}
+
 /* ---- 4: leaving the cgroup, changing what paths mean ----------------------- */
 
 KTEST(confine_cgroup_mount_namespace)
