@@ -18,7 +18,7 @@
 #include "limits.h"
 #include "hooks.h" /* enum lg_hook, from the hook registry */
 
-#define LG_ABI_VERSION 5
+#define LG_ABI_VERSION 6
 
 /*
  * Access rights: what an action asks for, and what a rule grants. There are

@@ -151,7 +151,10 @@ enum lg_hook {
 /*
  * Counters are sized by LG_HOOK_CAPACITY, not by LG_HOOK_MAX, so that a
  * build with more hooks keeps the same counter map and can adopt the pins
- * of the build before it (no reload gap, counters kept).
+ * of the build before it (no reload gap, counters kept). The capacity also
+ * bounds userspace's hook sets (hook_set.h) and the programs a pin
+ * manifest lists (manifest.h); raising it changes the counter map, so it
+ * comes with a new LG_ABI_VERSION (128 since ABI 6).
  */
 _Static_assert(LG_HOOK_MAX <= LG_HOOK_CAPACITY, "more hooks than LG_HOOK_CAPACITY");
 

@@ -109,9 +109,12 @@
 
 /*
  * LG_HOOK_CAPACITY - hooks the counter map has room for (include/livegrant/
- * hooks.h). Fixed, so that adding a hook does not change a map.
+ * hooks.h). Fixed, so that adding a hook does not change a map. Also the
+ * width of a userspace hook set (livegrant/hook_set.h: whole 64-bit words)
+ * and the programs a pin manifest can list (livegrant/manifest.h). Raised
+ * from 64 to 128 in ABI 6.
  */
-#define LG_HOOK_CAPACITY 64
+#define LG_HOOK_CAPACITY 128
 
 /* LG_EVENTS_RING_BYTES - default size of the event ring buffer. */
 #define LG_EVENTS_RING_BYTES (4 * 1024 * 1024)
@@ -158,6 +161,8 @@ _Static_assert(LG_PATH_WORDS * 8 == LG_PATH_MAX,
  * iteration, so they stay small; bpf_loop() refuses more than 1 << 23
  * iterations (BPF_MAX_LOOPS) at run time.
  */
+_Static_assert(LG_HOOK_CAPACITY % 64 == 0 && LG_HOOK_CAPACITY >= 64,
+	       "LG_HOOK_CAPACITY: hook sets are whole 64-bit words, manifest v1 lists 64 programs");
 _Static_assert(LG_ROOT_LEVELS == 64,
 	       "lg_state.root_levels is a 64-bit bitmap with one bit per root level");
 _Static_assert(LG_MAX_ROOT_LEVEL <= LG_ROOT_LEVELS,

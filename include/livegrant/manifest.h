@@ -16,6 +16,17 @@
  *
  * Unlike abi.h this layout is read by every later and earlier build: never
  * change struct lg_manifest, only add a new LG_MANIFEST_VERSION after it.
+ * A later version appends fields after the ones an earlier version knows,
+ * and every reader takes the prefix it knows from a longer value.
+ *
+ * Version 2 (ABI 6, LG_HOOK_CAPACITY 128) is struct lg_manifest_v2:
+ * struct lg_manifest unchanged as its prefix, whose @nprogs/@progs hold the
+ * first (at most LG_MANIFEST_MAX_PROGS) programs, then the rest in
+ * @progs_ext. A version 1 reader (builds up to ABI 5) sees a well-formed
+ * manifest of another build id and ABI: it replaces that set, never adopts
+ * it, so the programs it does not see listed are retired with the set
+ * (retiring removes links/ as a directory, not by the manifest's list). A
+ * version 2 reader reads a version 1 manifest as one with no @progs_ext.
  *
  * Builds before the manifest (up to commit 9a58c45, ABI 3) pinned one set
  * without a manifest directly under the pin directory (maps/ and links/);
@@ -28,8 +39,10 @@
 #include <linux/types.h>
 #endif
 
+#include "limits.h"
+
 #define LG_MANIFEST_MAGIC 0x464d474cu /* "LGMF" little endian */
-#define LG_MANIFEST_VERSION 1
+#define LG_MANIFEST_VERSION 2
 #define LG_MANIFEST_MAX_PROGS 64
 #define LG_MANIFEST_NAME_LEN 48
 #define LG_MANIFEST_BUILD_LEN 64
@@ -59,5 +72,31 @@ struct lg_manifest {
 _Static_assert(sizeof(struct lg_manifest) ==
 		       32 + LG_MANIFEST_BUILD_LEN + LG_MANIFEST_MAX_PROGS * LG_MANIFEST_NAME_LEN,
 	       "struct lg_manifest has padding");
+_Static_assert(sizeof(struct lg_manifest) == 3168, "struct lg_manifest (version 1) never changes");
+
+/* Programs past the first LG_MANIFEST_MAX_PROGS: room for every hook id. */
+#define LG_MANIFEST_EXT_PROGS (LG_HOOK_CAPACITY - LG_MANIFEST_MAX_PROGS)
+
+/**
+ * struct lg_manifest_v2 - value of a version 2 manifest map.
+ * @v1:         version 1, unchanged: @v1.nprogs programs in @v1.progs.
+ * @nprogs_ext: entries of @progs_ext used; nonzero only when @v1.progs is
+ *              full.
+ * @pad:        zero.
+ * @progs_ext:  names of the programs after the first LG_MANIFEST_MAX_PROGS.
+ */
+struct lg_manifest_v2 {
+	struct lg_manifest v1;
+	__u32 nprogs_ext;
+	__u32 pad;
+	char progs_ext[LG_MANIFEST_EXT_PROGS][LG_MANIFEST_NAME_LEN];
+};
+
+_Static_assert(sizeof(struct lg_manifest_v2) ==
+		       sizeof(struct lg_manifest) + 8 +
+			       LG_MANIFEST_EXT_PROGS * LG_MANIFEST_NAME_LEN,
+	       "struct lg_manifest_v2 has padding");
+_Static_assert(__builtin_offsetof(struct lg_manifest_v2, v1) == 0,
+	       "version 1 is the prefix of version 2");
 
 #endif /* LIVEGRANT_MANIFEST_H */

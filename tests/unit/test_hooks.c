@@ -42,6 +42,37 @@ static void names_outside_the_registry(void)
 	CHECK(lg_hook_by_prog("lg_no_such_program") == -ENOENT, "unknown program");
 }
 
+/* struct lg_hook_set: every id up to LG_HOOK_CAPACITY, both words. */
+static void hook_set_helpers(void)
+{
+	static const unsigned int ids[] = { 0, 1, 63, 64, 65, LG_HOOK_CAPACITY - 1 };
+	struct lg_hook_set s = { 0 };
+	unsigned int h, n = 0;
+
+	CHECK(lg_hook_set_count(&s) == 0, "empty set");
+	CHECK(lg_hook_set_next(&s, 0) == LG_HOOK_CAPACITY, "empty set has no first hook");
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		lg_hook_set_add(&s, ids[i]);
+	lg_hook_set_add(&s, 64); /* twice: still one */
+	lg_hook_set_add(&s, LG_HOOK_CAPACITY); /* past the capacity: no hook */
+	lg_hook_set_add(&s, ~0u);
+	CHECK(lg_hook_set_count(&s) == 6, "six hooks: %u", lg_hook_set_count(&s));
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		CHECK(lg_hook_set_has(&s, ids[i]), "has %u", ids[i]);
+	CHECK(!lg_hook_set_has(&s, 2) && !lg_hook_set_has(&s, 62) && !lg_hook_set_has(&s, 66),
+	      "not the others");
+	CHECK(!lg_hook_set_has(&s, LG_HOOK_CAPACITY) && !lg_hook_set_has(&s, ~0u),
+	      "nothing past the capacity");
+	lg_hook_set_for_each(h, &s)
+	{
+		CHECK(n < 6 && h == ids[n], "iteration %u is %u (%u)", n, ids[n < 6 ? n : 0], h);
+		n++;
+	}
+	CHECK(n == 6, "iterated six: %u", n);
+	CHECK(lg_hook_set_next(&s, 2) == 63 && lg_hook_set_next(&s, 66) == LG_HOOK_CAPACITY - 1,
+	      "next");
+}
+
 /* The names logs, JSON and metrics have used: never renamed. */
 static void stable_names(void)
 {
@@ -144,6 +175,7 @@ int main(void)
 {
 	RUN(every_hook_has_a_row);
 	RUN(names_outside_the_registry);
+	RUN(hook_set_helpers);
 	RUN(stable_names);
 	RUN(object_matches_registry);
 	RUN(capability_table);

@@ -36,7 +36,7 @@ static void usage(FILE *f)
  */
 static int check_kernel(void)
 {
-	uint64_t supported;
+	struct lg_hook_set supported;
 	int rc = LGC_OK;
 
 	if (lg_kernel_check(NULL)) {
@@ -51,7 +51,7 @@ static int check_kernel(void)
 	for (unsigned int h = 0; h < LG_HOOK_MAX; h++) {
 		const struct lg_hook_info *hi = lg_hook_info(h);
 
-		if (supported & (1ULL << h)) {
+		if (lg_hook_set_has(&supported, h)) {
 			printf("  hook %-16s lsm/%-22s enforced\n", hi->name, hi->lsm);
 		} else if (hi->flags & LG_HOOK_F_REQUIRED) {
 			printf("  hook %-16s lsm/%-22s MISSING: livegrant will not start on this kernel\n",

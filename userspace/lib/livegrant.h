@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <livegrant/abi.h>
+#include <livegrant/hook_set.h>
 #include <livegrant/rule_kinds.h>
 
 /* The release, shown by `livegrant status`. */
@@ -109,11 +110,11 @@ int lg_kernel_check(const char *bpffs);
 /* 1 if "bpf" is in the active LSM list, 0 if not, negative errno on error. */
 int lg_bpf_lsm_active(void);
 /*
- * The per-program feature probe: bit 1 << hook of *@supported is set for
- * each hook of the registry whose LSM hook this kernel has (bpf_lsm_<hook>
- * in its BTF). 0, or a negative errno when the kernel's BTF cannot be read.
+ * The per-program feature probe: *@supported holds each hook of the
+ * registry whose LSM hook this kernel has (bpf_lsm_<hook> in its BTF). 0,
+ * or a negative errno when the kernel's BTF cannot be read.
  */
-int lg_hooks_supported(uint64_t *supported);
+int lg_hooks_supported(struct lg_hook_set *supported);
 
 /* ---- the enforcer: programs, maps and links --------------------------- */
 
@@ -189,10 +190,11 @@ bool lg_enforcer_adopted(const struct lg_enforcer *e);
  */
 bool lg_enforcer_replaced(const struct lg_enforcer *e);
 /*
- * Hooks (bit 1 << hook) whose program is attached, and hooks this kernel
- * lacks, which are therefore not enforced.
+ * Hooks whose program is attached, and hooks this kernel lacks, which are
+ * therefore not enforced. Either pointer may be NULL.
  */
-void lg_enforcer_hooks(const struct lg_enforcer *e, uint64_t *attached, uint64_t *missing);
+void lg_enforcer_hooks(const struct lg_enforcer *e, struct lg_hook_set *attached,
+		       struct lg_hook_set *missing);
 /* How many of livegrant's programs are attached through pins under @pin_dir. */
 int lg_enforcer_links_pinned(const char *pin_dir, int *total);
 /*

@@ -319,14 +319,14 @@ static bool drain_replaced(struct lgd *d, unsigned int ticks)
 /* Hooks this kernel lacks are not enforced: say so once, by name. */
 static void report_unenforced(struct lgd *d)
 {
-	uint64_t missing;
+	struct lg_hook_set missing;
+	unsigned int h;
 
 	lg_enforcer_hooks(d->e, NULL, &missing);
-	for (unsigned int h = 0; h < LG_HOOK_MAX; h++)
-		if (missing & (1ULL << h))
-			fprintf(stderr,
-				"livegrantd: NOT ENFORCED on this kernel: hook %s (it has no LSM hook %s)\n",
-				lg_hook_name(h), lg_hook_info(h)->lsm);
+	lg_hook_set_for_each(h, &missing) fprintf(
+		stderr,
+		"livegrantd: NOT ENFORCED on this kernel: hook %s (it has no LSM hook %s)\n",
+		lg_hook_name(h), lg_hook_info(h)->lsm);
 }
 
 /* Events the kernel could not put on the ring buffer, all hooks. */

@@ -143,18 +143,18 @@ int lgd_grants_json(struct lgd *d, const char *target, json_t *resp)
 static json_t *hooks_json(struct lgd *d)
 {
 	json_t *list = json_array();
-	uint64_t attached, missing;
+	struct lg_hook_set attached, missing;
 
 	lg_enforcer_hooks(d->e, &attached, &missing);
 	for (unsigned int h = 0; h < LG_HOOK_MAX; h++) {
 		const struct lg_hook_info *hi = lg_hook_info(h);
-		bool on = attached & (1ULL << h);
+		bool on = lg_hook_set_has(&attached, h);
 		json_t *o = json_pack("{s:s, s:s, s:s, s:b}", "name", hi->name, "lsm_hook", hi->lsm,
 				      "program", hi->prog, "enforced", on);
 
 		if (!on)
 			json_object_set_new(o, "why",
-					    json_string(missing & (1ULL << h) ?
+					    json_string(lg_hook_set_has(&missing, h) ?
 								"this kernel has no such LSM hook" :
 								"program not attached"));
 		json_array_append_new(list, o);

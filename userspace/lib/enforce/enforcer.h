@@ -39,8 +39,8 @@ struct livegrant_bpf;
  * @prev_events_fd: after a replacing commit, the old set's event ring, so
  *            that what it recorded during the switch is still read.
  * @seq:      the sequence number of this build's set, once committed.
- * @hooks_missing:  hooks this kernel lacks: not enforced (bit per hook).
- * @hooks_attached: hooks whose program is attached (bit per hook).
+ * @hooks_missing:  hooks this kernel lacks: not enforced.
+ * @hooks_attached: hooks whose program is attached.
  */
 struct lg_enforcer {
 	struct livegrant_bpf *skel;
@@ -56,7 +56,7 @@ struct lg_enforcer {
 	int prev_suspended_fd; /* lg_suspended of @prev, same layout */
 	int prev_events_fd; /* lg_events of a replaced set, until drained */
 	uint64_t seq;
-	uint64_t hooks_missing, hooks_attached;
+	struct lg_hook_set hooks_missing, hooks_attached;
 	void (*bridge)(struct lg_enforcer *e, void *ctx); /* opts->bridge, for the commit */
 	void *bridge_ctx;
 	int sync_outer, sync_inner; /* see lg_wait_for_readers() */

@@ -173,7 +173,7 @@ static int on_prev_sample(void *ctx, void *data, size_t size)
 int lg_prev_events_drain(struct lg_enforcer *e, lg_event_fn fn, void *ctx, unsigned int budget_ms,
 			 bool *more)
 {
-	struct prev_drain p = { .e = e, .fn = fn, .ctx = ctx, .abi = e->prev.m.abi_version };
+	struct prev_drain p = { .e = e, .fn = fn, .ctx = ctx, .abi = e->prev.m.v1.abi_version };
 	struct ring_buffer *rb;
 	int err;
 

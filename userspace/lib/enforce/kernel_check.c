@@ -72,7 +72,7 @@ int lg_kernel_check(const char *bpffs)
  * A hook exists for BPF LSM when the kernel's BTF has its bpf_lsm_<hook>
  * attach point. The BTF (megabytes) is parsed for one call and freed.
  */
-int lg_hooks_supported(uint64_t *supported)
+int lg_hooks_supported(struct lg_hook_set *supported)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
 
@@ -81,13 +81,13 @@ int lg_hooks_supported(uint64_t *supported)
 			-errno ? -errno : -ENOENT,
 			"cannot read the kernel's BTF (%s): livegrant needs a kernel built with CONFIG_DEBUG_INFO_BTF=y",
 			BTF_VMLINUX);
-	*supported = 0;
+	*supported = (struct lg_hook_set){ 0 };
 	for (unsigned int h = 0; h < LG_HOOK_MAX; h++) {
 		char fn[128];
 
 		snprintf(fn, sizeof(fn), "bpf_lsm_%s", lg_hook_info(h)->lsm);
 		if (btf__find_by_name_kind(vmlinux, fn, BTF_KIND_FUNC) > 0)
-			*supported |= 1ULL << h;
+			lg_hook_set_add(supported, h);
 	}
 	btf__free(vmlinux);
 	return 0;

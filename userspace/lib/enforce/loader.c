@@ -42,8 +42,8 @@
 #include "enforcer.h"
 #include "livegrant.skel.h"
 
-_Static_assert(LG_HOOK_CAPACITY <= LG_MANIFEST_MAX_PROGS, "a manifest must list every hook");
-_Static_assert(LG_HOOK_CAPACITY <= 64, "hook masks are 64-bit");
+_Static_assert(LG_HOOK_CAPACITY <= LG_MANIFEST_MAX_PROGS + LG_MANIFEST_EXT_PROGS,
+	       "a manifest must list every hook");
 
 /* Pin names of the maps userspace uses (enforcer.h). */
 static const char *const map_names[LG_MAP_MAX] = {
@@ -148,8 +148,8 @@ static void build_id(char *buf, size_t size)
  */
 static int check_registry(struct lg_enforcer *e)
 {
+	struct lg_hook_set seen = { 0 };
 	struct bpf_program *prog;
-	uint64_t seen = 0;
 
 	bpf_object__for_each_program(prog, obj_of(e)) {
 		int h = lg_hook_by_prog(bpf_program__name(prog));
@@ -166,10 +166,10 @@ static int check_registry(struct lg_enforcer *e)
 				-EINVAL,
 				"internal error: BPF program %s is in section %s, but the hook registry says %s",
 				bpf_program__name(prog), bpf_program__section_name(prog), sec);
-		seen |= 1ULL << h;
+		lg_hook_set_add(&seen, h);
 	}
 	for (unsigned int h = 0; h < LG_HOOK_MAX; h++)
-		if (!(seen & (1ULL << h)))
+		if (!lg_hook_set_has(&seen, h))
 			return lg_err(
 				-EINVAL,
 				"internal error: hook %s is in the registry but its program %s is not in the BPF object",
@@ -183,8 +183,8 @@ static int check_registry(struct lg_enforcer *e)
  */
 static int probe_hooks(struct lg_enforcer *e)
 {
+	struct lg_hook_set supported;
 	struct bpf_program *prog;
-	uint64_t supported;
 	int err = lg_hooks_supported(&supported);
 
 	if (err)
@@ -193,7 +193,7 @@ static int probe_hooks(struct lg_enforcer *e)
 		int h = lg_hook_by_prog(bpf_program__name(prog));
 		const struct lg_hook_info *hi = lg_hook_info(h);
 
-		if (supported & (1ULL << h))
+		if (lg_hook_set_has(&supported, h))
 			continue;
 		if (hi->flags & LG_HOOK_F_REQUIRED)
 			return lg_err(
@@ -201,7 +201,7 @@ static int probe_hooks(struct lg_enforcer *e)
 				"this kernel has no LSM hook %s, which livegrant's %s hook needs (program %s): use a newer kernel",
 				hi->lsm, hi->name, hi->prog);
 		bpf_program__set_autoload(prog, false);
-		e->hooks_missing |= 1ULL << h;
+		lg_hook_set_add(&e->hooks_missing, h);
 	}
 	return 0;
 }
@@ -243,7 +243,7 @@ static bool prev_maps_usable(struct lg_enforcer *e)
 	__u32 zero = 0;
 	int fd;
 
-	if (e->prev.m.abi_version != LG_ABI_VERSION)
+	if (e->prev.m.v1.abi_version != LG_ABI_VERSION)
 		return false;
 	/* The maps' own word too: the programs that own them wrote it. */
 	fd = lg_pins_map_get(&e->prev, "lg_state");
@@ -293,10 +293,10 @@ static int reuse_prev_maps(struct lg_enforcer *e)
 }
 
 /* The programs this build attaches on this kernel, as a manifest would list them. */
-static bool same_programs(struct lg_enforcer *e, const struct lg_manifest *m)
+static bool same_programs(struct lg_enforcer *e, const struct lg_manifest_v2 *m)
 {
+	unsigned int n = 0, listed_n = lg_manifest_nprogs(m);
 	struct bpf_program *prog;
-	unsigned int n = 0;
 
 	bpf_object__for_each_program(prog, obj_of(e)) {
 		bool listed = false;
@@ -304,13 +304,13 @@ static bool same_programs(struct lg_enforcer *e, const struct lg_manifest *m)
 		if (!bpf_program__autoload(prog))
 			continue;
 		n++;
-		for (unsigned int i = 0; i < m->nprogs && !listed; i++)
-			listed = !strncmp(m->progs[i], bpf_program__name(prog),
+		for (unsigned int i = 0; i < listed_n && !listed; i++)
+			listed = !strncmp(lg_manifest_prog(m, i), bpf_program__name(prog),
 					  LG_MANIFEST_NAME_LEN);
 		if (!listed || !lg_pins_link_exists(&e->prev, bpf_program__name(prog)))
 			return false;
 	}
-	return n == m->nprogs;
+	return n == listed_n;
 }
 
 static bool prev_is_this_build(struct lg_enforcer *e)
@@ -318,7 +318,7 @@ static bool prev_is_this_build(struct lg_enforcer *e)
 	char id[LG_MANIFEST_BUILD_LEN];
 
 	build_id(id, sizeof(id));
-	return !e->prev.legacy && !strncmp(id, e->prev.m.build_id, sizeof(id)) &&
+	return !e->prev.legacy && !strncmp(id, e->prev.m.v1.build_id, sizeof(id)) &&
 	       same_programs(e, &e->prev.m);
 }
 
@@ -357,8 +357,8 @@ static int prev_map_sized(struct lg_enforcer *e, const char *name, __u32 ks, __u
  */
 static void open_prev_agents(struct lg_enforcer *e)
 {
-	if (e->prev.m.abi_version < LG_AGENT_LAYOUT_SINCE_ABI ||
-	    e->prev.m.abi_version > LG_ABI_VERSION)
+	if (e->prev.m.v1.abi_version < LG_AGENT_LAYOUT_SINCE_ABI ||
+	    e->prev.m.v1.abi_version > LG_ABI_VERSION)
 		return;
 	e->prev_agents_fd = prev_map_sized(e, "lg_agents", sizeof(__u64), sizeof(struct lg_agent));
 	e->prev_suspended_fd = prev_map_sized(e, "lg_suspended", sizeof(__u64), sizeof(__u32));
@@ -526,20 +526,26 @@ static int check_pin_dir(const char *pin_dir)
 static int write_manifest(struct lg_enforcer *e, const char *dir)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts);
-	struct lg_manifest m = { .magic = LG_MANIFEST_MAGIC, .version = LG_MANIFEST_VERSION };
+	struct lg_manifest_v2 m = { .v1 = { .magic = LG_MANIFEST_MAGIC,
+					    .version = LG_MANIFEST_VERSION } };
 	struct bpf_program *prog;
 	__u32 zero = 0;
 	int fd, err = 0;
 
 	opts.map_flags = BPF_F_RDONLY_PROG; /* no program reads it */
-	m.abi_version = LG_ABI_VERSION;
-	m.seq = e->seq;
-	m.created_s = (__u64)time(NULL);
-	build_id(m.build_id, sizeof(m.build_id));
-	bpf_object__for_each_program(prog, obj_of(e))
-		if (bpf_program__autoload(prog) && m.nprogs < LG_MANIFEST_MAX_PROGS)
-			snprintf(m.progs[m.nprogs++], LG_MANIFEST_NAME_LEN, "%s",
-				 bpf_program__name(prog));
+	m.v1.abi_version = LG_ABI_VERSION;
+	m.v1.seq = e->seq;
+	m.v1.created_s = (__u64)time(NULL);
+	build_id(m.v1.build_id, sizeof(m.v1.build_id));
+	bpf_object__for_each_program(prog, obj_of(e)) {
+		if (!bpf_program__autoload(prog))
+			continue;
+		/* A manifest that left a program out would not be this build's. */
+		err = lg_manifest_add(&m, bpf_program__name(prog));
+		if (err)
+			return lg_err(err, "program %s does not fit the pin manifest: %s",
+				      bpf_program__name(prog), strerror(-err));
+	}
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "lg_manifest", 4, sizeof(m), 1, &opts);
 	if (fd < 0)
 		return lg_err(-errno, "creating the pin manifest failed: %s", strerror(errno));
@@ -582,20 +588,20 @@ static int pin_set(struct lg_enforcer *e)
 	return err;
 }
 
-static uint64_t attached_from_manifest(const struct lg_pinset *p)
+static struct lg_hook_set attached_from_manifest(const struct lg_pinset *p)
 {
-	uint64_t mask = 0;
+	struct lg_hook_set set = { 0 };
 
-	for (unsigned int i = 0; i < p->m.nprogs; i++) {
+	for (unsigned int i = 0; i < lg_manifest_nprogs(&p->m); i++) {
 		char name[LG_MANIFEST_NAME_LEN + 1] = "";
 		int h;
 
-		memcpy(name, p->m.progs[i], LG_MANIFEST_NAME_LEN);
+		memcpy(name, lg_manifest_prog(&p->m, i), LG_MANIFEST_NAME_LEN);
 		h = lg_hook_by_prog(name);
 		if (h >= 0 && lg_pins_link_exists(p, name))
-			mask |= 1ULL << h;
+			lg_hook_set_add(&set, h);
 	}
-	return mask;
+	return set;
 }
 
 static int attach(struct lg_enforcer *e)
@@ -612,7 +618,7 @@ static int attach(struct lg_enforcer *e)
 		int h = lg_hook_by_prog(s->progs[i].name);
 
 		if (*s->progs[i].link && h >= 0)
-			e->hooks_attached |= 1ULL << h;
+			lg_hook_set_add(&e->hooks_attached, h);
 	}
 	return 0;
 }
@@ -689,11 +695,11 @@ int lg_enforcer_commit(struct lg_enforcer *e)
 		carry_suspensions(e);
 	if (e->pin_dir[0]) {
 		if (e->start == LG_START_ADOPTED) {
-			e->seq = e->prev.m.seq;
+			e->seq = e->prev.m.v1.seq;
 		} else {
 			char stale[PATH_MAX];
 
-			e->seq = e->have_prev ? e->prev.m.seq + 1 : 1;
+			e->seq = e->have_prev ? e->prev.m.v1.seq + 1 : 1;
 			err = lg_pins_set_path(e->pin_dir, e->seq, stale, sizeof(stale));
 			if (err)
 				return err;
@@ -890,7 +896,8 @@ bool lg_enforcer_replaced(const struct lg_enforcer *e)
 	return e->start == LG_START_REPLACED;
 }
 
-void lg_enforcer_hooks(const struct lg_enforcer *e, uint64_t *attached, uint64_t *missing)
+void lg_enforcer_hooks(const struct lg_enforcer *e, struct lg_hook_set *attached,
+		       struct lg_hook_set *missing)
 {
 	if (attached)
 		*attached = e->hooks_attached;
@@ -900,16 +907,15 @@ void lg_enforcer_hooks(const struct lg_enforcer *e, uint64_t *attached, uint64_t
 
 int lg_enforcer_links_pinned(const char *pin_dir, int *total)
 {
+	struct lg_hook_set attached;
 	struct lg_pinset p;
-	int n = 0;
 
 	if (total)
 		*total = LG_HOOK_MAX;
 	if (lg_pins_newest(pin_dir, &p))
 		return 0;
-	for (uint64_t m = attached_from_manifest(&p); m; m &= m - 1)
-		n++;
-	return n;
+	attached = attached_from_manifest(&p);
+	return (int)lg_hook_set_count(&attached);
 }
 
 int lg_set_default_mode(struct lg_enforcer *e, enum lg_mode mode)

@@ -99,7 +99,58 @@ bool lg_pins_link_exists(const struct lg_pinset *set, const char *prog)
  * The manifest of the set in @dir. A manifest from a later version may be
  * longer: the fields this version knows are its prefix.
  */
-static int read_manifest(const char *dir, struct lg_manifest *m)
+int lg_manifest_parse(const void *buf, size_t size, struct lg_manifest_v2 *out)
+{
+	const struct lg_manifest *v1 = &out->v1;
+
+	memset(out, 0, sizeof(*out));
+	if (size < sizeof(*v1))
+		return -EPROTO;
+	memcpy(out, buf, size < sizeof(*out) ? size : sizeof(*out));
+	if (v1->magic != LG_MANIFEST_MAGIC || v1->version < 1 || v1->nprogs > LG_MANIFEST_MAX_PROGS)
+		return -EPROTO;
+	if (v1->version == 1) {
+		/* No extension, whatever a longer value may hold after it. */
+		out->nprogs_ext = 0;
+		out->pad = 0;
+		memset(out->progs_ext, 0, sizeof(out->progs_ext));
+		return 0;
+	}
+	if (size < sizeof(*out) || out->nprogs_ext > LG_MANIFEST_EXT_PROGS ||
+	    (out->nprogs_ext && v1->nprogs < LG_MANIFEST_MAX_PROGS))
+		return -EPROTO;
+	return 0;
+}
+
+int lg_manifest_add(struct lg_manifest_v2 *m, const char *name)
+{
+	size_t len = strlen(name);
+	char *slot;
+
+	if (len >= LG_MANIFEST_NAME_LEN)
+		return -ENAMETOOLONG;
+	if (m->v1.nprogs < LG_MANIFEST_MAX_PROGS)
+		slot = m->v1.progs[m->v1.nprogs++];
+	else if (m->nprogs_ext < LG_MANIFEST_EXT_PROGS)
+		slot = m->progs_ext[m->nprogs_ext++];
+	else
+		return -ENOSPC;
+	memset(slot, 0, LG_MANIFEST_NAME_LEN);
+	memcpy(slot, name, len);
+	return 0;
+}
+
+unsigned int lg_manifest_nprogs(const struct lg_manifest_v2 *m)
+{
+	return m->v1.nprogs + m->nprogs_ext;
+}
+
+const char *lg_manifest_prog(const struct lg_manifest_v2 *m, unsigned int i)
+{
+	return i < LG_MANIFEST_MAX_PROGS ? m->v1.progs[i] : m->progs_ext[i - LG_MANIFEST_MAX_PROGS];
+}
+
+static int read_manifest(const char *dir, struct lg_manifest_v2 *m)
 {
 	struct bpf_map_info info = {};
 	__u32 len = sizeof(info), zero = 0;
@@ -113,7 +164,7 @@ static int read_manifest(const char *dir, struct lg_manifest *m)
 	if (fd < 0)
 		return -errno;
 	err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
-	if (!err && info.value_size < sizeof(*m))
+	if (!err && info.value_size < sizeof(struct lg_manifest))
 		err = -EPROTO;
 	buf = err ? NULL : calloc(1, info.value_size);
 	if (!err && !buf)
@@ -121,12 +172,9 @@ static int read_manifest(const char *dir, struct lg_manifest *m)
 	if (!err && bpf_map_lookup_elem(fd, &zero, buf))
 		err = -errno;
 	if (!err)
-		memcpy(m, buf, sizeof(*m));
+		err = lg_manifest_parse(buf, info.value_size, m);
 	free(buf);
 	close(fd);
-	if (!err &&
-	    (m->magic != LG_MANIFEST_MAGIC || m->version < 1 || m->nprogs > LG_MANIFEST_MAX_PROGS))
-		err = -EPROTO;
 	return err;
 }
 
@@ -135,7 +183,7 @@ static int read_manifest(const char *dir, struct lg_manifest *m)
  * pin directory. Complete when lg_state is there and some link is: that
  * build pinned maps first and links last.
  */
-static int read_legacy(const char *pin_dir, struct lg_manifest *m)
+static int read_legacy(const char *pin_dir, struct lg_manifest_v2 *m)
 {
 	struct lg_state st;
 	char path[PATH_MAX];
@@ -158,24 +206,24 @@ static int read_legacy(const char *pin_dir, struct lg_manifest *m)
 	if (err)
 		return err;
 	memset(m, 0, sizeof(*m));
-	m->magic = LG_MANIFEST_MAGIC;
-	m->abi_version = st.abi_version;
-	m->seq = LG_PINS_LEGACY_SEQ;
-	snprintf(m->build_id, sizeof(m->build_id), "legacy-abi-%u", st.abi_version);
+	m->v1.magic = LG_MANIFEST_MAGIC;
+	m->v1.abi_version = st.abi_version;
+	m->v1.seq = LG_PINS_LEGACY_SEQ;
+	snprintf(m->v1.build_id, sizeof(m->v1.build_id), "legacy-abi-%u", st.abi_version);
 	if (join(path, sizeof(path), pin_dir, NULL, "links"))
 		return -ENAMETOOLONG;
 	dir = opendir(path);
 	if (!dir)
 		return -errno;
-	while ((de = readdir(dir)) && m->nprogs < LG_MANIFEST_MAX_PROGS) {
+	while ((de = readdir(dir))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (strlen(de->d_name) >= LG_MANIFEST_NAME_LEN)
-			continue; /* not one of livegrant's program names */
-		memcpy(m->progs[m->nprogs++], de->d_name, strlen(de->d_name) + 1);
+		/* A name too long is not one of livegrant's programs. */
+		if (lg_manifest_add(m, de->d_name) == -ENOSPC)
+			break;
 	}
 	closedir(dir);
-	return m->nprogs ? 0 : -ENOENT;
+	return lg_manifest_nprogs(m) ? 0 : -ENOENT;
 }
 
 static bool parse_seq(const char *name, uint64_t *seq)
@@ -194,7 +242,7 @@ static bool parse_seq(const char *name, uint64_t *seq)
 
 int lg_pins_newest(const char *pin_dir, struct lg_pinset *out)
 {
-	struct lg_manifest m;
+	struct lg_manifest_v2 m;
 	struct dirent *de;
 	bool found = false;
 	int err;
@@ -212,7 +260,7 @@ int lg_pins_newest(const char *pin_dir, struct lg_pinset *out)
 			continue;
 		err = read_manifest(path, &m);
 		/* No manifest: a set a crash left half-written, never in force. */
-		if (err == -ENOENT || err == -EPROTO || (!err && m.seq != seq))
+		if (err == -ENOENT || err == -EPROTO || (!err && m.v1.seq != seq))
 			continue;
 		/* Anything else (EACCES, EMFILE): we cannot tell which set is in force. */
 		if (err) {
@@ -220,7 +268,7 @@ int lg_pins_newest(const char *pin_dir, struct lg_pinset *out)
 			return lg_err(err, "reading the manifest of %s failed: %s", path,
 				      strerror(-err));
 		}
-		if (found && out->m.seq >= seq)
+		if (found && out->m.v1.seq >= seq)
 			continue;
 		found = true;
 		out->legacy = false;
@@ -282,7 +330,7 @@ static int retire_set(const char *dir, bool legacy)
 
 bool lg_pins_has_manifest(const char *set_dir)
 {
-	struct lg_manifest m;
+	struct lg_manifest_v2 m;
 
 	return !read_manifest(set_dir, &m);
 }

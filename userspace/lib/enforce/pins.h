@@ -25,8 +25,21 @@
 struct lg_pinset {
 	bool legacy;
 	char dir[PATH_MAX];
-	struct lg_manifest m;
+	struct lg_manifest_v2 m;
 };
+
+/*
+ * A manifest map's value of @size bytes (version 1, 2 or a later one,
+ * whose known fields are a prefix) into @out, as version 2: 0, or -EPROTO
+ * when it is no well-formed manifest.
+ */
+int lg_manifest_parse(const void *buf, size_t size, struct lg_manifest_v2 *out);
+/* Append program @name to @m: 0, -ENAMETOOLONG or -ENOSPC. */
+int lg_manifest_add(struct lg_manifest_v2 *m, const char *name);
+/* Programs @m lists, in both parts. */
+unsigned int lg_manifest_nprogs(const struct lg_manifest_v2 *m);
+/* The @i-th program of @m: LG_MANIFEST_NAME_LEN bytes, NUL-padded. */
+const char *lg_manifest_prog(const struct lg_manifest_v2 *m, unsigned int i);
 
 /*
  * The newest complete set under @pin_dir into @out: 0, -ENOENT when there
