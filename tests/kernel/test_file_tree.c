@@ -901,9 +901,11 @@ static bool host_writes(const char *path)
 }
 
 /*
- * chattr +i / +a through a descriptor open for reading: CHANGE_ATTR at the
- * file, as chmod. /tmp of the test VM is tmpfs, which has FS_IOC_SETFLAGS
- * and FS_IOC_FSSETXATTR (append, immutable, nodump, noatime) since 6.0.
+ * chattr through a descriptor open for reading: CHANGE_ATTR at the file,
+ * as chmod. /tmp of the test VM is tmpfs, which has FS_IOC_SETFLAGS and
+ * FS_IOC_FSSETXATTR (append, immutable, nodump, noatime) since 6.0. +i and
+ * +a also need CAP_LINUX_IMMUTABLE, which the capable hook denies agents:
+ * ioctl_attr decides before it, and alone for nodump and noatime.
  */
 KTEST(tree_ioctl_attr)
 {
@@ -917,7 +919,6 @@ KTEST(tree_ioctl_attr)
 	put(RO "/i3", "keep");
 	put(RW "/i4", "x");
 	put(RW "/i5", "x");
-	put(OUT "/i6", "keep");
 	before = flags_of(RO "/i1");
 	REQUIRE(before >= 0, "FS_IOC_GETFLAGS on tmpfs: %s", strerror(errno));
 
@@ -926,30 +927,35 @@ KTEST(tree_ioctl_attr)
 	       "chattr +i of a read-only file");
 	CHECK(flags_of(RO "/i1") == before, "ro/i1 keeps its flags (%#x)", flags_of(RO "/i1"));
 	CHECK(host_writes(RO "/i1"), "the host still writes ro/i1");
+	DENIED(&w, w_call(&w, a_ioctl, FS_NODUMP_FL, FS_IOC_SETFLAGS, RO "/i1"), LG_HOOK_IOCTL_ATTR,
+	       LG_REASON_NOT_ALLOWED, RO "/i1",
+	       "chattr +d (no capability needed) of a read-only file");
+	CHECK(flags_of(RO "/i1") == before, "ro/i1 still keeps its flags");
 	DENIED(&w, w_call(&w, a_ioctl, FS_APPEND_FL, (int)T_FS_IOC32_SETFLAGS, RO "/i2"),
 	       LG_HOOK_IOCTL_ATTR, LG_REASON_NOT_ALLOWED, RO "/i2",
 	       "chattr +a with the 32-bit number");
-	DENIED(&w, w_call(&w, a_fsxattr, FS_XFLAG_APPEND, 0, RO "/i2"), LG_HOOK_IOCTL_ATTR,
-	       LG_REASON_NOT_ALLOWED, RO "/i2", "FS_IOC_FSSETXATTR append of a read-only file");
+	DENIED(&w, w_call(&w, a_fsxattr, FS_XFLAG_NODUMP, 0, RO "/i2"), LG_HOOK_IOCTL_ATTR,
+	       LG_REASON_NOT_ALLOWED, RO "/i2", "FS_IOC_FSSETXATTR nodump of a read-only file");
 	CHECK(flags_of(RO "/i2") == before, "ro/i2 keeps its flags");
 	CHECK(host_writes(RO "/i2"), "the host still writes ro/i2");
 	DENIED(&w, w_call(&w, a_ioctl, 0, (int)T_FS_IOC_ENABLE_VERITY, RO "/i3"),
 	       LG_HOOK_IOCTL_ATTR, LG_REASON_NOT_ALLOWED, RO "/i3",
 	       "fs-verity on a read-only file");
-	DENIED(&w, w_call(&w, a_ioctl, FS_IMMUTABLE_FL, FS_IOC_SETFLAGS, OUT "/i6"),
-	       LG_HOOK_IOCTL_ATTR, LG_REASON_NOT_ALLOWED, OUT "/i6", "chattr +i outside the grant");
 	DENIED(&w, w_call(&w, a_ioctl, 0, FS_IOC_SETFLAGS, RO), LG_HOOK_IOCTL_ATTR,
 	       LG_REASON_NOT_ALLOWED, RO, "chattr of the read folder");
 
 	/* Under the write rule: allowed, and the kernel does it. */
-	CHECK_ERR(w_call(&w, a_ioctl, FS_IMMUTABLE_FL, FS_IOC_SETFLAGS, RW "/i4"), 0,
-		  "chattr +i in rw");
-	CHECK(flags_of(RW "/i4") & FS_IMMUTABLE_FL, "rw/i4 is immutable");
-	CHECK(!host_writes(RW "/i4") && errno == EPERM, "so the host cannot write rw/i4");
+	CHECK_ERR(w_call(&w, a_ioctl, FS_NODUMP_FL, FS_IOC_SETFLAGS, RW "/i4"), 0,
+		  "chattr +d in rw");
+	CHECK(flags_of(RW "/i4") & FS_NODUMP_FL, "rw/i4 is nodump");
+	CHECK_ERR(w_call(&w, a_fsxattr, FS_XFLAG_NOATIME, 0, RW "/i5"), 0,
+		  "FS_IOC_FSSETXATTR noatime in rw");
+	CHECK(flags_of(RW "/i5") & FS_NOATIME_FL, "rw/i5 is noatime");
+	/* Past ioctl_attr, +i meets the capability agents lack. */
+	CHECK_ERR(w_call(&w, a_ioctl, FS_IMMUTABLE_FL, FS_IOC_SETFLAGS, RW "/i4"), EPERM,
+		  "chattr +i in rw: CAP_LINUX_IMMUTABLE denied");
+	CHECK(!(flags_of(RW "/i4") & FS_IMMUTABLE_FL), "rw/i4 is not immutable");
 	flags_clear(RW "/i4");
-	CHECK_ERR(w_call(&w, a_fsxattr, FS_XFLAG_APPEND, 0, RW "/i5"), 0,
-		  "FS_IOC_FSSETXATTR append in rw");
-	CHECK(flags_of(RW "/i5") & FS_APPEND_FL, "rw/i5 is append-only");
 	flags_clear(RW "/i5");
 	/* Decided, then answered by tmpfs, which has no fs-verity. */
 	CHECK_ERR(w_call(&w, a_ioctl, 0, (int)T_FS_IOC_ENABLE_VERITY, RW "/i5"), ENOTTY,
@@ -962,8 +968,8 @@ KTEST(tree_ioctl_attr)
 	/* A pipe is no file of the tree: the kernel's own answer. */
 	CHECK_ERR(w_call(&w, a_ioctl_pipe, 0, 0, NULL), ENOTTY, "chattr of a pipe: ENOTTY");
 	/* Other ioctls are not this decision: reading the flags is allowed. */
-	CHECK_ERR(w_call(&w, a_ioctl, 0, FS_IOC_GETFLAGS, OUT "/i6"), 0,
-		  "FS_IOC_GETFLAGS outside the grant (open is decided, not this)");
+	CHECK_ERR(w_call(&w, a_ioctl, 0, FS_IOC_GETFLAGS, RO "/i1"), 0,
+		  "FS_IOC_GETFLAGS of a read-only file");
 	worker_stop(&w);
 }
 
