@@ -20,7 +20,7 @@
  * folder: path_notify asks the read right at the watched path.
  *
  * Some ioctls change a file's attributes or state through a descriptor
- * open for reading only (chattr +i, fs-verity, an encryption policy):
+ * open for reading only (chattr, fs-verity, an encryption policy):
  * ioctl_attr asks CHANGE_ATTR at the file, like chmod. A lease
  * (fcntl_lease) makes every other opener of the file wait for its holder
  * for lease-break-time, so it asks WRITE_FILE, like the writes it delays.
@@ -226,7 +226,12 @@ enum lg_ioc {
 static __always_inline enum lg_ioc lg_attr_ioctl(unsigned int cmd)
 {
 	switch (cmd) {
-	case 0x40086602: /* FS_IOC_SETFLAGS: chattr +i (immutable), +a (append only) */
+	/*
+	 * chattr: +d (dump skips it), +A, +S, +D, +P, +F; +i (immutable) and
+	 * +a (append only) also need CAP_LINUX_IMMUTABLE, which the capable
+	 * hook denies agents after this decision.
+	 */
+	case 0x40086602: /* FS_IOC_SETFLAGS */
 	case 0x40046602: /* FS_IOC32_SETFLAGS */
 	case 0x401c5820: /* FS_IOC_FSSETXATTR: the same flags, project id, extent size */
 		return LG_IOC_VFS;

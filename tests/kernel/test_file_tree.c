@@ -877,16 +877,16 @@ static int flags_of(const char *path)
 	return flags;
 }
 
-/* Clear @path's inode flags, so that the next tree_reset() can remove it. */
-static void flags_clear(const char *path)
+/* Set @path's inode flags as the harness (no agent): 0 or an errno. */
+static int flags_set(const char *path, int flags)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), flags = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
 
-	if (fd >= 0) {
-		if (ioctl(fd, FS_IOC_SETFLAGS, &flags))
-			perror(path);
-		close(fd);
-	}
+	if (fd < 0)
+		return errno;
+	ret = ioctl(fd, FS_IOC_SETFLAGS, &flags) ? errno : 0;
+	close(fd);
+	return ret;
 }
 
 /* The host (not an agent) can still write @path. */
@@ -955,8 +955,7 @@ KTEST(tree_ioctl_attr)
 	CHECK_ERR(w_call(&w, a_ioctl, FS_IMMUTABLE_FL, FS_IOC_SETFLAGS, RW "/i4"), EPERM,
 		  "chattr +i in rw: CAP_LINUX_IMMUTABLE denied");
 	CHECK(!(flags_of(RW "/i4") & FS_IMMUTABLE_FL), "rw/i4 is not immutable");
-	flags_clear(RW "/i4");
-	flags_clear(RW "/i5");
+	CHECK(flags_set(RW "/i4", 0) == 0 && flags_set(RW "/i5", 0) == 0, "the host clears them");
 	/* Decided, then answered by tmpfs, which has no fs-verity. */
 	CHECK_ERR(w_call(&w, a_ioctl, 0, (int)T_FS_IOC_ENABLE_VERITY, RW "/i5"), ENOTTY,
 		  "fs-verity in rw reaches tmpfs: ENOTTY");
@@ -970,6 +969,10 @@ KTEST(tree_ioctl_attr)
 	/* Other ioctls are not this decision: reading the flags is allowed. */
 	CHECK_ERR(w_call(&w, a_ioctl, 0, FS_IOC_GETFLAGS, RO "/i1"), 0,
 		  "FS_IOC_GETFLAGS of a read-only file");
+	/* A non-agent is not decided: the host sets what the agent may not. */
+	CHECK(flags_set(RO "/i3", FS_NODUMP_FL) == 0 && (flags_of(RO "/i3") & FS_NODUMP_FL),
+	      "the host sets nodump on ro/i3");
+	CHECK(flags_set(RO "/i3", 0) == 0, "and clears it");
 	worker_stop(&w);
 }
 
