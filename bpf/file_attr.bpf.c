@@ -18,6 +18,12 @@
  *
  * Watches (inotify_add_watch, fanotify_mark) reveal the names made in a
  * folder: path_notify asks the read right at the watched path.
+ *
+ * Some ioctls change a file's attributes or state through a descriptor
+ * open for reading only (chattr, fs-verity, an encryption policy):
+ * ioctl_attr asks CHANGE_ATTR at the file, like chmod. A lease
+ * (fcntl_lease) makes every other opener of the file wait for its holder
+ * for lease-break-time, so it asks WRITE_FILE, like the writes it delays.
  */
 #include "lib/path_ops.h"
 #include "lib/confine.h"
@@ -185,6 +191,160 @@ int BPF_PROG(lg_path_notify, const struct path *path, __u64 mask, unsigned int o
 		return 0;
 	need = lg_mode_is_dir(lg_dentry_mode(path->dentry)) ? LG_FILE_READ_DIR : LG_FILE_READ_FILE;
 	return lg_check_entry(&s, LG_HOOK_PATH_NOTIFY, path->mnt, path->dentry, false, 0, need);
+}
+
+/* How lg_attr_ioctl() treats a command. */
+enum lg_ioc {
+	LG_IOC_NONE, /* not an attribute change: not decided here */
+	LG_IOC_VFS, /* the VFS's own, on any type of file: CHANGE_ATTR */
+	LG_IOC_FS, /* a filesystem's, on a regular file or directory: CHANGE_ATTR */
+	LG_IOC_FS_CONFINED, /* a filesystem's, refused to agents (CONFINED) */
+};
+
+/*
+ * The ioctls that change a file's attributes or state without writing it:
+ * none needs a descriptor open for writing, and a root agent passes the
+ * owner checks they make. Each is listed with its 32-bit number where that
+ * differs: before 6.8 a 32-bit process's ioctls reach file_ioctl with the
+ * compat number, from 6.8 on file_ioctl_compat, and a 32-bit process may
+ * use either number on every kernel, so both hooks match both.
+ *
+ * The VFS handles FS_IOC_SETFLAGS and FS_IOC_FSSETXATTR before any driver
+ * sees them, on every type of file whose filesystem has fileattr_set: they
+ * are decided on device nodes and fifos of the tree too. The others reach
+ * the filesystem only for regular files and directories (a driver may give
+ * the same number another meaning).
+ *
+ * Not listed: FS_IOC_SETFSLABEL, EXT4_IOC_SETFSUUID, FIFREEZE, the
+ * shutdown and checkpoint ioctls (CAP_SYS_ADMIN, which agents lack);
+ * FICLONE, FICLONERANGE, fallocate's FS_IOC_RESVSP (the kernel asks a
+ * descriptor open for writing); FIDEDUPERANGE (shares extents of files
+ * that are equal already: no content changes); FS_IOC_ADD_ENCRYPTION_KEY
+ * (unlocks only files whose key the caller has; the files stay behind
+ * their rules).
+ */
+static __always_inline enum lg_ioc lg_attr_ioctl(unsigned int cmd)
+{
+	switch (cmd) {
+	/*
+	 * chattr: +d (dump skips it), +A, +S, +D, +P, +F; +i (immutable) and
+	 * +a (append only) also need CAP_LINUX_IMMUTABLE, which the capable
+	 * hook denies agents after this decision.
+	 */
+	case 0x40086602: /* FS_IOC_SETFLAGS */
+	case 0x40046602: /* FS_IOC32_SETFLAGS */
+	case 0x401c5820: /* FS_IOC_FSSETXATTR: the same flags, project id, extent size */
+		return LG_IOC_VFS;
+	case 0x40087602: /* FS_IOC_SETVERSION: the inode generation (ext2/4) */
+	case 0x40047602: /* FS_IOC32_SETVERSION */
+	case 0x40086604: /* EXT4_IOC_SETVERSION */
+	case 0x40046604: /* EXT4_IOC32_SETVERSION */
+	case 0x00006609: /* EXT4_IOC_MIGRATE: block map to extents, on disk */
+	case 0x40806685: /* FS_IOC_ENABLE_VERITY: asks a read-only fd, makes the file immutable */
+	case 0x800c6613: /* FS_IOC_SET_ENCRYPTION_POLICY: an empty folder's new files */
+	case 0x4008941a: /* BTRFS_IOC_SUBVOL_SETFLAGS: a subvolume read-only */
+		return LG_IOC_FS;
+	case 0xc0406618: /* FS_IOC_REMOVE_ENCRYPTION_KEY: locks the files of the key */
+	case 0xc0406619: /* FS_IOC_REMOVE_ENCRYPTION_KEY_ALL_USERS: every user's */
+		/*
+		 * The key is the filesystem's, not the file's: removing it
+		 * locks every file it unlocked, whoever uses them, and a
+		 * root agent is the host root's user. No path rule says
+		 * which files those are.
+		 */
+		return LG_IOC_FS_CONFINED;
+	}
+	return LG_IOC_NONE;
+}
+
+/*
+ * A file no rule can name (a pipe, a socket, an anonymous inode, a memfd:
+ * their mounts are kernel-internal) is not the file tree; nor, for a
+ * filesystem's ioctl, a file that is neither regular nor a directory: its
+ * driver's ioctls are not attribute changes.
+ */
+static __always_inline bool lg_ioc_of_tree(const struct file *file, enum lg_ioc how)
+{
+	__u32 mode;
+
+	if (BPF_CORE_READ(file, f_path.mnt, mnt_flags) & MNT_INTERNAL)
+		return false;
+	if (how == LG_IOC_VFS)
+		return true;
+	mode = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT;
+	return mode == S_IFREG || mode == S_IFDIR;
+}
+
+static __always_inline int lg_ioctl_attr_decide(enum lg_hook hook, struct file *file,
+						unsigned int cmd)
+{
+	enum lg_ioc how = lg_attr_ioctl(cmd);
+	struct lg_subject s;
+
+	/* The only cost for non-agents and for every other ioctl. */
+	if (how == LG_IOC_NONE)
+		return 0;
+	if (!lg_subject_get(&s))
+		return 0;
+	if (!lg_ioc_of_tree(file, how))
+		return lg_decide(&s, hook, LG_FILE_CHANGE_ATTR, LG_REASON_NONE, NULL);
+	if (how == LG_IOC_FS_CONFINED)
+		return lg_confine_decide(&s, hook, LG_FILE_CHANGE_ATTR, LG_REASON_CONFINED,
+					 LG_TARGET_OP, cmd);
+	return lg_check_entry(&s, hook, file->f_path.mnt, file->f_path.dentry, false, 0,
+			      LG_FILE_CHANGE_ATTR);
+}
+
+SEC("lsm/file_ioctl")
+int BPF_PROG(lg_ioctl_attr, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_ioctl_attr_decide(LG_HOOK_IOCTL_ATTR, file, cmd);
+}
+
+/* 32-bit ioctls on 6.8+: the same table (see lg_attr_ioctl()). */
+SEC("lsm/file_ioctl_compat")
+int BPF_PROG(lg_ioctl_attr_compat, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	return lg_ioctl_attr_decide(LG_HOOK_IOCTL_ATTR_COMPAT, file, cmd);
+}
+
+#define F_SETLEASE 1024
+#define F_UNLCK 2
+
+/*
+ * F_SETLEASE: while a lease is held, every other open() of the file (a
+ * read lease: every open for writing, and truncate) waits until its
+ * holder lets go, or lease-break-time (45 s by default) passes. The
+ * kernel asks only that the caller own the file, which a root agent does
+ * for root's files, on a descriptor open for reading. So a lease asks
+ * WRITE_FILE at the file: it delays the writers of a file as a writer
+ * could. Releasing (F_UNLCK) is always allowed; any other value asks
+ * the right too (the kernel refuses it). A file on a kernel-internal
+ * mount (a memfd) is not the file tree.
+ *
+ * The other locks block no open(), read() or write(): F_SETLK, F_OFD_SETLK
+ * and flock() are advisory (mandatory locking is gone since 5.15) and
+ * stall only processes that take the same locks.
+ */
+SEC("lsm/file_fcntl")
+int BPF_PROG(lg_fcntl_lease, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	struct lg_subject s;
+
+	if (ret)
+		return ret;
+	if (cmd != F_SETLEASE || (int)arg == F_UNLCK)
+		return 0;
+	if (!lg_subject_get(&s))
+		return 0;
+	if (BPF_CORE_READ(file, f_path.mnt, mnt_flags) & MNT_INTERNAL)
+		return lg_decide(&s, LG_HOOK_FCNTL_LEASE, LG_FILE_WRITE_FILE, LG_REASON_NONE, NULL);
+	return lg_check_entry(&s, LG_HOOK_FCNTL_LEASE, file->f_path.mnt, file->f_path.dentry, false,
+			      0, LG_FILE_WRITE_FILE);
 }
 
 char LICENSE[] SEC("license") = "GPL";

@@ -118,6 +118,14 @@ enum lg_access_class {
 	(LG_FILE_READ_RIGHTS | LG_FILE_WRITE_FILE | LG_FILE_TRUNCATE | LG_FILE_REMOVE_DIR | \
 	 LG_FILE_REMOVE_FILE | LG_FILE_MAKE_DIR | LG_FILE_MAKE_REG | LG_FILE_MAKE_SOCK |    \
 	 LG_FILE_MAKE_FIFO | LG_FILE_MAKE_SYM | LG_FILE_REFER | LG_FILE_CHANGE_ATTR)
+/*
+ * What a readwrite rule grants: the content of the files it covers, read
+ * and written (TRUNCATE with WRITE_FILE: open(O_TRUNC) already asks only
+ * WRITE_FILE). Not the file's attributes or owner, not the entries of a
+ * folder: for /dev/null and the like, which write would let an agent
+ * chmod, chown, chattr or replace.
+ */
+#define LG_FILE_READWRITE_RIGHTS (LG_FILE_READ_RIGHTS | LG_FILE_WRITE_FILE | LG_FILE_TRUNCATE)
 /* What a device rule grants: making device nodes, which write never does. */
 #define LG_FILE_DEVICE_RIGHTS (LG_FILE_MAKE_CHAR | LG_FILE_MAKE_BLOCK)
 /*

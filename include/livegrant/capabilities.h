@@ -47,7 +47,7 @@
 	X(25, "cap_sys_time", DENY, "the clock tokens are judged by")                         \
 	X(26, "cap_sys_tty_config", DENY, "vhangup and terminal configuration of the host")   \
 	X(27, "cap_mknod", KEEP, "device nodes: the make_char and make_block rights govern")  \
-	X(28, "cap_lease", KEEP, "leases on files it may open")                               \
+	X(28, "cap_lease", KEEP, "leases on files it may write")                              \
 	X(29, "cap_audit_write", KEEP, "writes audit records; it cannot change audit rules")  \
 	X(30, "cap_audit_control", DENY, "audit rules are the host's")                        \
 	X(31, "cap_setfcap", DENY, "file capabilities would outlive the agent")               \

@@ -87,7 +87,11 @@
  * LG_TARGET_OP events whose target_domain is 0 (name unreadable), 1 (an
  * ACL) or 2 (a security.* xattr). inode_set_acl and inode_remove_acl are
  * 6.2+ (on 6.1 ACLs pass the xattr hooks). path_notify asks the read right
- * at the watched path.
+ * at the watched path. ioctl_attr and ioctl_attr_compat (6.8+) ask
+ * CHANGE_ATTR at the file for the ioctls that change its attributes
+ * (chattr, fs-verity, encryption policy); their LG_TARGET_OP events (the
+ * encryption key removals, refused outright) carry the command.
+ * fcntl_lease asks WRITE_FILE at the file for F_SETLEASE.
  */
 #define LG_HOOK_TABLE_FILE_ATTR(X)                                                               \
 	X(INODE_SETXATTR, "inode_setxattr", lg_inode_setxattr, inode_setxattr, FILE, 0)          \
@@ -95,7 +99,11 @@
 	  0)                                                                                     \
 	X(INODE_SET_ACL, "inode_set_acl", lg_inode_set_acl, inode_set_acl, FILE, 0)              \
 	X(INODE_REMOVE_ACL, "inode_remove_acl", lg_inode_remove_acl, inode_remove_acl, FILE, 0)  \
-	X(PATH_NOTIFY, "path_notify", lg_path_notify, path_notify, FILE, 0)
+	X(PATH_NOTIFY, "path_notify", lg_path_notify, path_notify, FILE, 0)                      \
+	X(IOCTL_ATTR, "ioctl_attr", lg_ioctl_attr, file_ioctl, FILE, 0)                          \
+	X(IOCTL_ATTR_COMPAT, "ioctl_attr_compat", lg_ioctl_attr_compat, file_ioctl_compat, FILE, \
+	  0)                                                                                     \
+	X(FCNTL_LEASE, "fcntl_lease", lg_fcntl_lease, file_fcntl, FILE, 0)
 
 #define LG_HOOK_TABLE_CORE(X)                                                                    \
 	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                  \

@@ -30,12 +30,13 @@
 
 #include "abi.h"
 
-#define LG_RULE_KINDS(X)                                        \
-	X(EXEC, "exec", LG_CLASS_FILE, LG_FILE_EXECUTE)         \
-	X(READ, "read", LG_CLASS_FILE, LG_FILE_READ_RIGHTS)     \
-	X(WRITE, "write", LG_CLASS_FILE, LG_FILE_WRITE_RIGHTS)  \
-	X(CONNECT, "connect", LG_CLASS_NET, LG_NET_RULE_RIGHTS) \
-	X(DEVICE, "device", LG_CLASS_FILE, LG_FILE_DEVICE_RIGHTS)
+#define LG_RULE_KINDS(X)                                          \
+	X(EXEC, "exec", LG_CLASS_FILE, LG_FILE_EXECUTE)           \
+	X(READ, "read", LG_CLASS_FILE, LG_FILE_READ_RIGHTS)       \
+	X(WRITE, "write", LG_CLASS_FILE, LG_FILE_WRITE_RIGHTS)    \
+	X(CONNECT, "connect", LG_CLASS_NET, LG_NET_RULE_RIGHTS)   \
+	X(DEVICE, "device", LG_CLASS_FILE, LG_FILE_DEVICE_RIGHTS) \
+	X(READWRITE, "readwrite", LG_CLASS_FILE, LG_FILE_READWRITE_RIGHTS)
 
 #define LG_RULE_KIND_ENUM(id, name, class, rights) LG_RULE_##id,
 enum lg_rule_kind { LG_RULE_KINDS(LG_RULE_KIND_ENUM) LG_RULE_KIND_MAX };

@@ -24,7 +24,7 @@ agent_cgroups: [$ROOT]
 baseline:
   read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
   exec: [/lib/, /lib64/, /usr/lib/, /usr/lib64/]
-  write: [/dev/null]
+  readwrite: [/dev/null]
 domains:
   qa:
     trust_bundle: $W/qa.jwks
@@ -163,7 +163,7 @@ check "  the reason names the rule and the protected path" \
 mint own_state "$(claims spiffe://example.org/agent/p2 qa | sed 's|"read":\["/tmp/lgt/ws/"\]|"read":["/tmp/lgt/ws/","/run/livegrant/"]|')"
 check "a token asking read of the state dir (it lists agents) is refused" \
 	refused p2 $W/own_state.jwt protected_path
-sed 's|^  write: \[/dev/null\]$|  write: [/dev/null, /run/]|' $W/config.yaml >$W/bad-baseline.yaml
+awk '{ print } /^  readwrite: \[\/dev\/null\]$/ { print "  write: [/run/]" }' $W/config.yaml >$W/bad-baseline.yaml
 $B/livegrantd --config $W/bad-baseline.yaml >$W/bad-baseline.out 2>&1
 rc=$?
 check "a baseline with write /run/ makes livegrantd refuse to start" \

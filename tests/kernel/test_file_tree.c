@@ -11,10 +11,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <signal.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -748,4 +752,320 @@ KTEST(tree_walk_equals_d_path)
 	umount2(T "/over", MNT_DETACH);
 	umount2(T "/tm", MNT_DETACH);
 	umount2(T "/bind", MNT_DETACH);
+}
+
+/* ---- ioctls that change attributes, leases, the readwrite kind --------- */
+
+/* The numbers bpf/file_attr.bpf.c matches that <linux/fs.h> may lack. */
+#define T_FS_IOC32_SETFLAGS 0x40046602u
+#define T_FS_IOC_ENABLE_VERITY 0x40806685u
+#define T_FS_IOC_REMOVE_ENCRYPTION_KEY 0xc0406618u
+
+/*
+ * ioctl(open(path, O_RDONLY), arg as the command) with a zeroed argument
+ * that starts with the int @port (the flags of FS_IOC_SETFLAGS).
+ */
+static int a_ioctl(const struct worker_req *r)
+{
+	union {
+		int flags;
+		char bytes[256];
+	} u = { .flags = r->port };
+	int fd = open(r->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return errno;
+	ret = ioctl(fd, (unsigned int)r->arg, &u) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* FS_IOC_FSSETXATTR adding the xflags @port, on a read-only descriptor. */
+static int a_fsxattr(const struct worker_req *r)
+{
+	struct fsxattr fsx;
+	int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return errno;
+	ret = ioctl(fd, FS_IOC_FSGETXATTR, &fsx) ? errno : 0;
+	fsx.fsx_xflags |= (uint32_t)r->port;
+	if (!ret)
+		ret = ioctl(fd, FS_IOC_FSSETXATTR, &fsx) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* FS_IOC_SETFLAGS on a pipe: no file of the tree. */
+static int a_ioctl_pipe(const struct worker_req *r)
+{
+	int p[2], flags = FS_APPEND_FL, ret;
+
+	(void)r;
+	if (pipe2(p, O_CLOEXEC))
+		return errno;
+	ret = ioctl(p[0], FS_IOC_SETFLAGS, &flags) ? errno : 0;
+	close(p[0]);
+	close(p[1]);
+	return ret;
+}
+
+/* The lease the worker holds (workers are forks: this is the worker's). */
+static int held_lease = -1;
+
+/*
+ * F_SETLEASE of type @arg on a read-only descriptor of @path, kept open
+ * with its lease. The kernel makes the caller the owner, whom a lease
+ * break sends SIGIO: ignored, not fatal.
+ */
+static int a_lease(const struct worker_req *r)
+{
+	int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+
+	signal(SIGIO, SIG_IGN);
+	if (fd < 0)
+		return errno;
+	if (fcntl(fd, F_SETLEASE, r->arg)) {
+		int e = errno;
+
+		close(fd);
+		return e;
+	}
+	held_lease = fd;
+	return 0;
+}
+
+static int a_unlease(const struct worker_req *r)
+{
+	int ret;
+
+	(void)r;
+	if (held_lease < 0)
+		return EBADF;
+	ret = fcntl(held_lease, F_SETLEASE, F_UNLCK) ? errno : 0;
+	close(held_lease);
+	held_lease = -1;
+	return ret;
+}
+
+/* Open, write one byte and read from @path: what /dev/null is for. */
+static int a_readwrite(const struct worker_req *r)
+{
+	int fd = open(r->path, O_RDWR | O_CLOEXEC);
+	char c = 'x';
+	int ret = 0;
+
+	if (fd < 0)
+		return errno;
+	if (write(fd, &c, 1) != 1 || read(fd, &c, 1) < 0)
+		ret = errno;
+	close(fd);
+	return ret;
+}
+
+/* The inode flags of @path (FS_IOC_GETFLAGS), -1 when they cannot be read. */
+static int flags_of(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), flags = -1;
+
+	if (fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags))
+		flags = -1;
+	if (fd >= 0)
+		close(fd);
+	return flags;
+}
+
+/* Set @path's inode flags as the harness (no agent): 0 or an errno. */
+static int flags_set(const char *path, int flags)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return errno;
+	ret = ioctl(fd, FS_IOC_SETFLAGS, &flags) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* The host (not an agent) can still write @path. */
+static bool host_writes(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	bool ok = fd >= 0 && write(fd, "h", 1) == 1;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * chattr through a descriptor open for reading: CHANGE_ATTR at the file,
+ * as chmod. /tmp of the test VM is tmpfs, which has FS_IOC_SETFLAGS and
+ * FS_IOC_FSSETXATTR (append, immutable, nodump, noatime) since 6.0. +i and
+ * +a also need CAP_LINUX_IMMUTABLE, which the capable hook denies agents:
+ * ioctl_attr decides before it, and alone for nodump and noatime.
+ */
+KTEST(tree_ioctl_attr)
+{
+	struct worker w;
+	int before;
+
+	if (!start(&w, "lg-ioctl", false))
+		return;
+	put(RO "/i1", "keep");
+	put(RO "/i2", "keep");
+	put(RO "/i3", "keep");
+	put(RW "/i4", "x");
+	put(RW "/i5", "x");
+	before = flags_of(RO "/i1");
+	REQUIRE(before >= 0, "FS_IOC_GETFLAGS on tmpfs: %s", strerror(errno));
+
+	DENIED(&w, w_call(&w, a_ioctl, FS_IMMUTABLE_FL, FS_IOC_SETFLAGS, RO "/i1"),
+	       LG_HOOK_IOCTL_ATTR, LG_REASON_NOT_ALLOWED, RO "/i1",
+	       "chattr +i of a read-only file");
+	CHECK(flags_of(RO "/i1") == before, "ro/i1 keeps its flags (%#x)", flags_of(RO "/i1"));
+	CHECK(host_writes(RO "/i1"), "the host still writes ro/i1");
+	DENIED(&w, w_call(&w, a_ioctl, FS_NODUMP_FL, FS_IOC_SETFLAGS, RO "/i1"), LG_HOOK_IOCTL_ATTR,
+	       LG_REASON_NOT_ALLOWED, RO "/i1",
+	       "chattr +d (no capability needed) of a read-only file");
+	CHECK(flags_of(RO "/i1") == before, "ro/i1 still keeps its flags");
+	DENIED(&w, w_call(&w, a_ioctl, FS_APPEND_FL, (int)T_FS_IOC32_SETFLAGS, RO "/i2"),
+	       LG_HOOK_IOCTL_ATTR, LG_REASON_NOT_ALLOWED, RO "/i2",
+	       "chattr +a with the 32-bit number");
+	DENIED(&w, w_call(&w, a_fsxattr, FS_XFLAG_NODUMP, 0, RO "/i2"), LG_HOOK_IOCTL_ATTR,
+	       LG_REASON_NOT_ALLOWED, RO "/i2", "FS_IOC_FSSETXATTR nodump of a read-only file");
+	CHECK(flags_of(RO "/i2") == before, "ro/i2 keeps its flags");
+	CHECK(host_writes(RO "/i2"), "the host still writes ro/i2");
+	DENIED(&w, w_call(&w, a_ioctl, 0, (int)T_FS_IOC_ENABLE_VERITY, RO "/i3"),
+	       LG_HOOK_IOCTL_ATTR, LG_REASON_NOT_ALLOWED, RO "/i3",
+	       "fs-verity on a read-only file");
+	DENIED(&w, w_call(&w, a_ioctl, 0, FS_IOC_SETFLAGS, RO), LG_HOOK_IOCTL_ATTR,
+	       LG_REASON_NOT_ALLOWED, RO, "chattr of the read folder");
+
+	/* Under the write rule: allowed, and the kernel does it. */
+	CHECK_ERR(w_call(&w, a_ioctl, FS_NODUMP_FL, FS_IOC_SETFLAGS, RW "/i4"), 0,
+		  "chattr +d in rw");
+	CHECK(flags_of(RW "/i4") & FS_NODUMP_FL, "rw/i4 is nodump");
+	CHECK_ERR(w_call(&w, a_fsxattr, FS_XFLAG_NOATIME, 0, RW "/i5"), 0,
+		  "FS_IOC_FSSETXATTR noatime in rw");
+	CHECK(flags_of(RW "/i5") & FS_NOATIME_FL, "rw/i5 is noatime");
+	/* Past ioctl_attr, +i meets the capability agents lack. */
+	CHECK_ERR(w_call(&w, a_ioctl, FS_IMMUTABLE_FL, FS_IOC_SETFLAGS, RW "/i4"), EPERM,
+		  "chattr +i in rw: CAP_LINUX_IMMUTABLE denied");
+	CHECK(!(flags_of(RW "/i4") & FS_IMMUTABLE_FL), "rw/i4 is not immutable");
+	CHECK(flags_set(RW "/i4", 0) == 0 && flags_set(RW "/i5", 0) == 0, "the host clears them");
+	/* Decided, then answered by tmpfs, which has no fs-verity. */
+	CHECK_ERR(w_call(&w, a_ioctl, 0, (int)T_FS_IOC_ENABLE_VERITY, RW "/i5"), ENOTTY,
+		  "fs-verity in rw reaches tmpfs: ENOTTY");
+
+	/* The key is the filesystem's: refused outright, in the grant too. */
+	confined(&w, w_call(&w, a_ioctl, 0, (int)T_FS_IOC_REMOVE_ENCRYPTION_KEY, RW "/i5"),
+		 LG_HOOK_IOCTL_ATTR, T_FS_IOC_REMOVE_ENCRYPTION_KEY,
+		 "removal of an encryption key");
+	/* A pipe is no file of the tree: the kernel's own answer. */
+	CHECK_ERR(w_call(&w, a_ioctl_pipe, 0, 0, NULL), ENOTTY, "chattr of a pipe: ENOTTY");
+	/* Other ioctls are not this decision: reading the flags is allowed. */
+	CHECK_ERR(w_call(&w, a_ioctl, 0, FS_IOC_GETFLAGS, RO "/i1"), 0,
+		  "FS_IOC_GETFLAGS of a read-only file");
+	/* A non-agent is not decided: the host sets what the agent may not. */
+	CHECK(flags_set(RO "/i3", FS_NODUMP_FL) == 0 && (flags_of(RO "/i3") & FS_NODUMP_FL),
+	      "the host sets nodump on ro/i3");
+	CHECK(flags_set(RO "/i3", 0) == 0, "and clears it");
+	worker_stop(&w);
+}
+
+/*
+ * A lease makes every other opener wait for its holder: it asks the write
+ * right. The host's O_NONBLOCK opens show whether a lease is held
+ * (EWOULDBLOCK) without waiting for lease-break-time.
+ */
+KTEST(tree_lease)
+{
+	struct worker w;
+	int fd;
+
+	if (!start(&w, "lg-lease", false))
+		return;
+	put(RO "/l1", "keep");
+	put(RW "/l2", "x");
+	put(RW "/l3", "x");
+	DENIED(&w, w_call(&w, a_lease, 0, F_RDLCK, RO "/l1"), LG_HOOK_FCNTL_LEASE,
+	       LG_REASON_NOT_ALLOWED, RO "/l1", "read lease on a read-only file");
+	DENIED(&w, w_call(&w, a_lease, 0, F_WRLCK, RO "/l1"), LG_HOOK_FCNTL_LEASE,
+	       LG_REASON_NOT_ALLOWED, RO "/l1", "write lease on a read-only file");
+	fd = open(RO "/l1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	CHECK(fd >= 0, "the host opens ro/l1 for writing at once: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	/* Releasing is not decided: without a lease the kernel says EAGAIN. */
+	CHECK_ERR(w_call(&w, a_lease, 0, F_UNLCK, RO "/l1"), EAGAIN, "F_UNLCK on ro/l1");
+
+	CHECK_ERR(w_call(&w, a_lease, 0, F_RDLCK, RW "/l2"), 0, "read lease in rw");
+	fd = open(RW "/l2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	CHECK(fd < 0 && errno == EWOULDBLOCK, "the host's write open of rw/l2 waits on the lease");
+	if (fd >= 0)
+		close(fd);
+	CHECK_ERR(w_call(&w, a_unlease, 0, 0, NULL), 0, "the lease released");
+	CHECK_ERR(w_call(&w, a_lease, 0, F_WRLCK, RW "/l3"), 0, "write lease in rw");
+	fd = open(RW "/l3", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	CHECK(fd < 0 && errno == EWOULDBLOCK, "the host's open of rw/l3 waits on the lease");
+	if (fd >= 0)
+		close(fd);
+	CHECK_ERR(w_call(&w, a_unlease, 0, 0, NULL), 0, "the write lease released");
+	worker_stop(&w);
+}
+
+static const char *rules_devnull[] = { "/dev/null", RW "/data" };
+
+/*
+ * The baseline's /dev/null: readwrite lets an agent read and write it and
+ * nothing else; write on the same exact path also grants its attributes.
+ * The real /dev/null is the target, with changes that change nothing
+ * (mode 0666, owner root, flags 0) should one be let through.
+ */
+KTEST(tree_readwrite_devnull)
+{
+	struct lg_grant_spec s = fx_spec(60000);
+	mode_t mode = mode_of("/dev/null") & 07777;
+	struct worker w;
+	char buf[16];
+
+	tree_reset();
+	put(RW "/data", "old");
+	s.rules[LG_RULE_READWRITE] = STRV(rules_devnull);
+	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lg-devnull") == 0, "start worker");
+	CHECK_ERR(w_call(&w, a_readwrite, 0, 0, "/dev/null"), 0, "read and write /dev/null");
+	CHECK_ERR(w_open(&w, "/dev/null", O_WRONLY | O_TRUNC), 0, "/dev/null with O_TRUNC");
+	DENIED(&w, w_fs(&w, WFS_CHMOD, "/dev/null", NULL, (int)mode), LG_HOOK_PATH_CHMOD,
+	       LG_REASON_NOT_ALLOWED, "/dev/null", "chmod of /dev/null");
+	DENIED(&w, w_fs(&w, WFS_CHOWN, "/dev/null", NULL, 0), LG_HOOK_PATH_CHOWN,
+	       LG_REASON_NOT_ALLOWED, "/dev/null", "chown of /dev/null");
+	DENIED(&w, w_call(&w, a_ioctl, 0, FS_IOC_SETFLAGS, "/dev/null"), LG_HOOK_IOCTL_ATTR,
+	       LG_REASON_NOT_ALLOWED, "/dev/null", "chattr of /dev/null");
+	CHECK((mode_of("/dev/null") & 07777) == mode, "/dev/null keeps mode %o", mode);
+	/* A regular file: its content, not its attributes or its name. */
+	CHECK_ERR(w_call(&w, a_readwrite, 0, 0, RW "/data"), 0, "read and write rw/data");
+	CHECK(!strncmp(content(RW "/data", buf, sizeof(buf)), "x", 1), "rw/data written: %s", buf);
+	DENIED(&w, w_fs(&w, WFS_CHMOD, RW "/data", NULL, 0600), LG_HOOK_PATH_CHMOD,
+	       LG_REASON_NOT_ALLOWED, RW "/data", "chmod of a readwrite file");
+	DENIED(&w, w_fs(&w, WFS_UNLINK, RW "/data", NULL, 0), LG_HOOK_PATH_UNLINK,
+	       LG_REASON_NOT_ALLOWED, RW "/data", "unlink of a readwrite file");
+	CHECK(exists(RW "/data"), "rw/data is still there");
+	worker_stop(&w);
+
+	/* write on the exact path: the same, and its attributes too. */
+	s.rules[LG_RULE_READWRITE] = (struct lg_strv){ 0 };
+	s.rules[LG_RULE_WRITE] = STRV(rules_devnull);
+	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lg-devnull-w") == 0, "start worker");
+	CHECK_ERR(w_fs(&w, WFS_CHMOD, "/dev/null", NULL, (int)mode), 0,
+		  "chmod of /dev/null under a write rule");
+	CHECK_ERR(w_fs(&w, WFS_CHMOD, RW "/data", NULL, 0600), 0, "chmod of rw/data under write");
+	/* An exact rule grants nothing at the folder: no unlink. */
+	DENIED(&w, w_fs(&w, WFS_UNLINK, RW "/data", NULL, 0), LG_HOOK_PATH_UNLINK,
+	       LG_REASON_NOT_ALLOWED, RW "/data", "unlink of a file with an exact write rule");
+	worker_stop(&w);
 }

@@ -64,14 +64,15 @@ static void test_table(void)
 /* Tokens, configs, the CLI and the grants view name kinds so: never change. */
 static void test_external_names(void)
 {
-	static const char *const names[] = { "exec", "read", "write", "connect", "device" };
+	static const char *const names[] = { "exec",	"read",	  "write",
+					     "connect", "device", "readwrite" };
 
-	CHECK(LG_RULE_KIND_MAX == 5, "five kinds, got %d", LG_RULE_KIND_MAX);
-	for (unsigned int k = 0; k < 5 && k < LG_RULE_KIND_MAX; k++)
+	CHECK(LG_RULE_KIND_MAX == 6, "six kinds, got %d", LG_RULE_KIND_MAX);
+	for (unsigned int k = 0; k < 6 && k < LG_RULE_KIND_MAX; k++)
 		CHECK(!strcmp(lg_rule_kind(k)->name, names[k]), "kind %u is \"%s\", got \"%s\"", k,
 		      names[k], lg_rule_kind(k)->name);
-	CHECK(!strcmp(lg_rule_kind_list(), "exec, read, write, connect, device"), "list \"%s\"",
-	      lg_rule_kind_list());
+	CHECK(!strcmp(lg_rule_kind_list(), "exec, read, write, connect, device, readwrite"),
+	      "list \"%s\"", lg_rule_kind_list());
 }
 
 /* What today's kinds grant: the kernel's decisions depend on it. */
@@ -102,7 +103,18 @@ static void test_kind_rights(void)
 		      lg_rule_kind(LG_RULE_DEVICE)->rights ==
 			      (LG_FILE_MAKE_CHAR | LG_FILE_MAKE_BLOCK),
 	      "device grants make_char|make_block");
-	CHECK(!((wr->rights | rd->rights | ex->rights | lg_rule_kind(LG_RULE_DEVICE)->rights) &
+	CHECK(lg_rule_kind(LG_RULE_READWRITE)->cls == LG_CLASS_FILE &&
+		      lg_rule_kind(LG_RULE_READWRITE)->rights ==
+			      (LG_FILE_READ_FILE | LG_FILE_READ_DIR | LG_FILE_WRITE_FILE |
+			       LG_FILE_TRUNCATE),
+	      "readwrite grants read_file|read_dir|write_file|truncate");
+	CHECK(!(lg_rule_kind(LG_RULE_READWRITE)->rights & LG_FILE_CHANGE_ATTR),
+	      "readwrite grants no change_attr");
+	CHECK((wr->rights & lg_rule_kind(LG_RULE_READWRITE)->rights) ==
+		      lg_rule_kind(LG_RULE_READWRITE)->rights,
+	      "a write ceiling covers readwrite");
+	CHECK(!((wr->rights | rd->rights | ex->rights | lg_rule_kind(LG_RULE_DEVICE)->rights |
+		 lg_rule_kind(LG_RULE_READWRITE)->rights) &
 		LG_PATH_RULE_BELOW),
 	      "no kind grants the rules-below marker");
 }
