@@ -81,13 +81,15 @@
 	X(SEM_SEMCTL, "sem_semctl", lg_sem_semctl, sem_semctl, SYS, 0)
 
 /*
- * Extended attributes, ACLs and watches (bpf/file_attr.bpf.c). The xattr
- * and ACL hooks have a dentry, not a path: they deny agents the POSIX ACL
- * and security.* namespaces outright (LG_REASON_CONFINED), with
- * LG_TARGET_OP events whose target_domain is 0 (name unreadable), 1 (an
- * ACL) or 2 (a security.* xattr). inode_set_acl and inode_remove_acl are
- * 6.2+ (on 6.1 ACLs pass the xattr hooks). path_notify asks the read right
- * at the watched path.
+ * Extended attributes, ACLs, watches and utimes (bpf/file_attr.bpf.c). The
+ * xattr, ACL and setattr hooks have a dentry, not a path: they deny agents
+ * the POSIX ACL and security.* namespaces outright (LG_REASON_CONFINED),
+ * with LG_TARGET_OP events whose target_domain is 0 (name unreadable), 1
+ * (an ACL) or 2 (a security.* xattr); other xattr names and inode_setattr
+ * (time changes only) ask change_attr at the paths the agent can reach the
+ * file by, with LG_TARGET_PATH events. inode_set_acl and inode_remove_acl
+ * are 6.2+ (on 6.1 ACLs pass the xattr hooks). path_notify asks the read
+ * right at the watched path.
  */
 #define LG_HOOK_TABLE_FILE_ATTR(X)                                                               \
 	X(INODE_SETXATTR, "inode_setxattr", lg_inode_setxattr, inode_setxattr, FILE, 0)          \
@@ -95,7 +97,8 @@
 	  0)                                                                                     \
 	X(INODE_SET_ACL, "inode_set_acl", lg_inode_set_acl, inode_set_acl, FILE, 0)              \
 	X(INODE_REMOVE_ACL, "inode_remove_acl", lg_inode_remove_acl, inode_remove_acl, FILE, 0)  \
-	X(PATH_NOTIFY, "path_notify", lg_path_notify, path_notify, FILE, 0)
+	X(PATH_NOTIFY, "path_notify", lg_path_notify, path_notify, FILE, 0)                      \
+	X(INODE_SETATTR, "inode_setattr", lg_inode_setattr, inode_setattr, FILE, 0)
 
 #define LG_HOOK_TABLE_CORE(X)                                                                    \
 	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                  \
