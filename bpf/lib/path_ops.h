@@ -337,6 +337,41 @@ static __always_inline __u32 lg_mounts_of(struct lg_scratch *sc, const struct de
 /* SB_NOUSER (include/linux/fs.h): a filesystem no one can mount (pipefs, sockfs, memfd's shmem). */
 #define LG_SB_NOUSER (1u << 31)
 
+/* The bpf_loop() context of the path checks of lg_check_dentry(). */
+struct lg_paths {
+	struct lg_scratch *sc;
+	const struct lg_subject *s;
+	const struct dentry *d;
+};
+
+/*
+ * Check path @i: the file in the mount found last but @i, so that the path
+ * and the reason the last check leaves for the event are the first
+ * mount's. Stops at the first path granted the right.
+ */
+static long lg_check_path_cb(__u32 i, void *ctx)
+{
+	struct lg_paths *p = ctx;
+	struct lg_scratch *sc = p->sc;
+	struct lg_rights r = {};
+	__u32 n = sc->mscan.n;
+	__u8 res;
+
+	if (i >= n || i >= LG_ATTR_MAX_PATHS)
+		return 1;
+	/* Identity for i < n <= LG_ATTR_MAX_PATHS; bounds the index for the verifier. */
+	res = lg_rights_at(
+		p->s, sc,
+		(const struct vfsmount *)sc->mounts[(n - 1 - i) & (LG_ATTR_MAX_PATHS - 1)], p->d,
+		false, &r);
+	if (res == LG_REASON_NONE && lg_has(r.self, sc->need[1])) {
+		sc->mscan.reason = LG_REASON_NONE;
+		return 1;
+	}
+	sc->mscan.reason = res != LG_REASON_NONE ? res : LG_REASON_NOT_ALLOWED;
+	return 0;
+}
+
 /*
  * The check of a hook that has only the dentry @d: @need at the file, at
  * every path the search finds. Allowed if some path is granted @need (the
@@ -344,6 +379,11 @@ static __always_inline __u32 lg_mounts_of(struct lg_scratch *sc, const struct de
  * flag of the mount it was reached by). Otherwise denied with the reason
  * of the first path, and its path in the event; no path at all is
  * path_unresolved, a search cut short by a bound path_too_deep.
+ *
+ * The paths are checked in a bpf_loop() rather than a loop of the
+ * program: the verifier walks the check once (6.12+: until the laundered
+ * state converges) instead of once per path, which kept each of these
+ * programs at seconds of load under emulation.
  *
  * A file of a filesystem no one can mount (SB_NOUSER: pipes, sockets,
  * memfds and anonymous shared memory) has no path any rule could name and
@@ -353,10 +393,9 @@ static __always_inline __u32 lg_mounts_of(struct lg_scratch *sc, const struct de
 static __always_inline int lg_check_dentry(const struct lg_subject *s, enum lg_hook hook,
 					   const struct dentry *d, __u32 need)
 {
+	struct lg_paths p = { .d = d };
 	struct lg_scratch *sc;
-	struct lg_rights r = {};
-	__u8 reason = LG_REASON_PATH_UNRESOLVED, res;
-	__u32 n;
+	__u8 reason;
 	int ret;
 
 	if (BPF_CORE_READ(d, d_sb, s_flags) & LG_SB_NOUSER)
@@ -365,29 +404,20 @@ static __always_inline int lg_check_dentry(const struct lg_subject *s, enum lg_h
 	if (!sc)
 		return lg_decide(s, hook, need, LG_REASON_INTERNAL, NULL);
 	sc->need[1] = need;
-	s = lg_launder(sc, s);
+	p.sc = sc;
+	p.s = lg_launder(sc, s);
 	lg_event_clear_target(&sc->ev, LG_TARGET_PATH);
-	n = lg_mounts_of(sc, d);
-	/*
-	 * Last found first, so that the path and the reason left for the
-	 * event are the first one's. Without a live grant the paths are
-	 * built only for the event.
-	 */
-	for (int i = LG_ATTR_MAX_PATHS - 1; i >= 0; i--) {
-		if ((__u32)i >= n)
-			continue;
-		res = lg_rights_at(s, sc, (const struct vfsmount *)sc->mounts[i], d, false, &r);
-		if (res == LG_REASON_NONE && lg_has(r.self, sc->need[1])) {
-			reason = LG_REASON_NONE;
-			break;
-		}
-		reason = res != LG_REASON_NONE ? res : LG_REASON_NOT_ALLOWED;
-	}
-	if (s->reason != LG_REASON_NONE)
-		reason = s->reason;
+	lg_mounts_of(sc, d);
+	/* Stays so when no mount holds the file, or bpf_loop() fails. */
+	sc->mscan.reason = LG_REASON_PATH_UNRESOLVED;
+	bpf_loop(LG_ATTR_MAX_PATHS, lg_check_path_cb, &p, 0);
+	reason = sc->mscan.reason;
+	/* Without a live grant the paths are built only for the event. */
+	if (p.s->reason != LG_REASON_NONE)
+		reason = p.s->reason;
 	else if (reason != LG_REASON_NONE && sc->mscan.full)
 		reason = LG_REASON_PATH_TOO_DEEP;
-	ret = lg_decide(s, hook, sc->need[1], reason, &sc->ev);
+	ret = lg_decide(p.s, hook, sc->need[1], reason, &sc->ev);
 	lg_scratch_release(sc);
 	return ret;
 }

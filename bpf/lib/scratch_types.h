@@ -50,6 +50,8 @@ struct lg_mount_scan {
 	__u32 done; /* the whole list was visited */
 	__u32 found; /* the ancestor walk met the mount root (or ran out) */
 	__u32 full; /* more mounts held the file than LG_ATTR_MAX_PATHS */
+	__u32 reason; /* the verdict of the path checks (lg_check_dentry()) */
+	__u32 pad;
 };
 
 /**
