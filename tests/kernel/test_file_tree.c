@@ -100,6 +100,33 @@ static const char *content(const char *path, char *buf, size_t size)
 	return buf;
 }
 
+#define OLD_TIME 1000 /* the mtime every file starts with */
+#define NEW_TIME 1000000 /* what the agent sets */
+#define USER_XATTR "user.lg"
+
+static const struct timespec new_times[2] = { { NEW_TIME, 0 }, { NEW_TIME, 0 } };
+
+/* Give @path the mtime OLD_TIME (as the harness, not an agent). */
+static void age(const char *path)
+{
+	const struct timespec old[2] = { { OLD_TIME, 0 }, { OLD_TIME, 0 } };
+
+	if (utimensat(AT_FDCWD, path, old, 0))
+		perror(path);
+}
+
+static time_t mtime_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_mtim.tv_sec;
+}
+
+static int a_utimensat(const struct worker_req *r)
+{
+	return utimensat(AT_FDCWD, r->path, new_times, 0) ? errno : 0;
+}
+
 static int grant_tree(bool with_exec_below)
 {
 	struct lg_grant_spec s = fx_spec(60000);
@@ -487,6 +514,15 @@ KTEST(tree_audit_mode)
 	ev = fx_wait_event_at(w.pid, LG_HOOK_PATH_UNLINK, LG_REASON_NOT_ALLOWED, RO "/a1", 2000);
 	if (CHECK(ev != NULL, "audit event"))
 		CHECK(ev->action == LG_ACTION_AUDITED, "action audited, got %u", ev->action);
+	/* The dentry-only decisions too: the time change is reported and made. */
+	put(RO "/a2", "x");
+	age(RO "/a2");
+	CHECK_ERR(w_call(&w, a_utimensat, 0, 0, RO "/a2"), 0, "audit mode allows the utimensat");
+	CHECK(mtime_of(RO "/a2") == NEW_TIME, "ro/a2 mtime set");
+	ev = fx_wait_event_at(w.pid, LG_HOOK_INODE_SETATTR, LG_REASON_NOT_ALLOWED, RO "/a2", 2000);
+	if (CHECK(ev != NULL, "audit event inode_setattr"))
+		CHECK(ev->action == LG_ACTION_AUDITED && ev->access == LG_FILE_CHANGE_ATTR,
+		      "action audited (%u), change_attr asked (0x%x)", ev->action, ev->access);
 	worker_stop(&w);
 }
 
@@ -676,33 +712,6 @@ KTEST(tree_xattr_notify_non_agent)
 }
 
 /* ---- utimes and user.* xattrs: decided at the file's paths -------------- */
-
-#define OLD_TIME 1000 /* the mtime every file starts with */
-#define NEW_TIME 1000000 /* what the agent sets */
-#define USER_XATTR "user.lg"
-
-static const struct timespec new_times[2] = { { NEW_TIME, 0 }, { NEW_TIME, 0 } };
-
-/* Give @path the mtime OLD_TIME (as the harness, not an agent). */
-static void age(const char *path)
-{
-	const struct timespec old[2] = { { OLD_TIME, 0 }, { OLD_TIME, 0 } };
-
-	if (utimensat(AT_FDCWD, path, old, 0))
-		perror(path);
-}
-
-static time_t mtime_of(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) ? -1 : st.st_mtim.tv_sec;
-}
-
-static int a_utimensat(const struct worker_req *r)
-{
-	return utimensat(AT_FDCWD, r->path, new_times, 0) ? errno : 0;
-}
 
 /* futimens() through a descriptor opened for reading only. */
 static int a_futimens_rdonly(const struct worker_req *r)
