@@ -9,12 +9,13 @@
  * file_open already decided (WRITE_FILE; every rule kind that grants it
  * grants TRUNCATE too).
  *
- * Extended attributes and ACLs reach only dentry-based hooks (no mount, no
- * path a rule could name). The two namespaces that change who may access a
- * file or what it grants, POSIX ACLs ("system.posix_acl_*") and the LSMs'
- * and file capabilities' "security.*", are denied to agents outright
- * (LG_REASON_CONFINED); "user.*" and "trusted.*" xattrs and utimes are not
- * mediated (docs/rules.md, "Known gaps of the file boundary").
+ * Extended attributes, ACLs and utimes reach only dentry-based hooks (no
+ * mount, no path a rule could name). The two xattr namespaces that change
+ * who may access a file or what it grants, POSIX ACLs ("system.posix_acl_*")
+ * and the LSMs' and file capabilities' "security.*", are denied to agents
+ * outright (LG_REASON_CONFINED). Every other xattr name ("user.*",
+ * "trusted.*") and utimes ask CHANGE_ATTR at the paths the agent can reach
+ * the file by (lg_check_dentry() in lib/path_ops.h).
  *
  * Watches (inotify_add_watch, fanotify_mark) reveal the names made in a
  * folder: path_notify asks the read right at the watched path.
@@ -32,7 +33,7 @@
 #define LG_XATTR_OP_UNREADABLE 0 /* the name could not be read */
 #define LG_XATTR_OP_ACL 1 /* system.posix_acl_*, or an ACL hook */
 #define LG_XATTR_OP_SECURITY 2 /* security.* */
-#define LG_XATTR_OP_OTHER 3 /* any other namespace: allowed */
+#define LG_XATTR_OP_OTHER 3 /* any other namespace: asked at the file's paths */
 
 /* Bytes of an xattr name read: more than the longest prefix compared. */
 #define LG_XATTR_NAME_READ 32
@@ -46,10 +47,12 @@ static __always_inline bool lg_has_prefix(const char *name, const char *prefix, 
 }
 
 /*
- * setxattr/removexattr of @name by an agent: ACL and security names are
- * denied, so is a name that cannot be read; other names are allowed.
+ * setxattr/removexattr of @name on @dentry by an agent: ACL and security
+ * names are denied, so is a name that cannot be read; other names ask
+ * CHANGE_ATTR at the file's paths.
  */
-static __always_inline int lg_xattr(enum lg_hook hook, const char *name)
+static __always_inline int lg_xattr(enum lg_hook hook, const struct dentry *dentry,
+				    const char *name)
 {
 	__u32 op = LG_XATTR_OP_UNREADABLE;
 	struct lg_scratch *sc;
@@ -71,8 +74,9 @@ static __always_inline int lg_xattr(enum lg_hook hook, const char *name)
 			op = LG_XATTR_OP_OTHER;
 	}
 	if (op == LG_XATTR_OP_OTHER) {
+		/* lg_check_dentry() claims a slot of its own. */
 		lg_scratch_release(sc);
-		return lg_decide(&s, hook, LG_FILE_CHANGE_ATTR, LG_REASON_NONE, NULL);
+		return lg_check_dentry(&s, hook, dentry, LG_FILE_CHANGE_ATTR);
 	}
 	lg_event_clear_target(&sc->ev, LG_TARGET_OP);
 	sc->ev.target_domain = op;
@@ -140,7 +144,7 @@ int BPF_PROG(lg_inode_setxattr, void *idmap, struct dentry *dentry, const char *
 {
 	if (ret)
 		return ret;
-	return lg_xattr(LG_HOOK_INODE_SETXATTR, name);
+	return lg_xattr(LG_HOOK_INODE_SETXATTR, dentry, name);
 }
 
 SEC("lsm/inode_removexattr")
@@ -148,7 +152,72 @@ int BPF_PROG(lg_inode_removexattr, void *idmap, struct dentry *dentry, const cha
 {
 	if (ret)
 		return ret;
-	return lg_xattr(LG_HOOK_INODE_REMOVEXATTR, name);
+	return lg_xattr(LG_HOOK_INODE_REMOVEXATTR, dentry, name);
+}
+
+#define MAX_ERRNO 4095
+
+/* struct iattr.ia_valid bits (include/linux/fs.h), the same on every kernel since 4.9. */
+#define ATTR_MODE (1u << 0)
+#define ATTR_UID (1u << 1)
+#define ATTR_GID (1u << 2)
+#define ATTR_SIZE (1u << 3)
+#define ATTR_ATIME (1u << 4)
+#define ATTR_MTIME (1u << 5)
+#define ATTR_ATIME_SET (1u << 7)
+#define ATTR_MTIME_SET (1u << 8)
+#define ATTR_TIMES_SET (1u << 16)
+#define ATTR_TOUCH (1u << 17)
+
+/* What utimes(2), utimensat(2) and futimens(3) set (vfs_utimes()). */
+#define LG_ATTR_TIMES \
+	(ATTR_ATIME | ATTR_MTIME | ATTR_ATIME_SET | ATTR_MTIME_SET | ATTR_TIMES_SET | ATTR_TOUCH)
+/* What path_chmod, path_chown and path_truncate (or file_open) decided already. */
+#define LG_ATTR_DECIDED (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE)
+
+/*
+ * Every change of a file's attributes passes notify_change() and this
+ * hook; only a change of its times is decided here. A mode, owner or size
+ * change was decided at its path by the hooks above. What remains passes:
+ * a write that drops set-id bits (ATTR_KILL_SUID/SGID/PRIV, with ATTR_MODE
+ * once the kernel has turned them into a mode), and a ctime-only update,
+ * which sets the time to now and backdates nothing.
+ *
+ * The hook's arguments are (dentry, attr) on 6.1 and (idmap, dentry, attr)
+ * on 6.8+, so they are read by position from the end (bpf_get_func_arg())
+ * rather than named: a fixed context offset would be out of range on one
+ * of them and the program would not load. The verdict of the BPF program
+ * before this one is the slot after the arguments (bpf_get_func_ret()).
+ */
+SEC("lsm/inode_setattr")
+int lg_inode_setattr(__u64 *ctx)
+{
+	__u64 nargs = bpf_get_func_arg_cnt(ctx);
+	__u64 dentry = 0, attr = 0, prev = 0;
+	struct lg_subject s;
+	__u32 valid;
+
+	/*
+	 * 6.12+ check that an LSM program returns 0 or an errno; the helper's
+	 * value is an unknown to the verifier, so the range is spelled out.
+	 */
+	if (bpf_get_func_ret(ctx, &prev) == 0 && (int)prev)
+		return (int)prev < 0 && (int)prev >= -MAX_ERRNO ? (int)prev : -EACCES;
+	if (nargs < 2 || bpf_get_func_arg(ctx, nargs - 1, &attr) ||
+	    bpf_get_func_arg(ctx, nargs - 2, &dentry) || !attr || !dentry) {
+		/* Cannot happen on a kernel the hook loads on; denied for agents if it does. */
+		if (!lg_subject_get(&s))
+			return 0;
+		return lg_decide(&s, LG_HOOK_INODE_SETATTR, LG_FILE_CHANGE_ATTR, LG_REASON_INTERNAL,
+				 NULL);
+	}
+	valid = BPF_CORE_READ((struct iattr *)attr, ia_valid);
+	if (!(valid & LG_ATTR_TIMES) || (valid & LG_ATTR_DECIDED))
+		return 0;
+	if (!lg_subject_get(&s))
+		return 0;
+	return lg_check_dentry(&s, LG_HOOK_INODE_SETATTR, (const struct dentry *)dentry,
+			       LG_FILE_CHANGE_ATTR);
 }
 
 /*

@@ -171,4 +171,255 @@ static __always_inline int lg_check_entry(const struct lg_subject *s, enum lg_ho
 	return ret;
 }
 
+/*
+ * ---- Hooks with a dentry and no mount ----------------------------------
+ *
+ * inode_setattr (utimes) and the xattr hooks see the file, not the path it
+ * was reached by, so lg_check_entry() cannot name it. The paths the caller
+ * could have used are those through the mounts of its own mount namespace
+ * whose root is the file or one of its ancestors: lg_mounts_of() finds them
+ * on the file's superblock's list of mounts (every namespace's mounts of
+ * that filesystem are on it), lg_check_dentry() asks the rights at each.
+ *
+ * The list is read without mount_lock (BPF cannot take it), as the path
+ * walk reads d_parent without rename_lock: a mount made or removed during
+ * the search may be missed or seen, and the mounts it can see were made
+ * by someone else (agents may not mount).
+ */
+
+/* s_mounts and mnt_instance: a list_head through every mount of a superblock (up to 6.x). */
+struct mount___lg_list {
+	struct list_head mnt_instance;
+} __attribute__((preserve_access_index));
+
+struct super_block___lg_list {
+	struct list_head s_mounts;
+} __attribute__((preserve_access_index));
+
+/* 7.x: s_mounts is the first mount, each links the next through mnt_next_for_sb. */
+struct mount___lg_chain {
+	struct mount *mnt_next_for_sb;
+} __attribute__((preserve_access_index));
+
+struct super_block___lg_chain {
+	struct mount *s_mounts;
+} __attribute__((preserve_access_index));
+
+/*
+ * Which layout this kernel has: load-time constants (CO-RE), so that the
+ * verifier never walks the branch of the other one, whose relocations fail.
+ */
+static __always_inline bool lg_sb_mounts_list(void)
+{
+	return bpf_core_field_exists(struct mount___lg_list, mnt_instance) &&
+	       bpf_core_field_exists(struct super_block___lg_list, s_mounts);
+}
+
+static __always_inline bool lg_sb_mounts_chain(void)
+{
+	return bpf_core_field_exists(struct mount___lg_chain, mnt_next_for_sb) &&
+	       bpf_core_field_exists(struct super_block___lg_chain, s_mounts);
+}
+
+/* The context of both loops of the search: the state is in sc->mscan. */
+struct lg_scan {
+	struct lg_scratch *sc;
+};
+
+/* One step up from sc->mscan.cur towards the filesystem's root. */
+static long lg_mount_holds_cb(__u32 i, void *ctx)
+{
+	struct lg_mount_scan *m = &((struct lg_scan *)ctx)->sc->mscan;
+	struct dentry *d = (struct dentry *)m->cur;
+	struct dentry *parent;
+
+	if (m->cur == m->root) {
+		m->found = 1;
+		return 1;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (!parent || parent == d)
+		return 1;
+	m->cur = (__u64)parent;
+	return 0;
+}
+
+/*
+ * Is @root (a mount's root) sc->mscan.dentry or one of its ancestors? A
+ * file deeper than LG_PATH_MAX_COMPONENTS names counts as held: the walk of
+ * its path then denies it (path_too_deep), so the bound never allows.
+ */
+static __always_inline bool lg_mount_holds(struct lg_scan *ctx, __u64 root)
+{
+	struct lg_mount_scan *m = &ctx->sc->mscan;
+
+	m->cur = m->dentry;
+	m->root = root;
+	m->found = 0;
+	if (bpf_loop(LG_PATH_MAX_COMPONENTS, lg_mount_holds_cb, ctx, 0) == LG_PATH_MAX_COMPONENTS)
+		return true;
+	return m->found;
+}
+
+/* Visit one mount of the superblock: record it if it holds the file. */
+static long lg_mounts_of_cb(__u32 i, void *ctx)
+{
+	struct lg_scratch *sc = ((struct lg_scan *)ctx)->sc;
+	struct lg_mount_scan *m = &sc->mscan;
+	struct list_head *node = (struct list_head *)m->next;
+	struct mount *mnt;
+	__u64 next;
+
+	if (!m->next || m->next == m->head) {
+		m->done = 1;
+		return 1;
+	}
+	if (lg_sb_mounts_chain()) {
+		/* Read through locals: a field read of m inside the macro would be relocated too. */
+		struct mount___lg_chain *c = (struct mount___lg_chain *)m->next;
+
+		mnt = (struct mount *)c;
+		next = (__u64)BPF_CORE_READ(c, mnt_next_for_sb);
+	} else {
+		mnt = (struct mount *)((__u64)node -
+				       bpf_core_field_offset(struct mount___lg_list, mnt_instance));
+		next = (__u64)BPF_CORE_READ(node, next);
+	}
+	m->next = next;
+	if ((__u64)BPF_CORE_READ(mnt, mnt_ns) != m->ns)
+		return 0;
+	if (!lg_mount_holds(ctx, (__u64)BPF_CORE_READ(mnt, mnt.mnt_root)))
+		return 0;
+	if (m->n >= LG_ATTR_MAX_PATHS) {
+		m->full = 1;
+		return 1;
+	}
+	/* The mask is the identity below LG_ATTR_MAX_PATHS; it bounds the index. */
+	sc->mounts[m->n & (LG_ATTR_MAX_PATHS - 1)] =
+		(__u64)mnt + bpf_core_field_offset(struct mount, mnt);
+	m->n++;
+	return 0;
+}
+
+/*
+ * Find the mounts of the caller's mount namespace that hold @d into
+ * sc->mounts, in the order of the superblock's list. Returns how many;
+ * sc->mscan.full says there may be more (the list was longer than
+ * LG_SB_MAX_MOUNTS, or more than LG_ATTR_MAX_PATHS held the file). A
+ * kernel whose list is neither known layout finds none: a denial.
+ */
+static __always_inline __u32 lg_mounts_of(struct lg_scratch *sc, const struct dentry *d)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct lg_mount_scan *m = &sc->mscan;
+	struct lg_scan ctx = { .sc = sc };
+	struct super_block *sb = BPF_CORE_READ(d, d_sb);
+
+	__builtin_memset(m, 0, sizeof(*m));
+	m->ns = (__u64)BPF_CORE_READ(task, nsproxy, mnt_ns);
+	m->dentry = (__u64)d;
+	if (!sb || !m->ns)
+		return 0;
+	if (lg_sb_mounts_chain()) {
+		m->next = (__u64)BPF_CORE_READ((struct super_block___lg_chain *)sb, s_mounts);
+	} else if (lg_sb_mounts_list()) {
+		m->head = (__u64)sb + bpf_core_field_offset(struct super_block___lg_list, s_mounts);
+		m->next = (__u64)BPF_CORE_READ((struct super_block___lg_list *)sb, s_mounts.next);
+	} else {
+		return 0;
+	}
+	bpf_loop(LG_SB_MAX_MOUNTS, lg_mounts_of_cb, &ctx, 0);
+	if (!m->done)
+		m->full = 1;
+	return m->n;
+}
+
+/* SB_NOUSER (include/linux/fs.h): a filesystem no one can mount (pipefs, sockfs, memfd's shmem). */
+#define LG_SB_NOUSER (1u << 31)
+
+/* The bpf_loop() context of the path checks of lg_check_dentry(). */
+struct lg_paths {
+	struct lg_scratch *sc;
+	const struct lg_subject *s;
+	const struct dentry *d;
+};
+
+/*
+ * Check path @i: the file in the mount found last but @i, so that the path
+ * and the reason the last check leaves for the event are the first
+ * mount's. Stops at the first path granted the right.
+ */
+static long lg_check_path_cb(__u32 i, void *ctx)
+{
+	struct lg_paths *p = ctx;
+	struct lg_scratch *sc = p->sc;
+	struct lg_rights r = {};
+	__u32 n = sc->mscan.n;
+	__u8 res;
+
+	if (i >= n || i >= LG_ATTR_MAX_PATHS)
+		return 1;
+	/* Identity for i < n <= LG_ATTR_MAX_PATHS; bounds the index for the verifier. */
+	res = lg_rights_at(
+		p->s, sc,
+		(const struct vfsmount *)sc->mounts[(n - 1 - i) & (LG_ATTR_MAX_PATHS - 1)], p->d,
+		false, &r);
+	if (res == LG_REASON_NONE && lg_has(r.self, sc->need[1])) {
+		sc->mscan.reason = LG_REASON_NONE;
+		return 1;
+	}
+	sc->mscan.reason = res != LG_REASON_NONE ? res : LG_REASON_NOT_ALLOWED;
+	return 0;
+}
+
+/*
+ * The check of a hook that has only the dentry @d: @need at the file, at
+ * every path the search finds. Allowed if some path is granted @need (the
+ * agent could have used that one; the kernel itself checks the read-only
+ * flag of the mount it was reached by). Otherwise denied with the reason
+ * of the first path, and its path in the event; no path at all is
+ * path_unresolved, a search cut short by a bound path_too_deep.
+ *
+ * The paths are checked in a bpf_loop() rather than a loop of the
+ * program: the verifier walks the check once (6.12+: until the laundered
+ * state converges) instead of once per path, which kept each of these
+ * programs at seconds of load under emulation.
+ *
+ * A file of a filesystem no one can mount (SB_NOUSER: pipes, sockets,
+ * memfds and anonymous shared memory) has no path any rule could name and
+ * is not part of the tree, as path_truncate treats the internal mounts
+ * (file_attr.bpf.c): allowed.
+ */
+static __always_inline int lg_check_dentry(const struct lg_subject *s, enum lg_hook hook,
+					   const struct dentry *d, __u32 need)
+{
+	struct lg_paths p = { .d = d };
+	struct lg_scratch *sc;
+	__u8 reason;
+	int ret;
+
+	if (BPF_CORE_READ(d, d_sb, s_flags) & LG_SB_NOUSER)
+		return lg_decide(s, hook, need, LG_REASON_NONE, NULL);
+	sc = lg_scratch_claim();
+	if (!sc)
+		return lg_decide(s, hook, need, LG_REASON_INTERNAL, NULL);
+	sc->need[1] = need;
+	p.sc = sc;
+	p.s = lg_launder(sc, s);
+	lg_event_clear_target(&sc->ev, LG_TARGET_PATH);
+	lg_mounts_of(sc, d);
+	/* Stays so when no mount holds the file, or bpf_loop() fails. */
+	sc->mscan.reason = LG_REASON_PATH_UNRESOLVED;
+	bpf_loop(LG_ATTR_MAX_PATHS, lg_check_path_cb, &p, 0);
+	reason = sc->mscan.reason;
+	/* Without a live grant the paths are built only for the event. */
+	if (p.s->reason != LG_REASON_NONE)
+		reason = p.s->reason;
+	else if (reason != LG_REASON_NONE && sc->mscan.full)
+		reason = LG_REASON_PATH_TOO_DEEP;
+	ret = lg_decide(p.s, hook, sc->need[1], reason, &sc->ev);
+	lg_scratch_release(sc);
+	return ret;
+}
+
 #endif /* LG_BPF_PATH_OPS_H */

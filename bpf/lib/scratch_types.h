@@ -35,6 +35,25 @@ struct lg_walk_state {
 	__u32 pad;
 };
 
+/*
+ * The search of lg_mounts_of() (path_ops.h) for the mounts that hold a
+ * dentry, in the map value for the reason lg_walk_state is.
+ */
+struct lg_mount_scan {
+	__u64 next; /* list kernels: the list_head to visit; chain kernels: the mount */
+	__u64 head; /* list kernels: &sb->s_mounts, where the list ends */
+	__u64 ns; /* the caller's mount namespace */
+	__u64 dentry; /* the file */
+	__u64 cur; /* the ancestor walk: the dentry visited */
+	__u64 root; /* the ancestor walk: the mount root sought */
+	__u32 n; /* mounts recorded in lg_scratch.mounts */
+	__u32 done; /* the whole list was visited */
+	__u32 found; /* the ancestor walk met the mount root (or ran out) */
+	__u32 full; /* more mounts held the file than LG_ATTR_MAX_PATHS */
+	__u32 reason; /* the verdict of the path checks (lg_check_dentry()) */
+	__u32 pad;
+};
+
 /**
  * struct lg_scratch - per-CPU working memory of one hook invocation: the
  * event being built, whose @ev.target doubles as the path buffer, and the
@@ -48,6 +67,8 @@ struct lg_walk_state {
  * @walk:  the state of that walk.
  * @subject, @need: a hook's subject (struct lg_subject) and the rights it
  *         asks, copied here by path_ops.h (see lg_launder() there).
+ * @mscan, @mounts: the search of the mounts a dentry is reachable through,
+ *         and the struct vfsmount * found (path_ops.h, lg_mounts_of()).
  */
 struct lg_scratch {
 	__u32 busy;
@@ -59,6 +80,8 @@ struct lg_scratch {
 	struct lg_walk_state walk;
 	__u64 subject[6];
 	__u32 need[4];
+	struct lg_mount_scan mscan;
+	__u64 mounts[LG_ATTR_MAX_PATHS];
 };
 
 #endif /* LG_BPF_SCRATCH_TYPES_H */

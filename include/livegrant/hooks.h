@@ -81,17 +81,20 @@
 	X(SEM_SEMCTL, "sem_semctl", lg_sem_semctl, sem_semctl, SYS, 0)
 
 /*
- * Extended attributes, ACLs and watches (bpf/file_attr.bpf.c). The xattr
- * and ACL hooks have a dentry, not a path: they deny agents the POSIX ACL
- * and security.* namespaces outright (LG_REASON_CONFINED), with
- * LG_TARGET_OP events whose target_domain is 0 (name unreadable), 1 (an
- * ACL) or 2 (a security.* xattr). inode_set_acl and inode_remove_acl are
- * 6.2+ (on 6.1 ACLs pass the xattr hooks). path_notify asks the read right
- * at the watched path. ioctl_attr and ioctl_attr_compat (6.8+) ask
- * CHANGE_ATTR at the file for the ioctls that change its attributes
- * (chattr, fs-verity, encryption policy); their LG_TARGET_OP events (the
- * encryption key removals, refused outright) carry the command.
- * fcntl_lease asks WRITE_FILE at the file for F_SETLEASE.
+ * Extended attributes, ACLs, watches, utimes and attribute ioctls
+ * (bpf/file_attr.bpf.c). The xattr, ACL and setattr hooks have a dentry,
+ * not a path: they deny agents the POSIX ACL and security.* namespaces
+ * outright (LG_REASON_CONFINED), with LG_TARGET_OP events whose
+ * target_domain is 0 (name unreadable), 1 (an ACL) or 2 (a security.*
+ * xattr); other xattr names and inode_setattr (time changes only) ask
+ * change_attr at the paths the agent can reach the file by, with
+ * LG_TARGET_PATH events. inode_set_acl and inode_remove_acl are 6.2+ (on
+ * 6.1 ACLs pass the xattr hooks). path_notify asks the read right at the
+ * watched path. ioctl_attr and ioctl_attr_compat (6.8+) ask CHANGE_ATTR at
+ * the file for the ioctls that change its attributes (chattr, fs-verity,
+ * encryption policy); their LG_TARGET_OP events (the encryption key
+ * removals, refused outright) carry the command. fcntl_lease asks
+ * WRITE_FILE at the file for F_SETLEASE.
  */
 #define LG_HOOK_TABLE_FILE_ATTR(X)                                                               \
 	X(INODE_SETXATTR, "inode_setxattr", lg_inode_setxattr, inode_setxattr, FILE, 0)          \
@@ -103,7 +106,8 @@
 	X(IOCTL_ATTR, "ioctl_attr", lg_ioctl_attr, file_ioctl, FILE, 0)                          \
 	X(IOCTL_ATTR_COMPAT, "ioctl_attr_compat", lg_ioctl_attr_compat, file_ioctl_compat, FILE, \
 	  0)                                                                                     \
-	X(FCNTL_LEASE, "fcntl_lease", lg_fcntl_lease, file_fcntl, FILE, 0)
+	X(FCNTL_LEASE, "fcntl_lease", lg_fcntl_lease, file_fcntl, FILE, 0)                       \
+	X(INODE_SETATTR, "inode_setattr", lg_inode_setattr, inode_setattr, FILE, 0)
 
 #define LG_HOOK_TABLE_CORE(X)                                                                    \
 	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                  \

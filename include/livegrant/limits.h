@@ -68,6 +68,19 @@
 #define LG_PATH_WALK_STEPS (LG_PATH_MAX_COMPONENTS + LG_PATH_MAX_MOUNTS)
 #define LG_NAME_BUF 256
 
+/*
+ * The hooks that see a dentry and no mount (utimes through inode_setattr,
+ * user.* and trusted.* xattrs; lg_check_dentry() in bpf/lib/path_ops.h)
+ * look for the mounts of the agent's mount namespace through which it can
+ * name the file: they visit at most LG_SB_MAX_MOUNTS mounts of the file's
+ * superblock (every namespace's mounts of it are on that list) and check the
+ * file's path at the first LG_ATTR_MAX_PATHS that hold it. A list longer
+ * than the first bound, or more such mounts than the second, and no allow
+ * among those checked: denied ("path_too_deep"), never allowed.
+ */
+#define LG_SB_MAX_MOUNTS 1024
+#define LG_ATTR_MAX_PATHS 4
+
 /* LG_MAX_PORT_RANGES - port ranges one network prefix entry can hold. */
 #define LG_MAX_PORT_RANGES 16
 
@@ -136,6 +149,7 @@ _Static_assert(LG_IS_POW2(LG_PATH_WORDS), "LG_PATH_WORDS is a verifier mask: pow
 _Static_assert(LG_IS_POW2(LG_PATH_MAX_COMPONENTS),
 	       "LG_PATH_MAX_COMPONENTS is a verifier mask: power of two");
 _Static_assert(LG_IS_POW2(LG_NAME_BUF), "LG_NAME_BUF is a verifier mask: power of two");
+_Static_assert(LG_IS_POW2(LG_ATTR_MAX_PATHS), "LG_ATTR_MAX_PATHS is a verifier mask: power of two");
 _Static_assert(LG_PATH_WORDS * 8 == LG_PATH_MAX,
 	       "the word compare of path rules must cover the whole path buffer");
 
@@ -154,6 +168,10 @@ _Static_assert(LG_PATH_WORDS * 8 == LG_PATH_MAX,
  *   LG_UNIX_PATH_MAX    bpf_loop, lg_unix_parse(): all bytes or bad_address
  *   LG_PATH_WALK_STEPS  bpf_loop, lg_walk_up(): root not reached -> too deep
  *   LG_PATH_MAX_COMPONENTS bpf_loop, lg_walk_write(): one step per name
+ *   LG_SB_MAX_MOUNTS    bpf_loop, lg_mounts_of(): list left -> too deep
+ *   LG_PATH_MAX_COMPONENTS bpf_loop, lg_mount_holds(): bound -> checked (the
+ *                       walk of that path then says too deep)
+ *   LG_ATTR_MAX_PATHS   for loop, lg_check_dentry(): more -> too deep
  *   LG_MAX_CMSGS        for loop, lg_check_cmsgs(): buffer left -> deny
  *   LG_STORAGE_TRIES    for loop, lg_unix_record(): no record -> internal
  *
@@ -175,8 +193,10 @@ _Static_assert(LG_MAX_PORT_RANGES > 0 && LG_MAX_PORT_RANGES <= 64,
 	       "LG_MAX_PORT_RANGES bounds an unrolled loop: keep it small");
 _Static_assert(LG_MAX_CMSGS > 0 && LG_MAX_CMSGS <= 64,
 	       "LG_MAX_CMSGS bounds an unrolled loop: keep it small");
+_Static_assert(LG_ATTR_MAX_PATHS > 0 && LG_ATTR_MAX_PATHS <= 8,
+	       "LG_ATTR_MAX_PATHS bounds a loop of whole path checks: keep it small");
 _Static_assert(LG_PATH_MAX <= (1 << 23) && LG_PATH_WORDS <= (1 << 23) &&
-		       LG_UNIX_PATH_MAX <= (1 << 23),
+		       LG_UNIX_PATH_MAX <= (1 << 23) && LG_SB_MAX_MOUNTS <= (1 << 23),
 	       "bpf_loop() runs at most BPF_MAX_LOOPS (1 << 23) iterations");
 
 #endif /* LIVEGRANT_LIMITS_H */

@@ -19,10 +19,12 @@
 #include <signal.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -100,6 +102,33 @@ static const char *content(const char *path, char *buf, size_t size)
 		close(fd);
 	buf[n > 0 ? n : 0] = 0;
 	return buf;
+}
+
+#define OLD_TIME 1000 /* the mtime every file starts with */
+#define NEW_TIME 1000000 /* what the agent sets */
+#define USER_XATTR "user.lg"
+
+static const struct timespec new_times[2] = { { NEW_TIME, 0 }, { NEW_TIME, 0 } };
+
+/* Give @path the mtime OLD_TIME (as the harness, not an agent). */
+static void age(const char *path)
+{
+	const struct timespec old[2] = { { OLD_TIME, 0 }, { OLD_TIME, 0 } };
+
+	if (utimensat(AT_FDCWD, path, old, 0))
+		perror(path);
+}
+
+static time_t mtime_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? -1 : st.st_mtim.tv_sec;
+}
+
+static int a_utimensat(const struct worker_req *r)
+{
+	return utimensat(AT_FDCWD, r->path, new_times, 0) ? errno : 0;
 }
 
 static int grant_tree(bool with_exec_below)
@@ -489,6 +518,15 @@ KTEST(tree_audit_mode)
 	ev = fx_wait_event_at(w.pid, LG_HOOK_PATH_UNLINK, LG_REASON_NOT_ALLOWED, RO "/a1", 2000);
 	if (CHECK(ev != NULL, "audit event"))
 		CHECK(ev->action == LG_ACTION_AUDITED, "action audited, got %u", ev->action);
+	/* The dentry-only decisions too: the time change is reported and made. */
+	put(RO "/a2", "x");
+	age(RO "/a2");
+	CHECK_ERR(w_call(&w, a_utimensat, 0, 0, RO "/a2"), 0, "audit mode allows the utimensat");
+	CHECK(mtime_of(RO "/a2") == NEW_TIME, "ro/a2 mtime set");
+	ev = fx_wait_event_at(w.pid, LG_HOOK_INODE_SETATTR, LG_REASON_NOT_ALLOWED, RO "/a2", 2000);
+	if (CHECK(ev != NULL, "audit event inode_setattr"))
+		CHECK(ev->action == LG_ACTION_AUDITED && ev->access == LG_FILE_CHANGE_ATTR,
+		      "action audited (%u), change_attr asked (0x%x)", ev->action, ev->access);
 	worker_stop(&w);
 }
 
@@ -673,6 +711,336 @@ KTEST(tree_xattr_notify_non_agent)
 	CHECK_ERR(w_call(&w, a_set_security, 0, 0, OUT "/y1"), 0, "security.test");
 	CHECK(getxattr(OUT "/y1", "security.test", buf, sizeof(buf)) == 1, "out/y1 has it");
 	CHECK_ERR(w_call(&w, a_watch, 0, 0, OUT), 0, "watch outside the grant");
+	CHECK(fx_count_events(w.pid, 300) == 0, "no event about a non-agent");
+	worker_stop(&w);
+}
+
+/* ---- utimes and user.* xattrs: decided at the file's paths -------------- */
+
+/* futimens() through a descriptor opened for reading only. */
+static int a_futimens_rdonly(const struct worker_req *r)
+{
+	int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0)
+		return errno;
+	ret = futimens(fd, new_times) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* `touch FILE`: the times set to now (utimensat with no times, ATTR_TOUCH). */
+static int a_touch_now(const struct worker_req *r)
+{
+	return utimensat(AT_FDCWD, r->path, NULL, 0) ? errno : 0;
+}
+
+/* `touch -d @NEW_TIME FILE`, the busybox applet itself: its exit status (1000 + status). */
+static int a_touch_d(const struct worker_req *r)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		execl("/bin/touch", "touch", "-d", "@1000000", r->path, (char *)NULL);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		return errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1000 + WEXITSTATUS(status);
+}
+
+/* futimens() of a new memfd: a file of no mount anyone can name. */
+static int a_memfd_futimens(const struct worker_req *r)
+{
+	int fd = memfd_create("lg-attr", MFD_CLOEXEC);
+	int ret;
+
+	(void)r;
+	if (fd < 0)
+		return errno;
+	ret = futimens(fd, new_times) ? errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int a_set_user(const struct worker_req *r)
+{
+	return setxattr(r->path, USER_XATTR, "agent", 5, 0) ? errno : 0;
+}
+
+static int a_remove_user(const struct worker_req *r)
+{
+	return removexattr(r->path, USER_XATTR) ? errno : 0;
+}
+
+/* The value of @path's USER_XATTR into @buf ("" without one). */
+static const char *user_xattr(const char *path, char *buf, size_t size)
+{
+	ssize_t n = getxattr(path, USER_XATTR, buf, size - 1);
+
+	buf[n > 0 ? n : 0] = 0;
+	return buf;
+}
+
+/*
+ * tmpfs (FX_DIR) stores user.* xattrs from 6.6 on; before, the kernel
+ * refuses them with EOPNOTSUPP after the LSMs allowed the change.
+ */
+static bool tmpfs_user_xattrs(void)
+{
+	char buf[8];
+
+	put(FX_DIR "/xattr-probe", "x");
+	return setxattr(FX_DIR "/xattr-probe", USER_XATTR, "h", 1, 0) == 0 &&
+	       !strcmp(user_xattr(FX_DIR "/xattr-probe", buf, sizeof(buf)), "h");
+}
+
+static int grant_tree_touch(void)
+{
+	static const char *exec_busybox[] = { "/bin/busybox" };
+	struct lg_grant_spec s = fx_spec(60000);
+
+	s.rules[LG_RULE_READ] = STRV(rules_read);
+	s.rules[LG_RULE_WRITE] = STRV(rules_write);
+	s.rules[LG_RULE_EXEC] = STRV(exec_busybox);
+	return lg_grant_install(fx, fx_a1, &s, NULL);
+}
+
+/* A denied time change: EACCES (or touch's failure), the event at @path, the mtime kept. */
+#define TIME_DENIED(w, got, want, path, what)                                                      \
+	do {                                                                                       \
+		DENIED_AS(w, got, want, LG_HOOK_INODE_SETATTR, LG_REASON_NOT_ALLOWED, path, what); \
+		CHECK(mtime_of(path) == OLD_TIME, "%s: mtime of %s kept (%ld)", what, path,        \
+		      (long)mtime_of(path));                                                       \
+	} while (0)
+
+#define DENIED_AS(w, got, want, hook, reason, target, what)                                   \
+	do {                                                                                  \
+		if (CHECK_ERR((got), (want), (what)))                                         \
+			CHECK(fx_wait_event_at((w)->pid, (hook), (reason), (target), 2000) != \
+				      NULL,                                                   \
+			      "%s: event %s/%s at %s", (what), lg_hook_name(hook),            \
+			      lg_reason_name(reason), (target));                              \
+	} while (0)
+
+/* utimes, utimensat, futimens and touch: change_attr at the file. */
+KTEST(tree_utimes)
+{
+	static const char *files[] = { RO "/u1", RO "/u2", RO "/u3", RO "/u4", OUT "/u5",
+				       RW "/u6", RW "/u7", RW "/u8", RW "/u9" };
+	struct worker anyone = { .pid = 0 };
+	struct worker w;
+
+	tree_reset();
+	REQUIRE(grant_tree_touch() == 0, "grant: %s", lg_errmsg());
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		put(files[i], "x");
+		age(files[i]);
+	}
+	REQUIRE(mtime_of(RO "/u1") == OLD_TIME, "files start at mtime %d", OLD_TIME);
+	REQUIRE(worker_start(&w, FX_A1, "lg-utimes") == 0, "start worker");
+	TIME_DENIED(&w, w_call(&w, a_utimensat, 0, 0, RO "/u1"), EACCES, RO "/u1",
+		    "utimensat of a read-only file");
+	TIME_DENIED(&w, w_call(&w, a_futimens_rdonly, 0, 0, RO "/u2"), EACCES, RO "/u2",
+		    "futimens through an O_RDONLY descriptor of a read-only file");
+	TIME_DENIED(&w, w_call(&w, a_touch_now, 0, 0, RO "/u3"), EACCES, RO "/u3",
+		    "touch (now) of a read-only file");
+	/* touch is the worker's child: its event comes from another pid. */
+	TIME_DENIED(&anyone, w_call(&w, a_touch_d, 0, 0, RO "/u4"), 1001, RO "/u4",
+		    "touch -d of a read-only file");
+	TIME_DENIED(&w, w_call(&w, a_utimensat, 0, 0, OUT "/u5"), EACCES, OUT "/u5",
+		    "utimensat outside the grant");
+
+	CHECK_ERR(w_call(&w, a_utimensat, 0, 0, RW "/u6"), 0, "utimensat in rw");
+	CHECK(mtime_of(RW "/u6") == NEW_TIME, "rw/u6 mtime set (%ld)", (long)mtime_of(RW "/u6"));
+	CHECK_ERR(w_call(&w, a_futimens_rdonly, 0, 0, RW "/u7"), 0,
+		  "futimens through an O_RDONLY descriptor in rw");
+	CHECK(mtime_of(RW "/u7") == NEW_TIME, "rw/u7 mtime set (%ld)", (long)mtime_of(RW "/u7"));
+	CHECK_ERR(w_call(&w, a_touch_now, 0, 0, RW "/u8"), 0, "touch (now) in rw");
+	CHECK(mtime_of(RW "/u8") > NEW_TIME, "rw/u8 mtime now (%ld)", (long)mtime_of(RW "/u8"));
+	CHECK_ERR(w_call(&w, a_touch_d, 0, 0, RW "/u9"), 0, "touch -d in rw");
+	CHECK(mtime_of(RW "/u9") == NEW_TIME, "rw/u9 mtime set (%ld)", (long)mtime_of(RW "/u9"));
+
+	/* Writes still pass inode_setattr's neighbours: a write and an ftruncate in rw work. */
+	CHECK_ERR(w_fs(&w, WFS_TRUNCATE, RW "/u6", NULL, 0), 0, "truncate in rw");
+	/* No mount anyone can name: not the file tree. */
+	CHECK_ERR(w_call(&w, a_memfd_futimens, 0, 0, ""), 0, "futimens of a memfd");
+	worker_stop(&w);
+}
+
+/* user.* xattrs: change_attr at the file. */
+KTEST(tree_xattr_user)
+{
+	bool stored = tmpfs_user_xattrs();
+	int allowed = stored ? 0 : EOPNOTSUPP;
+	struct worker w;
+	char buf[16];
+
+	if (!start(&w, "lg-uxattr", false))
+		return;
+	put(RO "/v1", "x");
+	put(RO "/v2", "x");
+	put(OUT "/v3", "x");
+	put(RW "/v4", "x");
+	put(RW "/v5", "x");
+	if (stored) {
+		REQUIRE(setxattr(RO "/v2", USER_XATTR, "host", 4, 0) == 0, "host sets ro/v2's");
+		REQUIRE(setxattr(RW "/v5", USER_XATTR, "host", 4, 0) == 0, "host sets rw/v5's");
+	}
+	DENIED_AS(&w, w_call(&w, a_set_user, 0, 0, RO "/v1"), EACCES, LG_HOOK_INODE_SETXATTR,
+		  LG_REASON_NOT_ALLOWED, RO "/v1", "user.* setxattr on a read-only file");
+	CHECK(!strcmp(user_xattr(RO "/v1", buf, sizeof(buf)), ""), "ro/v1 has no user.lg");
+	DENIED_AS(&w, w_call(&w, a_set_user, 0, 0, OUT "/v3"), EACCES, LG_HOOK_INODE_SETXATTR,
+		  LG_REASON_NOT_ALLOWED, OUT "/v3", "user.* setxattr outside the grant");
+	CHECK(!strcmp(user_xattr(OUT "/v3", buf, sizeof(buf)), ""), "out/v3 has no user.lg");
+	if (stored) {
+		DENIED_AS(&w, w_call(&w, a_remove_user, 0, 0, RO "/v2"), EACCES,
+			  LG_HOOK_INODE_REMOVEXATTR, LG_REASON_NOT_ALLOWED, RO "/v2",
+			  "user.* removexattr on a read-only file");
+		CHECK(!strcmp(user_xattr(RO "/v2", buf, sizeof(buf)), "host"),
+		      "ro/v2 keeps its user.lg");
+	} else {
+		/* Nothing to remove on this kernel's tmpfs: the LSM still decides first. */
+		DENIED_AS(&w, w_call(&w, a_remove_user, 0, 0, RO "/v2"), EACCES,
+			  LG_HOOK_INODE_REMOVEXATTR, LG_REASON_NOT_ALLOWED, RO "/v2",
+			  "user.* removexattr on a read-only file");
+	}
+	CHECK_ERR(w_call(&w, a_set_user, 0, 0, RW "/v4"), allowed, "user.* setxattr in rw");
+	if (stored)
+		CHECK(!strcmp(user_xattr(RW "/v4", buf, sizeof(buf)), "agent"),
+		      "rw/v4 has the agent's user.lg");
+	CHECK_ERR(w_call(&w, a_remove_user, 0, 0, RW "/v5"), stored ? 0 : EOPNOTSUPP,
+		  "user.* removexattr in rw");
+	if (stored)
+		CHECK(!strcmp(user_xattr(RW "/v5", buf, sizeof(buf)), ""), "rw/v5's user.lg gone");
+	CHECK(fx_count_events(w.pid, 300) == 3, "three events, none for the allowed changes");
+	worker_stop(&w);
+}
+
+static bool at_o1(const struct lg_event *ev, const void *arg)
+{
+	(void)arg;
+	return ev->target_kind == LG_TARGET_PATH &&
+	       (!strcmp(ev->target, OUT "/only/o1") || !strcmp(ev->target, RO "/view/o1"));
+}
+
+/*
+ * One file, two paths: out/shared/ bind-mounted (by the harness, before the
+ * agent runs) at rw/via/ and at ro/view/. A file of the bind at rw/via is
+ * granted change_attr there, so the agent may change it by any path; one
+ * reachable only through out/ and ro/ may not be changed by either.
+ */
+KTEST(tree_attr_bind_paths)
+{
+	struct worker w;
+
+	tree_reset();
+	REQUIRE(grant_tree(false) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(system("mkdir -p " OUT "/shared " OUT "/only " RW "/via " RO "/view") == 0,
+		"make the folders");
+	put(OUT "/shared/s1", "x");
+	put(OUT "/shared/s2", "x");
+	put(OUT "/only/o1", "x");
+	age(OUT "/shared/s1");
+	age(OUT "/shared/s2");
+	age(OUT "/only/o1");
+	REQUIRE(mount(OUT "/shared", RW "/via", NULL, MS_BIND, NULL) == 0, "bind at rw/via: %s",
+		strerror(errno));
+	REQUIRE(mount(OUT "/only", RO "/view", NULL, MS_BIND, NULL) == 0, "bind at ro/view: %s",
+		strerror(errno));
+	if (worker_start(&w, FX_A1, "lg-bind") == 0) {
+		CHECK_ERR(w_call(&w, a_utimensat, 0, 0, OUT "/shared/s1"), 0,
+			  "utimensat by the forbidden path of a file rw/via also reaches");
+		CHECK(mtime_of(OUT "/shared/s1") == NEW_TIME, "s1 mtime set");
+		CHECK_ERR(w_call(&w, a_utimensat, 0, 0, RW "/via/s2"), 0,
+			  "utimensat by the allowed path");
+		CHECK(mtime_of(OUT "/shared/s2") == NEW_TIME, "s2 mtime set");
+		/*
+		 * Denied at every path: the event names the first the search
+		 * met, the original mount's (6.x lists a filesystem's mounts
+		 * oldest first) or the bind's (7.x, newest first).
+		 */
+		CHECK_ERR(w_call(&w, a_utimensat, 0, 0, RO "/view/o1"), EACCES,
+			  "utimensat of a file reachable only by ro/ and out/");
+		CHECK(fx_wait_event_if(w.pid, LG_HOOK_INODE_SETATTR, LG_REASON_NOT_ALLOWED, at_o1,
+				       NULL, 2000) != NULL,
+		      "event inode_setattr/not_allowed at out/only/o1 or ro/view/o1");
+		CHECK(mtime_of(RO "/view/o1") == OLD_TIME, "o1 mtime kept");
+		worker_stop(&w);
+	}
+	umount2(RO "/view", MNT_DETACH);
+	umount2(RW "/via", MNT_DETACH);
+}
+
+/* A descriptor the worker keeps between calls (the worker is one process). */
+static int kept_fd = -1;
+
+static int a_keep_open(const struct worker_req *r)
+{
+	kept_fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	return kept_fd < 0 ? errno : 0;
+}
+
+static int a_futimens_kept(const struct worker_req *r)
+{
+	int ret;
+
+	(void)r;
+	ret = futimens(kept_fd, new_times) ? errno : 0;
+	close(kept_fd);
+	kept_fd = -1;
+	return ret;
+}
+
+/*
+ * A file whose mount was detached (umount -l) after the agent opened it:
+ * no mount of its namespace holds it any more, so no path can be checked
+ * and the change is denied (path_unresolved), even though the folder it
+ * was in is granted write.
+ */
+KTEST(tree_attr_no_path_denied)
+{
+	struct worker w;
+
+	tree_reset();
+	REQUIRE(grant_tree(false) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(mkdir(RW "/gone", 0755) == 0, "mkdir rw/gone");
+	REQUIRE(mount("tmpfs", RW "/gone", "tmpfs", 0, "size=1m") == 0, "tmpfs: %s",
+		strerror(errno));
+	put(RW "/gone/f", "x");
+	if (worker_start(&w, FX_A1, "lg-detach") == 0) {
+		CHECK_ERR(w_call(&w, a_keep_open, 0, 0, RW "/gone/f"), 0, "open rw/gone/f");
+		CHECK(umount2(RW "/gone", MNT_DETACH) == 0, "detach rw/gone: %s", strerror(errno));
+		DENIED_AS(&w, w_call(&w, a_futimens_kept, 0, 0, ""), EACCES, LG_HOOK_INODE_SETATTR,
+			  LG_REASON_PATH_UNRESOLVED, "", "futimens of a file of a detached mount");
+		worker_stop(&w);
+	}
+	umount2(RW "/gone", MNT_DETACH);
+}
+
+/* A non-agent sets times and user.* xattrs anywhere: untouched. */
+KTEST(tree_attr_non_agent_untouched)
+{
+	bool stored = tmpfs_user_xattrs();
+	struct worker w;
+
+	tree_reset();
+	REQUIRE(grant_tree(false) == 0, "grant: %s", lg_errmsg());
+	put(RO "/w1", "x");
+	put(OUT "/w2", "x");
+	age(RO "/w1");
+	age(OUT "/w2");
+	REQUIRE(worker_start(&w, FX_OTHER, "lg-oattr") == 0, "start non-agent");
+	CHECK_ERR(w_call(&w, a_utimensat, 0, 0, RO "/w1"), 0, "utimensat of ro/w1");
+	CHECK(mtime_of(RO "/w1") == NEW_TIME, "ro/w1 mtime set");
+	CHECK_ERR(w_call(&w, a_futimens_rdonly, 0, 0, OUT "/w2"), 0, "futimens of out/w2");
+	CHECK(mtime_of(OUT "/w2") == NEW_TIME, "out/w2 mtime set");
+	CHECK_ERR(w_call(&w, a_set_user, 0, 0, OUT "/w2"), stored ? 0 : EOPNOTSUPP,
+		  "user.* setxattr");
 	CHECK(fx_count_events(w.pid, 300) == 0, "no event about a non-agent");
 	worker_stop(&w);
 }
