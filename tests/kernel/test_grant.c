@@ -168,7 +168,12 @@ KTEST(grant_pins_survive_the_loader)
 {
 	static const char *rd[] = { FX_DIR "/ws/" };
 	struct lg_enforcer_opts o = { .pin_dir = PIN_DIR };
-	struct lg_grant_spec s = fx_spec(60000);
+	/*
+	 * The test loads every program twice: under emulation that can take
+	 * longer than a minute, and the fixture's grant must still be live at
+	 * the end, when it decides alone.
+	 */
+	struct lg_grant_spec s = fx_spec(600000);
 	struct lg_enforcer *e = NULL, *e2 = NULL;
 	uint64_t a2;
 	struct worker w;
