@@ -147,8 +147,8 @@ int BPF_PROG(lg_socket_listen, struct socket *sock, int backlog, int ret)
 	__builtin_memcpy(&sin6.sin6_addr, w, sizeof(w));
 	/* skc_num is the local port in host order. */
 	sin6.sin6_port = bpf_htons(BPF_CORE_READ(sk, __sk_common.skc_num));
-	return lg_check_dest(&s, LG_HOOK_SOCKET_LISTEN, LG_NET_LISTEN, AF_INET6, &sin6, sizeof(sin6),
-			     NULL);
+	return lg_check_dest(&s, LG_HOOK_SOCKET_LISTEN, LG_NET_LISTEN, AF_INET6, &sin6,
+			     sizeof(sin6), NULL);
 }
 
 /*

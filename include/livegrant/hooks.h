@@ -105,10 +105,10 @@
  * the address the socket listens on, and unix_may_send the connect rules'
  * send right for the name the peer of a unix datagram is bound at.
  */
-#define LG_HOOK_TABLE_NET_LISTEN(X)                                                              \
-	X(SOCKET_BIND, "socket_bind", lg_socket_bind, socket_bind, NET, LG_HOOK_F_REQUIRED)       \
-	X(SOCKET_LISTEN, "socket_listen", lg_socket_listen, socket_listen, NET,                   \
-	  LG_HOOK_F_REQUIRED)                                                                    \
+#define LG_HOOK_TABLE_NET_LISTEN(X)                                                         \
+	X(SOCKET_BIND, "socket_bind", lg_socket_bind, socket_bind, NET, LG_HOOK_F_REQUIRED) \
+	X(SOCKET_LISTEN, "socket_listen", lg_socket_listen, socket_listen, NET,             \
+	  LG_HOOK_F_REQUIRED)                                                               \
 	X(UNIX_MAY_SEND, "unix_may_send", lg_unix_may_send, unix_may_send, NET, LG_HOOK_F_REQUIRED)
 
 #define LG_HOOK_TABLE_CORE(X)                                                                    \

@@ -30,10 +30,10 @@
 
 #include "abi.h"
 
-#define LG_RULE_KINDS(X)                                        \
-	X(EXEC, "exec", LG_CLASS_FILE, LG_FILE_EXECUTE)         \
-	X(READ, "read", LG_CLASS_FILE, LG_FILE_READ_RIGHTS)     \
-	X(WRITE, "write", LG_CLASS_FILE, LG_FILE_WRITE_RIGHTS)  \
+#define LG_RULE_KINDS(X)                                           \
+	X(EXEC, "exec", LG_CLASS_FILE, LG_FILE_EXECUTE)            \
+	X(READ, "read", LG_CLASS_FILE, LG_FILE_READ_RIGHTS)        \
+	X(WRITE, "write", LG_CLASS_FILE, LG_FILE_WRITE_RIGHTS)     \
 	X(CONNECT, "connect", LG_CLASS_NET, LG_NET_CONNECT_RIGHTS) \
 	X(DEVICE, "device", LG_CLASS_FILE, LG_FILE_DEVICE_RIGHTS)  \
 	X(LISTEN, "listen", LG_CLASS_NET, LG_NET_LISTEN_RIGHTS)
@@ -43,7 +43,7 @@ enum lg_rule_kind { LG_RULE_KINDS(LG_RULE_KIND_ENUM) LG_RULE_KIND_MAX };
 #undef LG_RULE_KIND_ENUM
 
 /* The net maps hold only LG_NET_RULE_RIGHTS (abi.h). */
-#define LG_RULE_KIND_CHECK(id, name, class, rights)                                     \
+#define LG_RULE_KIND_CHECK(id, name, class, rights)                                      \
 	_Static_assert((class) != LG_CLASS_NET || ((rights) & ~LG_NET_RULE_RIGHTS) == 0, \
 		       "rule kind " name ": the network rule maps cannot hold these rights");
 LG_RULE_KINDS(LG_RULE_KIND_CHECK)

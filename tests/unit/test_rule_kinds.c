@@ -64,15 +64,16 @@ static void test_table(void)
 /* Tokens, configs, the CLI and the grants view name kinds so: never change. */
 static void test_external_names(void)
 {
-	static const char *const names[] = { "exec",	"read",	  "write",
-					     "connect", "device", "listen" };
+	static const char *const names[] = {
+		"exec", "read", "write", "connect", "device", "listen"
+	};
 
 	CHECK(LG_RULE_KIND_MAX == 6, "six kinds, got %d", LG_RULE_KIND_MAX);
 	for (unsigned int k = 0; k < 6 && k < LG_RULE_KIND_MAX; k++)
 		CHECK(!strcmp(lg_rule_kind(k)->name, names[k]), "kind %u is \"%s\", got \"%s\"", k,
 		      names[k], lg_rule_kind(k)->name);
-	CHECK(!strcmp(lg_rule_kind_list(), "exec, read, write, connect, device, listen"), "list \"%s\"",
-	      lg_rule_kind_list());
+	CHECK(!strcmp(lg_rule_kind_list(), "exec, read, write, connect, device, listen"),
+	      "list \"%s\"", lg_rule_kind_list());
 }
 
 /* What today's kinds grant: the kernel's decisions depend on it. */

@@ -183,7 +183,8 @@ static void test_compile_listen_rights(void)
 	CHECK(e && e->nranges == 3, "host: its listen range, and 443 for connect and for listen");
 	for (uint32_t i = 0; e && i < e->nranges; i++) {
 		if (e->ranges[i].lo == 8000)
-			CHECK(e->ranges[i].hi == 8100 && e->ranges[i].rights == LG_NET_LISTEN_RIGHTS,
+			CHECK(e->ranges[i].hi == 8100 &&
+				      e->ranges[i].rights == LG_NET_LISTEN_RIGHTS,
 			      "8000-8100 listen only");
 		if (e->ranges[i].lo == 443)
 			both |= e->ranges[i].rights;
