@@ -449,12 +449,9 @@ struct own_ranges {
 	uint32_t *n;
 };
 
-static int add_connect(struct lg_compiled *c, const char *rule, uint32_t rights,
-		       struct own_ranges *own)
+int lg_net_kind_rule_parse(uint32_t rights, const char *rule, struct lg_net_rule_parsed *out)
 {
-	struct lg_net_rule_parsed r;
-	size_t j;
-	int err = lg_net_rule_parse(rule, &r);
+	int err = lg_net_rule_parse(rule, out);
 
 	if (err)
 		return err;
@@ -463,11 +460,23 @@ static int add_connect(struct lg_compiled *c, const char *rule, uint32_t rights,
 	 * (make_sock, granted by write rules), so a listen rule names only
 	 * abstract names.
 	 */
-	if (r.is_unix && r.unix_path[0] && (rights & LG_NET_LISTEN_RIGHTS))
+	if (out->is_unix && out->unix_path[0] && (rights & LG_NET_LISTEN_RIGHTS))
 		return lg_err(
 			-EINVAL,
 			"listen rule \"%s\": a pathname socket is bound where a write rule allows it; listen rules name abstract sockets (unix:@name) and addresses",
 			rule);
+	return 0;
+}
+
+static int add_connect(struct lg_compiled *c, const char *rule, uint32_t rights,
+		       struct own_ranges *own)
+{
+	struct lg_net_rule_parsed r;
+	size_t j;
+	int err = lg_net_kind_rule_parse(rights, rule, &r);
+
+	if (err)
+		return err;
 	if (r.is_unix)
 		return add_unix(c, &r, rights);
 	for (j = 0; j < c->nnets; j++)

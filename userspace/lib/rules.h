@@ -61,6 +61,12 @@ struct lg_net_rule_parsed {
 };
 
 int lg_net_rule_parse(const char *rule, struct lg_net_rule_parsed *out);
+/*
+ * lg_net_rule_parse() for a rule of a network kind granting @rights: a
+ * listen rule may not name a pathname socket (the file rules decide where
+ * one is bound).
+ */
+int lg_net_kind_rule_parse(uint32_t rights, const char *rule, struct lg_net_rule_parsed *out);
 
 /*
  * Is @rule of @kind within @cap of @cap_kind: one class, the rights of
