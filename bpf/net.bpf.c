@@ -10,7 +10,9 @@
  * that ended or changed stops it (write() and sendfile() to a socket:
  * sock_write.bpf.c). Control messages that reroute are refused on every
  * send. Which sockets an agent may create at all is decided in
- * socket.bpf.c; who a unix stream connect reaches, in unix_connect.bpf.c.
+ * socket.bpf.c; who a unix stream connect reaches, in unix_connect.bpf.c;
+ * which unix socket a datagram reaches, and what may be bound and
+ * listened on, in listen.bpf.c.
  */
 #include "lib/net_match.h"
 

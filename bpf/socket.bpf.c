@@ -62,21 +62,68 @@ int BPF_PROG(lg_socket_create, int family, int type, int protocol, int kern, int
 				type & SOCK_TYPE_MASK, protocol);
 }
 
+/*
+ * Options that receive what no rule named: joining a multicast (or IPv6
+ * anycast) group brings the group's traffic, NETLINK_ADD_MEMBERSHIP an
+ * rtnetlink group's events about the host's addresses, routes and links.
+ */
+static __always_inline bool lg_join_opt(int level, int name)
+{
+	switch (level) {
+	case IPPROTO_IP:
+		return name == IP_ADD_MEMBERSHIP || name == IP_ADD_SOURCE_MEMBERSHIP ||
+		       name == MCAST_JOIN_GROUP || name == MCAST_JOIN_SOURCE_GROUP;
+	case IPPROTO_IPV6:
+		return name == IPV6_ADD_MEMBERSHIP || name == IPV6_JOIN_ANYCAST ||
+		       name == MCAST_JOIN_GROUP || name == MCAST_JOIN_SOURCE_GROUP;
+	case SOL_NETLINK:
+		return name == NETLINK_ADD_MEMBERSHIP;
+	}
+	return false;
+}
+
+/*
+ * Options that share a port with other sockets: SO_REUSEPORT joins the
+ * port group of whoever bound the port first with it (a service of the
+ * host, whose connections the kernel would then spread to the agent). The
+ * reuseport BPF programs steer a group's connections; an agent's socket
+ * can be in no group without SO_REUSEPORT, but one handed to it by a
+ * service could, so attaching and detaching them is refused as well.
+ */
+static __always_inline bool lg_share_opt(int level, int name)
+{
+	return level == SOL_SOCKET &&
+	       (name == SO_REUSEPORT || name == SO_ATTACH_REUSEPORT_CBPF ||
+		name == SO_ATTACH_REUSEPORT_EBPF || name == SO_DETACH_REUSEPORT_BPF);
+}
+
+/* Why an option is refused to agents; LG_REASON_NONE for most options. */
+static __always_inline __u8 lg_sockopt_reason(int level, int name)
+{
+	if (lg_reroute_opt(level, name))
+		return LG_REASON_SOCKOPT;
+	if (lg_join_opt(level, name))
+		return LG_REASON_MULTICAST;
+	if (lg_share_opt(level, name))
+		return LG_REASON_PORT_SHARING;
+	return LG_REASON_NONE;
+}
+
 SEC("lsm/socket_setsockopt")
 int BPF_PROG(lg_setsockopt, struct socket *sock, int level, int optname, int ret)
 {
 	struct lg_subject s;
-	bool reroute;
+	__u8 reason;
 
 	if (ret)
 		return ret;
 	/* Most options are harmless: decide before looking at the task. */
-	reroute = lg_reroute_opt(level, optname);
-	if (!reroute)
+	reason = lg_sockopt_reason(level, optname);
+	if (reason == LG_REASON_NONE)
 		return 0;
 	if (!lg_subject_get(&s))
 		return 0;
-	return lg_socket_decide(&s, LG_HOOK_SETSOCKOPT, LG_NET_SETSOCKOPT, LG_REASON_SOCKOPT,
+	return lg_socket_decide(&s, LG_HOOK_SETSOCKOPT, LG_NET_SETSOCKOPT, reason,
 				LG_TARGET_SOCKOPT, lg_sock_family(sock), level, optname);
 }
 

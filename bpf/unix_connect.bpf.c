@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bpf/unix_connect.bpf.c - the control socket exception names the real
- * socket, not its path.
+ * bpf/unix_connect.bpf.c - a unix stream connect is judged by the socket it
+ * reaches, not only by the path it names.
+ *
+ * A connect a rule allowed must also reach a socket whose own name the
+ * grant allows (lib/unix_peer.h): a symlink, a hard link or a socket
+ * rebound at the allowed path reaches nothing else.
  *
  * Every agent may connect to the control socket path, with or without a
  * grant (net.bpf.c). A path is only a name: an agent that renamed the real
@@ -13,7 +17,7 @@
  * livegrantd's own: its cookie (unique for the boot, never reused) is the
  * one livegrantd published in lg_state.control_cookie.
  */
-#include "lib/net_match.h"
+#include "lib/unix_peer.h"
 
 /* The peer's bound path, for the event (an abstract name shows as '@'). */
 static __always_inline void lg_peer_path(struct lg_event *ev, struct sock *other)
@@ -68,9 +72,9 @@ int BPF_PROG(lg_unix_connect, struct sock *sock, struct sock *other, struct sock
 	mark = sk_socket && sk_socket->file ?
 		       bpf_inode_storage_get(&lg_sk_control, sk_socket->file->f_inode, NULL, 0) :
 		       NULL;
-	/* Allowed by a rule of the grant (or an audited denial): nothing to add. */
+	/* Allowed by a rule of the grant (or an audited denial): the peer too? */
 	if (!mark || !mark->control)
-		return lg_decide(&s, LG_HOOK_UNIX_CONNECT, LG_NET_CONNECT, LG_REASON_NONE, NULL);
+		return lg_check_unix_peer(&s, LG_HOOK_UNIX_CONNECT, LG_NET_CONNECT, other, false);
 	st = bpf_map_lookup_elem(&lg_state, &zero);
 	cookie = BPF_CORE_READ(other, __sk_common.skc_cookie.counter);
 	/* No cookie published, or another socket: not livegrantd. */

@@ -53,6 +53,21 @@
 #define IPV6_DSTOPTS 59
 
 #define SOCK_SEQPACKET 5
+
+/* Socket options of the listening side (x86 numbers, as vmlinux.h). */
+#define SOL_SOCKET 1
+#define SO_REUSEPORT 15
+#define SO_ATTACH_REUSEPORT_CBPF 51
+#define SO_ATTACH_REUSEPORT_EBPF 52
+#define SO_DETACH_REUSEPORT_BPF 68
+#define IP_ADD_MEMBERSHIP 35
+#define IP_ADD_SOURCE_MEMBERSHIP 39
+#define MCAST_JOIN_GROUP 42
+#define MCAST_JOIN_SOURCE_GROUP 46
+#define IPV6_ADD_MEMBERSHIP 20 /* also IPV6_JOIN_GROUP */
+#define IPV6_JOIN_ANYCAST 27
+#define SOL_NETLINK 270
+#define NETLINK_ADD_MEMBERSHIP 1
 /* sizeof(struct sockaddr_un): sun_family and LG_UNIX_PATH_MAX path bytes. */
 #define LG_SUN_SA_LEN (2 + LG_UNIX_PATH_MAX)
 #define MAY_WRITE 0x2

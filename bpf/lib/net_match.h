@@ -47,7 +47,9 @@ static __always_inline __u8 lg_inet_parse(struct lg_event *ev, void *sa, int sal
 	return LG_REASON_NONE;
 }
 
-static __always_inline __u8 lg_inet_match(const struct lg_subject *s, const struct lg_event *ev)
+/* Does a range of the longest matching prefix hold the port with @access? */
+static __always_inline __u8 lg_inet_match(const struct lg_subject *s, const struct lg_event *ev,
+					  __u32 access)
 {
 	struct lg_net_key key = {
 		.prefixlen = LG_NET_KEY_FIXED_BITS + 128,
@@ -67,7 +69,8 @@ static __always_inline __u8 lg_inet_match(const struct lg_subject *s, const stru
 		/* Bounded by the array; nranges beyond it is never trusted. */
 		if (i >= n)
 			break;
-		if (ev->port >= rule->ranges[i].lo && ev->port <= rule->ranges[i].hi)
+		if (ev->port >= rule->ranges[i].lo && ev->port <= rule->ranges[i].hi &&
+		    (rule->ranges[i].rights & access) == access)
 			return LG_REASON_NONE;
 	}
 	return LG_REASON_NOT_ALLOWED;
@@ -196,6 +199,14 @@ static __always_inline __u8 lg_unix_parse(struct lg_event *ev, struct lg_unix_ke
 	return LG_REASON_NONE;
 }
 
+/* Does the grant's entry for the socket name in @key hold @access? */
+static __always_inline __u8 lg_unix_match(struct lg_unix_key *key, __u32 access)
+{
+	__u8 *rights = bpf_map_lookup_elem(&lg_unix_rules, key);
+
+	return rights && (*rights & access) == access ? LG_REASON_NONE : LG_REASON_NOT_ALLOWED;
+}
+
 /*
  * Check a destination @sa of length @salen, interpreted as @family (already
  * decided by the hook from the socket and the address). @via_control is
@@ -225,11 +236,15 @@ static __always_inline int lg_check_dest(const struct lg_subject *s, enum lg_hoo
 		res = lg_inet_parse(&sc->ev, sa, salen, family);
 		if (reason == LG_REASON_NONE)
 			reason = res;
-		/* A crossing is denied whatever the grant's rules say. */
-		if (reason == LG_REASON_NONE)
+		/*
+		 * A crossing is denied whatever the grant's rules say. A bound
+		 * or listening address is the host's own, not a destination:
+		 * it crosses into no domain (and must not suspend a grant).
+		 */
+		if (reason == LG_REASON_NONE && !(access & LG_NET_LISTEN_RIGHTS))
 			reason = lg_domain_check(s, &sc->ev);
 		if (reason == LG_REASON_NONE)
-			reason = lg_inet_match(s, &sc->ev);
+			reason = lg_inet_match(s, &sc->ev, access);
 	} else if (family == AF_UNIX) {
 		__builtin_memset(sc->ev.addr, 0, sizeof(sc->ev.addr));
 		res = lg_unix_parse(&sc->ev, key, sa, salen);
@@ -250,8 +265,8 @@ static __always_inline int lg_check_dest(const struct lg_subject *s, enum lg_hoo
 		key->generation = s->generation;
 		if (reason == LG_REASON_NONE)
 			reason = res;
-		if (reason == LG_REASON_NONE && !bpf_map_lookup_elem(&lg_unix_rules, key))
-			reason = LG_REASON_NOT_ALLOWED;
+		if (reason == LG_REASON_NONE)
+			reason = lg_unix_match(key, access);
 	} else {
 		sc->ev.target_kind = LG_TARGET_NONE;
 		sc->ev.target_len = 0;

@@ -57,12 +57,19 @@
 	X(TRUNCATE, 14, "truncate")      \
 	X(CHANGE_ATTR, 16, "change_attr")
 
-/* Network rights: socket_connect, socket_sendmsg, socket_create, socket_setsockopt. */
-#define LG_NET_RIGHTS(X)         \
-	X(CONNECT, 0, "connect") \
-	X(SEND, 1, "send")       \
-	X(CREATE, 2, "create")   \
-	X(SETSOCKOPT, 3, "setsockopt")
+/*
+ * Network rights: socket_connect, socket_sendmsg, socket_create,
+ * socket_setsockopt; BIND is what socket_bind asks for a local address
+ * (and port), LISTEN what socket_listen asks for the address a socket
+ * listens on.
+ */
+#define LG_NET_RIGHTS(X)               \
+	X(CONNECT, 0, "connect")       \
+	X(SEND, 1, "send")             \
+	X(CREATE, 2, "create")         \
+	X(SETSOCKOPT, 3, "setsockopt") \
+	X(BIND, 4, "bind")             \
+	X(LISTEN, 5, "listen")
 
 /*
  * What an agent asked for on a hook of the SYS class: actions on the host,
@@ -136,11 +143,15 @@ enum lg_access_class {
  */
 #define LG_PATH_RULE_BELOW (1u << 31)
 /*
- * What a network rule grants. lg_net_rules and lg_unix_rules hold no
- * rights: an entry found is connect and send, so every network rule kind
- * must grant exactly this until those maps carry rights.
+ * What a connect rule grants: reaching the destination, and sending to it.
+ * What a listen rule grants: binding the local address (or abstract unix
+ * name) and listening on it. Each port range of lg_net_rules and each
+ * lg_unix_rules entry carries the rights granted on it (a subset of
+ * LG_NET_RULE_RIGHTS, which fits the __u8 of lg_unix_rules).
  */
-#define LG_NET_RULE_RIGHTS (LG_NET_CONNECT | LG_NET_SEND)
+#define LG_NET_CONNECT_RIGHTS (LG_NET_CONNECT | LG_NET_SEND)
+#define LG_NET_LISTEN_RIGHTS (LG_NET_BIND | LG_NET_LISTEN)
+#define LG_NET_RULE_RIGHTS (LG_NET_CONNECT_RIGHTS | LG_NET_LISTEN_RIGHTS)
 
 /* Why an action was denied (or, in audit mode, would have been). */
 enum lg_reason {
@@ -163,6 +174,8 @@ enum lg_reason {
 	LG_REASON_CONFINED = 16, /* an action no grant allows an agent */
 	LG_REASON_OUT_OF_SCOPE = 17, /* target process outside the agent's cgroup */
 	LG_REASON_NOT_CONTROL_SOCKET = 18, /* control path, but not livegrantd's socket */
+	LG_REASON_MULTICAST = 19, /* joining a multicast group: no rule grants one */
+	LG_REASON_PORT_SHARING = 20, /* SO_REUSEPORT: joining another socket's port */
 	LG_REASON_MAX,
 };
 
@@ -324,16 +337,22 @@ struct lg_net_key {
 };
 #define LG_NET_KEY_FIXED_BITS 96
 
-/** struct lg_port_range - inclusive port range, host byte order. */
+/**
+ * struct lg_port_range - inclusive port range, host byte order, and the
+ * enum lg_net_access rights granted on it (connect rules and listen rules
+ * of one prefix are separate ranges).
+ */
 struct lg_port_range {
 	__u16 lo;
 	__u16 hi;
+	__u32 rights;
 };
 
 /**
- * struct lg_net_rule - value of lg_net_rules: ports allowed for the prefix.
- * Userspace folds the ranges of every less specific prefix of the same
- * grant into each entry, so the longest match alone decides.
+ * struct lg_net_rule - value of lg_net_rules: ports allowed for the prefix,
+ * each range with its rights. Userspace folds the ranges of every less
+ * specific prefix of the same grant into each entry (merging only ranges
+ * of equal rights), so the longest match alone decides, for every right.
  */
 struct lg_net_rule {
 	__u32 nranges;
@@ -342,9 +361,10 @@ struct lg_net_rule {
 };
 
 /**
- * struct lg_unix_key - key of lg_unix_rules. cgroup_id 0 and generation 0
- * hold the global entries (the livegrant control socket) that every agent
- * may reach, with or without a grant.
+ * struct lg_unix_key - key of lg_unix_rules, whose __u8 value is the
+ * enum lg_net_access rights granted on the socket name. cgroup_id 0 and
+ * generation 0 hold the global entries (the livegrant control socket) that
+ * every agent may reach, with or without a grant.
  * @path: socket path, NUL padded. An abstract name keeps its leading NUL
  *        (so no pathname, which must start with '/', can ever equal it);
  *        events and rules write it with '@' instead.
@@ -454,13 +474,14 @@ _Static_assert(sizeof(struct lg_path_key) == 8 + 8 + 4 + 4, "lg_path_key has imp
 _Static_assert(sizeof(struct lg_net_key) == 4 + 4 + 8 + 16, "lg_net_key has implicit padding");
 _Static_assert(LG_NET_KEY_FIXED_BITS == 8 * (4 + 8),
 	       "the LPM prefix covers generation and cgroup_id in full");
-_Static_assert(sizeof(struct lg_port_range) == 2 + 2, "lg_port_range has implicit padding");
-_Static_assert(sizeof(struct lg_net_rule) == 4 + 4 + 4 * LG_MAX_PORT_RANGES,
+_Static_assert(sizeof(struct lg_port_range) == 2 + 2 + 4, "lg_port_range has implicit padding");
+_Static_assert(sizeof(struct lg_net_rule) == 4 + 4 + 8 * LG_MAX_PORT_RANGES,
 	       "lg_net_rule has implicit padding");
 _Static_assert(sizeof(struct lg_unix_key) % 8 == 0 &&
 		       sizeof(struct lg_unix_key) ==
 			       8 + 4 + 4 + LG_UNIX_PATH_MAX + (8 - LG_UNIX_PATH_MAX % 8) % 8,
 	       "lg_unix_key has implicit padding");
+_Static_assert(LG_NET_RULE_RIGHTS <= 0xff, "lg_unix_rules values are __u8 rights");
 _Static_assert(sizeof(struct lg_domain_net_key) == 4 + 16,
 	       "lg_domain_net_key has implicit padding");
 _Static_assert(sizeof(struct lg_domain_net) == 4 + 4, "lg_domain_net has implicit padding");

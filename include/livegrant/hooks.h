@@ -109,6 +109,20 @@
 	X(FCNTL_LEASE, "fcntl_lease", lg_fcntl_lease, file_fcntl, FILE, 0)                       \
 	X(INODE_SETATTR, "inode_setattr", lg_inode_setattr, inode_setattr, FILE, 0)
 
+/*
+ * The listening side of the network boundary and unix peers
+ * (bpf/listen.bpf.c): socket_bind asks the listen rules' bind right for the
+ * local address and port (an abstract unix name as "@name"; a netlink bind
+ * to multicast groups is refused), socket_listen their listen right for
+ * the address the socket listens on, and unix_may_send the connect rules'
+ * send right for the name the peer of a unix datagram is bound at.
+ */
+#define LG_HOOK_TABLE_NET_LISTEN(X)                                                         \
+	X(SOCKET_BIND, "socket_bind", lg_socket_bind, socket_bind, NET, LG_HOOK_F_REQUIRED) \
+	X(SOCKET_LISTEN, "socket_listen", lg_socket_listen, socket_listen, NET,             \
+	  LG_HOOK_F_REQUIRED)                                                               \
+	X(UNIX_MAY_SEND, "unix_may_send", lg_unix_may_send, unix_may_send, NET, LG_HOOK_F_REQUIRED)
+
 #define LG_HOOK_TABLE_CORE(X)                                                                    \
 	X(EXEC, "exec", lg_exec, bprm_check_security, FILE, LG_HOOK_F_REQUIRED)                  \
 	X(FILE_OPEN, "file_open", lg_file_open, file_open, FILE, LG_HOOK_F_REQUIRED)             \
@@ -134,7 +148,8 @@
 	  LG_HOOK_F_REQUIRED)                                                                    \
 	X(SOCK_WRITE, "sock_write", lg_sock_write, file_permission, NET, LG_HOOK_F_REQUIRED)     \
 	LG_HOOK_TABLE_CONFINE(X)                                                                 \
-	LG_HOOK_TABLE_FILE_ATTR(X)
+	LG_HOOK_TABLE_FILE_ATTR(X)                                                               \
+	LG_HOOK_TABLE_NET_LISTEN(X)
 
 /*
  * A build for the upgrade test (make LG_TEST_EXTRA_HOOK=1) carries two more

@@ -30,22 +30,23 @@
 
 #include "abi.h"
 
-#define LG_RULE_KINDS(X)                                          \
-	X(EXEC, "exec", LG_CLASS_FILE, LG_FILE_EXECUTE)           \
-	X(READ, "read", LG_CLASS_FILE, LG_FILE_READ_RIGHTS)       \
-	X(WRITE, "write", LG_CLASS_FILE, LG_FILE_WRITE_RIGHTS)    \
-	X(CONNECT, "connect", LG_CLASS_NET, LG_NET_RULE_RIGHTS)   \
-	X(DEVICE, "device", LG_CLASS_FILE, LG_FILE_DEVICE_RIGHTS) \
-	X(READWRITE, "readwrite", LG_CLASS_FILE, LG_FILE_READWRITE_RIGHTS)
+#define LG_RULE_KINDS(X)                                                   \
+	X(EXEC, "exec", LG_CLASS_FILE, LG_FILE_EXECUTE)                    \
+	X(READ, "read", LG_CLASS_FILE, LG_FILE_READ_RIGHTS)                \
+	X(WRITE, "write", LG_CLASS_FILE, LG_FILE_WRITE_RIGHTS)             \
+	X(CONNECT, "connect", LG_CLASS_NET, LG_NET_CONNECT_RIGHTS)         \
+	X(DEVICE, "device", LG_CLASS_FILE, LG_FILE_DEVICE_RIGHTS)          \
+	X(READWRITE, "readwrite", LG_CLASS_FILE, LG_FILE_READWRITE_RIGHTS) \
+	X(LISTEN, "listen", LG_CLASS_NET, LG_NET_LISTEN_RIGHTS)
 
 #define LG_RULE_KIND_ENUM(id, name, class, rights) LG_RULE_##id,
 enum lg_rule_kind { LG_RULE_KINDS(LG_RULE_KIND_ENUM) LG_RULE_KIND_MAX };
 #undef LG_RULE_KIND_ENUM
 
-/* A network kind granting anything else would need rights in the net maps. */
-#define LG_RULE_KIND_CHECK(id, name, class, rights)                               \
-	_Static_assert((class) != LG_CLASS_NET || (rights) == LG_NET_RULE_RIGHTS, \
-		       "rule kind " name ": network rule maps hold no rights yet");
+/* The net maps hold only LG_NET_RULE_RIGHTS (abi.h). */
+#define LG_RULE_KIND_CHECK(id, name, class, rights)                                      \
+	_Static_assert((class) != LG_CLASS_NET || ((rights) & ~LG_NET_RULE_RIGHTS) == 0, \
+		       "rule kind " name ": the network rule maps cannot hold these rights");
 LG_RULE_KINDS(LG_RULE_KIND_CHECK)
 #undef LG_RULE_KIND_CHECK
 

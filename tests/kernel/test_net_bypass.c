@@ -298,10 +298,15 @@ static int connect_from(const char *src)
 
 KTEST(net_accepted_connections_send_by_peer)
 {
+	static const char *listen_on[] = { BY_ADDR ":7003" };
+	struct lg_grant_spec s = fx_spec(60000);
 	struct worker w;
 	int in_grant, outside;
 
-	REQUIRE(GRANT(by_rules, 60000, NULL) == 0, "grant: %s", lg_errmsg());
+	s.rules[LG_RULE_CONNECT] = STRV(by_rules);
+	/* Listening asks a listen rule (test_net_listen.c); accepting asks nothing. */
+	s.rules[LG_RULE_LISTEN] = STRV(listen_on);
+	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
 	REQUIRE(worker_start(&w, FX_A1, "lg-server") == 0, "start worker");
 	REQUIRE(w_tcp_listen(&w, 0, BY_ADDR, 7003) == 0, "the agent listens on " BY_ADDR ":7003");
 	in_grant = connect_from("127.0.0.4");

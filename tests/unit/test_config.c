@@ -204,6 +204,10 @@ static void test_valid_variants(void)
 		  "%YAML 1.1\n---\n# comment\naudience: a # trailing\nagent_cgroups: [/a]\n"
 		  "baseline:\n  connect: [\"unix:/run/db.sock\", \"[fd00:10::/32]:443\", fd00::/16]\n"
 		  "domains: {qa: {trust_bundle: /q, max_ttl: 1h}}\n...\n" },
+		{ "listen rules in the baseline and a ceiling",
+		  "audience: a\nagent_cgroups: [/a]\n"
+		  "baseline:\n  listen: [\"127.0.0.1:8080\", \"[::1]:8000-8100\", unix:@mine]\n"
+		  "domains: {qa: {trust_bundle: /q, max_ttl: 1h, ceiling: {listen: [\"0.0.0.0/0:9000\"]}}}\n" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -442,6 +446,11 @@ static const struct err_case err_cases[] = {
 	  8,
 	  "baseline.connect[0]",
 	  { "unix:/absolute/path" } },
+	{ "listen rule for a pathname socket",
+	  HEAD DOM "baseline:\n  listen: [\"127.0.0.1:8080\", unix:/run/mine.sock]\n",
+	  8,
+	  "baseline.listen[1]",
+	  { "write rule" } },
 	{ "too many port ranges",
 	  HEAD DOM
 	  "baseline:\n  connect: [10.0.0.0/8:1, 10.0.0.0/8:3, 10.0.0.0/8:5, 10.0.0.0/8:7,\n"

@@ -64,14 +64,14 @@ static void test_table(void)
 /* Tokens, configs, the CLI and the grants view name kinds so: never change. */
 static void test_external_names(void)
 {
-	static const char *const names[] = { "exec",	"read",	  "write",
-					     "connect", "device", "readwrite" };
+	static const char *const names[] = { "exec",   "read",	    "write", "connect",
+					     "device", "readwrite", "listen" };
 
-	CHECK(LG_RULE_KIND_MAX == 6, "six kinds, got %d", LG_RULE_KIND_MAX);
-	for (unsigned int k = 0; k < 6 && k < LG_RULE_KIND_MAX; k++)
+	CHECK(LG_RULE_KIND_MAX == 7, "seven kinds, got %d", LG_RULE_KIND_MAX);
+	for (unsigned int k = 0; k < 7 && k < LG_RULE_KIND_MAX; k++)
 		CHECK(!strcmp(lg_rule_kind(k)->name, names[k]), "kind %u is \"%s\", got \"%s\"", k,
 		      names[k], lg_rule_kind(k)->name);
-	CHECK(!strcmp(lg_rule_kind_list(), "exec, read, write, connect, device, readwrite"),
+	CHECK(!strcmp(lg_rule_kind_list(), "exec, read, write, connect, device, readwrite, listen"),
 	      "list \"%s\"", lg_rule_kind_list());
 }
 
@@ -98,6 +98,15 @@ static void test_kind_rights(void)
 	      "read does not write, exec does not read");
 	CHECK(cn->cls == LG_CLASS_NET && cn->rights == (LG_NET_CONNECT | LG_NET_SEND),
 	      "connect grants connect|send");
+	CHECK(lg_rule_kind(LG_RULE_LISTEN)->cls == LG_CLASS_NET &&
+		      lg_rule_kind(LG_RULE_LISTEN)->rights == (LG_NET_BIND | LG_NET_LISTEN),
+	      "listen grants bind|listen");
+	CHECK(!lg_rule_within(LG_RULE_LISTEN, "127.0.0.1:8080", LG_RULE_CONNECT, "0.0.0.0/0") &&
+		      !lg_rule_within(LG_RULE_CONNECT, "127.0.0.1:8080", LG_RULE_LISTEN,
+				      "0.0.0.0/0") &&
+		      lg_rule_within(LG_RULE_LISTEN, "127.0.0.1:8080", LG_RULE_LISTEN,
+				     "127.0.0.0/8:8000-9000"),
+	      "a connect ceiling covers no listen rule, nor a listen ceiling a connect rule");
 	CHECK(wr->rights & LG_FILE_CHANGE_ATTR, "write grants change_attr");
 	CHECK(lg_rule_kind(LG_RULE_DEVICE)->cls == LG_CLASS_FILE &&
 		      lg_rule_kind(LG_RULE_DEVICE)->rights ==
@@ -137,6 +146,8 @@ static void test_access_names(void)
 		{ LG_CLASS_NET, LG_NET_SEND, "send" },
 		{ LG_CLASS_NET, LG_NET_CREATE, "create" },
 		{ LG_CLASS_NET, LG_NET_SETSOCKOPT, "setsockopt" },
+		{ LG_CLASS_NET, LG_NET_BIND, "bind" },
+		{ LG_CLASS_NET, LG_NET_LISTEN, "listen" },
 		/* The rights no hook checks yet, named as Landlock names them. */
 		{ LG_CLASS_FILE, LG_FILE_TRUNCATE, "truncate" },
 		{ LG_CLASS_FILE, LG_FILE_READ_DIR, "read_dir" },

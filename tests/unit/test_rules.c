@@ -163,6 +163,51 @@ static void test_compile_folds_ports(void)
 	lg_compiled_free(&c);
 }
 
+/* Connect and listen rules of one prefix: separate ranges, each its rights. */
+static void test_compile_listen_rights(void)
+{
+	static const char *connect[] = { "0.0.0.0/0:443", "unix:@svc" };
+	static const char *listen[] = { "127.0.0.1:8000-8100", "0.0.0.0/0:443", "unix:@svc",
+					"unix:@mine" };
+	static const char *bad[] = { "unix:/run/x.sock" };
+	struct lg_grant_spec s = {
+		.rules[LG_RULE_CONNECT] = { connect, 2 },
+		.rules[LG_RULE_LISTEN] = { listen, 4 },
+	};
+	struct lg_compiled c;
+	const struct lg_net_entry *e;
+	uint32_t both = 0, lrights = 0;
+
+	CHECK(lg_compile(&s, &c) == 0, "compile: %s", lg_errmsg());
+	e = find_net(&c, "::ffff:127.0.0.1", 128);
+	CHECK(e && e->nranges == 3, "host: its listen range, and 443 for connect and for listen");
+	for (uint32_t i = 0; e && i < e->nranges; i++) {
+		if (e->ranges[i].lo == 8000)
+			CHECK(e->ranges[i].hi == 8100 &&
+				      e->ranges[i].rights == LG_NET_LISTEN_RIGHTS,
+			      "8000-8100 listen only");
+		if (e->ranges[i].lo == 443)
+			both |= e->ranges[i].rights;
+	}
+	CHECK(both == LG_NET_RULE_RIGHTS, "443 carries connect and listen rights, got %#x", both);
+	e = find_net(&c, "::ffff:0.0.0.0", 96);
+	CHECK(e && e->nranges == 2, "/0 keeps its two 443 ranges, not the host's listen range");
+	CHECK(c.nunix == 2, "unix names deduplicated across kinds, got %zu", c.nunix);
+	for (size_t i = 0; i < c.nunix; i++) {
+		if (c.unixes[i].len == 4 && !memcmp(c.unixes[i].path, "\0svc", 4))
+			CHECK(c.unixes[i].rights == LG_NET_RULE_RIGHTS, "@svc: connect and listen");
+		if (c.unixes[i].len == 5 && !memcmp(c.unixes[i].path, "\0mine", 5))
+			lrights = c.unixes[i].rights;
+	}
+	CHECK(lrights == LG_NET_LISTEN_RIGHTS, "@mine: listen only, got %#x", lrights);
+	lg_compiled_free(&c);
+
+	s.rules[LG_RULE_LISTEN] = (struct lg_strv){ bad, 1 };
+	CHECK(lg_compile(&s, &c) == -EINVAL, "a listen rule for a pathname socket is refused");
+	CHECK(strstr(lg_errmsg(), "write rule") != NULL, "message says what decides: %s",
+	      lg_errmsg());
+}
+
 static void test_compile_paths(void)
 {
 	static const char *rd[] = { "/workspace/", "/etc/hosts" };
@@ -241,6 +286,7 @@ int main(void)
 	RUN(test_net_rules);
 	RUN(test_unix_rules);
 	RUN(test_compile_folds_ports);
+	RUN(test_compile_listen_rights);
 	RUN(test_compile_paths);
 	RUN(test_compile_limits);
 	RUN(test_hash_prefix_consistency);

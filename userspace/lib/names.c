@@ -32,6 +32,8 @@ static const char *const reason_names[LG_REASON_MAX] = {
 	[LG_REASON_CONFINED] = "confined",
 	[LG_REASON_OUT_OF_SCOPE] = "out_of_scope",
 	[LG_REASON_NOT_CONTROL_SOCKET] = "not_control_socket",
+	[LG_REASON_MULTICAST] = "multicast_not_allowed",
+	[LG_REASON_PORT_SHARING] = "port_sharing_not_allowed",
 };
 
 /* Generated from the hook registry: every hook has a row, in id order. */

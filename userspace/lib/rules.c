@@ -338,10 +338,16 @@ static int cmp_range(const void *x, const void *y)
 {
 	const struct lg_port_range *a = x, *b = y;
 
+	if (a->rights != b->rights)
+		return a->rights < b->rights ? -1 : 1;
 	return (int)a->lo - (int)b->lo;
 }
 
-/* Sort and merge overlapping or adjacent ranges in place. */
+/*
+ * Sort and merge overlapping or adjacent ranges of equal rights in place:
+ * a connect range and a listen range over the same ports stay two ranges,
+ * so neither right leaks into the other's ports.
+ */
 static uint32_t merge_ranges(struct lg_port_range *r, uint32_t n)
 {
 	uint32_t out = 0;
@@ -350,7 +356,7 @@ static uint32_t merge_ranges(struct lg_port_range *r, uint32_t n)
 		return 0;
 	qsort(r, n, sizeof(*r), cmp_range);
 	for (uint32_t i = 1; i < n; i++) {
-		if ((uint32_t)r[i].lo <= (uint32_t)r[out].hi + 1) {
+		if (r[i].rights == r[out].rights && (uint32_t)r[i].lo <= (uint32_t)r[out].hi + 1) {
 			if (r[i].hi > r[out].hi)
 				r[out].hi = r[i].hi;
 		} else {
@@ -417,18 +423,22 @@ too_many : {
 	return 0;
 }
 
-static int add_unix(struct lg_compiled *c, const struct lg_net_rule_parsed *r)
+static int add_unix(struct lg_compiled *c, const struct lg_net_rule_parsed *r, uint32_t rights)
 {
-	for (size_t j = 0; j < c->nunix; j++)
+	for (size_t j = 0; j < c->nunix; j++) {
 		if (c->unixes[j].len == r->unix_len &&
-		    !memcmp(c->unixes[j].path, r->unix_path, r->unix_len))
+		    !memcmp(c->unixes[j].path, r->unix_path, r->unix_len)) {
+			c->unixes[j].rights |= rights;
 			return 0;
+		}
+	}
 	if (c->nunix >= LG_MAX_UNIX_RULES)
 		return lg_err(-E2BIG,
 			      "grant has more than %d unix socket rules (LG_MAX_UNIX_RULES)",
 			      LG_MAX_UNIX_RULES);
 	memset(&c->unixes[c->nunix], 0, sizeof(c->unixes[0]));
 	memcpy(c->unixes[c->nunix].path, r->unix_path, r->unix_len);
+	c->unixes[c->nunix].rights = rights;
 	c->unixes[c->nunix++].len = r->unix_len;
 	return 0;
 }
@@ -439,16 +449,36 @@ struct own_ranges {
 	uint32_t *n;
 };
 
-static int add_connect(struct lg_compiled *c, const char *rule, struct own_ranges *own)
+int lg_net_kind_rule_parse(uint32_t rights, const char *rule, struct lg_net_rule_parsed *out)
+{
+	int err = lg_net_rule_parse(rule, out);
+
+	if (err)
+		return err;
+	/*
+	 * Binding a pathname socket makes a file: the file rules decide it
+	 * (make_sock, granted by write rules), so a listen rule names only
+	 * abstract names.
+	 */
+	if (out->is_unix && out->unix_path[0] && (rights & LG_NET_LISTEN_RIGHTS))
+		return lg_err(
+			-EINVAL,
+			"listen rule \"%s\": a pathname socket is bound where a write rule allows it; listen rules name abstract sockets (unix:@name) and addresses",
+			rule);
+	return 0;
+}
+
+static int add_connect(struct lg_compiled *c, const char *rule, uint32_t rights,
+		       struct own_ranges *own)
 {
 	struct lg_net_rule_parsed r;
 	size_t j;
-	int err = lg_net_rule_parse(rule, &r);
+	int err = lg_net_kind_rule_parse(rights, rule, &r);
 
 	if (err)
 		return err;
 	if (r.is_unix)
-		return add_unix(c, &r);
+		return add_unix(c, &r, rights);
 	for (j = 0; j < c->nnets; j++)
 		if (c->nets[j].plen == r.plen && !memcmp(c->nets[j].addr, r.addr, 16))
 			break;
@@ -469,15 +499,16 @@ static int add_connect(struct lg_compiled *c, const char *rule, struct own_range
 			      rule);
 	own->r[j][own->n[j]].lo = r.port_lo;
 	own->r[j][own->n[j]].hi = r.port_hi;
+	own->r[j][own->n[j]].rights = rights;
 	own->n[j]++;
 	return 0;
 }
 
 /*
  * The rules of every network kind, @n in all, into one set of prefixes and
- * sockets: the maps hold no rights (every network kind grants
- * LG_NET_RULE_RIGHTS), and the ports of overlapping prefixes fold across
- * kinds as within one.
+ * sockets: each port range and socket name carries the rights of the kinds
+ * that named it, and the ports of overlapping prefixes fold across kinds
+ * as within one (ranges of different rights never merge).
  */
 static int add_connects(struct lg_compiled *c, const struct lg_grant_spec *spec, size_t n)
 {
@@ -496,7 +527,7 @@ static int add_connects(struct lg_compiled *c, const struct lg_grant_spec *spec,
 		if (lg_rule_kind(k)->cls != LG_CLASS_NET)
 			continue;
 		for (size_t i = 0; i < spec->rules[k].n && !err; i++)
-			err = add_connect(c, spec->rules[k].v[i], &own);
+			err = add_connect(c, spec->rules[k].v[i], lg_rule_kind(k)->rights, &own);
 	}
 	if (!err)
 		err = fold_net_ranges(c, own.n, own.r);

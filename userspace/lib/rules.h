@@ -16,7 +16,10 @@ struct lg_path_entry {
 	char path[LG_PATH_MAX];
 };
 
-/* One prefix (IPv4 as IPv4-mapped IPv6) with all ports allowed within it. */
+/*
+ * One prefix (IPv4 as IPv4-mapped IPv6) with all ports allowed within it,
+ * each range with the rights granted on it.
+ */
 struct lg_net_entry {
 	uint8_t addr[16];
 	uint32_t plen; /* 0..128 over @addr */
@@ -26,6 +29,7 @@ struct lg_net_entry {
 
 struct lg_unix_entry {
 	uint32_t len;
+	uint32_t rights; /* enum lg_net_access */
 	char path[LG_UNIX_PATH_MAX];
 };
 
@@ -57,6 +61,12 @@ struct lg_net_rule_parsed {
 };
 
 int lg_net_rule_parse(const char *rule, struct lg_net_rule_parsed *out);
+/*
+ * lg_net_rule_parse() for a rule of a network kind granting @rights: a
+ * listen rule may not name a pathname socket (the file rules decide where
+ * one is bound).
+ */
+int lg_net_kind_rule_parse(uint32_t rights, const char *rule, struct lg_net_rule_parsed *out);
 
 /*
  * Is @rule of @kind within @cap of @cap_kind: one class, the rights of

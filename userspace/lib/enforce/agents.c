@@ -148,7 +148,8 @@ int lg_set_control_socket(struct lg_enforcer *e, const char *path)
 	struct lg_unix_key key = {}, next, cur;
 	struct lg_unix_key *prev = NULL;
 	size_t n = path ? strlen(path) : 0;
-	uint8_t one = 1;
+	/* The exception is a stream connect and its sends (net.bpf.c). */
+	uint8_t rights = LG_NET_CONNECT_RIGHTS;
 
 	if (!n || path[0] != '/' || n > LG_UNIX_PATH_MAX)
 		return lg_err(-EINVAL,
@@ -160,7 +161,7 @@ int lg_set_control_socket(struct lg_enforcer *e, const char *path)
 	 */
 	memcpy(key.path, path, n);
 	key.len = n;
-	if (bpf_map_update_elem(e->fds[LG_MAP_UNIX_RULES], &key, &one, BPF_ANY))
+	if (bpf_map_update_elem(e->fds[LG_MAP_UNIX_RULES], &key, &rights, BPF_ANY))
 		return lg_err(-errno, "setting the control socket failed: %s", strerror(errno));
 	while (!bpf_map_get_next_key(e->fds[LG_MAP_UNIX_RULES], prev, &next)) {
 		cur = next;

@@ -148,7 +148,6 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 {
 	uint64_t seed = __atomic_load_n(&e->state->hash_seed, __ATOMIC_ACQUIRE);
 	struct lg_path_rule *pv = calloc(1, sizeof(*pv));
-	uint8_t one = 1;
 	int err = 0;
 
 	if (!pv)
@@ -199,9 +198,10 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 			.generation = gen,
 			.len = c->unixes[i].len,
 		};
+		uint8_t rights = c->unixes[i].rights;
 
 		memcpy(k.path, c->unixes[i].path, c->unixes[i].len);
-		if (bpf_map_update_elem(e->fds[LG_MAP_UNIX_RULES], &k, &one, BPF_NOEXIST))
+		if (bpf_map_update_elem(e->fds[LG_MAP_UNIX_RULES], &k, &rights, BPF_NOEXIST))
 			err = lg_err(-errno, "writing unix rule \"%.*s\" failed: %s",
 				     (int)c->unixes[i].len, c->unixes[i].path, strerror(errno));
 	}

@@ -701,6 +701,26 @@ static const struct list_kind connect_rules = {
 	.check = check_connect_rule,
 };
 
+static int check_listen_rule(struct cfg *x, const yaml_node_t *item, const char *field,
+			     const char *s, const struct lg_strv *sofar, void *arg)
+{
+	struct lg_net_rule_parsed r;
+
+	(void)sofar;
+	(void)arg;
+	if (lg_net_kind_rule_parse(LG_NET_LISTEN_RIGHTS, s, &r))
+		return cfg_wrap(x, node_line(item), field);
+	return 0;
+}
+
+static const struct list_kind listen_rules = {
+	.one = "a listen rule such as 127.0.0.1:8080 or unix:@name",
+	.many = "listen rules such as [127.0.0.1:8080, \"[::1]:8000-8100\", unix:@name], [] for none",
+	.max = LG_MAX_NET_RULES + LG_MAX_UNIX_RULES,
+	.limit = "LG_MAX_NET_RULES prefixes and LG_MAX_UNIX_RULES sockets in one grant",
+	.check = check_listen_rule,
+};
+
 static const struct list_kind cgroup_paths = {
 	.one = "an absolute cgroup path such as /sys/fs/cgroup/agents",
 	.many = "absolute cgroup paths such as [/sys/fs/cgroup/agents]",
@@ -1057,8 +1077,10 @@ bad:
 static int parse_rule_list(struct cfg *x, const yaml_node_t *v, const char *field,
 			   enum lg_rule_kind kind, struct lg_rules_config *r)
 {
-	const struct list_kind *syntax = lg_rule_kind(kind)->cls == LG_CLASS_NET ? &connect_rules :
-										   &path_rules;
+	const struct lg_rule_kind_info *k = lg_rule_kind(kind);
+	const struct list_kind *syntax = k->cls != LG_CLASS_NET		    ? &path_rules :
+					 (k->rights & LG_NET_LISTEN_RIGHTS) ? &listen_rules :
+									      &connect_rules;
 
 	return parse_strv(x, v, field, syntax, NULL, &r->rules[kind]);
 }
