@@ -23,6 +23,11 @@ struct lg_sockaddr_nl {
 };
 
 /*
+ * Every bind and listen of an agent without a live grant (none, expired,
+ * suspended) is denied with that reason, the ones no rule is asked for
+ * too: such an agent may only reach the control socket, and that needs
+ * neither.
+ *
  * An inet bind. Port 0 asks the kernel for an ephemeral port: that squats
  * nothing a service could have chosen, and every client socket does it
  * (connect and sendto autobind the same way), so it is allowed; listening
@@ -30,8 +35,19 @@ struct lg_sockaddr_nl {
  * port asks the bind right for (address, port), read the way the protocol
  * reads it: an AF_INET socket as a sockaddr_in whatever sa_family says.
  */
-static __always_inline int lg_bind_inet(const struct lg_subject *s, __u16 family,
-					struct sockaddr *address, int addrlen)
+/*
+ * A bind or listen no rule is asked for: allowed with a live grant, else
+ * denied with the grant's state, the event naming the socket.
+ */
+static __always_inline int lg_socket_free(const struct lg_subject *s, enum lg_hook hook,
+					  __u32 access, struct socket *sock, __u16 family)
+{
+	return lg_socket_decide(s, hook, access, s->reason, LG_TARGET_SOCKET, family, sock->type,
+				lg_sock_protocol(sock));
+}
+
+static __always_inline int lg_bind_inet(const struct lg_subject *s, struct socket *sock,
+					__u16 family, struct sockaddr *address, int addrlen)
 {
 	__be16 port = 0;
 
@@ -39,7 +55,7 @@ static __always_inline int lg_bind_inet(const struct lg_subject *s, __u16 family
 	if (addrlen >= LG_SUN_PATH_OFF + (int)sizeof(port) &&
 	    !bpf_probe_read_kernel(&port, sizeof(port), (char *)address + LG_SUN_PATH_OFF) &&
 	    port == 0)
-		return lg_decide(s, LG_HOOK_SOCKET_BIND, LG_NET_BIND, LG_REASON_NONE, NULL);
+		return lg_socket_free(s, LG_HOOK_SOCKET_BIND, LG_NET_BIND, sock, family);
 	return lg_check_dest(s, LG_HOOK_SOCKET_BIND, LG_NET_BIND, family, address, addrlen, NULL);
 }
 
@@ -50,16 +66,16 @@ static __always_inline int lg_bind_inet(const struct lg_subject *s, __u16 family
  * not asked again here. An address of sun_family alone autobinds to a
  * random abstract name the kernel picks, which squats nothing chosen.
  */
-static __always_inline int lg_bind_unix(const struct lg_subject *s, struct sockaddr *address,
-					int addrlen)
+static __always_inline int lg_bind_unix(const struct lg_subject *s, struct socket *sock,
+					struct sockaddr *address, int addrlen)
 {
 	char first = 0;
 
 	if (addrlen == LG_SUN_PATH_OFF)
-		return lg_decide(s, LG_HOOK_SOCKET_BIND, LG_NET_BIND, LG_REASON_NONE, NULL);
+		return lg_socket_free(s, LG_HOOK_SOCKET_BIND, LG_NET_BIND, sock, AF_UNIX);
 	if (addrlen > LG_SUN_PATH_OFF &&
 	    !bpf_probe_read_kernel(&first, 1, (char *)address + LG_SUN_PATH_OFF) && first != 0)
-		return lg_decide(s, LG_HOOK_SOCKET_BIND, LG_NET_BIND, LG_REASON_NONE, NULL);
+		return lg_socket_free(s, LG_HOOK_SOCKET_BIND, LG_NET_BIND, sock, AF_UNIX);
 	return lg_check_dest(s, LG_HOOK_SOCKET_BIND, LG_NET_BIND, AF_UNIX, address, addrlen, NULL);
 }
 
@@ -73,11 +89,12 @@ static __always_inline int lg_bind_netlink(const struct lg_subject *s, struct so
 					   struct sockaddr *address, int addrlen)
 {
 	struct lg_sockaddr_nl nl = {};
-	__u8 reason = LG_REASON_NONE;
+	__u8 reason = s->reason;
 
-	if (addrlen < (int)sizeof(nl) || bpf_probe_read_kernel(&nl, sizeof(nl), address))
+	if (reason == LG_REASON_NONE &&
+	    (addrlen < (int)sizeof(nl) || bpf_probe_read_kernel(&nl, sizeof(nl), address)))
 		reason = LG_REASON_BAD_ADDRESS;
-	else if (nl.nl_groups)
+	else if (reason == LG_REASON_NONE && nl.nl_groups)
 		reason = LG_REASON_MULTICAST;
 	return lg_socket_decide(s, LG_HOOK_SOCKET_BIND, LG_NET_BIND, reason, LG_TARGET_SOCKET,
 				AF_NETLINK, sock->type, lg_sock_protocol(sock));
@@ -97,9 +114,9 @@ int BPF_PROG(lg_socket_bind, struct socket *sock, struct sockaddr *address, int 
 	switch (family) {
 	case AF_INET:
 	case AF_INET6:
-		return lg_bind_inet(&s, family, address, addrlen);
+		return lg_bind_inet(&s, sock, family, address, addrlen);
 	case AF_UNIX:
-		return lg_bind_unix(&s, address, addrlen);
+		return lg_bind_unix(&s, sock, address, addrlen);
 	case AF_NETLINK:
 		return lg_bind_netlink(&s, sock, address, addrlen);
 	}
@@ -131,7 +148,7 @@ int BPF_PROG(lg_socket_listen, struct socket *sock, int backlog, int ret)
 	sk = sock->sk;
 	family = sk ? BPF_CORE_READ(sk, __sk_common.skc_family) : 0;
 	if (family == AF_UNIX)
-		return lg_decide(&s, LG_HOOK_SOCKET_LISTEN, LG_NET_LISTEN, LG_REASON_NONE, NULL);
+		return lg_socket_free(&s, LG_HOOK_SOCKET_LISTEN, LG_NET_LISTEN, sock, AF_UNIX);
 	if (!sk || (family != AF_INET && family != AF_INET6))
 		return lg_check_dest(&s, LG_HOOK_SOCKET_LISTEN, LG_NET_LISTEN, family, NULL, 0,
 				     NULL);
@@ -152,11 +169,13 @@ int BPF_PROG(lg_socket_listen, struct socket *sock, int backlog, int ret)
 }
 
 /*
- * Every unix datagram (and the connect of a datagram socket, and each send
- * of a seqpacket one) passes here with the socket the kernel found: its
+ * Every unix datagram (and the connect of a datagram socket) passes here
+ * with the socket the kernel found: its
  * name must be one the grant gives send on, so a symlink or a socket
  * rebound at an allowed path reaches nothing else. Sends to the unnamed
- * end of a socketpair() stay allowed.
+ * end of a socketpair() stay allowed. Seqpacket sends never pass here (the
+ * kernel asks only for other types): a seqpacket socket is judged at its
+ * connect (unix_connect) and by the replay of its address on each send.
  */
 SEC("lsm/unix_may_send")
 int BPF_PROG(lg_unix_may_send, struct socket *sock, struct socket *other, int ret)

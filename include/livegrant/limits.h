@@ -78,7 +78,15 @@
  * than the first bound, or more such mounts than the second, and no allow
  * among those checked: denied ("path_too_deep"), never allowed.
  */
-#define LG_SB_MAX_MOUNTS 1024
+/*
+ * A host's root filesystem is mounted once per container bind mount and
+ * per propagated copy of one (a Kubernetes node: a few per pod), and a new
+ * container's mounts come last on the list: the bound is set far above
+ * what a node holds, so that whether a touch works never depends on how
+ * many other pods run there. A step is a few loads, and only agents
+ * changing times or xattrs pay it.
+ */
+#define LG_SB_MAX_MOUNTS 16384
 #define LG_ATTR_MAX_PATHS 4
 
 /* LG_MAX_PORT_RANGES - port ranges one network prefix entry can hold. */

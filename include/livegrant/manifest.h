@@ -39,8 +39,6 @@
 #include <linux/types.h>
 #endif
 
-#include "limits.h"
-
 #define LG_MANIFEST_MAGIC 0x464d474cu /* "LGMF" little endian */
 #define LG_MANIFEST_VERSION 2
 #define LG_MANIFEST_MAX_PROGS 64
@@ -74,8 +72,13 @@ _Static_assert(sizeof(struct lg_manifest) ==
 	       "struct lg_manifest has padding");
 _Static_assert(sizeof(struct lg_manifest) == 3168, "struct lg_manifest (version 1) never changes");
 
-/* Programs past the first LG_MANIFEST_MAX_PROGS: room for every hook id. */
-#define LG_MANIFEST_EXT_PROGS (LG_HOOK_CAPACITY - LG_MANIFEST_MAX_PROGS)
+/*
+ * Programs past the first LG_MANIFEST_MAX_PROGS. A number of the layout,
+ * not of this build: version 2 is frozen like version 1, whatever
+ * LG_HOOK_CAPACITY becomes (more hooks than the two parts hold need a
+ * version 3; loader.c asserts they fit).
+ */
+#define LG_MANIFEST_EXT_PROGS 64
 
 /**
  * struct lg_manifest_v2 - value of a version 2 manifest map.
@@ -96,6 +99,8 @@ _Static_assert(sizeof(struct lg_manifest_v2) ==
 		       sizeof(struct lg_manifest) + 8 +
 			       LG_MANIFEST_EXT_PROGS * LG_MANIFEST_NAME_LEN,
 	       "struct lg_manifest_v2 has padding");
+_Static_assert(sizeof(struct lg_manifest_v2) == 3168 + 8 + 64 * 48,
+	       "struct lg_manifest_v2 (version 2) never changes");
 _Static_assert(__builtin_offsetof(struct lg_manifest_v2, v1) == 0,
 	       "version 1 is the prefix of version 2");
 

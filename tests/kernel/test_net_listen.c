@@ -82,6 +82,19 @@ static struct sockaddr_in ls_sin(int port)
 
 static int kept = -1;
 
+/* Keep @fd as the worker's socket unless @err (an errno): then close it. */
+static int keep(int fd, int err)
+{
+	if (err) {
+		close(fd);
+		return err;
+	}
+	if (kept >= 0)
+		close(kept);
+	kept = fd;
+	return 0;
+}
+
 /* bind(type = arg, LS_ADDR:port); keeps the socket. */
 static int a_bind(const struct worker_req *r)
 {
@@ -90,16 +103,7 @@ static int a_bind(const struct worker_req *r)
 
 	if (fd < 0)
 		return errno;
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin))) {
-		int err = errno;
-
-		close(fd);
-		return err;
-	}
-	if (kept >= 0)
-		close(kept);
-	kept = fd;
-	return 0;
+	return keep(fd, bind(fd, (struct sockaddr *)&sin, sizeof(sin)) ? errno : 0);
 }
 
 /* listen() on the kept socket. */
@@ -161,22 +165,29 @@ static int a_abstract(const struct worker_req *r)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	size_t n = strlen(r->path + 1);
+	socklen_t len = offsetof(struct sockaddr_un, sun_path) + 1 + n;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return errno;
 	memcpy(sun.sun_path + 1, r->path + 1, n);
-	if (bind(fd, (struct sockaddr *)&sun, offsetof(struct sockaddr_un, sun_path) + 1 + n) ||
-	    listen(fd, 8)) {
-		int err = errno;
+	if (bind(fd, (struct sockaddr *)&sun, len) || listen(fd, 8))
+		return keep(fd, errno);
+	return keep(fd, 0);
+}
 
-		close(fd);
-		return err;
-	}
-	if (kept >= 0)
-		close(kept);
-	kept = fd;
-	return 0;
+/* bind a unix datagram socket to sun_family alone: the kernel picks an abstract name. */
+static int a_autobind(const struct worker_req *r)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int err, fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	(void)r;
+	if (fd < 0)
+		return errno;
+	err = bind(fd, (struct sockaddr *)&sun, offsetof(struct sockaddr_un, sun_path)) ? errno : 0;
+	close(fd);
+	return err;
 }
 
 /* NETLINK_ROUTE: arg 0 bind nl_groups = port; arg 1 NETLINK_ADD_MEMBERSHIP group port. */
@@ -310,6 +321,25 @@ KTEST(net_listen_port_squat_and_listen)
 	CHECK_ERR(w_call(&w, a_accept, 0, 0, NULL), 0, "the agent accepts it and reads its byte");
 	if (c >= 0)
 		close(c);
+	worker_stop(&w);
+}
+
+/* Without a live grant nothing is bound or listened on, not even what no rule is asked for. */
+KTEST(net_listen_without_grant)
+{
+	struct worker w;
+
+	REQUIRE(worker_start(&w, FX_A1, "lg-nogrant") == 0, "start worker");
+	CHECK_ERR(w_call(&w, a_bind, 0, SOCK_DGRAM, NULL), EACCES, "bind UDP port 0, no grant");
+	CHECK(event_says(w.pid, LG_HOOK_SOCKET_BIND, LG_REASON_NO_GRANT, NULL),
+	      "socket_bind no_grant event");
+	CHECK_ERR(w_call(&w, a_autobind, 0, 0, NULL), EACCES, "unix autobind, no grant");
+	CHECK_ERR(w_call(&w, a_netlink, 0, 0, NULL), EACCES,
+		  "netlink bind without groups, no grant");
+	REQUIRE(grant(false) == 0, "grant: %s", lg_errmsg());
+	CHECK_ERR(w_call(&w, a_bind, 0, SOCK_DGRAM, NULL), 0, "bind UDP port 0 with a grant");
+	CHECK_ERR(w_call(&w, a_autobind, 0, 0, NULL), 0, "unix autobind with a grant");
+	CHECK_ERR(w_call(&w, a_netlink, 0, 0, NULL), 0, "netlink bind without groups with a grant");
 	worker_stop(&w);
 }
 

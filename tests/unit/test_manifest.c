@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "pins.h"
+#include "livegrant/limits.h"
 
 static void fill(struct lg_manifest_v2 *m, unsigned int n)
 {
@@ -49,11 +50,13 @@ static void add_fills_both_parts(void)
 	char name[LG_MANIFEST_NAME_LEN + 1];
 	struct lg_manifest_v2 m;
 
-	fill(&m, LG_HOOK_CAPACITY);
+	fill(&m, LG_MANIFEST_MAX_PROGS + LG_MANIFEST_EXT_PROGS);
 	CHECK(m.v1.nprogs == LG_MANIFEST_MAX_PROGS, "prefix full: %u", m.v1.nprogs);
 	CHECK(m.nprogs_ext == LG_MANIFEST_EXT_PROGS, "extension full: %u", m.nprogs_ext);
-	CHECK(lg_manifest_nprogs(&m) == LG_HOOK_CAPACITY, "every hook id has room");
-	CHECK(lg_manifest_add(&m, "one_more") == -ENOSPC, "no room past LG_HOOK_CAPACITY");
+	CHECK(lg_manifest_nprogs(&m) == LG_MANIFEST_MAX_PROGS + LG_MANIFEST_EXT_PROGS &&
+		      LG_HOOK_CAPACITY <= lg_manifest_nprogs(&m),
+	      "both parts full: every hook id has room");
+	CHECK(lg_manifest_add(&m, "one_more") == -ENOSPC, "no room past both parts");
 	CHECK(!strcmp(lg_manifest_prog(&m, 0), "lg_prog_0"), "first in the prefix");
 	CHECK(!strcmp(lg_manifest_prog(&m, LG_MANIFEST_MAX_PROGS), "lg_prog_64"),
 	      "65th in the extension: %s", lg_manifest_prog(&m, LG_MANIFEST_MAX_PROGS));

@@ -264,6 +264,35 @@ static void test_compile_limits(void)
 	lg_compiled_free(&c);
 }
 
+/*
+ * Connect and listen ranges of one prefix never merge: together they count
+ * against LG_MAX_PORT_RANGES, at the exact bound and one past it, and the
+ * same ports under both kinds are two ranges, each with its rights.
+ */
+static void test_compile_limits_mixed(void)
+{
+	static const char *conn[LG_MAX_PORT_RANGES], *lis[LG_MAX_PORT_RANGES];
+	static char cbuf[LG_MAX_PORT_RANGES][32], lbuf[LG_MAX_PORT_RANGES][32];
+	const int half = LG_MAX_PORT_RANGES / 2;
+	struct lg_grant_spec s = { .rules[LG_RULE_CONNECT] = { conn, half },
+				   .rules[LG_RULE_LISTEN] = { lis, half } };
+	struct lg_compiled c;
+
+	for (int i = 0; i < LG_MAX_PORT_RANGES; i++) {
+		snprintf(cbuf[i], sizeof(cbuf[i]), "10.0.0.1:%d", 1000 + 2 * i);
+		snprintf(lbuf[i], sizeof(lbuf[i]), "10.0.0.1:%d", 1000 + 2 * i);
+		conn[i] = cbuf[i];
+		lis[i] = lbuf[i];
+	}
+	CHECK(lg_compile(&s, &c) == 0, "%d connect and %d listen ranges on one prefix fit: %s",
+	      half, half, lg_errmsg());
+	lg_compiled_free(&c);
+	s.rules[LG_RULE_LISTEN].n = half + 1;
+	CHECK(lg_compile(&s, &c) == -E2BIG, "one more listen range is refused whole");
+	CHECK(strstr(lg_errmsg(), "network rules") && strstr(lg_errmsg(), "LG_MAX_PORT_RANGES"),
+	      "the message names both kinds' limit: %s", lg_errmsg());
+}
+
 static void test_hash_prefix_consistency(void)
 {
 	/* The BPF walk hashes prefixes incrementally: same as hashing whole. */
@@ -289,6 +318,7 @@ int main(void)
 	RUN(test_compile_listen_rights);
 	RUN(test_compile_paths);
 	RUN(test_compile_limits);
+	RUN(test_compile_limits_mixed);
 	RUN(test_hash_prefix_consistency);
 	return check_summary("rules");
 }

@@ -416,7 +416,7 @@ too_many : {
 	format_prefix(&c->nets[i], p, sizeof(p));
 	return lg_err(
 		-E2BIG,
-		"connect rules covering %s need more than %d separate port ranges (LG_MAX_PORT_RANGES); merge them",
+		"network rules covering %s need more than %d separate port ranges (LG_MAX_PORT_RANGES; connect and listen ranges count apart); merge them",
 		p, LG_MAX_PORT_RANGES);
 }
 	}
@@ -495,7 +495,7 @@ static int add_connect(struct lg_compiled *c, const char *rule, uint32_t rights,
 	if (own->n[j] == LG_MAX_PORT_RANGES * 4)
 		own->n[j] = merge_ranges(own->r[j], own->n[j]);
 	if (own->n[j] == LG_MAX_PORT_RANGES * 4)
-		return lg_err(-E2BIG, "connect rule \"%s\": too many port ranges for one prefix",
+		return lg_err(-E2BIG, "network rule \"%s\": too many port ranges for one prefix",
 			      rule);
 	own->r[j][own->n[j]].lo = r.port_lo;
 	own->r[j][own->n[j]].hi = r.port_hi;
@@ -519,7 +519,7 @@ static int add_connects(struct lg_compiled *c, const struct lg_grant_spec *spec,
 		own.r = calloc(n, sizeof(*own.r));
 		own.n = calloc(n, sizeof(*own.n));
 		if (!own.r || !own.n) {
-			err = lg_err(-ENOMEM, "out of memory compiling connect rules");
+			err = lg_err(-ENOMEM, "out of memory compiling network rules");
 			goto out;
 		}
 	}

@@ -323,10 +323,12 @@ static void report_unenforced(struct lgd *d)
 	unsigned int h;
 
 	lg_enforcer_hooks(d->e, NULL, &missing);
-	lg_hook_set_for_each(h, &missing) fprintf(
-		stderr,
-		"livegrantd: NOT ENFORCED on this kernel: hook %s (it has no LSM hook %s)\n",
-		lg_hook_name(h), lg_hook_info(h)->lsm);
+	lg_hook_set_for_each(h, &missing)
+	{
+		fprintf(stderr,
+			"livegrantd: NOT ENFORCED on this kernel: hook %s (it has no LSM hook %s)\n",
+			lg_hook_name(h), lg_hook_info(h)->lsm);
+	}
 }
 
 /* Events the kernel could not put on the ring buffer, all hooks. */

@@ -537,14 +537,14 @@ static int check_path_rule(struct cfg *x, const yaml_node_t *item, const char *f
 	return 0;
 }
 
-static int check_connect_rule(struct cfg *x, const yaml_node_t *item, const char *field,
-			      const char *s, const struct lg_strv *sofar, void *arg)
+/* A rule of a network kind; @arg points to the rights the kind grants. */
+static int check_net_rule(struct cfg *x, const yaml_node_t *item, const char *field, const char *s,
+			  const struct lg_strv *sofar, void *arg)
 {
 	struct lg_net_rule_parsed r;
 
 	(void)sofar;
-	(void)arg;
-	if (lg_net_rule_parse(s, &r))
+	if (lg_net_kind_rule_parse(*(const uint32_t *)arg, s, &r))
 		return cfg_wrap(x, node_line(item), field);
 	return 0;
 }
@@ -698,27 +698,15 @@ static const struct list_kind connect_rules = {
 	.many = "connect rules such as [10.10.1.0/24:443, unix:/run/db.sock], [] for none",
 	.max = LG_MAX_NET_RULES + LG_MAX_UNIX_RULES,
 	.limit = "LG_MAX_NET_RULES prefixes and LG_MAX_UNIX_RULES sockets in one grant",
-	.check = check_connect_rule,
+	.check = check_net_rule,
 };
-
-static int check_listen_rule(struct cfg *x, const yaml_node_t *item, const char *field,
-			     const char *s, const struct lg_strv *sofar, void *arg)
-{
-	struct lg_net_rule_parsed r;
-
-	(void)sofar;
-	(void)arg;
-	if (lg_net_kind_rule_parse(LG_NET_LISTEN_RIGHTS, s, &r))
-		return cfg_wrap(x, node_line(item), field);
-	return 0;
-}
 
 static const struct list_kind listen_rules = {
 	.one = "a listen rule such as 127.0.0.1:8080 or unix:@name",
 	.many = "listen rules such as [127.0.0.1:8080, \"[::1]:8000-8100\", unix:@name], [] for none",
 	.max = LG_MAX_NET_RULES + LG_MAX_UNIX_RULES,
 	.limit = "LG_MAX_NET_RULES prefixes and LG_MAX_UNIX_RULES sockets in one grant",
-	.check = check_listen_rule,
+	.check = check_net_rule,
 };
 
 static const struct list_kind cgroup_paths = {
@@ -1081,8 +1069,10 @@ static int parse_rule_list(struct cfg *x, const yaml_node_t *v, const char *fiel
 	const struct list_kind *syntax = k->cls != LG_CLASS_NET		    ? &path_rules :
 					 (k->rights & LG_NET_LISTEN_RIGHTS) ? &listen_rules :
 									      &connect_rules;
+	uint32_t rights = k->rights;
 
-	return parse_strv(x, v, field, syntax, NULL, &r->rules[kind]);
+	/* A network kind's rules are checked by its rights (listen: no pathnames). */
+	return parse_strv(x, v, field, syntax, &rights, &r->rules[kind]);
 }
 
 /* A field parser per rule kind, and the mapping's keys, from the kind table. */
