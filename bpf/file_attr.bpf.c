@@ -382,6 +382,7 @@ int BPF_PROG(lg_ioctl_attr_compat, struct file *file, unsigned int cmd, unsigned
 }
 
 #define F_SETLEASE 1024
+#define F_SETDELEG (1024 + 16)
 #define F_UNLCK 2
 
 /*
@@ -395,6 +396,12 @@ int BPF_PROG(lg_ioctl_attr_compat, struct file *file, unsigned int cmd, unsigned
  * the right too (the kernel refuses it). A file on a kernel-internal
  * mount (a memfd) is not the file tree.
  *
+ * F_SETDELEG (7.x) sets the same on a file, and on a folder a delegation
+ * that makes every unlink and rename in it wait: a file's asks WRITE_FILE,
+ * a folder's REMOVE_FILE there (what it delays). Its type is in user
+ * memory the kernel reads after this hook, so it is never trusted: an
+ * F_UNLCK delegation asks the right too (close() releases one anyway).
+ *
  * The other locks block no open(), read() or write(): F_SETLK, F_OFD_SETLK
  * and flock() are advisory (mandatory locking is gone since 5.15) and
  * stall only processes that take the same locks.
@@ -402,18 +409,41 @@ int BPF_PROG(lg_ioctl_attr_compat, struct file *file, unsigned int cmd, unsigned
 SEC("lsm/file_fcntl")
 int BPF_PROG(lg_fcntl_lease, struct file *file, unsigned int cmd, unsigned long arg, int ret)
 {
+	__u32 need = LG_FILE_WRITE_FILE;
 	struct lg_subject s;
 
 	if (ret)
 		return ret;
-	if (cmd != F_SETLEASE || (int)arg == F_UNLCK)
+	if (cmd != F_SETDELEG && (cmd != F_SETLEASE || (int)arg == F_UNLCK))
 		return 0;
 	if (!lg_subject_get(&s))
 		return 0;
+	if (cmd == F_SETDELEG && lg_mode_is_dir(BPF_CORE_READ(file, f_inode, i_mode)))
+		need = LG_FILE_REMOVE_FILE;
 	if (BPF_CORE_READ(file, f_path.mnt, mnt_flags) & MNT_INTERNAL)
-		return lg_decide(&s, LG_HOOK_FCNTL_LEASE, LG_FILE_WRITE_FILE, LG_REASON_NONE, NULL);
+		return lg_decide(&s, LG_HOOK_FCNTL_LEASE, need, LG_REASON_NONE, NULL);
 	return lg_check_entry(&s, LG_HOOK_FCNTL_LEASE, file->f_path.mnt, file->f_path.dentry, false,
-			      0, LG_FILE_WRITE_FILE);
+			      0, need);
+}
+
+/*
+ * file_setattr(2) (7.x) sets by path what FS_IOC_FSSETXATTR sets through a
+ * descriptor (the inode flags, the project id), with no open and no
+ * ioctl: it asks CHANGE_ATTR at the file's paths, as the xattr hooks do.
+ * Kernels before it lack the hook and the syscall alike (not enforced
+ * there: nothing to decide). The flags are the kernel's struct file_kattr,
+ * not in this build's vmlinux.h and not read.
+ */
+SEC("lsm/inode_file_setattr")
+int BPF_PROG(lg_inode_file_setattr, struct dentry *dentry, void *fa, int ret)
+{
+	struct lg_subject s;
+
+	if (ret)
+		return ret;
+	if (!lg_subject_get(&s))
+		return 0;
+	return lg_check_dentry(&s, LG_HOOK_INODE_FILE_SETATTR, dentry, LG_FILE_CHANGE_ATTR);
 }
 
 char LICENSE[] SEC("license") = "GPL";

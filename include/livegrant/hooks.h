@@ -94,7 +94,9 @@
  * the file for the ioctls that change its attributes (chattr, fs-verity,
  * encryption policy); their LG_TARGET_OP events (the encryption key
  * removals, refused outright) carry the command. fcntl_lease asks
- * WRITE_FILE at the file for F_SETLEASE.
+ * WRITE_FILE at the file for F_SETLEASE and F_SETDELEG (a folder's
+ * delegation REMOVE_FILE). inode_file_setattr (7.x: file_setattr(2)) asks
+ * change_attr at the file's paths.
  */
 #define LG_HOOK_TABLE_FILE_ATTR(X)                                                               \
 	X(INODE_SETXATTR, "inode_setxattr", lg_inode_setxattr, inode_setxattr, FILE, 0)          \
@@ -107,7 +109,9 @@
 	X(IOCTL_ATTR_COMPAT, "ioctl_attr_compat", lg_ioctl_attr_compat, file_ioctl_compat, FILE, \
 	  0)                                                                                     \
 	X(FCNTL_LEASE, "fcntl_lease", lg_fcntl_lease, file_fcntl, FILE, 0)                       \
-	X(INODE_SETATTR, "inode_setattr", lg_inode_setattr, inode_setattr, FILE, 0)
+	X(INODE_SETATTR, "inode_setattr", lg_inode_setattr, inode_setattr, FILE, 0)              \
+	X(INODE_FILE_SETATTR, "inode_file_setattr", lg_inode_file_setattr, inode_file_setattr,   \
+	  FILE, 0)
 
 /*
  * The listening side of the network boundary and unix peers

@@ -1385,6 +1385,138 @@ KTEST(tree_lease)
 	worker_stop(&w);
 }
 
+/* F_SETDELEG (7.x) and its argument, which the C library may not know yet. */
+#define LG_F_SETDELEG (1024 + 16)
+struct lg_delegation {
+	uint32_t d_flags;
+	uint16_t d_type;
+	uint16_t pad;
+};
+
+/* A delegation of type r->arg on r->path (a file or a folder), held. */
+static int a_deleg(const struct worker_req *r)
+{
+	struct lg_delegation d = { .d_type = r->arg };
+	int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+
+	signal(SIGIO, SIG_IGN);
+	if (fd < 0)
+		return errno;
+	if (fcntl(fd, LG_F_SETDELEG, &d)) {
+		int e = errno;
+
+		close(fd);
+		return e;
+	}
+	if (held_lease >= 0)
+		close(held_lease);
+	held_lease = fd;
+	return 0;
+}
+
+/* Does this kernel take delegations? The harness tries one itself. */
+static bool kernel_delegates(const char *path)
+{
+	struct lg_delegation d = { .d_type = F_RDLCK };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool ok = fd >= 0 && fcntl(fd, LG_F_SETDELEG, &d) == 0;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * A delegation delays the host as a lease does (a folder's: every unlink
+ * and rename in it): a file's asks write_file, a folder's remove_file,
+ * whatever type the agent's memory says. Decided on every kernel: before
+ * 7.x the command is refused by the kernel after the hook.
+ */
+KTEST(tree_delegation)
+{
+	struct worker w;
+	bool deleg;
+	int fd;
+
+	if (!start(&w, "lg-deleg", false))
+		return;
+	put(RO "/d1", "keep");
+	put(RW "/d2", "x");
+	put(T "/probe", "p");
+	deleg = kernel_delegates(T "/probe");
+	DENIED(&w, w_call(&w, a_deleg, 0, F_RDLCK, RO "/d1"), LG_HOOK_FCNTL_LEASE,
+	       LG_REASON_NOT_ALLOWED, RO "/d1", "read delegation of a read-only file");
+	DENIED(&w, w_call(&w, a_deleg, 0, F_UNLCK, RO "/d1"), LG_HOOK_FCNTL_LEASE,
+	       LG_REASON_NOT_ALLOWED, RO "/d1", "an F_UNLCK delegation asks the right too");
+	DENIED(&w, w_call(&w, a_deleg, 0, F_RDLCK, RO), LG_HOOK_FCNTL_LEASE, LG_REASON_NOT_ALLOWED,
+	       RO, "delegation of a read-only folder");
+	fd = open(RO "/d1", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	CHECK(fd >= 0, "the host opens ro/d1 for writing at once: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	/* Allowed by livegrant: the kernel's own answer (none before 7.x). */
+	CHECK_ERR(w_call(&w, a_deleg, 0, F_RDLCK, RW "/d2"), deleg ? 0 : EINVAL,
+		  "read delegation in rw");
+	if (deleg) {
+		fd = open(RW "/d2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+		CHECK(fd < 0 && errno == EWOULDBLOCK, "the host's write open of rw/d2 waits");
+		if (fd >= 0)
+			close(fd);
+	}
+	worker_stop(&w);
+}
+
+/* file_setattr(2), 7.x: inode flags by path. Its struct file_attr, version 0. */
+#define LG_NR_FILE_SETATTR 469
+struct lg_file_attr {
+	uint64_t fa_xflags;
+	uint32_t fa_extsize, fa_nextents, fa_projid, fa_cowextsize;
+};
+
+static int a_file_setattr(const struct worker_req *r)
+{
+	struct lg_file_attr fa = { .fa_xflags = (uint64_t)r->arg };
+
+	return syscall(LG_NR_FILE_SETATTR, AT_FDCWD, r->path, &fa, sizeof(fa), 0) ? errno : 0;
+}
+
+/*
+ * file_setattr(2) sets the flags FS_IOC_FSSETXATTR sets, with no open and
+ * no ioctl: inode_file_setattr asks change_attr at the file's paths. A
+ * kernel without the hook must lack the syscall too.
+ */
+KTEST(tree_file_setattr)
+{
+	struct lg_hook_set attached;
+	struct worker w;
+	int before;
+
+	if (!start(&w, "lg-fsetattr", false))
+		return;
+	put(RO "/s1", "keep");
+	put(OUT "/s2", "keep");
+	put(RW "/s3", "x");
+	lg_enforcer_hooks(fx, &attached, NULL);
+	if (!lg_hook_set_has(&attached, LG_HOOK_INODE_FILE_SETATTR)) {
+		CHECK_ERR(w_call(&w, a_file_setattr, 0, FS_XFLAG_NODUMP, RO "/s1"), ENOSYS,
+			  "no inode_file_setattr hook: no file_setattr(2) either");
+		worker_stop(&w);
+		return;
+	}
+	before = flags_of(RO "/s1");
+	DENIED(&w, w_call(&w, a_file_setattr, 0, FS_XFLAG_NODUMP, RO "/s1"),
+	       LG_HOOK_INODE_FILE_SETATTR, LG_REASON_NOT_ALLOWED, RO "/s1",
+	       "file_setattr nodump of a read-only file");
+	CHECK(flags_of(RO "/s1") == before, "ro/s1's flags unchanged");
+	CHECK_ERR(w_call(&w, a_file_setattr, 0, FS_XFLAG_NOATIME, OUT "/s2"), EACCES,
+		  "file_setattr noatime of a file outside the grant");
+	CHECK(!(flags_of(OUT "/s2") & FS_NOATIME_FL), "out/s2 has no noatime flag");
+	CHECK_ERR(w_call(&w, a_file_setattr, 0, FS_XFLAG_NODUMP, RW "/s3"), 0,
+		  "file_setattr nodump in rw");
+	CHECK(flags_of(RW "/s3") & FS_NODUMP_FL, "rw/s3 is nodump now");
+	worker_stop(&w);
+}
+
 static const char *rules_devnull[] = { "/dev/null", RW "/data" };
 
 /*
