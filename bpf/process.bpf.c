@@ -24,6 +24,12 @@
  * them ^C and ^Z, signals task_kill never sees) into the input queue of
  * whatever shell reads it, TIOCLINUX selection pasting does the same on a
  * virtual console. Both are refused, on every tty, the agent's own too.
+ * The ioctls that change a terminal for everyone on it (termios, window
+ * size and its SIGWINCH, the foreground group, line discipline, breaks,
+ * modem lines, TIOCSIG) are the agent's business only on a terminal that
+ * is nobody's controlling terminal or whose session leader is inside its
+ * scope: a child that joined the agent cgroup from a user's shell may not
+ * turn the shell's echo off or take its foreground.
  *
  * SysV IPC objects (shared memory, message queues, semaphore sets) are
  * shared with every process of the IPC namespace, and a uid-0 agent is the
@@ -44,6 +50,50 @@
 /* Ways to put input into a terminal's queue. */
 #define TIOCSTI 0x5412
 #define TIOCLINUX 0x541C
+
+/* Character devices that are terminals (include/uapi/linux/major.h). */
+#define PTY_MASTER_MAJOR 2 /* BSD ptys */
+#define PTY_SLAVE_MAJOR 3
+#define TTY_MAJOR 4 /* virtual consoles, serial ports */
+#define TTYAUX_MAJOR 5 /* /dev/tty, /dev/console, /dev/ptmx */
+#define UNIX98_PTY_MASTER_MAJOR 128 /* 8 majors of masters, then 8 of slaves */
+#define UNIX98_PTY_SLAVE_LAST 143
+#define S_IFCHR 0020000
+#define MINORBITS 20
+
+/* Terminal ioctls that change a terminal for everyone on it (x86 numbers). */
+#define TCSETS 0x5402 /* termios: echo, ^C/^Z characters, line discipline flags */
+#define TCSETSW 0x5403
+#define TCSETSF 0x5404
+#define TCSETA 0x5406 /* the same with the old struct termio */
+#define TCSETAW 0x5407
+#define TCSETAF 0x5408
+#define TCSBRK 0x5409 /* drain output, send a break */
+#define TCXONC 0x540A /* stop or restart output or input */
+#define TCFLSH 0x540B /* discard what the user typed */
+#define TIOCEXCL 0x540C /* no other process may open the terminal */
+#define TIOCSCTTY 0x540E /* steal it as controlling terminal */
+#define TIOCSPGRP 0x5410 /* who is foreground: the others get SIGTTIN/SIGTTOU */
+#define TIOCSWINSZ 0x5414 /* window size, SIGWINCH to the foreground group */
+#define TIOCMBIS 0x5416 /* modem lines (DTR drop hangs up) */
+#define TIOCMBIC 0x5417
+#define TIOCMSET 0x5418
+#define TIOCSSOFTCAR 0x541A /* ignore carrier */
+#define TIOCCONS 0x541D /* redirect console output */
+#define TIOCSSERIAL 0x541F /* serial port settings */
+#define TIOCPKT 0x5420 /* packet mode of a pty master */
+#define TIOCSETD 0x5423 /* line discipline */
+#define TCSBRKP 0x5425 /* break, POSIX */
+#define TIOCSBRK 0x5427 /* break on */
+#define TIOCCBRK 0x5428 /* break off */
+/* struct termios2 is 44 bytes for 64- and 32-bit callers: one number each. */
+#define TCSETS2 0x402C542B
+#define TCSETSW2 0x402C542C
+#define TCSETSF2 0x402C542D
+#define TIOCSRS485 0x542F /* RS-485 mode of a serial port */
+#define TIOCSPTLCK 0x40045431 /* lock a pty slave against opening */
+#define TIOCSIG 0x40045436 /* pty master: a signal to the slave's foreground */
+#define TIOCVHANGUP 0x5437 /* hang the terminal up */
 
 SEC("lsm/task_kill")
 int BPF_PROG(lg_task_kill, struct task_struct *p, struct kernel_siginfo *info, int sig,
@@ -168,10 +218,144 @@ int BPF_PROG(lg_fcntl_setown, struct file *file, unsigned int cmd, unsigned long
 				 cmd);
 }
 
-static __always_inline int lg_ioctl_owner(enum lg_hook hook, unsigned int cmd)
+/*
+ * Does @cmd change a terminal for every process on it? TIOCNOTTY is not
+ * here: it only detaches the caller, unless the caller leads the session,
+ * and then the session is its own.
+ */
+static __always_inline bool lg_tty_changing(unsigned int cmd)
+{
+	switch (cmd) {
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+	case TCSETA:
+	case TCSETAW:
+	case TCSETAF:
+	case TCSBRK:
+	case TCXONC:
+	case TCFLSH:
+	case TIOCEXCL:
+	case TIOCSCTTY:
+	case TIOCSPGRP:
+	case TIOCSWINSZ:
+	case TIOCMBIS:
+	case TIOCMBIC:
+	case TIOCMSET:
+	case TIOCSSOFTCAR:
+	case TIOCCONS:
+	case TIOCSSERIAL:
+	case TIOCPKT:
+	case TIOCSETD:
+	case TCSBRKP:
+	case TIOCSBRK:
+	case TIOCCBRK:
+	case TCSETS2:
+	case TCSETSW2:
+	case TCSETSF2:
+	case TIOCSRS485:
+	case TIOCSPTLCK:
+	case TIOCSIG:
+	case TIOCVHANGUP:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Is @file a terminal? A character device of a tty major: chrdev_open()
+ * gave the file the fops of the driver registered for that major, and
+ * every tty driver's open leaves a struct tty_file_private in
+ * private_data. The majors are used, not a comparison with tty_fops: that
+ * symbol is static, and resolving it needs kallsyms of data, which not
+ * every kernel has. Terminals of other majors (USB serial, ttyACM) are not
+ * recognised; an agent needs a file grant to open their device anyway.
+ */
+static __always_inline bool lg_file_is_tty(struct file *file)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	unsigned int major;
+
+	if (!inode || (BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFCHR)
+		return false;
+	major = BPF_CORE_READ(inode, i_rdev) >> MINORBITS;
+	return major == PTY_MASTER_MAJOR || major == PTY_SLAVE_MAJOR || major == TTY_MAJOR ||
+	       major == TTYAUX_MAJOR ||
+	       (major >= UNIX98_PTY_MASTER_MAJOR && major <= UNIX98_PTY_SLAVE_LAST);
+}
+
+/*
+ * The leader of the session @tty is the controlling terminal of, in *@leader
+ * (NULL: none, the terminal is nobody's). The session's id is its leader's
+ * pid, so the leader is the task of PIDTYPE_PID of that struct pid. A
+ * session whose leader is gone has lost its terminal (disassociate_ctty),
+ * so a session without one is a failed read. Returns false on any failed
+ * read.
+ */
+static __always_inline bool lg_tty_leader(struct tty_struct *tty, struct task_struct **leader)
+{
+	struct hlist_node *first = NULL;
+	struct pid *session = NULL;
+
+	*leader = NULL;
+	if (bpf_core_read(&session, sizeof(session), &tty->ctrl.session))
+		return false;
+	if (!session)
+		return true;
+	if (bpf_core_read(&first, sizeof(first), &session->tasks[PIDTYPE_PID].first) || !first)
+		return false;
+	*leader = (struct task_struct *)((char *)first -
+					 bpf_core_field_offset(struct task_struct, pid_links));
+	return true;
+}
+
+/*
+ * A terminal-changing ioctl on a terminal: allowed when the terminal is
+ * nobody's controlling terminal or its session's leader is inside the
+ * agent's scope, denied otherwise and on any failed read. A pty's two
+ * ends are one terminal (on a master, the kernel applies termios, winsize,
+ * foreground and TIOCSIG to the slave): both ends' sessions decide.
+ */
+static __always_inline int lg_tty_decide(enum lg_hook hook, struct file *file, unsigned int cmd)
+{
+	struct tty_file_private *priv;
+	struct task_struct *leader;
+	struct tty_struct *tty, *link = NULL;
+	struct lg_subject s;
+	int ret;
+
+	if (!lg_subject_get(&s))
+		return 0;
+	if (!lg_file_is_tty(file))
+		return 0;
+	priv = BPF_CORE_READ(file, private_data);
+	tty = priv ? BPF_CORE_READ(priv, tty) : NULL;
+	if (!tty || bpf_core_read(&link, sizeof(link), &tty->link))
+		goto unresolved;
+	if (!lg_tty_leader(tty, &leader))
+		goto unresolved;
+	if (leader) {
+		ret = lg_task_decide_subject(&s, hook, LG_SYS_TTY, leader, false);
+		if (ret)
+			return ret;
+	}
+	if (!link)
+		return leader ? 0 : lg_decide(&s, hook, LG_SYS_TTY, LG_REASON_NONE, NULL);
+	if (!lg_tty_leader(link, &leader))
+		goto unresolved;
+	if (!leader)
+		return lg_decide(&s, hook, LG_SYS_TTY, LG_REASON_NONE, NULL);
+	return lg_task_decide_subject(&s, hook, LG_SYS_TTY, leader, false);
+unresolved:
+	return lg_confine_decide(&s, hook, LG_SYS_TTY, LG_REASON_OUT_OF_SCOPE, LG_TARGET_OP, cmd);
+}
+
+static __always_inline int lg_ioctl_owner(enum lg_hook hook, struct file *file, unsigned int cmd)
 {
 	if (cmd == TIOCSTI || cmd == TIOCLINUX)
 		return lg_confine(hook, LG_SYS_TTY, cmd);
+	if (lg_tty_changing(cmd))
+		return lg_tty_decide(hook, file, cmd);
 	if (cmd != FIOSETOWN && cmd != SIOCSPGRP)
 		return 0;
 	return lg_confine(hook, LG_SYS_SIGNAL, cmd);
@@ -182,7 +366,7 @@ int BPF_PROG(lg_ioctl_setown, struct file *file, unsigned int cmd, unsigned long
 {
 	if (ret)
 		return ret;
-	return lg_ioctl_owner(LG_HOOK_IOCTL_SETOWN, cmd);
+	return lg_ioctl_owner(LG_HOOK_IOCTL_SETOWN, file, cmd);
 }
 
 /* 32-bit ioctls: a hook of its own from 6.9 (and some stable kernels). */
@@ -192,7 +376,7 @@ int BPF_PROG(lg_ioctl_setown_compat, struct file *file, unsigned int cmd, unsign
 {
 	if (ret)
 		return ret;
-	return lg_ioctl_owner(LG_HOOK_IOCTL_SETOWN_COMPAT, cmd);
+	return lg_ioctl_owner(LG_HOOK_IOCTL_SETOWN_COMPAT, file, cmd);
 }
 
 /* The access asked for (S_IRUGO, S_IWUGO) is what the event names. */

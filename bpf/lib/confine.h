@@ -75,29 +75,36 @@ static __always_inline bool lg_task_in_scope(const struct lg_subject *s, struct 
  * the agent's own business (no grant needed), outside it is denied. A
  * @quiet check (the kernel's NOAUDIT probes) is denied without an event.
  */
-static __always_inline int lg_task_decide(enum lg_hook hook, __u32 access, struct task_struct *t,
-					  bool quiet)
+static __always_inline int lg_task_decide_subject(const struct lg_subject *s, enum lg_hook hook,
+						  __u32 access, struct task_struct *t, bool quiet)
 {
 	struct lg_scratch *sc;
-	struct lg_subject s;
 	int ret, len;
 
-	if (!lg_subject_get(&s))
-		return 0;
-	if (lg_task_in_scope(&s, t))
-		return lg_decide(&s, hook, access, LG_REASON_NONE, NULL);
+	if (lg_task_in_scope(s, t))
+		return lg_decide(s, hook, access, LG_REASON_NONE, NULL);
 	if (quiet)
-		return lg_decide_quiet(&s, hook, LG_REASON_OUT_OF_SCOPE);
+		return lg_decide_quiet(s, hook, LG_REASON_OUT_OF_SCOPE);
 	sc = lg_scratch_claim();
 	if (!sc)
-		return lg_decide(&s, hook, access, LG_REASON_OUT_OF_SCOPE, NULL);
+		return lg_decide(s, hook, access, LG_REASON_OUT_OF_SCOPE, NULL);
 	lg_event_clear_target(&sc->ev, LG_TARGET_TASK);
 	sc->ev.target_domain = BPF_CORE_READ(t, tgid);
 	len = bpf_probe_read_kernel_str(sc->ev.target, TASK_COMM_LEN, t->comm);
 	sc->ev.target_len = len > 1 ? len - 1 : 0;
-	ret = lg_decide(&s, hook, access, LG_REASON_OUT_OF_SCOPE, &sc->ev);
+	ret = lg_decide(s, hook, access, LG_REASON_OUT_OF_SCOPE, &sc->ev);
 	lg_scratch_release(sc);
 	return ret;
+}
+
+static __always_inline int lg_task_decide(enum lg_hook hook, __u32 access, struct task_struct *t,
+					  bool quiet)
+{
+	struct lg_subject s;
+
+	if (!lg_subject_get(&s))
+		return 0;
+	return lg_task_decide_subject(&s, hook, access, t, quiet);
 }
 
 #endif /* LG_BPF_CONFINE_H */

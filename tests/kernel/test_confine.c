@@ -46,6 +46,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <termios.h>
 
 #include <bpf/bpf.h>
 
@@ -1252,6 +1253,198 @@ KTEST(confine_tty_input)
 	}
 	if (has_legacy)
 		write_sysctl(LEGACY_TIOCSTI, legacy, NULL, 0);
+}
+
+/*
+ * A terminal's session and the processes acting on it. The session leader
+ * takes a fresh pty's slave as its controlling terminal and joins
+ * @leader_cg (NULL: stays where it is); its child, the actor, joins
+ * @actor_cg and on that terminal sets the window size, termios (echo off,
+ * VINTR 'e'), sends SIGINT to the foreground with TIOCSIG on the master
+ * (the terminal is the slave, the pty's other end) and, from a process
+ * group of its own, takes the foreground.
+ * The harness reads the terminal back through the master while the leader
+ * still lives, and the leader says whether SIGWINCH and SIGINT reached it.
+ */
+struct tty_seen {
+	int err[4]; /* TIOCSWINSZ, TCSETS, TIOCSIG on the master, TIOCSPGRP */
+	pid_t actor, leader, fg;
+	struct winsize ws;
+	struct termios tio;
+	int winch, sigint; /* pending at the leader */
+};
+
+static int join_cgroup(const char *cgroup)
+{
+	char procs[128];
+	int fd, ok;
+
+	if (!cgroup)
+		return 0;
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup);
+	fd = open(procs, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, "0", 1) == 1;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+static void tty_actor(int m, int sl, const char *actor_cg, int res)
+{
+	struct winsize ws = { .ws_row = 33, .ws_col = 77 };
+	struct {
+		int err[4];
+		pid_t pid;
+	} out = { { EIO, EIO, EIO, EIO }, 0 };
+	struct termios tio;
+	pid_t pg;
+
+	out.pid = getpid();
+	if (join_cgroup(actor_cg) == 0 && tcgetattr(sl, &tio) == 0) {
+		out.err[0] = err_of(ioctl(sl, TIOCSWINSZ, &ws));
+		tio.c_lflag &= ~(tcflag_t)ECHO;
+		tio.c_cc[VINTR] = 'e';
+		out.err[1] = err_of(ioctl(sl, TCSETS, &tio));
+		out.err[2] = err_of(ioctl(m, TIOCSIG, SIGINT)); /* INT, QUIT, TSTP only */
+		/* A background group: SIGTTOU would stop it, not refuse it. */
+		signal(SIGTTOU, SIG_IGN);
+		pg = getpid();
+		out.err[3] = setpgid(0, 0) ? errno : err_of(ioctl(sl, TIOCSPGRP, &pg));
+	}
+	if (write(res, &out, sizeof(out)) != sizeof(out))
+		_exit(1);
+	_exit(0);
+}
+
+static void tty_leader(int m, const char *leader_cg, const char *actor_cg, int res, int go)
+{
+	sigset_t winch, pending;
+	pid_t actor;
+	int sl, seen, status;
+	char c;
+
+	sigemptyset(&winch);
+	sigaddset(&winch, SIGWINCH);
+	sigaddset(&winch, SIGINT); /* the actor inherits the mask */
+	sigprocmask(SIG_BLOCK, &winch, NULL);
+	if (setsid() < 0)
+		_exit(1);
+	sl = open(ptsname(m), O_RDWR | O_CLOEXEC);
+	if (sl < 0 || join_cgroup(leader_cg))
+		_exit(2);
+	actor = fork();
+	if (actor < 0)
+		_exit(3);
+	if (actor == 0)
+		tty_actor(m, sl, actor_cg, res);
+	waitpid(actor, &status, 0);
+	if (read(go, &c, 1) != 1)
+		_exit(4);
+	seen = sigpending(&pending) ?
+		       -1 :
+		       sigismember(&pending, SIGWINCH) | sigismember(&pending, SIGINT) << 1;
+	if (write(res, &seen, sizeof(seen)) != sizeof(seen))
+		_exit(5);
+	_exit(0);
+}
+
+static bool tty_session_run(const char *leader_cg, const char *actor_cg, struct tty_seen *seen)
+{
+	struct winsize ws0 = { .ws_row = 24, .ws_col = 80 };
+	struct {
+		int err[4];
+		pid_t pid;
+	} out;
+	int m, res[2], go[2], status, sig = 0;
+	bool ok = false;
+	pid_t leader;
+
+	memset(seen, 0, sizeof(*seen));
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return false;
+	if (grantpt(m) || unlockpt(m) || !ptsname(m) || ioctl(m, TIOCSWINSZ, &ws0) ||
+	    pipe2(res, O_CLOEXEC) || pipe2(go, O_CLOEXEC)) {
+		close(m);
+		return false;
+	}
+	leader = fork();
+	if (leader == 0)
+		tty_leader(m, leader_cg, actor_cg, res[1], go[0]);
+	close(res[1]);
+	close(go[0]);
+	if (leader > 0 && read(res[0], &out, sizeof(out)) == sizeof(out)) {
+		memcpy(seen->err, out.err, sizeof(seen->err));
+		seen->actor = out.pid;
+		seen->leader = leader;
+		ok = ioctl(m, TIOCGWINSZ, &seen->ws) == 0 && tcgetattr(m, &seen->tio) == 0 &&
+		     ioctl(m, TIOCGPGRP, &seen->fg) == 0;
+		ok = write(go[1], "g", 1) == 1 && read(res[0], &sig, sizeof(sig)) == sizeof(sig) &&
+		     sig >= 0 && ok;
+		seen->winch = sig & 1;
+		seen->sigint = !!(sig & 2);
+	}
+	close(go[1]);
+	close(res[0]);
+	if (leader > 0)
+		waitpid(leader, &status, 0);
+	close(m);
+	return ok;
+}
+
+static bool task_is(const struct lg_event *ev, const void *pid)
+{
+	return ev->target_kind == LG_TARGET_TASK && ev->target_domain == *(const uint32_t *)pid;
+}
+
+/* The terminal of a non-agent's session: its child in the agent cgroup may not change it. */
+KTEST(confine_tty_session_foreign)
+{
+	static const char *what[] = { "TIOCSWINSZ", "TCSETS", "TIOCSIG", "TIOCSPGRP" };
+	struct tty_seen seen;
+	const struct lg_event *ev;
+
+	REQUIRE(tty_session_run(NULL, FX_A1, &seen), "a non-agent's session with a pty");
+	for (size_t i = 0; i < 4; i++)
+		CHECK(seen.err[i] == EACCES, "the agent child's %s on the leader's terminal: %s",
+		      what[i], ktest_errname(seen.err[i]));
+	for (size_t i = 0; i < 4; i++) {
+		ev = fx_wait_event_if(seen.actor, LG_HOOK_IOCTL_SETOWN, LG_REASON_OUT_OF_SCOPE,
+				      task_is, &seen.leader, EVENT_WAIT_MS);
+		CHECK(ev && ev->action == LG_ACTION_DENIED && ev->agent_cgroup_id == fx_a1,
+		      "event %zu: denied, out of scope, the leader named", i + 1);
+	}
+	CHECK(seen.ws.ws_row == 24 && seen.ws.ws_col == 80, "window size unchanged (%ux%u)",
+	      seen.ws.ws_row, seen.ws.ws_col);
+	CHECK((seen.tio.c_lflag & ECHO) && seen.tio.c_cc[VINTR] != 'e', "termios unchanged");
+	CHECK(seen.fg == seen.leader, "the leader still in the foreground (%d, leader %d)", seen.fg,
+	      seen.leader);
+	CHECK(!seen.winch && !seen.sigint, "no SIGWINCH, no SIGINT at the leader");
+}
+
+/* The agent's own session (its leader in the agent cgroup), and a non-agent's: changed. */
+KTEST(confine_tty_session_own)
+{
+	static const char *what[] = { "TIOCSWINSZ", "TCSETS", "TIOCSIG", "TIOCSPGRP" };
+	static const char *who[] = { "an agent", "a non-agent" };
+	struct tty_seen seen;
+
+	for (int k = 0; k < 2; k++) {
+		if (!CHECK(tty_session_run(k ? NULL : FX_A1, NULL, &seen),
+			   "%s's session with a pty", who[k]))
+			continue;
+		for (size_t i = 0; i < 4; i++)
+			CHECK(seen.err[i] == 0, "%s's %s on its own terminal: %s", who[k], what[i],
+			      ktest_errname(seen.err[i]));
+		CHECK(seen.ws.ws_row == 33 && seen.ws.ws_col == 77, "%s: window size changed",
+		      who[k]);
+		CHECK(!(seen.tio.c_lflag & ECHO) && seen.tio.c_cc[VINTR] == 'e',
+		      "%s: termios changed", who[k]);
+		CHECK(seen.fg == seen.actor, "%s: the actor's group in the foreground", who[k]);
+		CHECK(seen.winch && seen.sigint, "%s: SIGWINCH and SIGINT at the leader", who[k]);
+	}
+	CHECK(fx_count_hook_events(LG_HOOK_IOCTL_SETOWN, 300) == 0, "no event");
 }
 
 KTEST(confine_sysv_ipc)
