@@ -47,10 +47,14 @@ KTEST_SRCS := $(wildcard tests/kernel/*.c)
 KTEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(KTEST_SRCS))
 
 PROGS := $(BUILD)/livegrantd $(BUILD)/livegrant $(BUILD)/livegrant-issuer
-TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD)/tests/lg-accessloop \
-	$(BUILD)/tests/lg-mapprog $(BUILD)/tests/lg-preload.so
+BENCH_SRCS := $(filter-out %.bpf.c tests/bench/noop.c,$(wildcard tests/bench/*.c))
+BENCH_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(BENCH_SRCS))
 
-.PHONY: all deps test unit-test kernel-test demo format lint compdb clean vmlinux-h upgrade-builds FORCE
+TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD)/tests/lg-accessloop \
+	$(BUILD)/tests/lg-mapprog $(BUILD)/tests/lg-preload.so $(BUILD)/tests/lg-bench \
+	$(BUILD)/tests/lg-bench-noop
+
+.PHONY: all deps test unit-test kernel-test demo bench format lint compdb clean vmlinux-h upgrade-builds FORCE
 all: $(PROGS) $(TESTS)
 
 deps:
@@ -164,7 +168,30 @@ FORCE:
 $(BUILD)/tests/lg-ktest: $(KTEST_OBJS) $(ENFORCE_LIB) $(CORE_LIB) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_ENFORCE) -lz
 
-$(BUILD)/bpf $(BUILD)/tests $(BUILD)/obj/lib/enforce $(BUILD)/obj/lib/policy $(BUILD)/obj/livegrantd $(BUILD)/obj/cli $(BUILD)/obj/tests/kernel $(BUILD)/obj/tools/issuer:
+# ---- benchmark (make bench; docs/performance.md) -------------------------
+# The floor: an empty LSM program per hook of the registry, same chain.
+$(BUILD)/bpf/bench_empty.tmp.o: tests/bench/empty.bpf.c include/livegrant/hooks.h | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench_empty.bpf.o: $(BUILD)/bpf/bench_empty.tmp.o
+	$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/bench_empty.skel.h: $(BUILD)/bench_empty.bpf.o
+	$(BPFTOOL) gen skeleton $< name bench_empty > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/tests/bench/bench.o: $(BUILD)/bench_empty.skel.h $(BUILD)/livegrant.skel.h
+
+$(BUILD)/obj/tests/bench/%.o: tests/bench/%.c | $(BUILD)/obj/tests/bench
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/lg-bench: $(BENCH_OBJS) $(ENFORCE_LIB) $(CORE_LIB) | $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_ENFORCE) -ljansson -lm -lz
+
+# Static: the exec workload's agent needs one exec rule and no libraries.
+$(BUILD)/tests/lg-bench-noop: tests/bench/noop.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -static -o $@ $<
+
+$(BUILD)/bpf $(BUILD)/tests $(BUILD)/obj/lib/enforce $(BUILD)/obj/lib/policy $(BUILD)/obj/livegrantd $(BUILD)/obj/cli $(BUILD)/obj/tests/kernel $(BUILD)/obj/tests/bench $(BUILD)/obj/tools/issuer:
 	mkdir -p $@
 
 # ---- tests ---------------------------------------------------------------
@@ -179,6 +206,17 @@ demo: deps
 	$(MAKE) all
 	tools/vmrun --timeout 300 --add $(CURDIR)/tests/kernel --add $(CURDIR)/tools/demo.sh \
 		-- sh tools/demo.sh
+
+# BENCH_KERNEL: the guest kernel; BENCH_ARGS: lg-bench's options (-r ROUNDS,
+# -s ITERATION_SCALE). The table goes to stdout, the figures to build/bench.json.
+BENCH_KERNEL ?= 6.1
+BENCH_ARGS   ?=
+bench: deps
+	$(MAKE) all
+	rm -rf $(BUILD)/bench-out
+	tools/vmrun --kernel $(BENCH_KERNEL) --timeout 3000 --mem 2048 --out $(BUILD)/bench-out \
+		-- sh -c 'build/tests/lg-bench $(BENCH_ARGS) -j "$$LIVEGRANT_VM_OUT/bench.json"'
+	cp $(BUILD)/bench-out/bench.json $(BUILD)/bench.json
 
 unit-test: all
 	tests/run --unit-only
@@ -195,7 +233,7 @@ lint: $(BUILD)/livegrant.skel.h
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --suppress=missingIncludeSystem \
-		-Iinclude $(LIB_INCLUDES) -I$(BUILD) -itests/bpf userspace tests tools/issuer
+		-Iinclude $(LIB_INCLUDES) -I$(BUILD) -itests/bpf -itests/bench/empty.bpf.c userspace tests tools/issuer
 
 # compile_commands.json for editors (bear is on the machine).
 compdb: clean
