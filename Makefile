@@ -179,7 +179,7 @@ $(BUILD)/bench_empty.bpf.o: $(BUILD)/bpf/bench_empty.tmp.o
 $(BUILD)/bench_empty.skel.h: $(BUILD)/bench_empty.bpf.o
 	$(BPFTOOL) gen skeleton $< name bench_empty > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/tests/bench/bench.o: $(BUILD)/bench_empty.skel.h $(BUILD)/livegrant.skel.h
+$(BUILD)/obj/tests/bench/bench.o: $(BUILD)/bench_empty.skel.h
 
 $(BUILD)/obj/tests/bench/%.o: tests/bench/%.c | $(BUILD)/obj/tests/bench
 	$(CC) $(CFLAGS) -c $< -o $@

@@ -4,6 +4,7 @@
  * what it asks (read, write)?
  */
 #include "lib/path_walk.h"
+#include "lib/verdict_cache.h"
 
 /* The magic of the filesystem @file lives on; 0 if unknown. */
 static __always_inline unsigned long lg_file_fs_magic(const struct file *file)
@@ -38,14 +39,19 @@ static __always_inline void lg_walk_self_test(struct lg_scratch *sc, const struc
 	sc->ev.walk_check = check;
 }
 
-/* lg_check_path() with the walk's self-test on denials. */
+/*
+ * lg_check_path() with the walk's self-test on denials. *@why: the reason
+ * decided (LG_REASON_NONE: the grant allows; the return value alone cannot
+ * tell, as audit mode allows denials too).
+ */
 static __always_inline int lg_check_open(const struct lg_subject *s, const struct path *path,
-					 __u32 need, bool exec_open)
+					 __u32 need, bool exec_open, __u8 *why)
 {
 	struct lg_scratch *sc = lg_scratch_claim();
 	__u8 reason, res;
 	int ret;
 
+	*why = LG_REASON_INTERNAL;
 	if (!sc)
 		return lg_decide(s, LG_HOOK_FILE_OPEN, need, LG_REASON_INTERNAL, NULL);
 	reason = s->reason;
@@ -59,6 +65,30 @@ static __always_inline int lg_check_open(const struct lg_subject *s, const struc
 		lg_walk_self_test(sc, path);
 	ret = lg_decide(s, LG_HOOK_FILE_OPEN, need, reason, &sc->ev);
 	lg_scratch_release(sc);
+	*why = reason;
+	return ret;
+}
+
+/*
+ * An open by execve() (binary or interpreter) is decided in full: it asks
+ * execute as read, which the cache does not tell apart. Every other open
+ * asks the verdict cache first and, allowed in full, fills it.
+ */
+static __always_inline int lg_open_decide(const struct lg_subject *s, struct file *file, __u32 need,
+					  bool exec_open)
+{
+	struct lg_verdict_key k;
+	bool cacheable = !exec_open && lg_verdict_key(s, file, &k);
+	__u8 why;
+	int ret;
+
+	if (cacheable && lg_verdict_hit(file, &k, need)) {
+		lg_count(LG_HOOK_FILE_OPEN, LG_CTR_CACHED);
+		return lg_decide_quiet(s, LG_HOOK_FILE_OPEN, LG_REASON_NONE);
+	}
+	ret = lg_check_open(s, &file->f_path, need, exec_open, &why);
+	if (cacheable && why == LG_REASON_NONE)
+		lg_verdict_store(file, &k, need);
 	return ret;
 }
 
@@ -102,8 +132,7 @@ int BPF_PROG(lg_file_open, struct file *file, int ret)
 	/* An open for neither (O_ACCMODE 3, ioctl only) still needs read. */
 	if (!need)
 		need = LG_FILE_READ_FILE;
-	return lg_check_open(&s, &file->f_path, need,
-			     (fmode & FMODE_EXEC) || (flags & __FMODE_EXEC));
+	return lg_open_decide(&s, file, need, (fmode & FMODE_EXEC) || (flags & __FMODE_EXEC));
 }
 
 char LICENSE[] SEC("license") = "GPL";

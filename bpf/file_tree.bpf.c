@@ -13,6 +13,7 @@
  * those rules would newly cover what the directory holds.
  */
 #include "lib/path_ops.h"
+#include "lib/verdict_cache.h"
 
 /* The existing entry @d in @dir is removed: @need at @dir. */
 static __always_inline int lg_remove(enum lg_hook hook, const struct path *dir,
@@ -41,6 +42,8 @@ int BPF_PROG(lg_path_unlink, const struct path *dir, struct dentry *dentry, int 
 {
 	if (ret)
 		return ret;
+	/* Every process's unlink: a file may be left with another name. */
+	lg_names_changed();
 	return lg_remove(LG_HOOK_PATH_UNLINK, dir, dentry, LG_FILE_REMOVE_FILE);
 }
 
@@ -205,6 +208,8 @@ int BPF_PROG(lg_path_link, struct dentry *old_dentry, const struct path *new_dir
 
 	if (ret)
 		return ret;
+	/* Every process's link: the file gets another name. */
+	lg_names_changed();
 	if (!lg_subject_get(&s))
 		return 0;
 	/* link(2) refuses to cross mounts (EXDEV): the old file is in new_dir's. */

@@ -3,9 +3,10 @@
  * bpf/lib/agent.h - is the current task an agent, and what may it do?
  *
  * This runs first in every hook, for every process on the host, so the
- * non-agent path is kept short: one array lookup when no roots exist, and
- * otherwise one ancestor-id helper call and one hash lookup per cgroup level
- * that holds a root (usually exactly one).
+ * non-agent path is kept short: one array lookup (inlined by the verifier)
+ * when no roots exist, and otherwise one ancestor-id helper call and one
+ * compare per cgroup level that holds a root (usually exactly one; a hash
+ * lookup only where one level holds several roots).
  */
 #ifndef LG_BPF_AGENT_H
 #define LG_BPF_AGENT_H
@@ -48,6 +49,23 @@ _Static_assert(sizeof(((struct lg_state *)0)->root_levels) * 8 == LG_ROOT_LEVELS
 	       "lg_find_root() must check every level lg_state.root_levels can mark");
 
 /*
+ * Is cgroup @id the root registered at @level? lg_state.root_at names the
+ * root when it is the only one there, so a non-agent usually pays one
+ * compare. Where it names none (several roots at the level, or a writer
+ * that set the bit alone), lg_roots decides: an unknown entry costs a
+ * lookup, never a miss.
+ */
+static __always_inline bool lg_is_root_at(const struct lg_state *st, int level, __u64 id)
+{
+	/* The mask is the identity for level < LG_ROOT_LEVELS; it bounds the index. */
+	__u64 at = READ_ONCE(st->root_at[level & (LG_ROOT_LEVELS - 1)]);
+
+	if (at)
+		return at == id;
+	return bpf_map_lookup_elem(&lg_roots, &id) != NULL;
+}
+
+/*
  * Find the agent root above the task. Returns the root's level, or -1 for a
  * non-agent. Only levels that hold a root are probed.
  *
@@ -57,12 +75,16 @@ _Static_assert(sizeof(((struct lg_state *)0)->root_levels) * 8 == LG_ROOT_LEVELS
  * registered root", never "did not look". There is no bit the loop cannot
  * evaluate, and a level the bitmap cannot express cannot hold a root
  * (lg_root_add() refuses roots from LG_MAX_ROOT_LEVEL <= LG_ROOT_LEVELS on,
- * asserted in limits.h; a root written into the maps by other means at any
- * level up to LG_ROOT_LEVELS - 1 is still found). A non-agent still pays
- * one probe per set bit at or above its own depth and nothing else: the loop
- * stops at the highest set bit, or at the first level deeper than the task.
+ * asserted in limits.h). Userspace writes a level's root_at entry before its
+ * bit and recomputes both from lg_roots on every change, so a set bit always
+ * comes with an entry that names the level's only root, or with none (0),
+ * which sends the search to lg_roots.
+ * A non-agent pays one ancestor-id call and one compare per set bit at or
+ * above its own depth, and nothing else: the loop stops at the highest set
+ * bit, or at the first level deeper than the task.
  */
-static __always_inline int lg_find_root(__u64 root_levels, __u64 *root_id)
+static __always_inline int lg_find_root(const struct lg_state *st, __u64 root_levels,
+					__u64 *root_id)
 {
 	for (int level = 0; level < LG_ROOT_LEVELS; level++) {
 		__u64 id;
@@ -79,7 +101,7 @@ static __always_inline int lg_find_root(__u64 root_levels, __u64 *root_id)
 		 */
 		if (!id)
 			return -1;
-		if (bpf_map_lookup_elem(&lg_roots, &id)) {
+		if (lg_is_root_at(st, level, id)) {
 			*root_id = id;
 			return level;
 		}
@@ -202,7 +224,7 @@ static __always_inline bool lg_subject_get(struct lg_subject *s)
 	levels = READ_ONCE(st->root_levels);
 	if (!levels)
 		return false;
-	root_level = lg_find_root(levels, &root_id);
+	root_level = lg_find_root(st, levels, &root_id);
 	if (root_level < 0)
 		return false;
 

@@ -110,6 +110,41 @@ struct {
 	__type(value, struct lg_sk_peer);
 } lg_sk_control SEC(".maps") __weak;
 
+/**
+ * struct lg_verdict - what bpf/lib/verdict_cache.h remembers of a file: the
+ * last allowed open by an agent, and everything its path was built from.
+ * Read and written under @lock, so no reader sees half of one verdict.
+ * @granted:  the rights that open asked for, all granted.
+ * @agent, @generation: whose grant, which grant.
+ * @dentry, @mnt, @root_dentry, @root_mnt: the path opened, and the root it
+ *            was resolved against (the opener's fs root).
+ * @rename_seq, @mount_seq: the kernel's rename_lock and mount_lock
+ *            sequences then: any rename or mount change anywhere since
+ *            bumps them.
+ * @name_epoch: lg_state.name_epoch then: any link() or unlink() since bumps it.
+ */
+struct lg_verdict {
+	struct bpf_spin_lock lock;
+	__u32 granted;
+	__u64 agent;
+	__u64 dentry;
+	__u64 mnt;
+	__u64 root_dentry;
+	__u64 root_mnt;
+	__u64 name_epoch;
+	__u32 generation;
+	__u32 rename_seq;
+	__u32 mount_seq;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct lg_verdict);
+} lg_verdicts SEC(".maps") __weak;
+
 /* Denials and audited would-be denials, to userspace. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -18,7 +18,7 @@
 #include "limits.h"
 #include "hooks.h" /* enum lg_hook, from the hook registry */
 
-#define LG_ABI_VERSION 6
+#define LG_ABI_VERSION 7
 
 /*
  * Access rights: what an action asks for, and what a rule grants. There are
@@ -229,6 +229,7 @@ enum lg_counter {
 	LG_CTR_DENIED = 1, /* agent actions denied */
 	LG_CTR_AUDITED = 2, /* would-be denials allowed in audit mode */
 	LG_CTR_EVENTS_LOST = 3, /* events the ring buffer had no room for */
+	LG_CTR_CACHED = 4, /* of the allowed: decided by the verdict cache (ABI 7) */
 	LG_CTR_MAX,
 };
 #define LG_COUNTERS (LG_HOOK_CAPACITY * LG_CTR_MAX)
@@ -247,6 +248,20 @@ enum lg_counter {
  *               control socket. The "every agent may connect" exception
  *               holds only for a connection whose peer is this socket; 0
  *               (none published) lets no connection through it.
+ * @root_at:     per cgroup level, the cgroup id of the one root there; 0
+ *               when the level holds several roots, or none, or when a
+ *               writer set the level's bit without it: lg_roots decides
+ *               then. It spares every non-agent a hash lookup per hook
+ *               (bpf/lib/agent.h): with one root per level the root search
+ *               is one compare. Written before the level's bit in
+ *               @root_levels is set, and recomputed from lg_roots on every
+ *               change (userspace/lib/enforce/agents.c).
+ * @name_epoch:  bumped by the programs on every link() and unlink() of any
+ *               process: a file's names changed, so verdicts cached for it
+ *               no longer hold (bpf/lib/verdict_cache.h).
+ * @generation_seq: the last grant generation userspace handed out, to any
+ *               agent: generations are never reused while these maps live
+ *               (userspace/lib/enforce/grants.c).
  */
 struct lg_state {
 	__u64 root_levels;
@@ -254,6 +269,9 @@ struct lg_state {
 	__u32 abi_version;
 	__u32 default_mode;
 	__u64 control_cookie;
+	__u64 root_at[LG_ROOT_LEVELS]; /* ABI 7 */
+	__u64 name_epoch; /* ABI 7 */
+	__u64 generation_seq; /* ABI 7 */
 };
 
 /**
@@ -464,7 +482,8 @@ struct lg_event {
  * struct's fields: a struct whose size differs has implicit padding, which
  * in a hash or LPM key would be hashed uninitialised.
  */
-_Static_assert(sizeof(struct lg_state) == 8 + 8 + 4 + 4 + 8, "lg_state has implicit padding");
+_Static_assert(sizeof(struct lg_state) == 8 + 8 + 4 + 4 + 8 + 8 * LG_ROOT_LEVELS + 8 + 8,
+	       "lg_state has implicit padding");
 _Static_assert(sizeof(struct lg_root) == 4 + 4, "lg_root has implicit padding");
 _Static_assert(sizeof(struct lg_agent) == 4 + 4 + 8 + 8 + 4 + 1 + 3,
 	       "lg_agent has implicit padding");

@@ -34,7 +34,6 @@
 #include "bench_empty.skel.h"
 #include "enforcer.h"
 #include "landlock.h"
-#include "livegrant.skel.h"
 #include "results.h"
 #include "runner.h"
 
@@ -51,6 +50,10 @@ static uint64_t agent_id;
 static char noop[4096];
 static struct results *res;
 static double iter_scale = 1.0;
+/* -a: the largest agent count of the scale phase (the smoke run keeps it small). */
+static long agents_max = SCALE_AGENTS_MAX;
+/* An untimed pass after a switch: a tenth of the iterations, nothing kept. */
+static bool settling;
 
 static int fail(const char *what)
 {
@@ -74,7 +77,7 @@ static void drain_events(void)
 
 static long iters_of(enum wl_id id)
 {
-	long n = (long)(workloads[id].iters * iter_scale);
+	long n = (long)(workloads[id].iters * iter_scale * (settling ? 0.1 : 1.0));
 
 	return n < 10 ? 10 : n;
 }
@@ -167,7 +170,7 @@ static int floor_open(void)
 		int hook = lg_hook_by_prog(name);
 		struct bpf_program *lp;
 
-		lp = bpf_object__find_program_by_name(e->skel->obj, name);
+		lp = bpf_object__find_program_by_name(lg_enforcer_object(e), name);
 		/* A hook this kernel lacks: livegrant did not load it either. */
 		if (hook < 0 || !lp || bpf_program__fd(lp) < 0)
 			bpf_program__set_autoload(p, false);
@@ -216,7 +219,7 @@ static int setup(void)
 		return fail("events");
 	if (floor_open())
 		return -1;
-	if (prog_set_init(&res->lg, e->skel->obj, "") ||
+	if (prog_set_init(&res->lg, lg_enforcer_object(e), "") ||
 	    prog_set_init(&res->empty, floor_skel->obj, "empty_"))
 		return -1;
 	res->landlock_abi = landlock_abi();
@@ -315,56 +318,56 @@ static int phase_hooks(void)
 
 static int attach_livegrant(bool on)
 {
-	if (!on) {
-		livegrant_bpf__detach(e->skel);
-		return 0;
-	}
-	if (livegrant_bpf__attach(e->skel))
-		return fail("attaching livegrant again");
-	return 0;
+	return lg_enforcer_set_attached(e, on) ? fail("attaching or detaching livegrant") : 0;
 }
 
-static int wall_round(int w, bool attached)
+/* The two configurations of one half-round, in the order @swap says. */
+static int wall_round(int w, bool attached, bool swap)
 {
+	enum config cfg[2] = { attached ? CFG_NONAGENT : CFG_NONE,
+			       attached ? CFG_AGENT : CFG_LANDLOCK };
 	struct run_req rq;
 	struct run_res out;
 
-	if (!attached) {
-		if (run(w, false, false, false, NULL, NULL, NULL, &rq, &out))
+	for (int i = 0; i < 2; i++) {
+		enum config c = cfg[swap ? 1 - i : i];
+
+		if (c == CFG_LANDLOCK && res->landlock_abi < 1)
+			continue;
+		if (run(w, c == CFG_AGENT, false, c == CFG_LANDLOCK, NULL, NULL, NULL, &rq, &out))
 			return -1;
-		series_add(&res->wall[w][CFG_NONE], out.ns_per_op);
-		if (res->landlock_abi > 0) {
-			if (run(w, false, false, true, NULL, NULL, NULL, &rq, &out))
-				return -1;
-			series_add(&res->wall[w][CFG_LANDLOCK], out.ns_per_op);
-		}
-		return 0;
+		if (!settling)
+			series_add(&res->wall[w][c], out.ns_per_op);
 	}
-	if (run(w, false, false, false, NULL, NULL, NULL, &rq, &out))
-		return -1;
-	series_add(&res->wall[w][CFG_NONAGENT], out.ns_per_op);
-	if (run(w, true, false, false, NULL, NULL, NULL, &rq, &out))
-		return -1;
-	series_add(&res->wall[w][CFG_AGENT], out.ns_per_op);
 	return 0;
 }
 
 /*
  * Phase 2: wall clock, A/B/A/B. Each round runs every workload detached
  * (none, Landlock) and attached (non-agent, agent); even rounds start
- * detached, odd ones attached, so a drift of the machine does not favour
- * one side.
+ * detached, odd ones attached, and the two configurations of a half swap
+ * places every other round, so a drift of the machine favours no side.
+ * Attaching and detaching patch kernel text, which the emulator must
+ * translate again: a short untimed pass of every workload follows each
+ * switch. The BPF statistics are off: they add two clock reads to every
+ * program run.
  */
 static int phase_wall(void)
 {
+	prog_stats_enable(false);
 	for (int r = 0; r < res->rounds; r++) {
 		for (int half = 0; half < 2; half++) {
 			bool attached = (half == 0) == (r % 2 == 1);
 
 			if (attach_livegrant(attached))
 				return -1;
+			settling = true;
 			for (int w = 0; w < WL_MAX; w++)
-				if (wall_round(w, attached))
+				if (wall_round(w, attached, false))
+					return -1;
+			settling = false;
+			for (int w = 0; w < WL_MAX; w++)
+				if (wall_round(w, attached, (r / 2) % 2 == 1))
 					return -1;
 		}
 		printf("wall-clock round %d/%d done\n", r + 1, res->rounds);
@@ -512,7 +515,7 @@ static void unregister_agents(int have, const uint64_t *ids)
 /* The hooks' cost with 1, 100 and 10,000 agents registered. */
 static int phase_agents(void)
 {
-	static const long counts[] = { 1, 100, SCALE_AGENTS_MAX };
+	const long counts[] = { 1, 100, agents_max };
 	struct scale_series *sc = &res->scale[2];
 	uint64_t *ids = calloc(SCALE_AGENTS_MAX, sizeof(*ids));
 	int have = 0, err = 0;
@@ -546,8 +549,8 @@ int main(int argc, char **argv)
 	res = calloc(1, sizeof(*res));
 	if (!res)
 		return 1;
-	res->rounds = 5;
-	while ((opt = getopt(argc, argv, "r:s:j:")) != -1) {
+	res->rounds = 10;
+	while ((opt = getopt(argc, argv, "r:s:j:a:")) != -1) {
 		switch (opt) {
 		case 'r':
 			res->rounds = atoi(optarg);
@@ -558,13 +561,19 @@ int main(int argc, char **argv)
 		case 'j':
 			json = optarg;
 			break;
+		case 'a':
+			agents_max = atol(optarg);
+			break;
 		default:
-			fprintf(stderr, "usage: lg-bench [-r ROUNDS] [-s ITER_SCALE] [-j JSON]\n");
+			fprintf(stderr,
+				"usage: lg-bench [-r ROUNDS] [-s ITER_SCALE] [-a MAX_AGENTS] [-j JSON]\n");
 			return 2;
 		}
 	}
-	if (res->rounds < 1 || res->rounds > MAX_ROUNDS || iter_scale <= 0) {
-		fprintf(stderr, "lg-bench: -r must be 1..%d and -s positive\n", MAX_ROUNDS);
+	if (res->rounds < 1 || res->rounds > MAX_ROUNDS || iter_scale <= 0 || agents_max < 101 ||
+	    agents_max > SCALE_AGENTS_MAX) {
+		fprintf(stderr, "lg-bench: -r must be 1..%d, -s positive, -a 101..%d\n", MAX_ROUNDS,
+			SCALE_AGENTS_MAX);
 		return 2;
 	}
 	uname(&u);

@@ -125,15 +125,15 @@ static int op_rename(const struct wl_target *t, int *fd)
 }
 
 const struct workload workloads[WL_MAX] = {
-	[WL_OPEN] = { "open", "open(O_RDONLY)+close of a small file", 2000, true, op_open, NULL },
-	[WL_STAT] = { "stat", "stat() of the same file", 2000, false, op_stat, NULL },
-	[WL_CONNECT] = { "connect", "TCP connect to a loopback listener, close", 500, true,
+	[WL_OPEN] = { "open", "open(O_RDONLY)+close of a small file", 8000, true, op_open, NULL },
+	[WL_STAT] = { "stat", "stat() of the same file", 8000, false, op_stat, NULL },
+	[WL_CONNECT] = { "connect", "TCP connect to a loopback listener, close", 1000, true,
 			 op_connect, NULL },
-	[WL_UDP] = { "udp_send", "sendto() of one byte to a loopback UDP port", 2000, true, op_udp,
+	[WL_UDP] = { "udp_send", "sendto() of one byte to a loopback UDP port", 8000, true, op_udp,
 		     open_udp },
-	[WL_EXEC] = { "fork_exec", "fork, execve of a static no-op program, wait", 60, true,
+	[WL_EXEC] = { "fork_exec", "fork, execve of a static no-op program, wait", 100, true,
 		      op_exec, NULL },
-	[WL_RENAME] = { "rename", "rename(a, b) and back, one folder", 1000, true, op_rename,
+	[WL_RENAME] = { "rename", "rename(a, b) and back, one folder", 3000, true, op_rename,
 			NULL },
 };
 

@@ -47,7 +47,7 @@ struct wl_target {
 struct workload {
 	const char *name;
 	const char *what;
-	long iters; /* per round: sized for about 0.1 s under emulation */
+	long iters; /* per round: about 0.1-0.7 s under emulation */
 	bool has_denied; /* livegrant can deny it (stat: not mediated) */
 	/* One iteration: 0 when the result is the expected one. */
 	int (*op)(const struct wl_target *t, int *fd);

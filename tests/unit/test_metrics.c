@@ -569,6 +569,8 @@ static void check_values(struct expo *e)
 	CHECK(VALUE(e, k, "hook", "connect", "decision", "denied") == 7, "denied");
 	CHECK(VALUE(e, k, "hook", "exec", "decision", "audited") == 5, "audited");
 	CHECK(VALUE(e, "livegrant_events_lost_total") == 11, "events lost summed over hooks");
+	CHECK(VALUE(e, "livegrant_kernel_cached_decisions_total", "hook", "file_open") == 900,
+	      "cached decisions of file_open");
 	CHECK(VALUE(e, h, "le", "0.001") == 1, "first bucket");
 	CHECK(VALUE(e, h, "le", "0.005") == 2, "buckets are cumulative");
 	CHECK(VALUE(e, h, "le", "10") == 2, "last finite bucket");
@@ -597,6 +599,7 @@ static void update(struct lgd_metrics *m)
 	kernel_ctr[LG_HOOK_EXEC * LG_CTR_MAX + LG_CTR_AUDITED] = 5;
 	kernel_ctr[LG_HOOK_EXEC * LG_CTR_MAX + LG_CTR_EVENTS_LOST] = 4;
 	kernel_ctr[LG_HOOK_SENDMSG * LG_CTR_MAX + LG_CTR_EVENTS_LOST] = 7;
+	kernel_ctr[LG_HOOK_FILE_OPEN * LG_CTR_MAX + LG_CTR_CACHED] = 900;
 }
 
 static struct reply reply;

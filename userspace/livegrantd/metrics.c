@@ -202,6 +202,7 @@ void lgd_metrics_kernel_counters(struct lgd_metrics *m, const uint64_t ctr[LG_CO
 		m->kernel[h][LGD_MDEC_DENIED] = c[LG_CTR_DENIED];
 		m->kernel[h][LGD_MDEC_AUDITED] = c[LG_CTR_AUDITED];
 		m->events_lost += c[LG_CTR_EVENTS_LOST];
+		m->cached[h] = c[LG_CTR_CACHED];
 	}
 }
 
@@ -330,6 +331,13 @@ static void put_kernel(FILE *f, const struct lgd_metrics *m)
 		f, "livegrant_events_lost_total", "counter",
 		"Denial events the kernel's ring buffer had no room for (the decisions still stood).");
 	fprintf(f, "livegrant_events_lost_total %llu\n", (unsigned long long)m->events_lost);
+	put_family(
+		f, "livegrant_kernel_cached_decisions_total", "counter",
+		"Of the allowed decisions, those the verdict cache made without matching the path again, by hook.");
+	for (size_t h = 0; h < LG_HOOK_MAX; h++)
+		if (m->cached[h] || h == LG_HOOK_FILE_OPEN)
+			fprintf(f, "livegrant_kernel_cached_decisions_total{hook=\"%s\"} %llu\n",
+				lg_hook_name(h), (unsigned long long)m->cached[h]);
 }
 
 static void put_refresh(FILE *f, const struct lgd_metrics *m)

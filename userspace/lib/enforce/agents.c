@@ -19,8 +19,18 @@
 _Static_assert(sizeof(((struct lg_state *)0)->root_levels) * 8 == LG_ROOT_LEVELS,
 	       "lg_state.root_levels must have one bit per level of LG_ROOT_LEVELS");
 
-static uint64_t levels_of_roots(struct lg_enforcer *e)
+/*
+ * Recompute lg_state's root index (root_at and root_levels) from lg_roots:
+ * root_at names a level's root when it is the only one there, 0 otherwise
+ * (the programs then look in lg_roots). Each level's root_at entry is
+ * stored before its bit, and a level's bit is cleared only after the level
+ * lost its last root: at no moment can a task below a root that stays
+ * registered be taken for a non-agent.
+ */
+static void sync_root_index(struct lg_enforcer *e)
 {
+	uint64_t at[LG_ROOT_LEVELS] = { 0 };
+	unsigned int count[LG_ROOT_LEVELS] = { 0 };
 	uint64_t key, next, mask = 0;
 	uint64_t *prev = NULL;
 	struct lg_root r;
@@ -28,12 +38,21 @@ static uint64_t levels_of_roots(struct lg_enforcer *e)
 	while (!bpf_map_get_next_key(e->fds[LG_MAP_ROOTS], prev, &next)) {
 		/* A level no bit can mark was never written by lg_root_add(). */
 		if (!bpf_map_lookup_elem(e->fds[LG_MAP_ROOTS], &next, &r) &&
-		    r.level < LG_ROOT_LEVELS)
+		    r.level < LG_ROOT_LEVELS) {
 			mask |= 1ULL << r.level;
+			at[r.level] = ++count[r.level] == 1 ? next : 0;
+		}
 		key = next;
 		prev = &key;
 	}
-	return mask;
+	for (int l = 0; l < LG_ROOT_LEVELS; l++)
+		if (mask & (1ULL << l))
+			__atomic_store_n(&e->state->root_at[l], at[l], __ATOMIC_SEQ_CST);
+	__atomic_store_n(&e->state->root_levels, mask, __ATOMIC_SEQ_CST);
+	/* Levels left without a root: their bits are clear now. */
+	for (int l = 0; l < LG_ROOT_LEVELS; l++)
+		if (!(mask & (1ULL << l)))
+			__atomic_store_n(&e->state->root_at[l], 0, __ATOMIC_SEQ_CST);
 }
 
 /* Can @path be an agent root? Its id and level into *id and *level. */
@@ -78,8 +97,8 @@ int lg_root_add(struct lg_enforcer *e, const char *path)
 		return lg_err(-errno, "registering agent root %s failed: %s%s", path,
 			      strerror(errno),
 			      errno == E2BIG ? " (at most LG_MAX_ROOTS roots)" : "");
-	/* The root is in the map before its level bit makes programs look. */
-	__atomic_or_fetch(&e->state->root_levels, 1ULL << r.level, __ATOMIC_SEQ_CST);
+	/* The root is in the map before its level's entry and bit make programs look. */
+	sync_root_index(e);
 	return 0;
 }
 
@@ -92,7 +111,7 @@ int lg_root_remove(struct lg_enforcer *e, const char *path)
 		return err;
 	if (bpf_map_delete_elem(e->fds[LG_MAP_ROOTS], &id))
 		return lg_err(-errno, "agent root %s is not registered", path);
-	__atomic_store_n(&e->state->root_levels, levels_of_roots(e), __ATOMIC_SEQ_CST);
+	sync_root_index(e);
 	return 0;
 }
 

@@ -69,6 +69,16 @@ struct lg_enforcer {
  */
 int lg_wait_for_readers(struct lg_enforcer *e);
 
+/*
+ * loader.c, for the benchmark (tests/bench/): the loaded BPF object (NULL
+ * when the pins were adopted as they are), and detaching every program of
+ * this build or attaching them again, so that "nothing attached" can be
+ * timed between rounds. Never used by livegrantd: a detached enforcer
+ * enforces nothing.
+ */
+struct bpf_object *lg_enforcer_object(struct lg_enforcer *e);
+int lg_enforcer_set_attached(struct lg_enforcer *e, bool attached);
+
 /* loader.c: close what is still open of the set found at open. */
 void close_prev_maps(struct lg_enforcer *e);
 

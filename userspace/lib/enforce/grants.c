@@ -209,6 +209,25 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 	return err;
 }
 
+/*
+ * A generation no grant of any agent had since these maps were made: the
+ * programs key rules, suspensions and cached verdicts by (agent,
+ * generation), so a grant removed and given again must not get its old
+ * number back (a per-agent count would restart at 1 after a removal). The
+ * counter lives in lg_state, so it survives restarts and adoptions with
+ * the maps. Never 0 (no grant), never @cur (the live one, even after the
+ * 32-bit number wraps around).
+ */
+static uint32_t next_generation(struct lg_enforcer *e, uint32_t cur)
+{
+	uint32_t gen;
+
+	do
+		gen = (uint32_t)__atomic_add_fetch(&e->state->generation_seq, 1, __ATOMIC_SEQ_CST);
+	while (gen == 0 || gen == cur);
+	return gen;
+}
+
 int lg_grant_install(struct lg_enforcer *e, uint64_t id, const struct lg_grant_spec *spec,
 		     uint32_t *generation)
 {
@@ -230,9 +249,7 @@ int lg_grant_install(struct lg_enforcer *e, uint64_t id, const struct lg_grant_s
 	err = gc_agent(e, id, cur.generation);
 	if (err)
 		goto out;
-	gen = cur.generation + 1;
-	if (gen == 0)
-		gen = 1;
+	gen = next_generation(e, cur.generation);
 
 	err = write_rules(e, id, gen, &c);
 	if (err) {

@@ -124,6 +124,27 @@ static struct bpf_object *obj_of(struct lg_enforcer *e)
 	return e->skel->obj;
 }
 
+struct bpf_object *lg_enforcer_object(struct lg_enforcer *e)
+{
+	return e->skel ? obj_of(e) : NULL;
+}
+
+int lg_enforcer_set_attached(struct lg_enforcer *e, bool attached)
+{
+	int err;
+
+	if (!e->skel)
+		return lg_err(-EINVAL, "the programs were adopted from pins, not loaded here");
+	if (!attached) {
+		livegrant_bpf__detach(e->skel);
+		return 0;
+	}
+	err = livegrant_bpf__attach(e->skel);
+	return err ? lg_err(err, "attaching livegrant's programs again failed: %s",
+			    strerror(-err)) :
+		     0;
+}
+
 /* Maps a set pins and a new build may share: not .rodata, .bss and such. */
 static bool shared_map(const struct bpf_map *m)
 {
@@ -484,6 +505,7 @@ static int load(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 	e->state->abi_version = LG_ABI_VERSION;
 	e->state->default_mode = LG_MODE_ENFORCE;
 	e->state->root_levels = 0;
+	memset(e->state->root_at, 0, sizeof(e->state->root_at));
 	return 0;
 }
 
