@@ -225,6 +225,12 @@ int BPF_PROG(lg_path_rename, const struct path *old_dir, struct dentry *old_dent
 
 	if (ret)
 		return ret;
+	/*
+	 * rename_lock tells the cache of every rename, but its 32-bit
+	 * sequence wraps after 2^31 of them, which an agent could drive:
+	 * the 64-bit epoch does not.
+	 */
+	lg_names_changed();
 	if (!lg_subject_get(&s))
 		return 0;
 	return lg_check_move(&s, LG_HOOK_PATH_RENAME, old_dir->mnt, old_dentry, new_dir, new_dentry,

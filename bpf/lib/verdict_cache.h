@@ -9,21 +9,20 @@
  * the dentry and mount opened, the opener's fs root, the kernel's
  * rename_lock and mount_lock sequences and lg_state.name_epoch at the time.
  * It is used only when all of them are still the same, for the same agent
- * and grant generation, and only for rights that open was granted. Why that
- * is enough (docs/performance.md, "Why the verdict cache is sound"):
+ * and grant generation, and only for rights that open was granted:
  *   - a new grant has a new generation; expiry and suspension are decided
  *     by lg_subject_get() before the cache is asked, on every open;
- *   - the path of a dentry changes only by a rename (d_move() and
- *     d_exchange(), under rename_lock, wherever it comes from) or a change
- *     of the mount tree (under mount_lock): either bumps a sequence;
- *   - another name for the same inode (a hard link, a bind mount) is
- *     another dentry or another mount; files with more than one link are
- *     never cached, and link() and unlink() bump name_epoch, so a dentry
- *     freed and reused for another name of the inode cannot match;
- *   - an unlinked file (its path now ends in " (deleted)"), a file on a
- *     filesystem that revalidates its names (NFS, FUSE...), and anything
- *     but a regular file are never cached;
- *   - denials are never cached: each is decided, and reported, afresh.
+ *   - the path of a dentry changes by a rename (d_move() and d_exchange(),
+ *     under rename_lock, wherever it comes from) or a change of the mount
+ *     tree (under mount_lock): either bumps a sequence;
+ *   - a hard link or a bind mount is another dentry or another mount, and
+ *     files with more than one link are never cached;
+ *   - an unlinked file, a filesystem that revalidates its names, and
+ *     anything but a regular file are never cached; denials never are.
+ * The bound that always holds: a verdict only ever gives an agent rights it
+ * was granted on this very inode under this very generation. Where a dentry
+ * is freed and its memory reused for another name of the same inode, that
+ * bound is all there is (docs/performance.md lists those cases).
  * Without the two kernel symbols (a kernel whose kallsyms lacks them)
  * nothing is cached and every open is decided in full.
  */
@@ -162,7 +161,7 @@ static __always_inline void lg_verdict_store(const struct file *file,
 	bpf_spin_unlock(&v->lock);
 }
 
-/* A file's names change (link, unlink): no verdict kept so far holds. */
+/* A file's names change (link, unlink, rename): no verdict kept so far holds. */
 static __always_inline void lg_names_changed(void)
 {
 	__u32 zero = 0;

@@ -249,18 +249,19 @@ enum lg_counter {
  *               holds only for a connection whose peer is this socket; 0
  *               (none published) lets no connection through it.
  * @root_at:     per cgroup level, the cgroup id of the one root there; 0
- *               when the level holds several roots, or none, or when a
- *               writer set the level's bit without it: lg_roots decides
- *               then. It spares every non-agent a hash lookup per hook
+ *               when the level holds several roots, or none: lg_roots
+ *               decides then. Only sync_root_index() writes it, after every
+ *               change of lg_roots: a root added to lg_roots alone, at a
+ *               level whose entry names another root, would not be found. It spares every non-agent a hash lookup per hook
  *               (bpf/lib/agent.h): with one root per level the root search
  *               is one compare. Written before the level's bit in
  *               @root_levels is set, and recomputed from lg_roots on every
  *               change (userspace/lib/enforce/agents.c).
- * @name_epoch:  bumped by the programs on every link() and unlink() of any
+ * @name_epoch:  bumped by the programs on every link(), unlink() and rename() of any
  *               process: a file's names changed, so verdicts cached for it
  *               no longer hold (bpf/lib/verdict_cache.h).
  * @generation_seq: the last grant generation userspace handed out, to any
- *               agent: generations are never reused while these maps live
+ *               agent: a generation comes back only after 2^32 installs
  *               (userspace/lib/enforce/grants.c).
  */
 struct lg_state {

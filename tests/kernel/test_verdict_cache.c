@@ -210,6 +210,57 @@ KTEST(cache_bind_mount)
 	worker_stop(&w);
 }
 
+/*
+ * A mount moved with the file on it: the same dentry, the same mount, a
+ * new path. Only mount_lock's sequence tells the cache.
+ */
+KTEST(cache_mount_moved)
+{
+	struct worker w;
+
+	REQUIRE(vc_setup() == 0, "set-up: %s", strerror(errno));
+	umount(VC_IN "/m");
+	umount(VC_OUT "/m");
+	REQUIRE((mkdir(VC_IN "/m", 0755) == 0 || errno == EEXIST) &&
+			(mkdir(VC_OUT "/m", 0755) == 0 || errno == EEXIST),
+		"mkdir: %s", strerror(errno));
+	REQUIRE(mount("tmpfs", VC_IN "/m", "tmpfs", 0, "size=1m") == 0, "tmpfs: %s",
+		strerror(errno));
+	REQUIRE(touch(VC_IN "/m/f") == 0, "touch: %s", strerror(errno));
+	REQUIRE(grant(fx_a1, 60000, true) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lg-vc-move") == 0, "start worker");
+	if (open_cached(&w, VC_IN "/m/f")) {
+		REQUIRE(mount(VC_IN "/m", VC_OUT "/m", NULL, MS_MOVE, NULL) == 0, "move: %s",
+			strerror(errno));
+		denied_afresh(&w, VC_OUT "/m/f", LG_REASON_NOT_ALLOWED,
+			      "the file of a mount moved out of the grant");
+		umount(VC_OUT "/m");
+	}
+	umount(VC_IN "/m");
+	worker_stop(&w);
+}
+
+/* Audit mode allows a would-be denial; it must not be remembered as allowed. */
+KTEST(cache_audit_not_cached)
+{
+	struct lg_grant_spec s = fx_spec(60000);
+	struct worker w;
+	uint64_t before;
+
+	REQUIRE(vc_setup() == 0, "set-up: %s", strerror(errno));
+	REQUIRE(touch(VC_OUT "/f") == 0, "touch: %s", strerror(errno));
+	s.rules[LG_RULE_READ] = STRV(vc_read);
+	s.mode = LG_MODE_AUDIT;
+	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
+	REQUIRE(worker_start(&w, FX_A1, "lg-vc-audit") == 0, "start worker");
+	before = cached_opens();
+	for (int i = 0; i < 3; i++)
+		CHECK_ERR(w_open(&w, VC_OUT "/f", O_RDONLY), 0, "audit mode allows");
+	CHECK(cached_opens() == before, "no audited open came from the cache");
+	CHECK(fx_count_events(w.pid, 500) == 3, "each audited open was reported");
+	worker_stop(&w);
+}
+
 KTEST(cache_denials_decided_each_time)
 {
 	struct worker w;

@@ -210,7 +210,8 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 }
 
 /*
- * A generation no grant of any agent had since these maps were made: the
+ * A generation no grant of any agent had since these maps were made (until
+ * the 32-bit number wraps, after 2^32 installs): the
  * programs key rules, suspensions and cached verdicts by (agent,
  * generation), so a grant removed and given again must not get its old
  * number back (a per-agent count would restart at 1 after a removal). The
