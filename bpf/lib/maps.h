@@ -111,21 +111,17 @@ struct {
 } lg_sk_control SEC(".maps") __weak;
 
 /**
- * struct lg_verdict - what bpf/lib/verdict_cache.h remembers of a file: the
- * last allowed open by an agent, and everything its path was built from.
- * Read and written under @lock, so no reader sees half of one verdict.
- * @granted:  the rights that open asked for, all granted.
+ * struct lg_verdict_key - what a cached verdict must match (verdict_cache.h).
  * @agent, @generation: whose grant, which grant.
  * @dentry, @mnt, @root_dentry, @root_mnt: the path opened, and the root it
  *            was resolved against (the opener's fs root).
+ * @name_epoch: lg_state.name_epoch then: any link(), unlink() or rename()
+ *            since bumps it.
  * @rename_seq, @mount_seq: the kernel's rename_lock and mount_lock
  *            sequences then: any rename or mount change anywhere since
  *            bumps them.
- * @name_epoch: lg_state.name_epoch then: any link() or unlink() since bumps it.
  */
-struct lg_verdict {
-	struct bpf_spin_lock lock;
-	__u32 granted;
+struct lg_verdict_key {
 	__u64 agent;
 	__u64 dentry;
 	__u64 mnt;
@@ -135,7 +131,20 @@ struct lg_verdict {
 	__u32 generation;
 	__u32 rename_seq;
 	__u32 mount_seq;
-	__u32 pad;
+	__u32 pad; /* zero: the key is copied whole */
+};
+
+/**
+ * struct lg_verdict - what verdict_cache.h remembers of a file: the last
+ * allowed open by an agent, and everything its path was built from. Read
+ * and written under @lock, so no reader sees half of one verdict.
+ * @granted: the rights that open asked for, all granted.
+ * @key:     what a later open must match for @granted to hold.
+ */
+struct lg_verdict {
+	struct bpf_spin_lock lock;
+	__u32 granted;
+	struct lg_verdict_key key;
 };
 
 struct {

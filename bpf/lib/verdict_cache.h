@@ -41,19 +41,6 @@ extern const void mount_lock __ksym __weak;
 #define LG_DCACHE_OP_REVALIDATE 0x00000004
 #define LG_DCACHE_OP_WEAK_REVALIDATE 0x00000800
 
-/* What a verdict must match: struct lg_verdict without lock and rights. */
-struct lg_verdict_key {
-	__u64 agent;
-	__u64 dentry;
-	__u64 mnt;
-	__u64 root_dentry;
-	__u64 root_mnt;
-	__u64 name_epoch;
-	__u32 generation;
-	__u32 rename_seq;
-	__u32 mount_seq;
-};
-
 /* An even (no writer inside) sequence of seqlock @lock into *@seq. */
 static __always_inline bool lg_seq_read(const void *lock, __u32 *seq)
 {
@@ -86,6 +73,7 @@ static __always_inline bool lg_verdict_key(const struct lg_subject *s, const str
 	if (!d->d_hash.pprev ||
 	    (d->d_flags & (LG_DCACHE_OP_REVALIDATE | LG_DCACHE_OP_WEAK_REVALIDATE)))
 		return false;
+	__builtin_memset(k, 0, sizeof(*k));
 	k->agent = s->agent_cgroup_id;
 	k->generation = s->generation;
 	k->dentry = (__u64)d;
@@ -116,15 +104,7 @@ static __always_inline bool lg_verdict_hit(const struct file *file, const struct
 	if (!v)
 		return false;
 	bpf_spin_lock(&v->lock);
-	have.agent = v->agent;
-	have.generation = v->generation;
-	have.dentry = v->dentry;
-	have.mnt = v->mnt;
-	have.root_dentry = v->root_dentry;
-	have.root_mnt = v->root_mnt;
-	have.name_epoch = v->name_epoch;
-	have.rename_seq = v->rename_seq;
-	have.mount_seq = v->mount_seq;
+	have = v->key;
 	granted = v->granted;
 	bpf_spin_unlock(&v->lock);
 	return lg_verdict_key_equal(&have, k) && (granted & need) == need;
@@ -148,15 +128,7 @@ static __always_inline void lg_verdict_store(const struct file *file,
 	if (!v)
 		return;
 	bpf_spin_lock(&v->lock);
-	v->agent = k->agent;
-	v->generation = k->generation;
-	v->dentry = k->dentry;
-	v->mnt = k->mnt;
-	v->root_dentry = k->root_dentry;
-	v->root_mnt = k->root_mnt;
-	v->name_epoch = k->name_epoch;
-	v->rename_seq = k->rename_seq;
-	v->mount_seq = k->mount_seq;
+	v->key = *k;
 	v->granted = need;
 	bpf_spin_unlock(&v->lock);
 }
