@@ -86,16 +86,16 @@ static long iters_of(enum wl_id id)
 
 #define MAX_RULES 4096
 static char rule_buf[MAX_RULES + 64][512];
-static const char *path_rules[MAX_RULES + 64];
 static const char *exec_rules[1];
 static const char *net_rules[WL_NET_RULES];
 
 /*
- * The realistic grant, with @nrules path rules (at least 64): read
+ * The realistic grant, with @nrules path rules (64 unless told): read
  * beneath the read folders, write beneath the write folders, one read
  * rule for @extra_dir (the depth test's folder; NULL: another bench
  * folder), exec of the noop program, and filler rules beyond 64 that name
- * folders no workload touches.
+ * folders no workload touches. Fewer than 64: only read rules, the open's
+ * folder among them, and the exec rule.
  */
 static struct lg_grant_spec grant_spec(int nrules, const char *extra_dir)
 {
@@ -130,7 +130,18 @@ static struct lg_grant_spec grant_spec(int nrules, const char *extra_dir)
 	s.rules[LG_RULE_WRITE] = (struct lg_strv){ write_rules, WL_WRITE_DIRS };
 	s.rules[LG_RULE_EXEC] = (struct lg_strv){ exec_rules, 1 };
 	s.rules[LG_RULE_CONNECT] = (struct lg_strv){ net_rules, WL_NET_RULES };
-	(void)path_rules;
+	if (nrules < 64) {
+		/*
+		 * A smaller grant: the open's folder first, then as many other
+		 * read folders as make @nrules with the exec rule; no writes.
+		 */
+		const char *first = read_rules[0];
+
+		read_rules[0] = read_rules[17]; /* WL_OPEN_FILE's folder, d17 */
+		read_rules[17] = first;
+		s.rules[LG_RULE_READ].n = nrules > 1 ? nrules - 1 : 1;
+		s.rules[LG_RULE_WRITE].n = 0;
+	}
 	return s;
 }
 
@@ -426,7 +437,6 @@ static int phase_rules(void)
 	for (int r = 0; r < res->rounds; r++) {
 		for (int p = 0; p < SCALE_POINTS; p++) {
 			sc->x[p] = counts[p];
-			/* Fewer than 64: the grant keeps its first rules, the open's among them. */
 			if (install_grant((int)counts[p], NULL, sc->error[p], sizeof(sc->error[p])))
 				continue;
 			if (scale_point(sc, p, WL_OPEN_FILE))
