@@ -22,7 +22,7 @@
  * @mode:            enum lg_mode deciding what a denial does.
  * @reason:          LG_REASON_NONE when the grant's rules decide; otherwise
  *                   the reason everything is denied (no grant, expired...).
- * @hash_seed:       the path hash seed, read with the rest of lg_state so
+ * @hash_key:        the path hash's key, read with the rest of lg_state so
  *                   the path check does not look the state up again.
  * @scope_id:        the cgroup whose subtree holds the processes this agent
  *                   may signal, trace or read: its registered agent cgroup,
@@ -32,7 +32,7 @@
 struct lg_subject {
 	__u64 cgroup_id;
 	__u64 agent_cgroup_id;
-	__u64 hash_seed;
+	__u64 hash_key[2];
 	__u64 scope_id;
 	__u32 scope_level;
 	__u32 generation;
@@ -230,7 +230,8 @@ static __always_inline bool lg_subject_get(struct lg_subject *s)
 
 	__builtin_memset(s, 0, sizeof(*s));
 	s->cgroup_id = bpf_get_current_cgroup_id();
-	s->hash_seed = READ_ONCE(st->hash_seed);
+	s->hash_key[0] = READ_ONCE(st->hash_key0);
+	s->hash_key[1] = READ_ONCE(st->hash_key1);
 	lg_resolve_agent(s, st, root_level, root_id);
 	return true;
 }

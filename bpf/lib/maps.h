@@ -35,7 +35,7 @@ struct {
 	__type(value, struct lg_agent);
 } lg_agents SEC(".maps") __weak;
 
-/* Path rules of every grant; values are large, so no preallocation. */
+/* Path rules of every grant: memory as grants use it, so no preallocation. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);

@@ -4,10 +4,11 @@
  *
  * The path comes from bpf_d_path(): absolute, canonical (no "." or ".."),
  * symlinks already followed by the VFS, relative to the task's root and as
- * seen in its mount namespace. One pass over its bytes folds the path hash
- * (livegrant/path_hash.h) and, at every component boundary, looks the
+ * seen in its mount namespace. One pass over its bytes folds the keyed path
+ * hash (livegrant/path_hash.h) and, at every component boundary, looks the
  * prefix up as a subtree rule; the whole path is also looked up as an exact
- * rule. A hash hit counts only after the rule's bytes compare equal.
+ * rule. A rule is named by its 128-bit keyed hash and length alone, so a
+ * probe is one lookup, with no bytes to compare (path_hash.h says why).
  *
  * Example: "/workspace/a/b" probes "" (the rule "/"), "/workspace",
  * "/workspace/a" as subtrees and "/workspace/a/b" as exact file or subtree.
@@ -21,73 +22,10 @@
 #include "scratch.h"
 #include <livegrant/path_hash.h>
 
-struct lg_path_cmp {
-	const __u64 *a;
-	const __u64 *b;
-	__u32 len;
-	__u32 equal;
-};
-
-/*
- * Compare 8 bytes per iteration; bytes past @len are masked off. @equal is
- * set only by the iteration that compares the last word: a loop that stops
- * early, runs out (LG_PATH_WORDS words cover all of LG_PATH_MAX, see
- * limits.h) or does not run at all leaves it 0, and the rule does not match.
- */
-static long lg_path_cmp_cb(__u32 w, void *ctx)
-{
-	struct lg_path_cmp *c = ctx;
-	__u32 off = w * 8;
-	__u64 x, y;
-
-	if (off >= c->len || w >= LG_PATH_WORDS)
-		return 1;
-	/*
-	 * Word index into the LG_PATH_MAX-byte buffers: the mask bounds the
-	 * offset for the verifier (the callback's index is unbounded to it,
-	 * whatever the check above says once compiled). Identity here, as
-	 * LG_PATH_WORDS is a power of two (limits.h).
-	 */
-	x = c->a[w & (LG_PATH_WORDS - 1)];
-	y = c->b[w & (LG_PATH_WORDS - 1)];
-	if (c->len - off < 8) {
-		__u64 mask = (1ULL << ((c->len - off) * 8)) - 1;
-
-		x &= mask;
-		y &= mask;
-	}
-	if (x != y)
-		return 1;
-	if (c->len - off <= 8) {
-		c->equal = 1;
-		return 1;
-	}
-	return 0;
-}
-
-static __always_inline bool lg_path_equal(const char *path, const struct lg_path_rule *rule,
-					  __u32 len)
-{
-	struct lg_path_cmp c = {
-		.a = (const __u64 *)path,
-		.b = (const __u64 *)rule->path,
-		.len = len,
-		.equal = 0,
-	};
-
-	if (rule->len != len)
-		return false;
-	/* The empty prefix (the rule "/") has no bytes to compare. */
-	if (len == 0)
-		return true;
-	bpf_loop(LG_PATH_WORDS, lg_path_cmp_cb, &c, 0);
-	return c.equal;
-}
-
 struct lg_path_walk {
 	struct lg_scratch *sc;
 	__u64 agent;
-	__u64 hash;
+	struct lg_path_hash_state hash;
 	__u32 generation;
 	__u32 len;
 	__u32 granted; /* enum lg_file_access */
@@ -100,19 +38,21 @@ static __always_inline void lg_path_probe(struct lg_path_walk *w, __u32 plen, bo
 {
 	struct lg_path_key key = {
 		.cgroup_id = w->agent,
-		.hash = w->hash,
 		.generation = w->generation,
 		.len = plen,
 	};
-	struct lg_path_rule *rule = bpf_map_lookup_elem(&lg_path_rules, &key);
+	struct lg_path_rule *rule;
+	struct lg_path_digest d;
+
+	lg_path_hash_final(&w->hash, plen, &d);
+	key.hash[0] = d.lo;
+	key.hash[1] = d.hi;
+	rule = bpf_map_lookup_elem(&lg_path_rules, &key);
 
 	if (!rule)
 		return;
 	/* An element being freed and reused for another grant: ignore it. */
 	if (rule->cgroup_id != w->agent || rule->generation != w->generation)
-		return;
-	/* Only the real bytes decide: a hash collision grants nothing. */
-	if (!lg_path_equal(w->sc->ev.target, rule, plen))
 		return;
 	w->granted |= rule->subtree;
 	if (whole)
@@ -149,7 +89,7 @@ static long lg_path_walk_cb(__u32 i, void *ctx)
 			return 1;
 	}
 	if (i < w->len)
-		w->hash = lg_path_hash_step(w->hash, c);
+		lg_path_hash_byte(&w->hash, i, c);
 	return 0;
 }
 
@@ -187,12 +127,12 @@ static __always_inline __u8 lg_path_match(const struct lg_subject *s, struct lg_
 	struct lg_path_walk w = {
 		.sc = sc,
 		.agent = s->agent_cgroup_id,
-		.hash = lg_path_hash_init(s->hash_seed),
 		.generation = s->generation,
 		.len = sc->ev.target_len,
 		.need = need,
 	};
 
+	lg_path_hash_init(&w.hash, s->hash_key[0], s->hash_key[1]);
 	if (exec_open)
 		w.need = LG_FILE_READ_FILE;
 	/*
@@ -221,12 +161,12 @@ static __always_inline __u32 lg_path_granted(const struct lg_subject *s, struct 
 	struct lg_path_walk w = {
 		.sc = sc,
 		.agent = s->agent_cgroup_id,
-		.hash = lg_path_hash_init(s->hash_seed),
 		.generation = s->generation,
 		.len = len,
 		.need = ~0u, /* never all granted: no early stop */
 	};
 
+	lg_path_hash_init(&w.hash, s->hash_key[0], s->hash_key[1]);
 	bpf_loop(LG_PATH_MAX, lg_path_walk_cb, &w, 0);
 	*complete = w.done;
 	return w.granted;

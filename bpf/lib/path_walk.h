@@ -274,7 +274,7 @@ static __always_inline __u8 lg_path_build(struct lg_scratch *sc, const struct vf
 
 struct lg_hash_walk {
 	struct lg_scratch *sc;
-	__u64 hash;
+	struct lg_path_hash_state hash;
 	__u32 len;
 };
 
@@ -285,19 +285,22 @@ static long lg_target_hash_cb(__u32 i, void *ctx)
 	if (i >= h->len || i >= LG_PATH_MAX)
 		return 1;
 	/* Identity below LG_PATH_MAX; bounds the offset for the verifier. */
-	h->hash = lg_path_hash_step(h->hash, h->sc->ev.target[i & (LG_PATH_MAX - 1)]);
+	lg_path_hash_byte(&h->hash, i, h->sc->ev.target[i & (LG_PATH_MAX - 1)]);
 	return 0;
 }
 
-/* FNV-1a of the path in sc->ev.target, for the walk's self-test. */
-static __always_inline __u64 lg_target_hash(struct lg_scratch *sc)
+/*
+ * A checksum of the path in sc->ev.target for the walk's self-test: the
+ * path hash under a fixed key (nothing secret is needed to compare two
+ * paths the kernel built itself).
+ */
+static __always_inline void lg_target_hash(struct lg_scratch *sc, struct lg_path_digest *d)
 {
-	struct lg_hash_walk h = { .sc = sc,
-				  .hash = lg_path_hash_init(0),
-				  .len = sc->ev.target_len };
+	struct lg_hash_walk h = { .sc = sc, .len = sc->ev.target_len };
 
+	lg_path_hash_init(&h.hash, 0, 0);
 	bpf_loop(LG_PATH_MAX, lg_target_hash_cb, &h, 0);
-	return h.hash;
+	lg_path_hash_final(&h.hash, h.len, d);
 }
 
 #endif /* LG_BPF_PATH_WALK_H */

@@ -18,7 +18,7 @@
 #include "limits.h"
 #include "hooks.h" /* enum lg_hook, from the hook registry */
 
-#define LG_ABI_VERSION 7
+#define LG_ABI_VERSION 8
 
 /*
  * Access rights: what an action asks for, and what a rule grants. There are
@@ -240,8 +240,9 @@ enum lg_counter {
  * programs never see a torn value.
  * @root_levels: bit N set when some agent root sits at cgroup level N. Zero
  *               means no roots: every process is a non-agent.
- * @hash_seed:   seed of the path hash (see path_hash.h); chosen at the first
- *               load and never changed while rules exist.
+ * @hash_key0:   first half of the path hash's 128-bit key (path_hash.h);
+ *               chosen at the first load and never changed while rules
+ *               exist. Before ABI 8, the seed of a 64-bit FNV-1a.
  * @abi_version: LG_ABI_VERSION of the programs that own these maps.
  * @default_mode: enum lg_mode applied to agents without a live grant.
  * @control_cookie: socket cookie (SO_COOKIE) of livegrantd's listening
@@ -263,16 +264,20 @@ enum lg_counter {
  * @generation_seq: the last grant generation userspace handed out, to any
  *               agent: a generation comes back only after 2^32 installs
  *               (userspace/lib/enforce/grants.c).
+ * @hash_key1:   second half of the path hash's key. Appended, as every
+ *               field since ABI 5: a build reading another ABI's lg_state
+ *               finds the old fields where they always were (pins.c).
  */
 struct lg_state {
 	__u64 root_levels;
-	__u64 hash_seed;
+	__u64 hash_key0;
 	__u32 abi_version;
 	__u32 default_mode;
 	__u64 control_cookie;
 	__u64 root_at[LG_ROOT_LEVELS]; /* ABI 7 */
 	__u64 name_epoch; /* ABI 7 */
 	__u64 generation_seq; /* ABI 7 */
+	__u64 hash_key1; /* ABI 8 */
 };
 
 /**
@@ -308,16 +313,17 @@ struct lg_agent {
 /**
  * struct lg_path_key - key of lg_path_rules.
  * @cgroup_id:  agent cgroup the rule belongs to.
- * @hash:       path hash of the rule path (path_hash.h).
+ * @hash:       keyed 128-bit hash of the rule path (path_hash.h): lo, hi.
  * @generation: grant generation.
  * @len:        length of the rule path (no trailing '/', no NUL).
  *
- * The hash only finds the candidate: the kernel compares @path of the value
- * byte for byte before it grants anything, so a collision cannot allow.
+ * The path itself is not stored: path_hash.h says why the keyed hash is
+ * enough to name it (since ABI 8; before, the value held LG_PATH_MAX bytes
+ * that were compared on every hit).
  */
 struct lg_path_key {
 	__u64 cgroup_id;
-	__u64 hash;
+	__u64 hash[2];
 	__u32 generation;
 	__u32 len;
 };
@@ -329,16 +335,14 @@ struct lg_path_key {
  *           finds another owner here ignores the element.
  * @exact:   enum lg_file_access rights granted on exactly this path.
  * @subtree: enum lg_file_access rights granted on this path and below it.
- * @len:     length of @path.
- * @path:    the rule path, NUL padded to a multiple of 8 bytes.
+ * @pad:     zero.
  */
 struct lg_path_rule {
 	__u64 cgroup_id;
 	__u32 generation;
-	__u32 len;
 	__u32 exact;
 	__u32 subtree;
-	char path[LG_PATH_MAX]; /* at offset 24: 8-byte aligned for the word compare */
+	__u32 pad;
 };
 
 /**
@@ -483,14 +487,14 @@ struct lg_event {
  * struct's fields: a struct whose size differs has implicit padding, which
  * in a hash or LPM key would be hashed uninitialised.
  */
-_Static_assert(sizeof(struct lg_state) == 8 + 8 + 4 + 4 + 8 + 8 * LG_ROOT_LEVELS + 8 + 8,
+_Static_assert(sizeof(struct lg_state) == 8 + 8 + 4 + 4 + 8 + 8 * LG_ROOT_LEVELS + 8 + 8 + 8,
 	       "lg_state has implicit padding");
 _Static_assert(sizeof(struct lg_root) == 4 + 4, "lg_root has implicit padding");
 _Static_assert(sizeof(struct lg_agent) == 4 + 4 + 8 + 8 + 4 + 1 + 3,
 	       "lg_agent has implicit padding");
 _Static_assert(__builtin_offsetof(struct lg_agent, expires_ns) == 16,
 	       "lg_agent layout is relied on by builds of other ABI versions (loader.c)");
-_Static_assert(sizeof(struct lg_path_key) == 8 + 8 + 4 + 4, "lg_path_key has implicit padding");
+_Static_assert(sizeof(struct lg_path_key) == 8 + 16 + 4 + 4, "lg_path_key has implicit padding");
 _Static_assert(sizeof(struct lg_net_key) == 4 + 4 + 8 + 16, "lg_net_key has implicit padding");
 _Static_assert(LG_NET_KEY_FIXED_BITS == 8 * (4 + 8),
 	       "the LPM prefix covers generation and cgroup_id in full");
@@ -505,9 +509,7 @@ _Static_assert(LG_NET_RULE_RIGHTS <= 0xff, "lg_unix_rules values are __u8 rights
 _Static_assert(sizeof(struct lg_domain_net_key) == 4 + 16,
 	       "lg_domain_net_key has implicit padding");
 _Static_assert(sizeof(struct lg_domain_net) == 4 + 4, "lg_domain_net has implicit padding");
-_Static_assert(__builtin_offsetof(struct lg_path_rule, path) % 8 == 0,
-	       "lg_path_rule.path must stay 8-byte aligned for the word compare");
-_Static_assert(sizeof(struct lg_path_rule) == 24 + LG_PATH_MAX,
+_Static_assert(sizeof(struct lg_path_rule) == 8 + 4 + 4 + 4 + 4,
 	       "lg_path_rule has implicit padding");
 _Static_assert(LG_EVENT_HEADER_SIZE == 104,
 	       "lg_event header size changed: update this check and bump LG_ABI_VERSION");

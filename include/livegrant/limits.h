@@ -19,9 +19,6 @@
  */
 #define LG_PATH_MAX 4096
 
-/* LG_PATH_WORDS - LG_PATH_MAX in 8-byte words, the bound of the compare loop. */
-#define LG_PATH_WORDS (LG_PATH_MAX / 8)
-
 /*
  * LG_ROOT_LEVELS - the cgroup levels the kernel searches for agent roots:
  * 0 to LG_ROOT_LEVELS - 1. One constant for the bit width of
@@ -113,8 +110,8 @@
 
 /* Map sizes. A grant that does not fit is refused whole by userspace. */
 #define LG_MAX_ROOTS 64 /* registered agent cgroup roots */
-#define LG_MAX_AGENTS 4096 /* registered agent cgroups */
-#define LG_MAX_PATH_RULES 1024 /* distinct rule paths in one grant */
+#define LG_MAX_AGENTS 16384 /* registered agent cgroups */
+#define LG_MAX_PATH_RULES 4096 /* distinct rule paths in one grant */
 /* path entries of one grant: its rules and the directories above them */
 #define LG_MAX_PATH_ENTRIES (4 * LG_MAX_PATH_RULES)
 #define LG_MAX_NET_RULES 1024 /* network prefixes in one grant */
@@ -122,9 +119,13 @@
 #define LG_MAX_DOMAIN_NETS 1024 /* networks of all trust domains */
 /*
  * Rule maps hold every agent's rules plus, while a grant is being replaced,
- * a second generation of one agent's rules.
+ * a second generation of one agent's rules. lg_path_rules is not
+ * preallocated and an entry is 40 bytes of key and 24 of value (no path
+ * since ABI 8), so its size costs only the bucket array (16 bytes a slot).
  */
-#define LG_PATH_RULE_ENTRIES 65536
+#define LG_PATH_RULE_ENTRIES 131072
+_Static_assert(LG_PATH_RULE_ENTRIES >= 2 * LG_MAX_PATH_ENTRIES,
+	       "the path rule map must hold a largest grant and its replacement");
 #define LG_NET_RULE_ENTRIES 65536
 #define LG_UNIX_RULE_ENTRIES 16384
 
@@ -153,13 +154,10 @@
  * for any other value it would silently fold indexes onto the wrong bytes.
  */
 _Static_assert(LG_IS_POW2(LG_PATH_MAX), "LG_PATH_MAX is a verifier mask: power of two");
-_Static_assert(LG_IS_POW2(LG_PATH_WORDS), "LG_PATH_WORDS is a verifier mask: power of two");
 _Static_assert(LG_IS_POW2(LG_PATH_MAX_COMPONENTS),
 	       "LG_PATH_MAX_COMPONENTS is a verifier mask: power of two");
 _Static_assert(LG_IS_POW2(LG_NAME_BUF), "LG_NAME_BUF is a verifier mask: power of two");
 _Static_assert(LG_IS_POW2(LG_ATTR_MAX_PATHS), "LG_ATTR_MAX_PATHS is a verifier mask: power of two");
-_Static_assert(LG_PATH_WORDS * 8 == LG_PATH_MAX,
-	       "the word compare of path rules must cover the whole path buffer");
 
 /*
  * Limits that bound loops in bpf/ (Tetragon style: every loop bound is a
@@ -172,7 +170,6 @@ _Static_assert(LG_PATH_WORDS * 8 == LG_PATH_MAX,
  *   LG_SCRATCH_SLOTS    for loop, lg_scratch_claim(): none free -> internal
  *   LG_MAX_PORT_RANGES  for loop, lg_inet_match(): no range -> not_allowed
  *   LG_PATH_MAX         bpf_loop, lg_path_match(): one step per byte + end
- *   LG_PATH_WORDS       bpf_loop, lg_path_equal(): equal only if completed
  *   LG_UNIX_PATH_MAX    bpf_loop, lg_unix_parse(): all bytes or bad_address
  *   LG_PATH_WALK_STEPS  bpf_loop, lg_walk_up(): root not reached -> too deep
  *   LG_PATH_MAX_COMPONENTS bpf_loop, lg_walk_write(): one step per name
@@ -203,8 +200,8 @@ _Static_assert(LG_MAX_CMSGS > 0 && LG_MAX_CMSGS <= 64,
 	       "LG_MAX_CMSGS bounds an unrolled loop: keep it small");
 _Static_assert(LG_ATTR_MAX_PATHS > 0 && LG_ATTR_MAX_PATHS <= 8,
 	       "LG_ATTR_MAX_PATHS bounds a loop of whole path checks: keep it small");
-_Static_assert(LG_PATH_MAX <= (1 << 23) && LG_PATH_WORDS <= (1 << 23) &&
-		       LG_UNIX_PATH_MAX <= (1 << 23) && LG_SB_MAX_MOUNTS <= (1 << 23),
+_Static_assert(LG_PATH_MAX <= (1 << 23) && LG_UNIX_PATH_MAX <= (1 << 23) &&
+		       LG_SB_MAX_MOUNTS <= (1 << 23),
 	       "bpf_loop() runs at most BPF_MAX_LOOPS (1 << 23) iterations");
 
 #endif /* LIVEGRANT_LIMITS_H */

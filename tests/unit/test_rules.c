@@ -2,7 +2,12 @@
 /* test_rules.c - rule parsing and compilation (userspace/lib/rules.c). */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "check.h"
 #include "rules.h"
@@ -293,19 +298,106 @@ static void test_compile_limits_mixed(void)
 	      "the message names both kinds' limit: %s", lg_errmsg());
 }
 
-static void test_hash_prefix_consistency(void)
+/* SipHash-2-4-128 of @len bytes of @msg under @key, computed by OpenSSL. */
+static void openssl_siphash128(const uint64_t key[2], const char *msg, size_t len,
+			       unsigned char out[16])
 {
-	/* The BPF walk hashes prefixes incrementally: same as hashing whole. */
-	const char *p = "/workspace/a/b";
-	uint64_t h = lg_path_hash_init(42);
+	unsigned char k[16];
+	size_t outlen = 0, sz = 16;
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[] = { OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &sz),
+				OSSL_PARAM_construct_end() };
 
-	for (size_t i = 0; i < strlen(p); i++) {
-		if (p[i] == '/' && i)
-			CHECK(h == lg_path_hash(42, p, i), "prefix %zu", i);
-		h = lg_path_hash_step(h, (unsigned char)p[i]);
+	for (int i = 0; i < 8; i++) {
+		k[i] = key[0] >> (8 * i);
+		k[8 + i] = key[1] >> (8 * i);
 	}
-	CHECK(h == lg_path_hash(42, p, strlen(p)), "whole path");
-	CHECK(lg_path_hash(1, p, 5) != lg_path_hash(2, p, 5), "seed changes the hash");
+	memset(out, 0, 16);
+	CHECK(ctx && EVP_MAC_init(ctx, k, sizeof(k), params) &&
+		      EVP_MAC_update(ctx, (const unsigned char *)msg, len) &&
+		      EVP_MAC_final(ctx, out, &outlen, 16) && outlen == 16,
+	      "OpenSSL computes SipHash-2-4-128");
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+}
+
+/* The digest as OpenSSL writes it: lo, then hi, each little-endian. */
+static bool digest_is(struct lg_path_digest d, const unsigned char want[16])
+{
+	for (int i = 0; i < 8; i++)
+		if ((unsigned char)(d.lo >> (8 * i)) != want[i] ||
+		    (unsigned char)(d.hi >> (8 * i)) != want[8 + i])
+			return false;
+	return true;
+}
+
+static void test_hash_known_answer(void)
+{
+	/*
+	 * Two of the SipHash authors' SipHash-2-4-128 vectors (vectors.h of
+	 * the reference implementation): key 00..0f, message 00..(n-1).
+	 */
+	static const unsigned char empty[16] = { 0xa3, 0x81, 0x7f, 0x04, 0xba, 0x25, 0xa8, 0xe6,
+						 0x6d, 0xf6, 0x72, 0x14, 0xc7, 0x55, 0x02, 0x93 };
+	static const unsigned char fifteen[16] = { 0x54, 0x93, 0xe9, 0x99, 0x33, 0xb0, 0xa8, 0x11,
+						   0x7e, 0x08, 0xec, 0x0f, 0x97, 0xcf, 0xc3, 0xd9 };
+	const uint64_t key[2] = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+	char msg[15];
+
+	for (int i = 0; i < 15; i++)
+		msg[i] = (char)i;
+	CHECK(digest_is(lg_path_hash(key, msg, 0), empty), "empty message");
+	CHECK(digest_is(lg_path_hash(key, msg, 15), fifteen), "15-byte message");
+}
+
+/*
+ * The kernel folds the path byte by byte and finalizes a copy at every '/':
+ * each prefix must hash as OpenSSL hashes it whole, for every length (every
+ * tail size and word count) and for random keys.
+ */
+static void test_hash_matches_openssl(void)
+{
+	char path[300];
+	unsigned char want[16];
+	uint64_t key[2];
+	unsigned int seed = 1;
+	int bad = 0;
+
+	for (int round = 0; round < 8; round++) {
+		struct lg_path_hash_state st;
+
+		key[0] = ((uint64_t)rand_r(&seed) << 33) ^ ((uint64_t)rand_r(&seed) << 11) ^
+			 (uint64_t)rand_r(&seed);
+		key[1] = ((uint64_t)rand_r(&seed) << 33) ^ ((uint64_t)rand_r(&seed) << 11) ^
+			 (uint64_t)rand_r(&seed);
+		for (size_t i = 0; i < sizeof(path); i++)
+			path[i] = (char)(rand_r(&seed) & 0xff);
+		lg_path_hash_init(&st, key[0], key[1]);
+		for (uint32_t len = 0; len <= sizeof(path); len++) {
+			struct lg_path_digest d;
+
+			openssl_siphash128(key, path, len, want);
+			lg_path_hash_final(&st, len, &d);
+			if (!digest_is(d, want) || !digest_is(lg_path_hash(key, path, len), want))
+				bad++;
+			if (len < sizeof(path))
+				lg_path_hash_byte(&st, len, (unsigned char)path[len]);
+		}
+	}
+	CHECK(bad == 0, "%d of %zu prefixes differ from OpenSSL's SipHash-2-4-128", bad,
+	      8 * (sizeof(path) + 1));
+}
+
+static void test_hash_key_matters(void)
+{
+	const uint64_t k1[2] = { 1, 2 }, k2[2] = { 1, 3 }, k3[2] = { 2, 2 };
+	const char *p = "/workspace";
+	struct lg_path_digest a = lg_path_hash(k1, p, 10), b = lg_path_hash(k2, p, 10),
+			      c = lg_path_hash(k3, p, 10);
+
+	CHECK(a.lo != b.lo && a.hi != b.hi, "the key's second half changes both halves");
+	CHECK(a.lo != c.lo && a.hi != c.hi, "the key's first half changes both halves");
 }
 
 int main(void)
@@ -319,6 +411,8 @@ int main(void)
 	RUN(test_compile_paths);
 	RUN(test_compile_limits);
 	RUN(test_compile_limits_mixed);
-	RUN(test_hash_prefix_consistency);
+	RUN(test_hash_known_answer);
+	RUN(test_hash_matches_openssl);
+	RUN(test_hash_key_matters);
 	return check_summary("rules");
 }

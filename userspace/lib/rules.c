@@ -15,13 +15,16 @@
 
 #include "rules.h"
 
-uint64_t lg_path_hash(uint64_t seed, const char *path, uint32_t len)
+struct lg_path_digest lg_path_hash(const uint64_t key[2], const char *path, uint32_t len)
 {
-	uint64_t h = lg_path_hash_init(seed);
+	struct lg_path_hash_state s;
+	struct lg_path_digest d;
 
+	lg_path_hash_init(&s, key[0], key[1]);
 	for (uint32_t i = 0; i < len; i++)
-		h = lg_path_hash_step(h, (unsigned char)path[i]);
-	return h;
+		lg_path_hash_byte(&s, i, (unsigned char)path[i]);
+	lg_path_hash_final(&s, len, &d);
+	return d;
 }
 
 int lg_path_rule_parse(const char *rule, char *out, uint32_t *len, bool *subtree)

@@ -7,6 +7,7 @@
 #define LG_RULES_H
 
 #include "livegrant.h"
+#include <livegrant/path_hash.h>
 
 /* One distinct rule path with everything the grant gives on it. */
 struct lg_path_entry {
@@ -86,7 +87,10 @@ bool lg_rule_covered(enum lg_rule_kind kind, const char *rule,
 int lg_compile(const struct lg_grant_spec *spec, struct lg_compiled *out);
 void lg_compiled_free(struct lg_compiled *c);
 
-/* The path hash of @len bytes of @path with @seed (livegrant/path_hash.h). */
-uint64_t lg_path_hash(uint64_t seed, const char *path, uint32_t len);
+/*
+ * The keyed path hash of @len bytes of @path under the 128-bit key @key
+ * (livegrant/path_hash.h): what the kernel computes for the same prefix.
+ */
+struct lg_path_digest lg_path_hash(const uint64_t key[2], const char *path, uint32_t len);
 
 #endif /* LG_RULES_H */

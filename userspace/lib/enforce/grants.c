@@ -118,26 +118,67 @@ static int gc_agent(struct lg_enforcer *e, uint64_t id, uint32_t keep)
 	return 0;
 }
 
-/* Two rule paths with the same (hash, len) would share one map slot. */
-static int check_collisions(const struct lg_compiled *c, uint64_t seed)
+/* The path hash's 128-bit key, as the programs read it from lg_state. */
+static void hash_key(const struct lg_enforcer *e, uint64_t key[2])
 {
-	uint64_t *h = calloc(c->npaths ? c->npaths : 1, sizeof(*h));
+	key[0] = __atomic_load_n(&e->state->hash_key0, __ATOMIC_ACQUIRE);
+	key[1] = __atomic_load_n(&e->state->hash_key1, __ATOMIC_ACQUIRE);
+}
+
+static int digest_cmp(const void *a, const void *b)
+{
+	const struct lg_path_digest *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	return 0;
+}
+
+/* The first rule path after index @from whose hash is @d; npaths if none. */
+static size_t path_with_hash(const struct lg_compiled *c, const uint64_t key[2],
+			     const struct lg_path_digest *d, size_t from)
+{
+	for (size_t i = from; i < c->npaths; i++) {
+		struct lg_path_digest h = lg_path_hash(key, c->paths[i].path, c->paths[i].len);
+
+		if (!digest_cmp(&h, d))
+			return i;
+	}
+	return c->npaths;
+}
+
+/*
+ * Two rule paths with the same 128-bit hash would share one map slot, and
+ * one would grant what the other names. By chance this does not happen
+ * (path_hash.h), but it is checked, not assumed: sorted, so that a grant of
+ * LG_MAX_PATH_ENTRIES paths costs n log n, not n^2. The length is part of
+ * the map key; leaving it out here only refuses more.
+ */
+static int check_collisions(const struct lg_compiled *c, const uint64_t key[2])
+{
+	struct lg_path_digest *h = calloc(c->npaths ? c->npaths : 1, sizeof(*h));
+	size_t a, b;
 	int err = 0;
 
 	if (!h)
 		return lg_err(-ENOMEM, "out of memory");
 	for (size_t i = 0; i < c->npaths; i++)
-		h[i] = lg_path_hash(seed, c->paths[i].path, c->paths[i].len);
-	for (size_t i = 0; i < c->npaths && !err; i++) {
-		for (size_t j = i + 1; j < c->npaths; j++) {
-			if (c->paths[j].len != c->paths[i].len || h[j] != h[i])
-				continue;
-			err = lg_err(
-				-EEXIST,
-				"rule paths \"%s\" and \"%s\" collide in the path hash of this host: split them into two grants or reload with new pins to change the seed",
-				c->paths[i].path, c->paths[j].path);
-			break;
-		}
+		h[i] = lg_path_hash(key, c->paths[i].path, c->paths[i].len);
+	qsort(h, c->npaths, sizeof(*h), digest_cmp);
+	for (size_t i = 1; i < c->npaths; i++) {
+		if (digest_cmp(&h[i - 1], &h[i]))
+			continue;
+		/* Name both paths: the two first ones with this hash. */
+		a = path_with_hash(c, key, &h[i], 0);
+		b = a < c->npaths ? path_with_hash(c, key, &h[i], a + 1) : c->npaths;
+		err = lg_err(
+			-EEXIST,
+			"rule paths \"%s\" and \"%s\" collide in the path hash of this host: split them into two grants or reload with new pins to change the key",
+			a < c->npaths ? c->paths[a].path : "?",
+			b < c->npaths ? c->paths[b].path : "?");
+		break;
 	}
 	free(h);
 	return err;
@@ -146,29 +187,27 @@ static int check_collisions(const struct lg_compiled *c, uint64_t seed)
 static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 		       const struct lg_compiled *c)
 {
-	uint64_t seed = __atomic_load_n(&e->state->hash_seed, __ATOMIC_ACQUIRE);
-	struct lg_path_rule *pv = calloc(1, sizeof(*pv));
+	uint64_t key[2];
 	int err = 0;
 
-	if (!pv)
-		return lg_err(-ENOMEM, "out of memory");
+	hash_key(e, key);
 	for (size_t i = 0; i < c->npaths && !err; i++) {
 		const struct lg_path_entry *p = &c->paths[i];
+		struct lg_path_digest d = lg_path_hash(key, p->path, p->len);
 		struct lg_path_key k = {
 			.cgroup_id = id,
-			.hash = lg_path_hash(seed, p->path, p->len),
+			.hash = { d.lo, d.hi },
 			.generation = gen,
 			.len = p->len,
 		};
+		struct lg_path_rule v = {
+			.cgroup_id = id,
+			.generation = gen,
+			.exact = p->exact,
+			.subtree = p->subtree,
+		};
 
-		memset(pv, 0, sizeof(*pv));
-		pv->cgroup_id = id;
-		pv->generation = gen;
-		pv->exact = p->exact;
-		pv->subtree = p->subtree;
-		pv->len = p->len;
-		memcpy(pv->path, p->path, p->len);
-		if (bpf_map_update_elem(e->fds[LG_MAP_PATH_RULES], &k, pv, BPF_NOEXIST))
+		if (bpf_map_update_elem(e->fds[LG_MAP_PATH_RULES], &k, &v, BPF_NOEXIST))
 			err = lg_err(-errno, "writing path rule \"%s\" failed: %s%s", p->path,
 				     strerror(errno),
 				     errno == E2BIG ?
@@ -205,7 +244,6 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 			err = lg_err(-errno, "writing unix rule \"%.*s\" failed: %s",
 				     (int)c->unixes[i].len, c->unixes[i].path, strerror(errno));
 	}
-	free(pv);
 	return err;
 }
 
@@ -234,13 +272,15 @@ int lg_grant_install(struct lg_enforcer *e, uint64_t id, const struct lg_grant_s
 {
 	struct lg_compiled c;
 	struct lg_agent cur, next = {};
+	uint64_t key[2];
 	uint32_t gen;
 	int err;
 
 	err = lg_compile(spec, &c);
 	if (err)
 		return err;
-	err = check_collisions(&c, __atomic_load_n(&e->state->hash_seed, __ATOMIC_ACQUIRE));
+	hash_key(e, key);
+	err = check_collisions(&c, key);
 	if (err)
 		goto out;
 	err = lg_grant_get(e, id, &cur);

@@ -385,6 +385,22 @@ static void open_prev_agents(struct lg_enforcer *e)
 	e->prev_suspended_fd = prev_map_sized(e, "lg_suspended", sizeof(__u64), sizeof(__u32));
 }
 
+/*
+ * A fresh 128-bit path hash key (livegrant/path_hash.h). The rules' safety
+ * rests on it being secret and unpredictable, so a short read is an error,
+ * never a weaker key.
+ */
+static int new_hash_key(struct lg_state *st)
+{
+	__u64 key[2];
+
+	if (getrandom(key, sizeof(key), 0) != sizeof(key))
+		return lg_err(-EIO, "getrandom for the path hash key failed: %s", strerror(errno));
+	st->hash_key0 = key[0];
+	st->hash_key1 = key[1];
+	return 0;
+}
+
 static int load_error(int err)
 {
 	int h = failed_prog[0] ? lg_hook_by_prog(failed_prog) : -ENOENT;
@@ -498,10 +514,10 @@ static int load(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 	}
 	err = map_state(e);
 	if (err || e->start == LG_START_UPGRADED)
-		return err; /* the pinned state (hash seed, roots) stays as it is */
-	if (getrandom(&e->state->hash_seed, sizeof(e->state->hash_seed), 0) !=
-	    sizeof(e->state->hash_seed))
-		return lg_err(-EIO, "getrandom for the path hash seed failed");
+		return err; /* the pinned state (hash key, roots) stays as it is */
+	err = new_hash_key(e->state);
+	if (err)
+		return err;
 	e->state->abi_version = LG_ABI_VERSION;
 	e->state->default_mode = LG_MODE_ENFORCE;
 	e->state->root_levels = 0;
