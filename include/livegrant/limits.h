@@ -119,11 +119,14 @@
 #define LG_MAX_DOMAIN_NETS 1024 /* networks of all trust domains */
 /*
  * Rule maps hold every agent's rules plus, while a grant is being replaced,
- * a second generation of one agent's rules. lg_path_rules is not
- * preallocated and an entry is 40 bytes of key and 24 of value (no path
- * since ABI 8), so its size costs only the bucket array (16 bytes a slot).
+ * a second generation of one agent's rules. lg_path_rules is one pool for
+ * every grant (the baseline is in each), not preallocated: an entry costs
+ * 32 bytes of key, 24 of value and the kernel's element header (about 128
+ * bytes in all, no path since ABI 8), and the size only the bucket array,
+ * 16 bytes a slot (16 MiB). 2^20 entries hold 10,000 agents of 100 path
+ * entries each.
  */
-#define LG_PATH_RULE_ENTRIES 131072
+#define LG_PATH_RULE_ENTRIES (1 << 20)
 _Static_assert(LG_PATH_RULE_ENTRIES >= 2 * LG_MAX_PATH_ENTRIES,
 	       "the path rule map must hold a largest grant and its replacement");
 #define LG_NET_RULE_ENTRIES 65536

@@ -10,11 +10,14 @@
  * The hash is the rule's whole identity in the kernel: lg_path_rules stores
  * no path, so a rule entry costs its key and rights, not LG_PATH_MAX bytes.
  * That is sound because finding two paths with the same 128-bit keyed hash
- * needs the key, which only root outside every agent can read (the pinned
- * lg_state map; agents are refused bpf(), bpf/bpf_syscall.bpf.c), and a
- * chance collision between two paths of the same length, agent and
- * generation has probability about 2^-128 per pair. Userspace still refuses
- * a grant whose own rule paths collide (userspace/lib/enforce/grants.c).
+ * needs the key, and a chance collision between two paths of the same
+ * length, agent and generation has probability about 2^-128 per pair.
+ * The key lives in the pinned lg_state map: agents are refused bpf()
+ * (bpf/bpf_syscall.bpf.c), no grant may reach the pin folder, where a
+ * map's pin file can be read (docs/threat-model.md, "Pins"), and agents
+ * may not mount. Even a reader of the key would still need a collision of
+ * SipHash-2-4 under a known key, for which no attack is known. Userspace
+ * refuses a grant whose own rule paths collide (userspace/lib/enforce/grants.c).
  *
  * It is folded one byte at a time, so that the BPF path walk has the hash of
  * every prefix as it scans: lg_path_hash_byte() takes byte @i of the path,

@@ -11,8 +11,10 @@
 #include <bpf/bpf.h>
 #include <unistd.h>
 
+#include "enforcer.h"
 #include "fixture.h"
 #include "harness.h"
+#include "rule_index.h"
 #include "worker.h"
 
 KTEST(grant_expires_in_the_kernel)
@@ -251,4 +253,60 @@ KTEST(grant_pins_survive_the_loader)
 	CHECK_ERR(res, 0, "after unpin only the fixture's grant decides");
 	CHECK(count_links() <= links_before, "the unpinned set's links are gone");
 	worker_stop(&w);
+}
+
+/* Entries of agent @id in lg_path_rules, and how many are of generation @gen. */
+static int path_entries(uint64_t id, uint32_t gen, int *of_gen)
+{
+	struct lg_path_key k, cur;
+	int fd = fx->fds[LG_MAP_PATH_RULES], n = 0;
+	bool first = true;
+
+	*of_gen = 0;
+	while (!bpf_map_get_next_key(fd, first ? NULL : &cur, &k)) {
+		first = false;
+		cur = k;
+		if (k.cgroup_id != id)
+			continue;
+		n++;
+		*of_gen += k.generation == gen;
+	}
+	return n;
+}
+
+/*
+ * Replacing a grant deletes the old generation's rules from the kernel's map,
+ * found through the rule index (userspace/lib/enforce/rule_index.h), also
+ * when the index is rebuilt from the maps (as after a restart), and removing
+ * the grant deletes them all.
+ */
+KTEST(grant_replaced_rules_are_deleted)
+{
+	static const char *rd1[] = { FX_DIR "/ws/", FX_DIR "/both", FX_DIR "/x/y/z" };
+	static const char *rd2[] = { FX_DIR "/ws2/" };
+	struct lg_grant_spec s1 = fx_spec(60000), s2 = fx_spec(60000);
+	uint32_t g1 = 0, g2 = 0, g3 = 0;
+	int n1, n2, n3, of;
+
+	s1.rules[LG_RULE_READ] = STRV(rd1);
+	s2.rules[LG_RULE_READ] = STRV(rd2);
+	REQUIRE(lg_grant_install(fx, fx_a1, &s1, &g1) == 0, "grant 1: %s", lg_errmsg());
+	n1 = path_entries(fx_a1, g1, &of);
+	CHECK(n1 > 3 && of == n1, "grant 1: %d entries, %d of its generation", n1, of);
+	REQUIRE(lg_grant_install(fx, fx_a1, &s2, &g2) == 0, "grant 2: %s", lg_errmsg());
+	n2 = path_entries(fx_a1, g2, &of);
+	CHECK(n2 > 0 && n2 < n1 && of == n2, "grant 2: %d entries, %d of its generation", n2, of);
+	/* Forget the index: the next install must rebuild it from the maps. */
+	lg_rule_index_free(fx->rules);
+	fx->rules = NULL;
+	REQUIRE(lg_grant_install(fx, fx_a1, &s1, &g3) == 0, "grant 3: %s", lg_errmsg());
+	n3 = path_entries(fx_a1, g3, &of);
+	CHECK(n3 == n1 && of == n3,
+	      "grant 3 after a rebuilt index: %d entries, %d of its generation", n3, of);
+	/* The grant has path rules only: the index holds what the map holds. */
+	CHECK(lg_rule_index_count(fx, fx_a1) == (size_t)n3, "the index holds %zu keys, the map %d",
+	      lg_rule_index_count(fx, fx_a1), n3);
+	REQUIRE(lg_grant_remove(fx, fx_a1) == 0, "remove: %s", lg_errmsg());
+	CHECK(path_entries(fx_a1, g3, &of) == 0, "no entries left after removal");
+	CHECK(lg_rule_index_count(fx, fx_a1) == 0, "nor in the index");
 }

@@ -42,6 +42,8 @@ struct livegrant_bpf;
  * @hooks_missing:  hooks this kernel lacks: not enforced.
  * @hooks_attached: hooks whose program is attached.
  */
+struct lg_rule_index;
+
 struct lg_enforcer {
 	struct livegrant_bpf *skel;
 	int fds[LG_MAP_MAX];
@@ -60,6 +62,7 @@ struct lg_enforcer {
 	void (*bridge)(struct lg_enforcer *e, void *ctx); /* opts->bridge, for the commit */
 	void *bridge_ctx;
 	int sync_outer, sync_inner; /* see lg_wait_for_readers() */
+	struct lg_rule_index *rules; /* rule_index.h; built at first use */
 };
 
 /*

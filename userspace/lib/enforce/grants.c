@@ -22,6 +22,7 @@
 #include <bpf/bpf.h>
 
 #include "enforcer.h"
+#include "rule_index.h"
 #include "rules.h"
 
 uint64_t lg_boottime_ns(void)
@@ -48,74 +49,33 @@ static int put_header(struct lg_enforcer *e, uint64_t id, const struct lg_agent 
 	return 0;
 }
 
-/* Where a rule map's key holds the agent and the generation. */
-struct lg_rule_map {
-	enum lg_map_idx map;
-	size_t key_size;
-	size_t cgroup_off;
-	size_t generation_off;
-};
-
-static const struct lg_rule_map rule_maps[] = {
-	{ LG_MAP_PATH_RULES, sizeof(struct lg_path_key), offsetof(struct lg_path_key, cgroup_id),
-	  offsetof(struct lg_path_key, generation) },
-	{ LG_MAP_NET_RULES, sizeof(struct lg_net_key), offsetof(struct lg_net_key, cgroup_id),
-	  offsetof(struct lg_net_key, generation) },
-	{ LG_MAP_UNIX_RULES, sizeof(struct lg_unix_key), offsetof(struct lg_unix_key, cgroup_id),
-	  offsetof(struct lg_unix_key, generation) },
-};
-
 /*
- * Delete every entry of agent @id in @m whose generation is not @keep. Keys
- * are collected first: deleting while walking a hash map can skip keys.
+ * Delete every rule of agent @id whose generation is not @keep, found
+ * through the rule index (rule_index.h), so that it costs this agent's
+ * rules, not every agent's.
  */
-static int gc_map(struct lg_enforcer *e, const struct lg_rule_map *m, uint64_t id, uint32_t keep)
-{
-	int fd = e->fds[m->map], err = 0;
-	size_t n = 0, cap = 0, ks = m->key_size;
-	char *doomed = NULL, k[sizeof(struct lg_unix_key) + 64], cur[sizeof(k)] = { 0 };
-	bool first = true;
-
-	while (!bpf_map_get_next_key(fd, first ? NULL : cur, k)) {
-		uint64_t cg;
-		uint32_t gen;
-
-		first = false;
-		memcpy(cur, k, ks);
-		memcpy(&cg, k + m->cgroup_off, sizeof(cg));
-		memcpy(&gen, k + m->generation_off, sizeof(gen));
-		if (cg != id || gen == keep)
-			continue;
-		if (n == cap) {
-			char *t;
-
-			cap = cap ? cap * 2 : 64;
-			t = realloc(doomed, cap * ks);
-			if (!t) {
-				free(doomed);
-				return lg_err(-ENOMEM, "out of memory");
-			}
-			doomed = t;
-		}
-		memcpy(doomed + n++ * ks, k, ks);
-	}
-	for (size_t i = 0; i < n; i++)
-		if (bpf_map_delete_elem(fd, doomed + i * ks) && errno != ENOENT && !err)
-			err = lg_err(-errno, "deleting stale rules of agent cgroup %llu failed: %s",
-				     (unsigned long long)id, strerror(errno));
-	free(doomed);
-	return err;
-}
-
 static int gc_agent(struct lg_enforcer *e, uint64_t id, uint32_t keep)
 {
-	for (size_t i = 0; i < sizeof(rule_maps) / sizeof(rule_maps[0]); i++) {
-		int err = gc_map(e, &rule_maps[i], id, keep);
+	return lg_rule_index_collect(e, id, keep);
+}
 
-		if (err)
-			return err;
-	}
-	return 0;
+/*
+ * Write one rule: indexed first, so that a rule in the map is always one
+ * the index can find and delete (an indexed key the map lacks is skipped).
+ */
+static int put_rule(struct lg_enforcer *e, enum lg_rule_map_idx m, const void *key,
+		    const void *value)
+{
+	static const enum lg_map_idx fd_of[LG_RULES_MAX] = {
+		[LG_RULES_PATH] = LG_MAP_PATH_RULES,
+		[LG_RULES_NET] = LG_MAP_NET_RULES,
+		[LG_RULES_UNIX] = LG_MAP_UNIX_RULES,
+	};
+	int err = lg_rule_index_add(e, m, key);
+
+	if (err)
+		return err;
+	return bpf_map_update_elem(e->fds[fd_of[m]], key, value, BPF_NOEXIST) ? -errno : 0;
 }
 
 /* The path hash's 128-bit key, as the programs read it from lg_state. */
@@ -207,12 +167,12 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 			.subtree = p->subtree,
 		};
 
-		if (bpf_map_update_elem(e->fds[LG_MAP_PATH_RULES], &k, &v, BPF_NOEXIST))
-			err = lg_err(-errno, "writing path rule \"%s\" failed: %s%s", p->path,
-				     strerror(errno),
-				     errno == E2BIG ?
-					     " (path rule map full: LG_PATH_RULE_ENTRIES)" :
-					     "");
+		err = put_rule(e, LG_RULES_PATH, &k, &v);
+		if (err)
+			err = lg_err(err, "writing path rule \"%s\" failed: %s%s", p->path,
+				     strerror(-err),
+				     err == -E2BIG ? " (path rule map full: LG_PATH_RULE_ENTRIES)" :
+						     "");
 	}
 	for (size_t i = 0; i < c->nnets && !err; i++) {
 		const struct lg_net_entry *n = &c->nets[i];
@@ -225,9 +185,10 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 
 		memcpy(k.addr, n->addr, 16);
 		memcpy(v.ranges, n->ranges, sizeof(v.ranges));
-		if (bpf_map_update_elem(e->fds[LG_MAP_NET_RULES], &k, &v, BPF_NOEXIST))
-			err = lg_err(-errno, "writing a network rule failed: %s%s", strerror(errno),
-				     errno == ENOSPC ?
+		err = put_rule(e, LG_RULES_NET, &k, &v);
+		if (err)
+			err = lg_err(err, "writing a network rule failed: %s%s", strerror(-err),
+				     err == -ENOSPC ?
 					     " (network rule map full: LG_NET_RULE_ENTRIES)" :
 					     "");
 	}
@@ -240,9 +201,10 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 		uint8_t rights = c->unixes[i].rights;
 
 		memcpy(k.path, c->unixes[i].path, c->unixes[i].len);
-		if (bpf_map_update_elem(e->fds[LG_MAP_UNIX_RULES], &k, &rights, BPF_NOEXIST))
-			err = lg_err(-errno, "writing unix rule \"%.*s\" failed: %s",
-				     (int)c->unixes[i].len, c->unixes[i].path, strerror(errno));
+		err = put_rule(e, LG_RULES_UNIX, &k, &rights);
+		if (err)
+			err = lg_err(err, "writing unix rule \"%.*s\" failed: %s",
+				     (int)c->unixes[i].len, c->unixes[i].path, strerror(-err));
 	}
 	return err;
 }

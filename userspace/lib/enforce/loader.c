@@ -40,6 +40,7 @@
 #include <bpf/libbpf.h>
 
 #include "enforcer.h"
+#include "rule_index.h"
 #include "livegrant.skel.h"
 
 _Static_assert(LG_HOOK_CAPACITY <= LG_MANIFEST_MAX_PROGS + LG_MANIFEST_EXT_PROGS,
@@ -881,6 +882,7 @@ void lg_enforcer_close(struct lg_enforcer *e)
 	if (e->sync_inner >= 0)
 		close(e->sync_inner);
 	close_prev_maps(e);
+	lg_rule_index_free(e->rules);
 	/* Destroying the skeleton detaches only links that are not pinned. */
 	livegrant_bpf__destroy(e->skel);
 	free(e);

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * rule_index.h - which entries of the rule maps belong to which agent.
+ *
+ * Replacing or removing a grant deletes the rules of its other generations.
+ * Finding them by walking the rule maps costs every install a pass over
+ * every agent's rules (two of them: before and after the switch), which
+ * grows with the number of agents. The index keeps, per agent, the keys it
+ * has in each rule map, so that an install costs its own rules only.
+ *
+ * It is built by one walk of the rule maps the first time it is needed and
+ * kept up to date by grants.c. An entry it does not know (written by another
+ * process since) is only memory not freed, never a right: the kernel uses
+ * only the rules of the generation in the agent's header, and generations
+ * are never handed out twice (lg_state.generation_seq). Used from one thread
+ * at a time, as grants.c is.
+ */
+#ifndef LG_RULE_INDEX_H
+#define LG_RULE_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "enforcer.h"
+
+/* The rule maps: their keys all hold the agent's cgroup id and a generation. */
+enum lg_rule_map_idx {
+	LG_RULES_PATH,
+	LG_RULES_NET,
+	LG_RULES_UNIX,
+	LG_RULES_MAX,
+};
+
+struct lg_rule_index;
+
+/* Note @key (of rule map @m) as written for agent @id. */
+int lg_rule_index_add(struct lg_enforcer *e, enum lg_rule_map_idx m, const void *key);
+
+/*
+ * Delete from the maps (and the index) every rule of agent @id whose
+ * generation is not @keep (0: all of them). The first error is returned;
+ * the keys not deleted stay indexed.
+ */
+int lg_rule_index_collect(struct lg_enforcer *e, uint64_t id, uint32_t keep);
+
+/* Rules of agent @id the index holds, all maps and generations (tests). */
+size_t lg_rule_index_count(struct lg_enforcer *e, uint64_t id);
+
+void lg_rule_index_free(struct lg_rule_index *ri);
+
+#endif /* LG_RULE_INDEX_H */
