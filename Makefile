@@ -47,12 +47,12 @@ KTEST_SRCS := $(wildcard tests/kernel/*.c)
 KTEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(KTEST_SRCS))
 
 PROGS := $(BUILD)/livegrantd $(BUILD)/livegrant $(BUILD)/livegrant-issuer
-BENCH_SRCS := $(filter-out %.bpf.c tests/bench/noop.c,$(wildcard tests/bench/*.c))
+BENCH_SRCS := $(filter-out %.bpf.c tests/bench/noop.c tests/bench/controller.c,$(wildcard tests/bench/*.c))
 BENCH_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(BENCH_SRCS))
 
 TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD)/tests/lg-accessloop \
 	$(BUILD)/tests/lg-mapprog $(BUILD)/tests/lg-preload.so $(BUILD)/tests/lg-bench \
-	$(BUILD)/tests/lg-bench-noop
+	$(BUILD)/tests/lg-bench-noop $(BUILD)/tests/lg-present-load
 
 .PHONY: all deps test unit-test kernel-test demo bench format lint compdb clean vmlinux-h upgrade-builds FORCE
 all: $(PROGS) $(TESTS)
@@ -191,6 +191,10 @@ $(BUILD)/tests/lg-bench: $(BENCH_OBJS) $(ENFORCE_LIB) $(CORE_LIB) | $(BUILD)/tes
 $(BUILD)/tests/lg-bench-noop: tests/bench/noop.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -static -o $@ $<
 
+# The controller's load: agents presenting tokens (tests/bench/controller.sh).
+$(BUILD)/tests/lg-present-load: tests/bench/controller.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $<
+
 $(BUILD)/bpf $(BUILD)/tests $(BUILD)/obj/lib/enforce $(BUILD)/obj/lib/policy $(BUILD)/obj/livegrantd $(BUILD)/obj/cli $(BUILD)/obj/tests/kernel $(BUILD)/obj/tests/bench $(BUILD)/obj/tools/issuer:
 	mkdir -p $@
 
@@ -208,15 +212,22 @@ demo: deps
 		-- sh tools/demo.sh
 
 # BENCH_KERNEL: the guest kernel; BENCH_ARGS: lg-bench's options (-r ROUNDS,
-# -s ITERATION_SCALE). The table goes to stdout, the figures to build/bench.json.
+# -s ITERATION_SCALE); BENCH_AGENTS: how many agents present tokens to a real
+# livegrantd for the controller's figures (tests/bench/controller.sh). The
+# tables go to stdout, the figures to build/bench.json and build/controller.json.
 BENCH_KERNEL ?= 6.1
 BENCH_ARGS   ?=
+BENCH_AGENTS ?= 1000
 bench: deps
 	$(MAKE) all
 	rm -rf $(BUILD)/bench-out
 	tools/vmrun --kernel $(BENCH_KERNEL) --timeout 3000 --mem 2048 --out $(BUILD)/bench-out \
 		-- sh -c 'build/tests/lg-bench $(BENCH_ARGS) -j "$$LIVEGRANT_VM_OUT/bench.json"'
 	cp $(BUILD)/bench-out/bench.json $(BUILD)/bench.json
+	tools/vmrun --kernel $(BENCH_KERNEL) --timeout 3000 --mem 2048 --out $(BUILD)/bench-out \
+		--add $(CURDIR)/tests/kernel --add $(CURDIR)/tests/bench \
+		-- sh -c 'sh tests/bench/controller.sh $(BENCH_AGENTS) "$$LIVEGRANT_VM_OUT/controller.json"'
+	cp $(BUILD)/bench-out/controller.json $(BUILD)/controller.json
 
 unit-test: all
 	tests/run --unit-only

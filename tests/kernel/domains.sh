@@ -166,6 +166,9 @@ check "QA's on_crossing is deny: the prod grant is not suspended" lacks $W/o12 "
 # Repeated crossings into a deny domain change nothing after the first: they
 # must not make livegrantd rewrite (and fsync) its state file each time.
 # Every save renames a new file into place, so the inode tells.
+# The grant presented above is saved within LGD_SAVE_DELAY_MS (500 ms): let
+# that save happen first.
+sleep 1
 ino0=$(stat -c %i /run/livegrant/state.json)
 agent /bin/sh -c "i=0; while [ \$i -lt 50 ]; do $NP connect $QA4 443; i=\$((i + 1)); done" >$W/o13 2>&1
 sleep 0.5

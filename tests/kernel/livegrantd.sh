@@ -228,6 +228,11 @@ mv $SOCK $SOCK.aside
 wait $ip
 check "an agent cannot bind a listener where agents look for livegrantd" \
 	contains $W/imp.out "ulisten $SOCK: Permission denied"
+# The event reaches the log through livegrantd's loop: give it 2 s.
+for _ in $(seq 1 20); do
+	grep -q '"hook":"path_mknod","target":"'$SOCK'"' $W/events.jsonl && break
+	sleep 0.1
+done
 check "  denied as making a socket there" \
 	contains $W/events.jsonl '"hook":"path_mknod","target":"'$SOCK'","access":"make_sock","reason":"not_allowed"'
 # The second wall: a listener something else put there (here a non-agent)

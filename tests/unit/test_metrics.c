@@ -35,7 +35,7 @@
 
 static int64_t now_ms(void)
 {
-	return (int64_t)(monotonic_ns() / 1000000);
+	return (int64_t)(lg_monotonic_ns() / 1000000);
 }
 
 /* Wait up to @ms for the endpoint or @fd, then let the endpoint work. */

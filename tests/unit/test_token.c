@@ -925,6 +925,48 @@ static void test_policy(void)
 	free(tok);
 }
 
+/*
+ * signature_known_good (a refresh of a token already verified) skips the
+ * signature only: a token whose signature is broken passes with it and
+ * fails without it, and with it the claims and the kid are still checked.
+ */
+static void test_signature_known_good(void)
+{
+	static const char *const other_kid[] = { "another-kid" };
+	char *tok = default_token(false, NULL);
+	struct lg_token_policy p = policy;
+	struct lg_trust_bundle *other;
+	const char *reason = NULL;
+	size_t len = strlen(tok);
+	struct lg_token *t = NULL;
+
+	/* The signature's last character changed: no longer the issuer's. */
+	tok[len - 2] = tok[len - 2] == 'A' ? 'B' : 'A';
+	CHECK(!verify_str(tok, qa_jwks, &p, &reason) && !strcmp(reason, "bad_signature"),
+	      "without the flag a broken signature is refused: %s", reason);
+	p.signature_known_good = true;
+	CHECK(lg_token_verify(tok, len, qa_jwks, &p, &t, &reason) == 0 && t,
+	      "with it the signature is not checked: %s", reason);
+	lg_token_free(t);
+	p.leeway_s = 0;
+	p.now = NOW + 600;
+	CHECK(!verify_str(tok, qa_jwks, &p, &reason) && !strcmp(reason, "expired"),
+	      "with it the expiry still is: %s", reason);
+	p = policy;
+	p.signature_known_good = true;
+	p.audience = "livegrant://another-node";
+	CHECK(!verify_str(tok, qa_jwks, &p, &reason) && !strcmp(reason, "wrong_audience"),
+	      "with it the audience still is: %s", reason);
+	p = policy;
+	p.signature_known_good = true;
+	CHECK(write_jwks("other.jwks", 1, other_kid, &ed) == 0, "write other.jwks");
+	other = load_tmp_bundle("other.jwks");
+	CHECK(other && !verify_str(tok, other, &p, &reason) && !strcmp(reason, "unknown_kid"),
+	      "with it a bundle without the token's kid still refuses: %s", reason);
+	lg_trust_bundle_free(other);
+	free(tok);
+}
+
 /* A refusal message quotes the token: never with a newline or escape in it. */
 static void test_message_printable(void)
 {
@@ -1503,6 +1545,35 @@ static void test_issuer_keys_and_tokens(void)
 	      "mint --ttl 2h");
 	CHECK(!strcmp(check_token(tok, b, NULL), "ttl_too_long"), "2h > max_ttl 1h");
 	free(tok);
+
+	/* --count N: N tokens, one a line, each verifying, each its own jti. */
+	CHECK(iss(&out,
+		  "mint --key %s/iss-ed.key --kid iss-ed --now %lld --count 3 --claims %s/iss-claims.json",
+		  tmpdir, NOW, tmpdir) == 0,
+	      "mint --count 3");
+	{
+		char *save = NULL, *line = out ? strtok_r(out, "\n", &save) : NULL;
+		char jtis[3][40] = { "" };
+		int n = 0;
+
+		for (; line; line = strtok_r(NULL, "\n", &save), n++) {
+			CHECK(n < 3 && !strcmp(check_token(line, b, &t), "accepted") && t,
+			      "token %d of --count 3 verifies", n);
+			if (n < 3 && t)
+				snprintf(jtis[n], sizeof(jtis[n]), "%s", t->jti);
+			lg_token_free(t);
+			t = NULL;
+		}
+		CHECK(n == 3, "--count 3 printed %d tokens", n);
+		CHECK(strcmp(jtis[0], jtis[1]) && strcmp(jtis[1], jtis[2]) &&
+			      strcmp(jtis[0], jtis[2]),
+		      "each with its own jti");
+	}
+	free(out);
+	out = NULL;
+	CHECK(iss(NULL, "mint --key %s/iss-ed.key --count 0 --claims %s/iss-claims.json", tmpdir,
+		  tmpdir) == 2,
+	      "--count 0 is a usage error");
 	lg_trust_bundle_free(b);
 
 	/* Without --kid: the RFC 7638 thumbprint, the same in jwks and mint. */
@@ -1721,6 +1792,7 @@ int main(int argc, char **argv)
 	RUN(test_reasons_covered);
 	RUN(test_fields);
 	RUN(test_policy);
+	RUN(test_signature_known_good);
 	RUN(test_peek_domain);
 	RUN(test_message_printable);
 	RUN(test_pyjwt_tokens);

@@ -76,6 +76,8 @@ static const char usage_mint[] =
 	"  --claims FILE    JSON object of claims ('-': stdin). iat and nbf (now),\n"
 	"                   exp (now + ttl) and jti (128 random bits, hex) are filled\n"
 	"                   in unless the file has them.\n"
+	"  --count N        print N tokens, one a line, each with its own jti\n"
+	"                   (for load tests; default 1)\n"
 	"\n"
 	"test aids: these make deliberately wrong tokens for tests; never use them\n"
 	"to issue real grants.\n"
@@ -438,6 +440,7 @@ struct mint_opts {
 	const char *key, *kid, *claims, *header, *alg;
 	uint64_t ttl_s;
 	int64_t now;
+	long count;
 	bool raw_claims;
 };
 
@@ -545,23 +548,15 @@ static int mint_sign(const struct mint_opts *o, EVP_PKEY *pkey, const char *inpu
 	return *out ? 0 : lg_err(-ENOMEM, "out of memory");
 }
 
-static int mint(const struct mint_opts *o)
+/* One token signed with @pkey, printed on its own line. */
+static int mint_one(const struct mint_opts *o, EVP_PKEY *pkey, const char *kid)
 {
-	char *thumb = NULL, *header = NULL, *payload = NULL, *h64 = NULL, *p64 = NULL;
+	char *header = NULL, *payload = NULL, *h64 = NULL, *p64 = NULL;
 	char *input = NULL, *s64 = NULL;
-	const char *kid = o->kid;
-	EVP_PKEY *pkey;
 	int err;
 
-	err = read_pem_key(o->key, true, &pkey);
-	if (err)
-		return err;
-	if (!kid)
-		err = jwk_thumbprint(pkey, &thumb);
-	kid = kid ? kid : thumb;
-	if (!err)
-		err = mint_header(o, o->alg ? o->alg : lg_jws_alg_name(lg_jws_alg_of_key(pkey)),
-				  kid, &header);
+	err = mint_header(o, o->alg ? o->alg : lg_jws_alg_name(lg_jws_alg_of_key(pkey)), kid,
+			  &header);
 	if (!err)
 		err = mint_payload(o, &payload);
 	if (!err) {
@@ -576,14 +571,33 @@ static int mint(const struct mint_opts *o)
 		err = mint_sign(o, pkey, input, &s64);
 	if (!err)
 		printf("%s.%s\n", input, s64);
-	EVP_PKEY_free(pkey);
-	free(thumb);
 	free(header);
 	free(payload);
 	free(h64);
 	free(p64);
 	free(input);
 	free(s64);
+	return err;
+}
+
+static int mint(const struct mint_opts *o)
+{
+	const char *kid = o->kid;
+	char *thumb = NULL;
+	EVP_PKEY *pkey;
+	int err;
+
+	err = read_pem_key(o->key, true, &pkey);
+	if (err)
+		return err;
+	if (!kid)
+		err = jwk_thumbprint(pkey, &thumb);
+	kid = kid ? kid : thumb;
+	/* Each token gets its own jti (fill_claims), unless the claims fix one. */
+	for (long i = 0; !err && i < o->count; i++)
+		err = mint_one(o, pkey, kid);
+	EVP_PKEY_free(pkey);
+	free(thumb);
 	return err;
 }
 
@@ -611,10 +625,11 @@ static int cmd_mint(int argc, char **argv)
 		{ "alg", required_argument, NULL, 'a' },
 		{ "header", required_argument, NULL, 'H' },
 		{ "raw-claims", no_argument, NULL, 'r' },
+		{ "count", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mint_opts o = { .ttl_s = DEFAULT_TTL_S, .now = time(NULL) };
+	struct mint_opts o = { .ttl_s = DEFAULT_TTL_S, .now = time(NULL), .count = 1 };
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -650,6 +665,16 @@ static int cmd_mint(int argc, char **argv)
 		case 'r':
 			o.raw_claims = true;
 			break;
+		case 'N': {
+			char *end;
+
+			errno = 0;
+			o.count = strtol(optarg, &end, 10);
+			if (end == optarg || *end || errno || o.count < 1 || o.count > 1000000)
+				return usage_error(usage_mint, "mint: --count %s: 1 to 1000000",
+						   optarg);
+			break;
+		}
 		case 'h':
 			fputs(usage_mint, stdout);
 			return 0;

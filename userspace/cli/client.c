@@ -11,7 +11,12 @@
 
 #include "client.h"
 
-#define LGC_MAX_REPLY (1 << 20)
+/*
+ * The largest reply read: the agents list of LG_MAX_AGENTS agents, at about
+ * 1 KiB each, with room to spare. Allocated whole but touched only as far
+ * as the reply goes.
+ */
+#define LGC_MAX_REPLY (64 << 20)
 
 const char *lgc_socket_path(const char *opt)
 {
@@ -74,8 +79,11 @@ int lgc_request(const char *path, json_t *req, json_t **resp)
 	}
 	free(text);
 	while (len < LGC_MAX_REPLY - 1 && (n = read(fd, buf + len, LGC_MAX_REPLY - 1 - len)) > 0) {
+		/* Only the bytes just read can hold the newline. */
+		bool end = memchr(buf + len, '\n', n) != NULL;
+
 		len += n;
-		if (memchr(buf, '\n', len))
+		if (end)
 			break;
 	}
 	close(fd);

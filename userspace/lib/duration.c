@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * duration.c - "30s", "10m", "1h": the one duration syntax of the config
- * file and the CLI (livegrant denials --since).
+ * file and the CLI (livegrant denials --since); and the monotonic clock
+ * intervals are measured with.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "livegrant.h"
+
+uint64_t lg_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
 
 /* A duration is at most this many seconds (it must fit a u32 of seconds). */
 #define DURATION_MAX_S 4294967295ULL

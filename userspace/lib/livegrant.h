@@ -97,6 +97,8 @@ int lg_bpf_object_check(void);
 int lg_parse_duration(const char *s, uint64_t *out);
 /* The same, with "0s" allowed when @allow_zero. */
 int lg_duration_parse(const char *s, bool allow_zero, uint64_t *out);
+/* CLOCK_MONOTONIC in nanoseconds: for intervals inside one process. */
+uint64_t lg_monotonic_ns(void);
 
 /* ---- kernel support -------------------------------------------------- */
 

@@ -96,8 +96,8 @@ static int agent_cgroup_of(const struct lgd *d, const char *cg, char *out, size_
 }
 
 /* Verify @token for whichever domain it names. */
-int lgd_verify(struct lgd *d, const char *token, const struct lg_domain_config **dom,
-	       struct lg_token **tok, const char **reason)
+int lgd_verify(struct lgd *d, const char *token, const struct lg_trust_bundle *checked,
+	       const struct lg_domain_config **dom, struct lg_token **tok, const char **reason)
 {
 	char name[64];
 	struct lg_token_policy pol;
@@ -118,6 +118,7 @@ int lgd_verify(struct lgd *d, const char *token, const struct lg_domain_config *
 		.leeway_s = d->cfg->token_leeway_s,
 		.now = time(NULL),
 		.max_bytes = d->cfg->max_token_bytes,
+		.signature_known_good = checked && checked == d->bundles[(*dom)->id - 1],
 	};
 	return lg_token_verify(token, strlen(token), d->bundles[(*dom)->id - 1], &pol, tok, reason);
 }
@@ -237,9 +238,22 @@ static int step_cgroup_alive(struct lgd *d, struct admission *ad)
 	return lgd_agent_cgroup_alive(ad->a) ? 0 : LGD_ADMIT_GONE;
 }
 
+/*
+ * A refresh checks the agent's own token again, whose signature the first
+ * refresh after its admission verified: the signature is checked once per
+ * token and bundle, the claims every time (a pass over thousands of agents
+ * would otherwise spend most of its time on signatures). A new token
+ * (lgd_agent_set_token()) starts unchecked.
+ */
 static int step_verify(struct lgd *d, struct admission *ad)
 {
-	return lgd_verify(d, ad->req->token, &ad->dom, &ad->t, &ad->req->reason);
+	bool refresh = ad->req->mode == LGD_ADMIT_REFRESH && ad->req->token == ad->a->token;
+	int err = lgd_verify(d, ad->req->token, refresh ? ad->a->sig_checked : NULL, &ad->dom,
+			     &ad->t, &ad->req->reason);
+
+	if (refresh)
+		ad->a->sig_checked = err ? NULL : d->bundles[ad->dom->id - 1];
+	return err;
 }
 
 static int step_revocation(struct lgd *d, struct admission *ad)
@@ -588,7 +602,7 @@ static void presented(struct lgd *d, struct admission *ad)
 		a->state = LGD_REAUTH_REQUIRED;
 		a->reauth_domain = reauth;
 	}
-	lgd_state_save(d);
+	lgd_state_save_soon(d);
 	fprintf(stderr,
 		"livegrantd: granted %s (jti %s, domain %s) to %s, generation %u (pid %d attested via %s)\n",
 		ad->t->sub, ad->t->jti, dom->name, a->cgroup, a->generation, ad->req->peer->pid,

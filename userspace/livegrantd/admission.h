@@ -65,9 +65,14 @@ struct lgd_admit_req {
  */
 int lgd_admit(struct lgd *d, struct lgd_admit_req *req);
 
-/* Verify @token for whichever domain it names (*tok to lg_token_free()). */
-int lgd_verify(struct lgd *d, const char *token, const struct lg_domain_config **dom,
-	       struct lg_token **tok, const char **reason);
+/*
+ * Verify @token for whichever domain it names (*tok to lg_token_free()).
+ * @checked: the bundle this same token's signature was verified with
+ * before, or NULL; if it is still the domain's bundle, the signature is
+ * not checked again (struct lg_token_policy.signature_known_good).
+ */
+int lgd_verify(struct lgd *d, const char *token, const struct lg_trust_bundle *checked,
+	       const struct lg_domain_config **dom, struct lg_token **tok, const char **reason);
 /* Is @a's agent cgroup still the one it enrolled from (same path, same id)? */
 bool lgd_agent_cgroup_alive(const struct lgd_agent *a);
 /* Is @a's current grant suspended in the kernel (whatever we heard so far)? */

@@ -108,6 +108,8 @@ void lgd_agent_set_token(struct lgd_agent *a, const char *token, const struct lg
 	free(a->sub);
 	free(a->jti);
 	free(a->task);
+	/* A new token, or the same one restored: the next refresh checks its signature. */
+	a->sig_checked = NULL;
 	a->token = copy;
 	a->sub = strdup(t->sub);
 	a->jti = strdup(t->jti);

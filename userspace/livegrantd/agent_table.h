@@ -49,6 +49,9 @@ struct lgd_agent {
 	const struct lg_domain_config *reauth_domain; /* REAUTH_REQUIRED: the target */
 	bool suspended; /* the crossing suspended the grant in the kernel */
 	uint64_t crossing_ns; /* CLOCK_BOOTTIME of the crossing */
+	uint64_t refresh_seq; /* the refresh pass that last refreshed it (upkeep.c) */
+	/* The bundle @token's signature was verified with at a refresh, or NULL. */
+	const struct lg_trust_bundle *sig_checked;
 };
 
 /* The records, in no particular order: dropping one moves the last into its slot. */

@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,19 +202,46 @@ static void accept_all(struct lgd *d, int epfd)
 	}
 }
 
+/*
+ * Make @fd's send buffer hold @need bytes. SO_SNDBUFFORCE (livegrantd has
+ * CAP_NET_ADMIN) passes net.core.wmem_max; the kernel doubles what it is
+ * given for its own bookkeeping.
+ */
+static void ensure_sndbuf(int fd, size_t need)
+{
+	int cur = 0, want;
+	socklen_t l = sizeof(cur);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &l) == 0 && (size_t)cur / 2 > need)
+		return;
+	want = need > (size_t)INT_MAX / 2 ? INT_MAX / 2 : (int)need + 65536;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+}
+
 static void respond(struct conn *c, json_t *resp)
 {
 	char *text = json_dumps(resp, JSON_COMPACT);
 	size_t len;
+	ssize_t n;
 
 	if (!text)
 		return;
 	len = strlen(text);
 	text[len] = '\n';
-	/* Small replies fit the socket buffer; a peer that does not read loses it. */
-	if (send(c->src.fd, text, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		fprintf(stderr, "livegrantd: reply to pid %d lost: %s\n", c->peer.pid,
-			strerror(errno));
+	/*
+	 * The reply is sent whole, never blocking the loop: a reply larger than
+	 * the socket's send buffer (the agents list of a large fleet is
+	 * megabytes) first gets a buffer that holds it, so that one send queues
+	 * all of it. A peer that does not read, or a short send, loses the
+	 * reply, said here: the client then reports no valid reply, never a
+	 * truncated one taken for whole.
+	 */
+	ensure_sndbuf(c->src.fd, len + 1);
+	n = send(c->src.fd, text, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0 || (size_t)n != len + 1)
+		fprintf(stderr, "livegrantd: reply to pid %d lost (%zd of %zu bytes sent): %s\n",
+			c->peer.pid, n, len + 1, n < 0 ? strerror(errno) : "socket buffer full");
 	free(text);
 }
 

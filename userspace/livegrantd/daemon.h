@@ -39,9 +39,15 @@ struct lgd {
 	char state_path[PATH_MAX];
 	struct lgd_denial_log log;
 	bool save_pending; /* a state save is due (or the last one failed): each loop pass */
+	uint64_t save_due_ns; /* CLOCK_MONOTONIC it is due at; 0: at once (state_file.h) */
 	struct lgd_metrics metrics; /* all zero while metrics are off */
 	int lock_fd; /* holds the flock on <state_dir>/livegrantd.lock */
 	struct lgd_protected protected; /* livegrant's own files: no rule may reach them */
+	struct {
+		bool running, wrapped, changed;
+		uint64_t seq; /* the pass: lgd_agent.refresh_seq of the records it did */
+		size_t cursor;
+	} refresh; /* the refresh pass in slices (upkeep.h) */
 };
 
 /* Everything main's epoll loop waits on starts with its kind. */

@@ -296,6 +296,11 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
  * seconds on (the kernel releases old links asynchronously).
  */
 #define LGD_DRAIN_SLICE_MS 100
+/*
+ * A refresh pass runs in slices of this much time between the loop's other
+ * work, so that no presentation waits behind a whole pass.
+ */
+#define LGD_REFRESH_SLICE_NS (20 * 1000 * 1000ULL)
 #define LGD_DRAIN_TICKS 3
 
 /* True while a backlog is left for the next slice. */
@@ -414,6 +419,7 @@ static int run(struct lgd *d)
 	bool stop = false, sweep = false;
 	unsigned int ticks = 0;
 	bool backlog = true; /* the replaced pins' ring may hold events */
+	bool refresh_due = false; /* the refresh timer fired during a pass */
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -465,7 +471,22 @@ static int run(struct lgd *d)
 		/* A backlog of the replaced pins: a slice per pass, between other work. */
 		if (backlog)
 			backlog = drain_replaced(d, ticks);
-		n = epoll_wait(epfd, evs, 32, backlog ? 0 : -1);
+		/* A refresh pass under way: a slice per loop, between other work. */
+		if (d->refresh.running && !lgd_refresh_slice(d, LGD_REFRESH_SLICE_NS)) {
+			lgd_metrics_refresh_done(&d->metrics);
+			lg_enforcer_tidy(d->e);
+			/*
+			 * The timer fired during the pass: the next one starts
+			 * now, so that no agent waits two intervals (its kernel
+			 * expiry is two intervals ahead).
+			 */
+			if (refresh_due && lgd_refresh_begin(d)) {
+				refresh_due = false;
+				lgd_metrics_refresh_start(&d->metrics);
+			}
+		}
+		n = epoll_wait(epfd, evs, 32,
+			       backlog || d->refresh.running ? 0 : lgd_state_save_wait_ms(d));
 
 		if (n < 0 && errno != EINTR)
 			return lg_err(-errno, "epoll_wait: %s", strerror(errno));
@@ -482,10 +503,11 @@ static int run(struct lgd *d)
 				break;
 			case LGD_SRC_REFRESH:
 				drain(src->fd);
-				lgd_metrics_refresh_start(&d->metrics);
-				lgd_refresh(d);
-				lgd_metrics_refresh_done(&d->metrics);
-				lg_enforcer_tidy(d->e);
+				/* Still running: the next pass follows it at once. */
+				if (lgd_refresh_begin(d))
+					lgd_metrics_refresh_start(&d->metrics);
+				else
+					refresh_due = true;
 				break;
 			case LGD_SRC_TICK:
 				drain(src->fd);
@@ -510,7 +532,7 @@ static int run(struct lgd *d)
 			lgd_control_sweep(epfd);
 			sweep = false;
 		}
-		if (d->save_pending)
+		if (lgd_state_save_due(d))
 			lgd_state_save(d);
 	}
 	fprintf(stderr, "livegrantd: stopping; enforcement stays, grants lapse within %llus\n",

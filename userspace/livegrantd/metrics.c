@@ -206,25 +206,17 @@ void lgd_metrics_kernel_counters(struct lgd_metrics *m, const uint64_t ctr[LG_CO
 	}
 }
 
-static uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 void lgd_metrics_refresh_start(struct lgd_metrics *m)
 {
 	if (ready(m))
-		m->refresh_start_ns = monotonic_ns();
+		m->refresh_start_ns = lg_monotonic_ns();
 }
 
 void lgd_metrics_refresh_done(struct lgd_metrics *m)
 {
 	if (!ready(m) || !m->refresh_start_ns)
 		return;
-	lgd_metrics_observe_refresh(m, (monotonic_ns() - m->refresh_start_ns) / 1e9);
+	lgd_metrics_observe_refresh(m, (lg_monotonic_ns() - m->refresh_start_ns) / 1e9);
 	m->refresh_start_ns = 0;
 }
 

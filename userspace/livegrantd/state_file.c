@@ -176,7 +176,9 @@ int lgd_state_save(struct lgd *d)
 
 	lgd_prune_revoked(&d->revoked, time(NULL) - (int64_t)d->cfg->token_leeway_s);
 	err = lgd_state_write(d->state_path, &d->agents, &d->revoked);
+	/* A failed save (a full disk) is retried a second later, not in a spin. */
 	d->save_pending = err != 0;
+	d->save_due_ns = err ? lg_monotonic_ns() + 1000000000ULL : 0;
 	if (err)
 		fprintf(stderr, "livegrantd: saving %s failed: %s\n", d->state_path,
 			strerror(-err));
@@ -186,6 +188,32 @@ int lgd_state_save(struct lgd *d)
 void lgd_state_save_later(struct lgd *d)
 {
 	d->save_pending = true;
+	d->save_due_ns = 0;
+}
+
+void lgd_state_save_soon(struct lgd *d)
+{
+	/* Already pending: it keeps the earlier due time. */
+	if (d->save_pending)
+		return;
+	d->save_pending = true;
+	d->save_due_ns = lg_monotonic_ns() + LGD_SAVE_DELAY_MS * 1000000ULL;
+}
+
+bool lgd_state_save_due(const struct lgd *d)
+{
+	return d->save_pending && (!d->save_due_ns || lg_monotonic_ns() >= d->save_due_ns);
+}
+
+int lgd_state_save_wait_ms(const struct lgd *d)
+{
+	uint64_t now = lg_monotonic_ns();
+
+	if (!d->save_pending)
+		return -1;
+	if (!d->save_due_ns || now >= d->save_due_ns)
+		return 0;
+	return (int)((d->save_due_ns - now) / 1000000ULL) + 1;
 }
 
 int lgd_state_load(struct lgd *d)

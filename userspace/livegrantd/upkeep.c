@@ -27,28 +27,82 @@ static int readmit(struct lgd *d, struct lgd_agent *a, enum lgd_admit_mode mode)
 	return lgd_admit(d, &req);
 }
 
-void lgd_refresh(struct lgd *d)
+bool lgd_refresh_begin(struct lgd *d)
 {
-	bool changed = false;
+	if (d->refresh.running)
+		return false;
+	d->refresh.running = true;
+	d->refresh.seq++;
+	d->refresh.cursor = 0;
+	d->refresh.wrapped = false;
+	d->refresh.changed = false;
+	return true;
+}
 
-	for (size_t i = 0; i < d->agents.n;) {
-		struct lgd_agent *a = &d->agents.v[i];
-		bool live = lgd_agent_live(a);
+/*
+ * Refresh the record in slot @i. Returns false when it was dropped: its
+ * slot now holds the last record, not yet looked at.
+ */
+static bool refresh_one(struct lgd *d, size_t i)
+{
+	struct lgd_agent *a = &d->agents.v[i];
+	bool live = lgd_agent_live(a);
 
-		if (readmit(d, a, LGD_ADMIT_REFRESH) == LGD_ADMIT_GONE) {
-			/* The cgroup is gone: forget the agent and its kernel entry. */
-			lg_agent_remove(d->e, a->cgroup_id);
-			fprintf(stderr, "livegrantd: agent cgroup %s is gone; forgotten\n",
-				a->cgroup);
-			lgd_agent_drop(&d->agents, a);
-			changed = true;
+	a->refresh_seq = d->refresh.seq;
+	if (readmit(d, a, LGD_ADMIT_REFRESH) == LGD_ADMIT_GONE) {
+		/* The cgroup is gone: forget the agent and its kernel entry. */
+		lg_agent_remove(d->e, a->cgroup_id);
+		fprintf(stderr, "livegrantd: agent cgroup %s is gone; forgotten\n", a->cgroup);
+		lgd_agent_drop(&d->agents, a);
+		d->refresh.changed = true;
+		return false;
+	}
+	d->refresh.changed |= live && !lgd_agent_live(a);
+	return true;
+}
+
+bool lgd_refresh_slice(struct lgd *d, uint64_t budget_ns)
+{
+	uint64_t t0 = lg_monotonic_ns();
+
+	if (!d->refresh.running)
+		return false;
+	for (;;) {
+		size_t i = d->refresh.cursor;
+
+		/*
+		 * At the end: once more from the start, for records that moved
+		 * into slots already passed (a drop moves the last record), or
+		 * that arrived meanwhile; the pass ends after that sweep.
+		 */
+		if (i >= d->agents.n) {
+			if (d->refresh.wrapped)
+				break;
+			d->refresh.wrapped = true;
+			d->refresh.cursor = 0;
 			continue;
 		}
-		changed |= live && !lgd_agent_live(a);
-		i++;
+		if (d->agents.v[i].refresh_seq == d->refresh.seq) {
+			d->refresh.cursor++;
+			continue;
+		}
+		if (budget_ns && lg_monotonic_ns() - t0 >= budget_ns)
+			return true;
+		if (refresh_one(d, i))
+			d->refresh.cursor++;
 	}
-	if (changed)
+	d->refresh.running = false;
+	if (d->refresh.changed)
 		lgd_state_save(d);
+	return false;
+}
+
+void lgd_refresh(struct lgd *d)
+{
+	/* A pass in slices may be running: finish it, then run a whole one. */
+	lgd_refresh_slice(d, 0);
+	lgd_refresh_begin(d);
+	lgd_refresh_slice(d, 0);
 }
 
 void lgd_bridge(struct lg_enforcer *e, void *ctx)

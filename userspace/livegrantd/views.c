@@ -113,7 +113,7 @@ int lgd_grants_json(struct lgd *d, const char *target, json_t *resp)
 	struct lgd_agent *a = lgd_agent_by_target(&d->agents, target);
 	json_t *rules;
 
-	if (!a || !lgd_agent_live(a) || lgd_verify(d, a->token, &dom, &t, &reason)) {
+	if (!a || !lgd_agent_live(a) || lgd_verify(d, a->token, NULL, &dom, &t, &reason)) {
 		lgd_refuse(resp, a ? "no_grant" : "unknown_agent",
 			   a ? "the agent has no live grant" :
 			       "no agent matches (sub, cgroup or jti)");

@@ -52,6 +52,13 @@ struct lg_token_policy {
 	uint64_t leeway_s;
 	int64_t now;
 	size_t max_bytes;
+	/*
+	 * The caller verified this very token's signature against this very
+	 * bundle before (livegrantd's refresh of a token it admitted): the
+	 * signature is not checked again. Everything else is: the header,
+	 * that the bundle still holds the kid, every claim against @now.
+	 */
+	bool signature_known_good;
 };
 
 /* A list of strings owned by the token. */
