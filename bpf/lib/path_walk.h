@@ -272,35 +272,37 @@ static __always_inline __u8 lg_path_build(struct lg_scratch *sc, const struct vf
 	return LG_REASON_NONE;
 }
 
-struct lg_hash_walk {
+struct lg_sum_walk {
 	struct lg_scratch *sc;
-	struct lg_path_hash_state hash;
+	__u64 sum;
 	__u32 len;
 };
 
-static long lg_target_hash_cb(__u32 i, void *ctx)
+static long lg_target_sum_cb(__u32 i, void *ctx)
 {
-	struct lg_hash_walk *h = ctx;
+	struct lg_sum_walk *h = ctx;
 
 	if (i >= h->len || i >= LG_PATH_MAX)
 		return 1;
-	/* Identity below LG_PATH_MAX; bounds the offset for the verifier. */
-	lg_path_hash_byte(&h->hash, i, h->sc->ev.target[i & (LG_PATH_MAX - 1)]);
+	/* FNV-1a step. Identity below LG_PATH_MAX; bounds the offset for the verifier. */
+	h->sum = (h->sum ^ (unsigned char)h->sc->ev.target[i & (LG_PATH_MAX - 1)]) *
+		 0x100000001b3ULL;
 	return 0;
 }
 
 /*
- * A checksum of the path in sc->ev.target for the walk's self-test: the
- * path hash under a fixed key (nothing secret is needed to compare two
- * paths the kernel built itself).
+ * A checksum of the path in sc->ev.target for the walk's self-test: two
+ * paths the kernel built itself are compared, so nothing keyed is needed,
+ * and FNV-1a keeps this denial-only check cheap for the verifier (the
+ * rules' keyed hash, path_hash.h, costs a SipHash finalization per
+ * component).
  */
-static __always_inline void lg_target_hash(struct lg_scratch *sc, struct lg_path_digest *d)
+static __always_inline __u64 lg_target_sum(struct lg_scratch *sc)
 {
-	struct lg_hash_walk h = { .sc = sc, .len = sc->ev.target_len };
+	struct lg_sum_walk h = { .sc = sc, .sum = 0xcbf29ce484222325ULL, .len = sc->ev.target_len };
 
-	lg_path_hash_init(&h.hash, 0, 0);
-	bpf_loop(LG_PATH_MAX, lg_target_hash_cb, &h, 0);
-	lg_path_hash_final(&h.hash, h.len, d);
+	bpf_loop(LG_PATH_MAX, lg_target_sum_cb, &h, 0);
+	return h.sum;
 }
 
 #endif /* LG_BPF_PATH_WALK_H */

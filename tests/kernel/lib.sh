@@ -52,8 +52,8 @@ start_lgd() {
 	$B/livegrantd --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
 	LGD_PID=$!
 	# Loading every program takes the verifier tens of seconds under
-	# emulation on newer kernels: wait up to 60 s, unless it exits.
-	for _ in $(seq 1 600); do
+	# emulation on newer kernels: wait up to 120 s, unless it exits.
+	for _ in $(seq 1 1200); do
 		[ -S $SOCK ] && $LG status >/dev/null 2>&1 && return 0
 		kill -0 $LGD_PID 2>/dev/null || break
 		sleep 0.1
@@ -70,7 +70,7 @@ start_bin() {
 	: >$W/lgd.log
 	$1 --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log &
 	LGD_PID=$!
-	for _ in $(seq 1 600); do
+	for _ in $(seq 1 1200); do
 		[ -S $SOCK ] && $LG status >$W/status.txt 2>&1 && return 0
 		kill -0 $LGD_PID 2>/dev/null || break
 		sleep 0.1

@@ -149,7 +149,8 @@ check "C: meanwhile the old release still serves agents" contains $W/r.1 '^data'
 LGD_PID=$old_pid
 stop_lgd
 LGD_PID=$new_pid
-for _ in $(seq 1 300); do
+# It loads every program first: up to 120 s under emulation on newer kernels.
+for _ in $(seq 1 1200); do
 	grep -q 'enforcing' $W/rolling.log && $LG status >/dev/null 2>&1 && break
 	sleep 0.1
 done

@@ -1574,6 +1574,21 @@ static void test_issuer_keys_and_tokens(void)
 	CHECK(iss(NULL, "mint --key %s/iss-ed.key --count 0 --claims %s/iss-claims.json", tmpdir,
 		  tmpdir) == 2,
 	      "--count 0 is a usage error");
+	/* Claims from stdin are read once, for every token. */
+	CHECK(iss(&out,
+		  "mint --key %s/iss-ed.key --kid iss-ed --now %lld --count 2 --claims - < %s/iss-claims.json",
+		  tmpdir, NOW, tmpdir) == 0,
+	      "mint --count 2 from stdin");
+	{
+		char *nl = out ? strchr(out, '\n') : NULL;
+		char *end = nl ? strchr(nl + 1, '\n') : NULL;
+
+		/* iss() drops the last newline: two tokens are one newline apart. */
+		CHECK(nl && !end && nl[1] && !strcmp(check_token(nl + 1, b, NULL), "accepted"),
+		      "two tokens, the second from stdin claims verifies");
+	}
+	free(out);
+	out = NULL;
 	lg_trust_bundle_free(b);
 
 	/* Without --kid: the RFC 7638 thumbprint, the same in jwks and mint. */

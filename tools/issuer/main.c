@@ -463,22 +463,18 @@ static int fill_claims(json_t *c, const struct mint_opts *o)
 	return 0;
 }
 
-/* The payload's bytes: the claims filled in, or the file verbatim. */
-static int mint_payload(const struct mint_opts *o, char **out)
+/* The payload's bytes from the claims input @buf: filled in, or verbatim. */
+static int mint_payload(const struct mint_opts *o, const char *buf, size_t len, char **out)
 {
 	json_error_t e;
-	size_t len;
 	json_t *c;
-	char *buf;
 	int err;
 
-	err = read_input(o->claims, &buf, &len);
-	if (err || o->raw_claims) {
-		*out = buf;
-		return err;
+	if (o->raw_claims) {
+		*out = strndup(buf, len);
+		return *out ? 0 : lg_err(-ENOMEM, "out of memory");
 	}
 	c = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &e);
-	free(buf);
 	if (!json_is_object(c)) {
 		json_decref(c);
 		return lg_err(-EINVAL, "%s:%d: not a JSON object: %s", o->claims, e.line,
@@ -548,8 +544,9 @@ static int mint_sign(const struct mint_opts *o, EVP_PKEY *pkey, const char *inpu
 	return *out ? 0 : lg_err(-ENOMEM, "out of memory");
 }
 
-/* One token signed with @pkey, printed on its own line. */
-static int mint_one(const struct mint_opts *o, EVP_PKEY *pkey, const char *kid)
+/* One token of the claims @claims signed with @pkey, printed on its own line. */
+static int mint_one(const struct mint_opts *o, EVP_PKEY *pkey, const char *kid, const char *claims,
+		    size_t claims_len)
 {
 	char *header = NULL, *payload = NULL, *h64 = NULL, *p64 = NULL;
 	char *input = NULL, *s64 = NULL;
@@ -558,7 +555,7 @@ static int mint_one(const struct mint_opts *o, EVP_PKEY *pkey, const char *kid)
 	err = mint_header(o, o->alg ? o->alg : lg_jws_alg_name(lg_jws_alg_of_key(pkey)), kid,
 			  &header);
 	if (!err)
-		err = mint_payload(o, &payload);
+		err = mint_payload(o, claims, claims_len, &payload);
 	if (!err) {
 		h64 = lg_b64url_encode((const unsigned char *)header, strlen(header));
 		p64 = lg_b64url_encode((const unsigned char *)payload, strlen(payload));
@@ -582,8 +579,9 @@ static int mint_one(const struct mint_opts *o, EVP_PKEY *pkey, const char *kid)
 
 static int mint(const struct mint_opts *o)
 {
+	char *thumb = NULL, *claims = NULL;
 	const char *kid = o->kid;
-	char *thumb = NULL;
+	size_t claims_len = 0;
 	EVP_PKEY *pkey;
 	int err;
 
@@ -593,10 +591,14 @@ static int mint(const struct mint_opts *o)
 	if (!kid)
 		err = jwk_thumbprint(pkey, &thumb);
 	kid = kid ? kid : thumb;
+	/* Read once: the claims may come from stdin. */
+	if (!err)
+		err = read_input(o->claims, &claims, &claims_len);
 	/* Each token gets its own jti (fill_claims), unless the claims fix one. */
 	for (long i = 0; !err && i < o->count; i++)
-		err = mint_one(o, pkey, kid);
+		err = mint_one(o, pkey, kid, claims, claims_len);
 	EVP_PKEY_free(pkey);
+	free(claims);
 	free(thumb);
 	return err;
 }

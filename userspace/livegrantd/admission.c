@@ -598,6 +598,8 @@ static void presented(struct lgd *d, struct admission *ad)
 		fprintf(stderr, "livegrantd: %s moves from domain %s to %s: the %s grant is gone\n",
 			a->cgroup, a->domain->name, dom->name, a->domain->name);
 	lgd_agent_set_token(a, ad->req->token, ad->t, dom);
+	/* Just verified and installed: a pass under way need not refresh it again. */
+	a->refresh_seq = d->refresh.seq;
 	if (reauth) {
 		a->state = LGD_REAUTH_REQUIRED;
 		a->reauth_domain = reauth;

@@ -46,6 +46,7 @@ struct lgd {
 	struct {
 		bool running, wrapped, changed;
 		uint64_t seq; /* the pass: lgd_agent.refresh_seq of the records it did */
+		uint64_t start_ns; /* CLOCK_MONOTONIC at its start */
 		size_t cursor;
 	} refresh; /* the refresh pass in slices (upkeep.h) */
 };

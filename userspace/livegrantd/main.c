@@ -303,6 +303,19 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
 #define LGD_REFRESH_SLICE_NS (20 * 1000 * 1000ULL)
 #define LGD_DRAIN_TICKS 3
 
+/*
+ * The next refresh slice's budget: LGD_REFRESH_SLICE_NS, until the pass is
+ * half an interval old; then the rest of it at once. Presentations arriving
+ * without pause must not stretch a pass past the grants' kernel expiry
+ * (two intervals ahead), which would let them lapse.
+ */
+static uint64_t refresh_budget(const struct lgd *d)
+{
+	uint64_t age = lg_monotonic_ns() - d->refresh.start_ns;
+
+	return age > d->cfg->refresh_interval_s * 500000000ULL ? 0 : LGD_REFRESH_SLICE_NS;
+}
+
 /* True while a backlog is left for the next slice. */
 static bool drain_replaced(struct lgd *d, unsigned int ticks)
 {
@@ -472,7 +485,7 @@ static int run(struct lgd *d)
 		if (backlog)
 			backlog = drain_replaced(d, ticks);
 		/* A refresh pass under way: a slice per loop, between other work. */
-		if (d->refresh.running && !lgd_refresh_slice(d, LGD_REFRESH_SLICE_NS)) {
+		if (d->refresh.running && !lgd_refresh_slice(d, refresh_budget(d))) {
 			lgd_metrics_refresh_done(&d->metrics);
 			lg_enforcer_tidy(d->e);
 			/*

@@ -43,9 +43,12 @@ void lgd_state_save_later(struct lgd *d);
  * Save within LGD_SAVE_DELAY_MS, together with whatever else changes
  * meanwhile: a new grant. The state file holds every agent's token, so a
  * save costs the whole fleet; presentations in a burst share one. If
- * livegrantd dies before the save, the agent is unknown after the restart
- * and loses its grant (fail closed) until it presents again. Revocations
- * and lapses are saved at once (lgd_state_save()).
+ * livegrantd dies before the save, the restart knows what the last save
+ * held: a new agent is unknown and loses its grant (fail closed) until it
+ * presents again; an agent that presented a newer token gets back the
+ * grant of its earlier one, still valid and not revoked (the restart
+ * re-verifies it), never more. Revocations and lapses are saved at once
+ * (lgd_state_save()).
  */
 void lgd_state_save_soon(struct lgd *d);
 /* Is a save due now (the event loop checks after each pass)? */

@@ -33,6 +33,7 @@ bool lgd_refresh_begin(struct lgd *d)
 		return false;
 	d->refresh.running = true;
 	d->refresh.seq++;
+	d->refresh.start_ns = lg_monotonic_ns();
 	d->refresh.cursor = 0;
 	d->refresh.wrapped = false;
 	d->refresh.changed = false;

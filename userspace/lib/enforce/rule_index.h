@@ -12,8 +12,12 @@
  * kept up to date by grants.c. An entry it does not know (written by another
  * process since) is only memory not freed, never a right: the kernel uses
  * only the rules of the generation in the agent's header, and generations
- * are never handed out twice (lg_state.generation_seq). Used from one thread
- * at a time, as grants.c is.
+ * are not handed out twice before lg_state.generation_seq wraps, after 2^32
+ * installs (no other writer of rule entries exists today: another process
+ * writing rules while this index lives would break that bound once the
+ * counter wraps). Used from one thread at a time, as grants.c is. Key
+ * arrays keep their capacity after a collect: at most the pool's size in
+ * keys, 32 to 128 bytes each.
  */
 #ifndef LG_RULE_INDEX_H
 #define LG_RULE_INDEX_H
