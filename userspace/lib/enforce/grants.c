@@ -59,25 +59,6 @@ static int gc_agent(struct lg_enforcer *e, uint64_t id, uint32_t keep)
 	return lg_rule_index_collect(e, id, keep);
 }
 
-/*
- * Write one rule: indexed first, so that a rule in the map is always one
- * the index can find and delete (an indexed key the map lacks is skipped).
- */
-static int put_rule(struct lg_enforcer *e, enum lg_rule_map_idx m, const void *key,
-		    const void *value)
-{
-	static const enum lg_map_idx fd_of[LG_RULES_MAX] = {
-		[LG_RULES_PATH] = LG_MAP_PATH_RULES,
-		[LG_RULES_NET] = LG_MAP_NET_RULES,
-		[LG_RULES_UNIX] = LG_MAP_UNIX_RULES,
-	};
-	int err = lg_rule_index_add(e, m, key);
-
-	if (err)
-		return err;
-	return bpf_map_update_elem(e->fds[fd_of[m]], key, value, BPF_NOEXIST) ? -errno : 0;
-}
-
 /* The path hash's 128-bit key, as the programs read it from lg_state. */
 static void hash_key(const struct lg_enforcer *e, uint64_t key[2])
 {
@@ -167,7 +148,7 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 			.subtree = p->subtree,
 		};
 
-		err = put_rule(e, LG_RULES_PATH, &k, &v);
+		err = lg_rule_index_put(e, LG_RULES_PATH, &k, &v);
 		if (err)
 			err = lg_err(err, "writing path rule \"%s\" failed: %s%s", p->path,
 				     strerror(-err),
@@ -185,7 +166,7 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 
 		memcpy(k.addr, n->addr, 16);
 		memcpy(v.ranges, n->ranges, sizeof(v.ranges));
-		err = put_rule(e, LG_RULES_NET, &k, &v);
+		err = lg_rule_index_put(e, LG_RULES_NET, &k, &v);
 		if (err)
 			err = lg_err(err, "writing a network rule failed: %s%s", strerror(-err),
 				     err == -ENOSPC ?
@@ -201,7 +182,7 @@ static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 		uint8_t rights = c->unixes[i].rights;
 
 		memcpy(k.path, c->unixes[i].path, c->unixes[i].len);
-		err = put_rule(e, LG_RULES_UNIX, &k, &rights);
+		err = lg_rule_index_put(e, LG_RULES_UNIX, &k, &rights);
 		if (err)
 			err = lg_err(err, "writing unix rule \"%.*s\" failed: %s",
 				     (int)c->unixes[i].len, c->unixes[i].path, strerror(-err));

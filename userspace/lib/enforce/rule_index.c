@@ -116,11 +116,16 @@ static int ready(struct lg_enforcer *e)
 	return e->rules ? 0 : build(e);
 }
 
-int lg_rule_index_add(struct lg_enforcer *e, enum lg_rule_map_idx m, const void *key)
+int lg_rule_index_put(struct lg_enforcer *e, enum lg_rule_map_idx m, const void *key,
+		      const void *value)
 {
 	int err = ready(e);
 
-	return err ? err : put(e->rules, m, key);
+	if (!err)
+		err = put(e->rules, m, key);
+	if (err)
+		return err;
+	return bpf_map_update_elem(e->fds[rule_maps[m].map], key, value, BPF_NOEXIST) ? -errno : 0;
 }
 
 /* Delete @a's keys of map @m whose generation is not @keep; keep the rest. */

@@ -38,8 +38,13 @@ enum lg_rule_map_idx {
 
 struct lg_rule_index;
 
-/* Note @key (of rule map @m) as written for agent @id. */
-int lg_rule_index_add(struct lg_enforcer *e, enum lg_rule_map_idx m, const void *key);
+/*
+ * Write one rule into rule map @m (BPF_NOEXIST), indexed first, so that a
+ * rule in the map is always one the index can find and delete (an indexed
+ * key the map lacks is skipped). 0 or a negative errno.
+ */
+int lg_rule_index_put(struct lg_enforcer *e, enum lg_rule_map_idx m, const void *key,
+		      const void *value);
 
 /*
  * Delete from the maps (and the index) every rule of agent @id whose
