@@ -2,8 +2,9 @@
 /*
  * test_state.c - livegrantd's records and their persistence: the agent
  * table, revocations, state.json (which a new build must read as an older
- * one wrote it, and write so that the older one can read it back), and the
- * decision whether a domain crossing changes what is saved.
+ * one wrote it, and write so that the older one can read it back), the
+ * saves in the background (state_saver.c), and the decision whether a
+ * domain crossing changes what is saved.
  *
  * The daemon's files are included, not linked: the Makefile builds each
  * tests/unit/test_NAME.c against the livegrant libraries only (as test_metrics.c).
@@ -12,6 +13,9 @@
 #include "../../userspace/livegrantd/revocations.c"
 #include "../../userspace/livegrantd/state_file.c"
 #include "../../userspace/livegrantd/crossing.c"
+#include "../../userspace/livegrantd/state_saver.c"
+
+#include <poll.h>
 
 #include "check.h"
 
@@ -128,9 +132,9 @@ static void test_state_only_live_agents_saved(void)
 		return;
 	}
 	close(fd);
-	agents.v[0].token = strdup("t.a.s");
+	agents.v[0].token = lgd_text_dup("t.a.s");
 	agents.v[0].state = LGD_ACTIVE;
-	agents.v[1].token = strdup("t.b.s");
+	agents.v[1].token = lgd_text_dup("t.b.s");
 	agents.v[1].state = LGD_REVOKED;
 	CHECK(!lgd_state_write(path, &agents, &revoked), "write");
 	CHECK(!lgd_state_read(path, &cfg, &back, &rback), "read back");
@@ -202,6 +206,129 @@ static void test_crossing_changes_once(void)
 	      a.reason);
 }
 
+/* A daemon with one live agent (token @token) saving to @path. */
+static void saver_daemon(struct lgd *d, const char *path, const char *token)
+{
+	static struct lg_config scfg = { .token_leeway_s = 30 };
+
+	*d = (struct lgd){ .cfg = &scfg };
+	snprintf(d->state_path, sizeof(d->state_path), "%s", path);
+	if (!lgd_agent_new(&d->agents, "/sys/fs/cgroup/agents/w", 21))
+		return;
+	d->agents.v[0].token = lgd_text_dup(token);
+	d->agents.v[0].state = LGD_ACTIVE;
+}
+
+/* Wait for the writer's signal as the event loop would (epoll on done_fd). */
+static bool writer_signalled(struct lgd *d)
+{
+	struct pollfd p = { .fd = d->saver.done_fd, .events = POLLIN };
+
+	return poll(&p, 1, 10000) == 1;
+}
+
+/*
+ * A save in the background: the event loop only takes the snapshot; the
+ * writer thread writes what the records held then, the token shared, not
+ * copied, and still readable after the record changed or went.
+ */
+static void test_saver_writes_the_snapshot(void)
+{
+	char path[] = "/tmp/lgd-test-saver-XXXXXX";
+	int fd = mkstemp(path);
+	struct lgd d;
+	char *text;
+
+	close(fd);
+	saver_daemon(&d, path, "tok.one.sig");
+	CHECK(!lgd_saver_open(&d.saver) && d.agents.n == 1, "setup");
+	lgd_state_save_soon(&d);
+	lgd_state_save_start(&d);
+	CHECK(!d.saver.busy && d.saver.pending, "a save asked for soon does not start at once");
+	CHECK(lgd_state_save_wait_ms(&d) > 0 && lgd_state_save_wait_ms(&d) <= LGD_SAVE_DELAY_MS + 1,
+	      "the loop wakes when it is due: %d ms", lgd_state_save_wait_ms(&d));
+	lgd_state_save_later(&d);
+	lgd_state_save_start(&d);
+	CHECK(d.saver.busy && !d.saver.pending, "a due save starts a writer");
+	CHECK(lgd_state_save_wait_ms(&d) == -1,
+	      "no timeout while it writes (its signal wakes the loop)");
+	/* The record changes and goes while the writer holds the snapshot. */
+	lgd_agent_drop(&d.agents, &d.agents.v[0]);
+	lgd_state_save_start(&d);
+	CHECK(writer_signalled(&d), "the writer signals");
+	lgd_state_save_finished(&d);
+	text = read_text(path);
+	CHECK(!d.saver.busy && !d.saver.failures && text && strstr(text, "tok.one.sig") &&
+		      strstr(text, "/sys/fs/cgroup/agents/w"),
+	      "the file holds the snapshot's agent and token");
+	free(text);
+	lgd_state_save_later(&d);
+	lgd_state_save_start(&d);
+	CHECK(writer_signalled(&d), "the next save signals");
+	lgd_state_save_finished(&d);
+	text = read_text(path);
+	CHECK(text && !strstr(text, "tok.one.sig"), "the next save has the change");
+	free(text);
+	lgd_saver_close(&d);
+	lgd_agents_free(&d.agents);
+	unlink(path);
+}
+
+/*
+ * A save the caller waits for (a revocation) lands after the background
+ * write in flight, never before it: the file ends with the newer records.
+ */
+static void test_saver_sync_save_comes_last(void)
+{
+	char path[] = "/tmp/lgd-test-saver-XXXXXX";
+	int fd = mkstemp(path);
+	struct lgd d;
+	char *text;
+
+	close(fd);
+	saver_daemon(&d, path, "tok.old.sig");
+	CHECK(!lgd_saver_open(&d.saver) && d.agents.n == 1, "setup");
+	lgd_state_save_later(&d);
+	lgd_state_save_start(&d);
+	CHECK(d.saver.busy, "a writer runs");
+	lgd_agent_set_token(&d.agents.v[0], "tok.new.sig",
+			    &(struct lg_token){ .sub = "s", .jti = "j" }, &domains[0]);
+	CHECK(!lgd_state_save(&d) && !d.saver.busy, "the synchronous save waits for the writer");
+	text = read_text(path);
+	CHECK(text && strstr(text, "tok.new.sig") && !strstr(text, "tok.old.sig"),
+	      "the file holds the newer token");
+	free(text);
+	/* Its signal was taken with the join: the loop's event finds nothing to join. */
+	lgd_state_save_finished(&d);
+	CHECK(!d.saver.busy && !d.saver.failures, "no writer left, no failure");
+	lgd_saver_close(&d);
+	lgd_agents_free(&d.agents);
+	unlink(path);
+}
+
+/* A failed write is counted, said, and tried again a second later. */
+static void test_saver_failure_is_retried(void)
+{
+	struct lgd d;
+	uint64_t t0 = lg_monotonic_ns();
+
+	saver_daemon(&d, "/nonexistent-dir/state.json", "tok.x.sig");
+	CHECK(!lgd_saver_open(&d.saver), "setup");
+	lgd_state_save_later(&d);
+	lgd_state_save_start(&d);
+	CHECK(writer_signalled(&d), "the writer signals");
+	lgd_state_save_finished(&d);
+	CHECK(d.saver.failures == 1 && d.saver.pending &&
+		      d.saver.due_ns >= t0 + LGD_SAVE_RETRY_MS * 1000000ULL,
+	      "counted and pending again, %d ms later", LGD_SAVE_RETRY_MS);
+	lgd_state_save_start(&d);
+	CHECK(!d.saver.busy, "not retried before it is due");
+	CHECK(lgd_state_save(&d) == -ENOENT && d.saver.failures == 2,
+	      "a synchronous save says why");
+	lgd_saver_close(&d);
+	lgd_agents_free(&d.agents);
+}
+
 int main(void)
 {
 	RUN(test_state_reads_and_writes_todays_format);
@@ -210,5 +337,8 @@ int main(void)
 	RUN(test_revocations);
 	RUN(test_agent_table);
 	RUN(test_crossing_changes_once);
+	RUN(test_saver_writes_the_snapshot);
+	RUN(test_saver_sync_save_comes_last);
+	RUN(test_saver_failure_is_retried);
 	return check_summary("state");
 }

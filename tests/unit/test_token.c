@@ -831,7 +831,8 @@ static void test_fields(void)
 		      !strcmp(t->domain, "qa") &&
 		      !strcmp(t->task, "run the integration tests of PR 812"),
 	      "string claims");
-	CHECK(t->has_iat && t->iat == NOW && t->has_nbf && t->nbf == NOW && t->exp == NOW + 600,
+	CHECK(t->times.has_iat && t->times.iat == NOW && t->times.has_nbf && t->times.nbf == NOW &&
+		      t->times.exp == NOW + 600,
 	      "times");
 	CHECK(t->workload.has_uid && t->workload.uid == 1000 && t->workload.has_exe_sha256 &&
 		      !strcmp(t->workload.exe_sha256, SHA),
@@ -864,7 +865,8 @@ static void test_fields(void)
 	CHECK(!strcmp(t->alg, "ES256") && !strcmp(t->workload.exe_sha256, SHA) &&
 		      !t->workload.has_uid,
 	      "exe_sha256 stored lowercase, no uid");
-	CHECK(!t->has_iat && !t->has_nbf && !t->task && !t->iss, "absent optional claims");
+	CHECK(!t->times.has_iat && !t->times.has_nbf && !t->task && !t->iss,
+	      "absent optional claims");
 	CHECK(t->rules[LG_RULE_READ].n == 0 && t->rules[LG_RULE_READ].v &&
 		      !t->rules[LG_RULE_READ].v[0] && t->rules[LG_RULE_EXEC].n == 0,
 	      "empty and absent lists");
@@ -964,6 +966,45 @@ static void test_signature_known_good(void)
 	CHECK(other && !verify_str(tok, other, &p, &reason) && !strcmp(reason, "unknown_kid"),
 	      "with it a bundle without the token's kid still refuses: %s", reason);
 	lg_trust_bundle_free(other);
+	free(tok);
+}
+
+/*
+ * livegrantd's refresh re-checks a token it verified with
+ * lg_token_check_times() alone: at every instant, with and without leeway,
+ * it must answer as the full verification does, reason included.
+ */
+static void test_check_times_agrees(void)
+{
+	char *tok = default_token(false, NULL);
+	struct lg_token *t = verify_str(tok, qa_jwks, &policy, NULL);
+	const char *full = NULL, *times = NULL;
+	int disagree = 0, refused = 0, checked = 0;
+
+	CHECK(t != NULL, "the default token verifies");
+	for (int leeway = 0; t && leeway <= 30; leeway += 30) {
+		for (int64_t at = NOW - 120; at <= NOW + 720; at += 7) {
+			struct lg_token_policy p = policy;
+			struct lg_token *u;
+			int a, b;
+
+			p.leeway_s = (uint64_t)leeway;
+			p.now = at;
+			u = verify_str(tok, qa_jwks, &p, &full);
+			a = u ? 0 : -1;
+			b = lg_token_check_times(&t->times, &p, &times) ? -1 : 0;
+			lg_token_free(u);
+			disagree += a != b || (a && strcmp(full, times));
+			refused += a != 0;
+			checked++;
+		}
+	}
+	CHECK(checked > 200 && refused > 0 && refused < checked && !disagree,
+	      "check_times agrees with the full verification at %d instants (%d refused, %d disagree)",
+	      checked, refused, disagree);
+	CHECK(lg_token_check_times(NULL, &policy, &times) && !strcmp(times, "bad_policy"),
+	      "no times: bad_policy (%s)", times);
+	lg_token_free(t);
 	free(tok);
 }
 
@@ -1409,7 +1450,7 @@ static void test_pyjwt_tokens(void)
 		      "PyJWT %s: got %s want %s (%s)", cases[i].name, t ? "accepted" : reason,
 		      cases[i].reason ? cases[i].reason : "accepted", t ? "" : lg_errmsg());
 		if (t && !cases[i].patch)
-			CHECK(t->exp == NOW + 600 &&
+			CHECK(t->times.exp == NOW + 600 &&
 				      !strcmp(t->sub, "spiffe://example.org/agent/codegen-7") &&
 				      t->workload.uid == 1000 && t->rules[LG_RULE_CONNECT].n == 2 &&
 				      !strcmp(t->alg, cases[i].alg),
@@ -1521,8 +1562,8 @@ static void test_issuer_keys_and_tokens(void)
 		CHECK(!strcmp(check_token(tok, b, &t), "accepted"), "%s token verifies: %s", k,
 		      lg_errmsg());
 		if (t)
-			CHECK(t->iat == NOW && t->nbf == NOW && t->exp == NOW + 600 &&
-				      strlen(t->jti) == 32 &&
+			CHECK(t->times.iat == NOW && t->times.nbf == NOW &&
+				      t->times.exp == NOW + 600 && strlen(t->jti) == 32 &&
 				      strspn(t->jti, "0123456789abcdef") == 32 &&
 				      !strcmp(t->kid, k) && !strcmp(t->alg, es ? "ES256" : "EdDSA"),
 			      "%s: iat, nbf, exp, jti filled in", k);
@@ -1534,7 +1575,7 @@ static void test_issuer_keys_and_tokens(void)
 		  "mint --key %s/iss-ed.key --kid iss-ed --now %lld --claims - < %s/iss-claims-exp.json",
 		  tmpdir, NOW, tmpdir) == 0,
 	      "mint from stdin");
-	CHECK(!strcmp(check_token(tok, b, &t), "accepted") && t && t->exp == NOW + 100 &&
+	CHECK(!strcmp(check_token(tok, b, &t), "accepted") && t && t->times.exp == NOW + 100 &&
 		      !strcmp(t->jti, "mine"),
 	      "exp and jti from the claims are kept");
 	lg_token_free(t);
@@ -1808,6 +1849,7 @@ int main(int argc, char **argv)
 	RUN(test_fields);
 	RUN(test_policy);
 	RUN(test_signature_known_good);
+	RUN(test_check_times_agrees);
 	RUN(test_peek_domain);
 	RUN(test_message_printable);
 	RUN(test_pyjwt_tokens);

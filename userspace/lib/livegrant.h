@@ -231,6 +231,12 @@ int lg_set_control_listener(struct lg_enforcer *e, int fd);
 
 /* Cgroup v2 id and level of the cgroup directory @path. */
 int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level);
+/*
+ * Is the cgroup at @path, resolved by lg_cgroup_id() before, still cgroup
+ * @id? Two syscalls, where lg_cgroup_id() walks the whole path: for checks
+ * repeated on every agent (livegrantd's refresh).
+ */
+bool lg_cgroup_is(const char *path, uint64_t id);
 
 /* Every process at or below the cgroup @path becomes an agent. */
 int lg_root_add(struct lg_enforcer *e, const char *path);

@@ -26,7 +26,7 @@
 #include "daemon.h"
 #include "policy.h"
 #include "rules.h"
-#include "state_file.h"
+#include "state_saver.h"
 
 /* How a refused REFRESH shows on the agent, per step. */
 enum lapse_kind {
@@ -95,6 +95,26 @@ static int agent_cgroup_of(const struct lgd *d, const char *cg, char *out, size_
 		      d->nroots ? d->roots[0] : "none", d->nroots > 1 ? ", ..." : "");
 }
 
+/* The checks a token of domain @dom must pass now. */
+static struct lg_token_policy token_policy(const struct lgd *d, const struct lg_domain_config *dom)
+{
+	return (struct lg_token_policy){
+		.audience = d->cfg->audience,
+		.domain = dom->name,
+		.max_ttl_s = dom->max_ttl_s,
+		.leeway_s = d->cfg->token_leeway_s,
+		.now = time(NULL),
+		.max_bytes = d->cfg->max_token_bytes,
+	};
+}
+
+/* The bundle that verifies tokens of @dom. */
+static const struct lg_trust_bundle *domain_bundle(const struct lgd *d,
+						   const struct lg_domain_config *dom)
+{
+	return d->bundles[dom->id - 1];
+}
+
 /* Verify @token for whichever domain it names. */
 int lgd_verify(struct lgd *d, const char *token, const struct lg_trust_bundle *checked,
 	       const struct lg_domain_config **dom, struct lg_token **tok, const char **reason)
@@ -111,16 +131,9 @@ int lgd_verify(struct lgd *d, const char *token, const struct lg_trust_bundle *c
 		return lg_err(-EPERM, "token is for domain \"%s\", which this host does not trust",
 			      name);
 	}
-	pol = (struct lg_token_policy){
-		.audience = d->cfg->audience,
-		.domain = (*dom)->name,
-		.max_ttl_s = (*dom)->max_ttl_s,
-		.leeway_s = d->cfg->token_leeway_s,
-		.now = time(NULL),
-		.max_bytes = d->cfg->max_token_bytes,
-		.signature_known_good = checked && checked == d->bundles[(*dom)->id - 1],
-	};
-	return lg_token_verify(token, strlen(token), d->bundles[(*dom)->id - 1], &pol, tok, reason);
+	pol = token_policy(d, *dom);
+	pol.signature_known_good = checked && checked == domain_bundle(d, *dom);
+	return lg_token_verify(token, strlen(token), domain_bundle(d, *dom), &pol, tok, reason);
 }
 
 /*
@@ -186,7 +199,7 @@ static void spec_mem_free(struct spec_mem *m)
 static int install(struct lgd *d, struct lgd_agent *a, const struct lg_token *t,
 		   const struct lg_domain_config *dom, const char **reason)
 {
-	uint64_t deadline = kernel_deadline(d, t->exp);
+	uint64_t deadline = kernel_deadline(d, t->times.exp);
 	struct lg_grant_spec spec;
 	struct spec_mem mem;
 	int err;
@@ -209,9 +222,7 @@ static int install(struct lgd *d, struct lgd_agent *a, const struct lg_token *t,
 
 bool lgd_agent_cgroup_alive(const struct lgd_agent *a)
 {
-	uint64_t id;
-
-	return !lg_cgroup_id(a->cgroup, &id, NULL) && id == a->cgroup_id;
+	return lg_cgroup_is(a->cgroup, a->cgroup_id);
 }
 
 bool lgd_kernel_suspended(struct lgd *d, const struct lgd_agent *a)
@@ -239,29 +250,68 @@ static int step_cgroup_alive(struct lgd *d, struct admission *ad)
 }
 
 /*
- * A refresh checks the agent's own token again, whose signature the first
- * refresh after its admission verified: the signature is checked once per
- * token and bundle, the claims every time (a pass over thousands of agents
- * would otherwise spend most of its time on signatures). A new token
- * (lgd_agent_set_token()) starts unchecked.
+ * Was @ad's token verified in full before, under the bundle its domain has
+ * now? Only a refresh of the agent's own token can say yes: the token, the
+ * bundle and the configuration are unchanged since (none is reloaded while
+ * livegrantd runs), so of every check only the clock's can answer
+ * differently.
+ */
+static bool verified_before(const struct lgd *d, const struct admission *ad)
+{
+	const struct lgd_agent *a = ad->a;
+
+	return ad->req->mode == LGD_ADMIT_REFRESH && ad->req->token == a->token && a->domain &&
+	       a->verified_with && a->verified_with == domain_bundle(d, a->domain);
+}
+
+/*
+ * A refresh of a token verified before checks its times again, and parses
+ * nothing: a pass over thousands of agents would otherwise spend most of
+ * its time decoding and parsing tokens it has read already. Anything else
+ * (a presentation, a restore, a token no bundle of this run verified) is
+ * verified in full, signature included.
  */
 static int step_verify(struct lgd *d, struct admission *ad)
 {
-	bool refresh = ad->req->mode == LGD_ADMIT_REFRESH && ad->req->token == ad->a->token;
-	int err = lgd_verify(d, ad->req->token, refresh ? ad->a->sig_checked : NULL, &ad->dom,
-			     &ad->t, &ad->req->reason);
+	struct lg_token_policy pol;
 
-	if (refresh)
-		ad->a->sig_checked = err ? NULL : d->bundles[ad->dom->id - 1];
-	return err;
+	if (!verified_before(d, ad))
+		return lgd_verify(d, ad->req->token, NULL, &ad->dom, &ad->t, &ad->req->reason);
+	ad->dom = ad->a->domain;
+	pol = token_policy(d, ad->dom);
+	return lg_token_check_times(&ad->a->times, &pol, &ad->req->reason);
+}
+
+/*
+ * The parsed token, for the steps that read its rules (a REFRESH that must
+ * reinstall): parsed now if step_verify() did not, its signature not
+ * checked again under the bundle that verified it.
+ */
+static int need_token(struct lgd *d, struct admission *ad)
+{
+	if (ad->t)
+		return 0;
+	return lgd_verify(d, ad->req->token, ad->a->verified_with, &ad->dom, &ad->t,
+			  &ad->req->reason);
+}
+
+/* The token's id and expiry, from the token or, not parsed, from the record. */
+static const char *token_jti(const struct admission *ad)
+{
+	return ad->t ? ad->t->jti : ad->a->jti;
+}
+
+static int64_t token_exp(const struct admission *ad)
+{
+	return ad->t ? ad->t->times.exp : ad->a->times.exp;
 }
 
 static int step_revocation(struct lgd *d, struct admission *ad)
 {
-	if (!lgd_is_revoked(&d->revoked, ad->t->jti))
+	if (!lgd_is_revoked(&d->revoked, token_jti(ad)))
 		return 0;
 	ad->req->reason = "revoked";
-	return lg_err(-EPERM, "token %s was revoked", ad->t->jti);
+	return lg_err(-EPERM, "token %s was revoked", token_jti(ad));
 }
 
 /*
@@ -270,7 +320,7 @@ static int step_revocation(struct lgd *d, struct admission *ad)
  */
 static int step_deadline(struct lgd *d, struct admission *ad)
 {
-	ad->deadline = kernel_deadline(d, ad->t->exp);
+	ad->deadline = kernel_deadline(d, token_exp(ad));
 	if (ad->deadline)
 		return 0;
 	ad->req->reason = "expired";
@@ -293,6 +343,7 @@ static int step_extend(struct lgd *d, struct admission *ad)
 		a->kernel_expires_ns = ad->deadline;
 	} else if (err == -ENOENT) {
 		ad->reinstall = true;
+		return need_token(d, ad);
 	} else {
 		/* The old deadline stands in the kernel: the grant lapses early, not late. */
 		fprintf(stderr, "livegrantd: extending the grant of %s failed: %s\n", a->cgroup,
@@ -563,8 +614,18 @@ static void refresh_refused(struct lgd *d, struct admission *ad, const struct st
 	}
 }
 
+/* @ad's token was verified in full (step_verify(), need_token()): say with what. */
+static void mark_verified(struct lgd *d, struct admission *ad)
+{
+	if (!ad->t)
+		return;
+	ad->a->verified_with = domain_bundle(d, ad->dom);
+	ad->a->times = ad->t->times;
+}
+
 static void refreshed(struct lgd *d, struct admission *ad)
 {
+	mark_verified(d, ad);
 	/* A grant put back after a suspension stays suspended. */
 	if (ad->reinstall && ad->a->suspended)
 		lg_agent_suspend(d->e, ad->a->cgroup_id, ad->a->generation);
@@ -577,6 +638,7 @@ static void restored(struct lgd *d, struct admission *ad)
 	bool suspended = a->suspended;
 
 	lgd_agent_set_token(a, a->token, ad->t, ad->dom);
+	mark_verified(d, ad);
 	/* A crossing before the restart still stands. */
 	if (reauth || suspended) {
 		a->state = LGD_REAUTH_REQUIRED;
@@ -598,6 +660,7 @@ static void presented(struct lgd *d, struct admission *ad)
 		fprintf(stderr, "livegrantd: %s moves from domain %s to %s: the %s grant is gone\n",
 			a->cgroup, a->domain->name, dom->name, a->domain->name);
 	lgd_agent_set_token(a, ad->req->token, ad->t, dom);
+	mark_verified(d, ad);
 	/* Just verified and installed: a pass under way need not refresh it again. */
 	a->refresh_seq = d->refresh.seq;
 	if (reauth) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* agent_table.c - see agent_table.h. */
 #define _GNU_SOURCE
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,9 +85,47 @@ struct lgd_agent *lgd_agent_by_target(struct lgd_agents *t, const char *target)
 	return NULL;
 }
 
+/* The count lives just before the text, so a text is used as a plain string. */
+struct shared_text {
+	unsigned long refs;
+	char s[];
+};
+
+static struct shared_text *shared_of(char *text)
+{
+	return (struct shared_text *)(text - offsetof(struct shared_text, s));
+}
+
+char *lgd_text_dup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	struct shared_text *t = malloc(sizeof(*t) + n);
+
+	if (!t)
+		return NULL;
+	t->refs = 1;
+	memcpy(t->s, s, n);
+	/* Not a leak: lgd_text_put() finds @t again from the text. */
+	/* cppcheck-suppress memleak */
+	return t->s;
+}
+
+char *lgd_text_get(char *text)
+{
+	__atomic_add_fetch(&shared_of(text)->refs, 1, __ATOMIC_RELAXED);
+	return text;
+}
+
+void lgd_text_put(char *text)
+{
+	/* Acquire-release: the last holder frees after every other is done reading. */
+	if (text && !__atomic_sub_fetch(&shared_of(text)->refs, 1, __ATOMIC_ACQ_REL))
+		free(shared_of(text));
+}
+
 void lgd_agent_clear(struct lgd_agent *a)
 {
-	free(a->token);
+	lgd_text_put(a->token);
 	free(a->sub);
 	free(a->jti);
 	free(a->task);
@@ -102,20 +141,20 @@ void lgd_agent_drop(struct lgd_agents *t, struct lgd_agent *a)
 void lgd_agent_set_token(struct lgd_agent *a, const char *token, const struct lg_token *t,
 			 const struct lg_domain_config *dom)
 {
-	char *copy = strdup(token); /* @token may be a->token itself */
+	char *copy = lgd_text_dup(token); /* @token may be a->token itself */
 
-	free(a->token);
+	lgd_text_put(a->token);
 	free(a->sub);
 	free(a->jti);
 	free(a->task);
-	/* A new token, or the same one restored: the next refresh checks its signature. */
-	a->sig_checked = NULL;
+	/* Which bundle verified @token is for the caller to say (admission.c). */
+	a->verified_with = NULL;
 	a->token = copy;
 	a->sub = strdup(t->sub);
 	a->jti = strdup(t->jti);
 	a->task = t->task ? strdup(t->task) : NULL;
 	a->domain = dom;
-	a->exp = t->exp;
+	a->times = t->times;
 	a->state = LGD_ACTIVE;
 	a->reason[0] = 0;
 	/* A new grant (new generation) is not suspended and needs nothing more. */

@@ -28,10 +28,11 @@ enum lgd_agent_state {
  * struct lgd_agent - an agent cgroup that presented a token.
  * @cgroup:    the agent cgroup (a direct child of an agent root).
  * @token:     the compact token in force (kept to re-verify at refresh and
- *             after a restart).
+ *             after a restart): a shared text (lgd_text_dup()), so that a
+ *             state save in flight can hold it while the record moves on.
  * @sub, @jti, @task: from the token.
  * @domain:    the domain the token was verified for.
- * @exp:       the token's expiry, seconds since the epoch.
+ * @times:     the token's exp (seconds since the epoch), nbf and iat.
  * @generation: the grant generation in the kernel.
  * @reason:    why the agent is not active.
  */
@@ -41,7 +42,7 @@ struct lgd_agent {
 	char *token;
 	char *sub, *jti, *task;
 	const struct lg_domain_config *domain;
-	int64_t exp;
+	struct lg_token_times times;
 	uint32_t generation;
 	enum lgd_agent_state state;
 	char reason[128];
@@ -50,8 +51,12 @@ struct lgd_agent {
 	bool suspended; /* the crossing suspended the grant in the kernel */
 	uint64_t crossing_ns; /* CLOCK_BOOTTIME of the crossing */
 	uint64_t refresh_seq; /* the refresh pass that last refreshed it (upkeep.c) */
-	/* The bundle @token's signature was verified with at a refresh, or NULL. */
-	const struct lg_trust_bundle *sig_checked;
+	/*
+	 * The bundle @token was verified with in full (every check of
+	 * lg_token_verify()) since it came, or NULL: a refresh under that
+	 * same bundle only checks @times again (admission.c).
+	 */
+	const struct lg_trust_bundle *verified_with;
 };
 
 /* The records, in no particular order: dropping one moves the last into its slot. */
@@ -83,5 +88,14 @@ void lgd_agent_clear(struct lgd_agent *a);
 void lgd_agent_set_token(struct lgd_agent *a, const char *token, const struct lg_token *t,
 			 const struct lg_domain_config *dom);
 void lgd_agents_free(struct lgd_agents *t);
+
+/*
+ * Shared, immutable texts: a copy of @s that lgd_text_get() shares and
+ * lgd_text_put() releases, freed by its last holder, whichever thread that
+ * is. NULL without memory; lgd_text_put(NULL) does nothing.
+ */
+char *lgd_text_dup(const char *s);
+char *lgd_text_get(char *text);
+void lgd_text_put(char *text);
 
 #endif /* LGD_AGENT_TABLE_H */

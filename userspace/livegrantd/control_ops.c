@@ -51,7 +51,7 @@ static void op_present(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t
 	json_object_set_new(resp, "domain", json_string(a->domain->name));
 	json_object_set_new(resp, "jti", json_string(a->jti));
 	json_object_set_new(resp, "generation", json_integer(a->generation));
-	json_object_set_new(resp, "token_exp", json_integer(a->exp));
+	json_object_set_new(resp, "token_exp", json_integer(a->times.exp));
 }
 
 static void op_revoke(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)

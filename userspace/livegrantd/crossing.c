@@ -13,7 +13,7 @@
 
 #include "crossing.h"
 #include "daemon.h"
-#include "state_file.h"
+#include "state_saver.h"
 
 int lgd_load_domains(struct lgd *d)
 {

@@ -17,6 +17,7 @@
 #include "livegrant.h"
 #include "metrics.h"
 #include "revocations.h"
+#include "state_saver.h"
 #include "token.h"
 #include "policy.h"
 
@@ -38,8 +39,7 @@ struct lgd {
 	char socket_path[PATH_MAX];
 	char state_path[PATH_MAX];
 	struct lgd_denial_log log;
-	bool save_pending; /* a state save is due (or the last one failed): each loop pass */
-	uint64_t save_due_ns; /* CLOCK_MONOTONIC it is due at; 0: at once (state_file.h) */
+	struct lgd_saver saver; /* when the state file is written (state_saver.h) */
 	struct lgd_metrics metrics; /* all zero while metrics are off */
 	int lock_fd; /* holds the flock on <state_dir>/livegrantd.lock */
 	struct lgd_protected protected; /* livegrant's own files: no rule may reach them */
@@ -60,6 +60,7 @@ enum lgd_src_kind {
 	LGD_SRC_TICK,
 	LGD_SRC_SIGNAL,
 	LGD_SRC_METRICS,
+	LGD_SRC_SAVED,
 };
 
 struct lgd_src {

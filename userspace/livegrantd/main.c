@@ -32,6 +32,7 @@
 #include "daemon.h"
 #include "events_log.h"
 #include "state_file.h"
+#include "state_saver.h"
 #include "upkeep.h"
 #include "views.h"
 
@@ -426,6 +427,7 @@ static int run(struct lgd *d)
 	struct lgd_src refresh = { .kind = LGD_SRC_REFRESH }, tick = { .kind = LGD_SRC_TICK };
 	struct lgd_src events = { .kind = LGD_SRC_EVENTS }, sig = { .kind = LGD_SRC_SIGNAL };
 	struct lgd_src metrics = { .kind = LGD_SRC_METRICS, .fd = -1 };
+	struct lgd_src saved = { .kind = LGD_SRC_SAVED, .fd = d->saver.done_fd };
 	struct lg_event_reader *reader = NULL;
 	int epfd = epoll_create1(EPOLL_CLOEXEC), err;
 	sigset_t mask;
@@ -461,6 +463,8 @@ static int run(struct lgd *d)
 	}
 	if (!err)
 		err = add_fd(epfd, &sig);
+	if (!err)
+		err = add_fd(epfd, &saved);
 	if (!err)
 		err = add_timer(epfd, &refresh, d->cfg->refresh_interval_s);
 	if (!err)
@@ -536,6 +540,9 @@ static int run(struct lgd *d)
 			case LGD_SRC_METRICS:
 				lgd_metrics_run(&d->metrics);
 				break;
+			case LGD_SRC_SAVED:
+				lgd_state_save_finished(d);
+				break;
 			case LGD_SRC_SIGNAL:
 				stop = true;
 				break;
@@ -545,8 +552,7 @@ static int run(struct lgd *d)
 			lgd_control_sweep(epfd);
 			sweep = false;
 		}
-		if (lgd_state_save_due(d))
-			lgd_state_save(d);
+		lgd_state_save_start(d);
 	}
 	fprintf(stderr, "livegrantd: stopping; enforcement stays, grants lapse within %llus\n",
 		(unsigned long long)(2 * d->cfg->refresh_interval_s));
@@ -567,7 +573,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct lgd d = { .lock_fd = -1 };
+	struct lgd d = { .lock_fd = -1, .saver.done_fd = -1 };
 	const char *config = NULL;
 	bool verbose = false;
 	unsigned long wait_s = LGD_TAKEOVER_WAIT_S;
@@ -606,9 +612,12 @@ int main(int argc, char **argv)
 	}
 	err = lg_config_load(config, &d.cfg);
 	if (!err)
+		err = lgd_saver_open(&d.saver);
+	if (!err)
 		err = setup(&d, verbose, (unsigned int)wait_s);
 	if (!err)
 		err = run(&d);
+	lgd_saver_close(&d);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);
 	lgd_protected_free(&d.protected);

@@ -23,7 +23,88 @@
 
 #define STATE_VERSION 1
 
-static json_t *agent_json(const struct lgd_agent *a)
+/*
+ * What one save writes, taken from the records on the event loop and
+ * written from any thread: the tokens are shared (lgd_text_get()), not
+ * copied, so taking it costs the fleet's record count, not its tokens'
+ * bytes; nothing in it points into the records, which may move or go.
+ */
+struct saved_agent {
+	char *cgroup;
+	uint64_t cgroup_id;
+	char *token; /* shared text */
+	const char *reauth_domain; /* a configured domain's name: lives as long as livegrantd */
+	bool suspended;
+};
+
+struct lgd_state_snapshot {
+	struct saved_agent *agents;
+	size_t n_agents;
+	struct lgd_revoked *revoked; /* jti copied */
+	size_t n_revoked;
+};
+
+void lgd_state_snapshot_free(struct lgd_state_snapshot *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->n_agents; i++) {
+		free(s->agents[i].cgroup);
+		lgd_text_put(s->agents[i].token);
+	}
+	for (size_t i = 0; i < s->n_revoked; i++)
+		free(s->revoked[i].jti);
+	free(s->agents);
+	free(s->revoked);
+	free(s);
+}
+
+static int take_agent(struct saved_agent *out, const struct lgd_agent *a)
+{
+	out->cgroup = strdup(a->cgroup);
+	if (!out->cgroup)
+		return -ENOMEM;
+	out->cgroup_id = a->cgroup_id;
+	out->token = lgd_text_get(a->token);
+	out->reauth_domain = a->reauth_domain ? a->reauth_domain->name : NULL;
+	out->suspended = a->suspended;
+	return 0;
+}
+
+struct lgd_state_snapshot *lgd_state_snapshot(const struct lgd_agents *t,
+					      const struct lgd_revocations *r)
+{
+	struct lgd_state_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->agents = calloc(t->n + 1, sizeof(*s->agents));
+	s->revoked = calloc(r->n + 1, sizeof(*s->revoked));
+	if (!s->agents || !s->revoked)
+		goto oom;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct lgd_agent *a = &t->v[i];
+
+		if (!lgd_agent_live(a) || !a->token)
+			continue;
+		if (take_agent(&s->agents[s->n_agents], a))
+			goto oom;
+		s->n_agents++;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		s->revoked[i].jti = strdup(r->v[i].jti);
+		if (!s->revoked[i].jti)
+			goto oom;
+		s->revoked[i].exp = r->v[i].exp;
+		s->n_revoked++;
+	}
+	return s;
+oom:
+	lgd_state_snapshot_free(s);
+	return NULL;
+}
+
+static json_t *agent_json(const struct saved_agent *a)
 {
 	json_t *o = json_object();
 
@@ -31,36 +112,30 @@ static json_t *agent_json(const struct lgd_agent *a)
 	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)a->cgroup_id));
 	json_object_set_new(o, "token", json_string(a->token));
 	if (a->reauth_domain)
-		json_object_set_new(o, "reauth_domain", json_string(a->reauth_domain->name));
+		json_object_set_new(o, "reauth_domain", json_string(a->reauth_domain));
 	json_object_set_new(o, "suspended", json_boolean(a->suspended));
 	return o;
 }
 
-static json_t *to_json(const struct lgd_agents *t, const struct lgd_revocations *r)
+static json_t *to_json(const struct lgd_state_snapshot *s)
 {
 	json_t *root = json_object(), *agents = json_array(), *revoked = json_array();
 
-	for (size_t i = 0; i < t->n; i++) {
-		const struct lgd_agent *a = &t->v[i];
-
-		if (!lgd_agent_live(a) || !a->token)
-			continue;
-		json_array_append_new(agents, agent_json(a));
-	}
-	for (size_t i = 0; i < r->n; i++)
-		json_array_append_new(revoked, json_pack("{s:s, s:I}", "jti", r->v[i].jti, "exp",
-							 (json_int_t)r->v[i].exp));
+	for (size_t i = 0; i < s->n_agents; i++)
+		json_array_append_new(agents, agent_json(&s->agents[i]));
+	for (size_t i = 0; i < s->n_revoked; i++)
+		json_array_append_new(revoked, json_pack("{s:s, s:I}", "jti", s->revoked[i].jti,
+							 "exp", (json_int_t)s->revoked[i].exp));
 	json_object_set_new(root, "version", json_integer(STATE_VERSION));
 	json_object_set_new(root, "agents", agents);
 	json_object_set_new(root, "revoked", revoked);
 	return root;
 }
 
-int lgd_state_write(const char *path, const struct lgd_agents *agents,
-		    const struct lgd_revocations *revoked)
+int lgd_state_snapshot_write(const char *path, const struct lgd_state_snapshot *s)
 {
 	char tmp[PATH_MAX + 8];
-	json_t *root = to_json(agents, revoked);
+	json_t *root = to_json(s);
 	char *text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
 	int fd, err = 0;
 	size_t len;
@@ -85,6 +160,19 @@ int lgd_state_write(const char *path, const struct lgd_agents *agents,
 	return 0;
 }
 
+int lgd_state_write(const char *path, const struct lgd_agents *agents,
+		    const struct lgd_revocations *revoked)
+{
+	struct lgd_state_snapshot *s = lgd_state_snapshot(agents, revoked);
+	int err;
+
+	if (!s)
+		return lg_err(-ENOMEM, "out of memory");
+	err = lgd_state_snapshot_write(path, s);
+	lgd_state_snapshot_free(s);
+	return err;
+}
+
 static int read_agent(const char *path, const struct lg_config *cfg, struct lgd_agents *t,
 		      json_t *o)
 {
@@ -97,7 +185,7 @@ static int read_agent(const char *path, const struct lg_config *cfg, struct lgd_
 	a = lgd_agent_new(t, cgroup, id);
 	if (!a)
 		return lg_err(-ENOMEM, "out of memory");
-	a->token = strdup(token);
+	a->token = lgd_text_dup(token);
 	a->state = LGD_ACTIVE;
 	a->suspended = json_is_true(json_object_get(o, "suspended"));
 	reauth = json_string_value(json_object_get(o, "reauth_domain"));
@@ -168,52 +256,6 @@ int lgd_state_read(const char *path, const struct lg_config *cfg, struct lgd_age
 		err = read_revoked(path, revoked, json_object_get(root, "revoked"));
 	json_decref(root);
 	return err;
-}
-
-int lgd_state_save(struct lgd *d)
-{
-	int err;
-
-	lgd_prune_revoked(&d->revoked, time(NULL) - (int64_t)d->cfg->token_leeway_s);
-	err = lgd_state_write(d->state_path, &d->agents, &d->revoked);
-	/* A failed save (a full disk) is retried a second later, not in a spin. */
-	d->save_pending = err != 0;
-	d->save_due_ns = err ? lg_monotonic_ns() + 1000000000ULL : 0;
-	if (err)
-		fprintf(stderr, "livegrantd: saving %s failed: %s\n", d->state_path,
-			strerror(-err));
-	return err;
-}
-
-void lgd_state_save_later(struct lgd *d)
-{
-	d->save_pending = true;
-	d->save_due_ns = 0;
-}
-
-void lgd_state_save_soon(struct lgd *d)
-{
-	/* Already pending: it keeps the earlier due time. */
-	if (d->save_pending)
-		return;
-	d->save_pending = true;
-	d->save_due_ns = lg_monotonic_ns() + LGD_SAVE_DELAY_MS * 1000000ULL;
-}
-
-bool lgd_state_save_due(const struct lgd *d)
-{
-	return d->save_pending && (!d->save_due_ns || lg_monotonic_ns() >= d->save_due_ns);
-}
-
-int lgd_state_save_wait_ms(const struct lgd *d)
-{
-	uint64_t now = lg_monotonic_ns();
-
-	if (!d->save_pending)
-		return -1;
-	if (!d->save_due_ns || now >= d->save_due_ns)
-		return 0;
-	return (int)((d->save_due_ns - now) / 1000000ULL) + 1;
 }
 
 int lgd_state_load(struct lgd *d)

@@ -14,6 +14,7 @@
 #include "admission.h"
 #include "daemon.h"
 #include "state_file.h"
+#include "state_saver.h"
 #include "upkeep.h"
 #include "views.h"
 
@@ -94,7 +95,7 @@ bool lgd_refresh_slice(struct lgd *d, uint64_t budget_ns)
 	}
 	d->refresh.running = false;
 	if (d->refresh.changed)
-		lgd_state_save(d);
+		lgd_state_save_later(d);
 	return false;
 }
 
@@ -188,7 +189,7 @@ int lgd_revoke(struct lgd *d, const char *target, json_t *resp)
 			break;
 		a->state = LGD_REVOKED;
 		snprintf(a->reason, sizeof(a->reason), "revoked by an administrator");
-		lgd_add_revoked(&d->revoked, a->jti, a->exp);
+		lgd_add_revoked(&d->revoked, a->jti, a->times.exp);
 		json_array_append_new(done, json_string(a->cgroup));
 		fprintf(stderr, "livegrantd: revoked %s (jti %s) of %s\n", a->sub, a->jti,
 			a->cgroup);

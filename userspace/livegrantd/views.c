@@ -70,7 +70,7 @@ static json_t *agent_json(const struct lgd_agent *a, uint64_t now)
 	json_object_set_new(o, "state", json_string(lgd_state_name(a->state)));
 	json_object_set_new(o, "reason", json_string(a->reason));
 	json_object_set_new(o, "jti", json_string(a->jti ? a->jti : ""));
-	json_object_set_new(o, "token_exp", json_integer(a->exp));
+	json_object_set_new(o, "token_exp", json_integer(a->times.exp));
 	json_object_set_new(o, "kernel_expires_in", json_integer(left));
 	json_object_set_new(o, "generation", json_integer(a->generation));
 	json_object_set_new(o, "task", json_string(a->task ? a->task : ""));
@@ -132,7 +132,7 @@ int lgd_grants_json(struct lgd *d, const char *target, json_t *resp)
 	json_object_set_new(resp, "domain", json_string(dom->name));
 	json_object_set_new(resp, "state", json_string(lgd_state_name(a->state)));
 	json_object_set_new(resp, "generation", json_integer(a->generation));
-	json_object_set_new(resp, "token_exp", json_integer(a->exp));
+	json_object_set_new(resp, "token_exp", json_integer(a->times.exp));
 	json_object_set_new(resp, "rules", rules);
 	lg_token_free(t);
 	return 0;

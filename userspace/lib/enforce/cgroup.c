@@ -70,3 +70,18 @@ int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level)
 		*level = lvl;
 	return 0;
 }
+
+bool lg_cgroup_is(const char *path, uint64_t id)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	/*
+	 * Kernfs ids are not reused while the system runs: a cgroup2
+	 * directory at @path whose inode is @id is that cgroup, and a new
+	 * cgroup made under the old name has another id. The level cannot
+	 * change: a cgroup can be renamed, never moved to another parent.
+	 */
+	return !statfs(path, &sfs) && sfs.f_type == CGROUP2_SUPER_MAGIC && !stat(path, &st) &&
+	       S_ISDIR(st.st_mode) && st.st_ino == id;
+}

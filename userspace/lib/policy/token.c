@@ -486,8 +486,9 @@ static int claim_workload(json_t *c, struct lg_token *t, const char **why)
 	return 0;
 }
 
-static int claim_times(json_t *c, struct lg_token *t, const char **why)
+static int claim_times(json_t *c, struct lg_token *tok, const char **why)
 {
+	struct lg_token_times *t = &tok->times;
 	int64_t start;
 	int err;
 
@@ -557,7 +558,8 @@ static int check_audience(json_t *c, struct lg_token *t, const char *audience, c
 }
 
 /* exp, nbf and iat against @p->now, with @p->leeway_s of clock skew. */
-static int check_times(const struct lg_token *t, const struct lg_token_policy *p, const char **why)
+static int check_times(const struct lg_token_times *t, const struct lg_token_policy *p,
+		       const char **why)
 {
 	uint64_t leeway = p->leeway_s;
 	int64_t now = p->now;
@@ -583,7 +585,8 @@ static int check_times(const struct lg_token *t, const struct lg_token_policy *p
  * The lifetime runs from max(iat, nbf) to exp; without either, from now, so
  * leaving them out cannot lift the cap.
  */
-static int check_ttl(const struct lg_token *t, const struct lg_token_policy *p, const char **why)
+static int check_ttl(const struct lg_token_times *t, const struct lg_token_policy *p,
+		     const char **why)
 {
 	int64_t start = p->now;
 	uint64_t life;
@@ -612,9 +615,9 @@ static int claims_check(json_t *c, struct lg_token *t, const struct lg_token_pol
 			      t->domain, p->domain);
 	err = check_audience(c, t, p->audience, why);
 	if (!err)
-		err = check_times(t, p, why);
+		err = check_times(&t->times, p, why);
 	if (!err)
-		err = check_ttl(t, p, why);
+		err = check_ttl(&t->times, p, why);
 	return err;
 }
 
@@ -689,6 +692,23 @@ int lg_token_verify(const char *token, size_t len, const struct lg_trust_bundle 
 	}
 	*out = t;
 	return 0;
+}
+
+int lg_token_check_times(const struct lg_token_times *times, const struct lg_token_policy *policy,
+			 const char **reason)
+{
+	const char *why = NULL;
+	int err = 0;
+
+	if (!times || !policy || policy->now < 0)
+		err = refuse(&why, R_BAD_POLICY, "no token times or no clock given");
+	if (!err)
+		err = check_times(times, policy, &why);
+	if (!err)
+		err = check_ttl(times, policy, &why);
+	if (reason)
+		*reason = why;
+	return err;
 }
 
 int lg_token_peek_domain(const char *token, size_t len, char *domain, size_t size,

@@ -68,6 +68,16 @@ struct lg_token_strv {
 };
 
 /**
+ * struct lg_token_times - the claims that date a token. Of what verification
+ * decides, only these change their answer as the clock moves; the rest is
+ * fixed by the token, the bundle and the policy (lg_token_check_times()).
+ */
+struct lg_token_times {
+	int64_t iat, nbf, exp;
+	bool has_iat, has_nbf;
+};
+
+/**
  * struct lg_token - a verified token. Strings are NUL-terminated copies.
  * @workload: selectors; each has_* says whether the token carries it.
  * @rules:    the "allow" lists, one per enum lg_rule_kind, named as in
@@ -78,8 +88,7 @@ struct lg_token_strv {
 struct lg_token {
 	char *alg, *kid;
 	char *iss, *sub, *aud, *jti, *domain, *task;
-	int64_t iat, nbf, exp;
-	bool has_iat, has_nbf;
+	struct lg_token_times times;
 	struct {
 		bool has_uid;
 		uint32_t uid;
@@ -106,6 +115,15 @@ int lg_token_peek_domain(const char *token, size_t len, char *domain, size_t siz
 int lg_token_verify(const char *token, size_t len, const struct lg_trust_bundle *bundle,
 		    const struct lg_token_policy *policy, struct lg_token **out,
 		    const char **reason);
+/*
+ * Check @times, of a token lg_token_verify() accepted under a policy like
+ * @policy (same audience, domain, max_ttl and leeway), against @policy->now
+ * as verification does: what is left to decide for a token, a bundle and a
+ * policy that have not changed since (livegrantd's refresh). Returns 0 or a
+ * negative errno with *reason ("expired", "not_yet_valid", ...).
+ */
+int lg_token_check_times(const struct lg_token_times *times, const struct lg_token_policy *policy,
+			 const char **reason);
 void lg_token_free(struct lg_token *t);
 
 /* Every stable refusal reason, NULL-terminated (docs/tokens.md explains each). */
