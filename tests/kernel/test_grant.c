@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -309,4 +311,100 @@ KTEST(grant_replaced_rules_are_deleted)
 	REQUIRE(lg_grant_remove(fx, fx_a1) == 0, "remove: %s", lg_errmsg());
 	CHECK(path_entries(fx_a1, g3, &of) == 0, "no entries left after removal");
 	CHECK(lg_rule_index_count(fx, fx_a1) == 0, "nor in the index");
+}
+
+/* Entries of lg_net_rules whose agent is @id; all of them for ~0. */
+static int net_entries(uint64_t id)
+{
+	struct lg_net_key k, cur;
+	int fd = fx->fds[LG_MAP_NET_RULES], n = 0;
+	bool first = true;
+
+	while (!bpf_map_get_next_key(fd, first ? NULL : &cur, &k)) {
+		first = false;
+		cur = k;
+		n += id == ~0ULL || k.cgroup_id == id;
+	}
+	return n;
+}
+
+#define FILLER_ID 0xf111f111f111ULL /* no cgroup: entries no agent can use */
+#define ROOM 8
+
+/* Fill lg_net_rules with @n entries of FILLER_ID (each its own /128), batched. */
+static int fill_net_map(int n, bool remove)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct lg_net_key *k = calloc(n, sizeof(*k));
+	struct lg_net_rule *v = calloc(n, sizeof(*v));
+	__u32 count = n;
+	int err;
+
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		k[i].prefixlen = LG_NET_KEY_FIXED_BITS + 128;
+		k[i].generation = 1;
+		k[i].cgroup_id = FILLER_ID;
+		memcpy(k[i].addr, &i, sizeof(i));
+	}
+	err = remove ? bpf_map_delete_batch(fx->fds[LG_MAP_NET_RULES], k, &count, &opts) :
+		       bpf_map_update_batch(fx->fds[LG_MAP_NET_RULES], k, v, &count, &opts);
+	err = err ? -errno : 0;
+	free(k);
+	free(v);
+	return err;
+}
+
+/*
+ * A grant that does not fit the network rule map is refused whole, at the
+ * exact bound: with ROOM entries free, ROOM + 1 rules fail (after ROOM of
+ * them were written, in one batch), nothing of them stays, the old grant
+ * stays in force, and ROOM rules fit.
+ */
+KTEST(grant_net_map_full_refused_whole)
+{
+	static char bufs[ROOM + 1][32];
+	static const char *nets[ROOM + 1];
+	static const char *rd[] = { FX_DIR "/ws/" };
+	struct lg_grant_spec ok = fx_spec(60000), big = fx_spec(60000);
+	struct lg_agent a;
+	int used, err;
+	uint32_t gen = 0;
+	struct worker w;
+
+	for (int i = 0; i <= ROOM; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "10.9.%d.1:443", i);
+		nets[i] = bufs[i];
+	}
+	ok.rules[LG_RULE_READ] = STRV(rd);
+	REQUIRE(lg_grant_install(fx, fx_a1, &ok, &gen) == 0, "grant: %s", lg_errmsg());
+	used = net_entries(~0ULL);
+	REQUIRE(fill_net_map(LG_NET_RULE_ENTRIES - used - ROOM, false) == 0,
+		"filling the map to %d free entries", ROOM);
+	big.rules[LG_RULE_READ] = STRV(rd);
+	big.rules[LG_RULE_CONNECT] = (struct lg_strv){ nets, ROOM + 1 };
+	err = lg_grant_install(fx, fx_a1, &big, NULL);
+	CHECK(err == -ENOSPC, "%d network rules with %d free refused: %d %s", ROOM + 1, ROOM, err,
+	      lg_errmsg());
+	CHECK(strstr(lg_errmsg(), "LG_NET_RULE_ENTRIES") != NULL, "message names the limit: %s",
+	      lg_errmsg());
+	CHECK(net_entries(fx_a1) == 0, "none of its rules stays: %d left", net_entries(fx_a1));
+	REQUIRE(lg_grant_get(fx, fx_a1, &a) == 0, "get");
+	CHECK(a.generation == gen, "old grant still in force (gen %u, want %u)", a.generation, gen);
+	REQUIRE(worker_start(&w, FX_A1, "lg-mapfull") == 0, "start worker");
+	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), 0, "old grant still allows");
+	worker_stop(&w);
+
+	big.rules[LG_RULE_CONNECT].n = ROOM;
+	err = lg_grant_install(fx, fx_a1, &big, NULL);
+	CHECK(err == 0, "%d network rules with %d free fit: %s", ROOM, ROOM, lg_errmsg());
+	CHECK(net_entries(fx_a1) == ROOM, "its %d rules are in the map: %d", ROOM,
+	      net_entries(fx_a1));
+	CHECK(fill_net_map(LG_NET_RULE_ENTRIES - used - ROOM, true) == 0, "removing the filler");
+	CHECK(net_entries(FILLER_ID) == 0, "no filler left");
+	lg_grant_remove(fx, fx_a1);
 }

@@ -270,6 +270,52 @@ static void test_compile_limits(void)
 }
 
 /*
+ * The path set at the bound: LG_MAX_PATH_RULES distinct paths fit, one more
+ * is refused whole, and every path named again, by another kind and with a
+ * trailing '/', lands on its one entry with both kinds' rights.
+ */
+static void test_compile_path_set(void)
+{
+	static const char *rd[LG_MAX_PATH_RULES + 1], *wr[LG_MAX_PATH_RULES];
+	static char rbuf[LG_MAX_PATH_RULES + 1][32], wbuf[LG_MAX_PATH_RULES][32];
+	struct lg_grant_spec s = { .rules[LG_RULE_READ] = { rd, LG_MAX_PATH_RULES },
+				   .rules[LG_RULE_WRITE] = { wr, LG_MAX_PATH_RULES } };
+	struct lg_compiled c;
+	size_t exact = 0, both = 0, markers = 0, bad = 0;
+
+	for (int i = 0; i <= LG_MAX_PATH_RULES; i++) {
+		snprintf(rbuf[i], sizeof(rbuf[i]), "/d%d/f%d", i % 64, i);
+		rd[i] = rbuf[i];
+	}
+	for (int i = 0; i < LG_MAX_PATH_RULES; i++) {
+		snprintf(wbuf[i], sizeof(wbuf[i]), i % 2 ? "/d%d/f%d" : "/d%d//f%d/", i % 64, i);
+		wr[i] = wbuf[i];
+	}
+	CHECK(lg_compile(&s, &c) == 0, "%d paths named by two kinds fit: %s", LG_MAX_PATH_RULES,
+	      lg_errmsg());
+	/* 4096 rule paths, 64 directories and "" above them. */
+	CHECK(c.npaths == LG_MAX_PATH_RULES + 64 + 1, "one entry per distinct path, got %zu",
+	      c.npaths);
+	for (size_t i = 0; i < c.npaths; i++) {
+		const struct lg_path_entry *e = &c.paths[i];
+
+		bad += strlen(e->path) != e->len;
+		markers += e->exact == LG_PATH_RULE_BELOW && !e->subtree;
+		exact += e->exact == LG_FILE_WRITE_RIGHTS && !e->subtree;
+		both += e->exact == LG_FILE_READ_RIGHTS && e->subtree == LG_FILE_WRITE_RIGHTS;
+	}
+	CHECK(!bad, "%zu entries whose path is not its length", bad);
+	CHECK(markers == 65, "65 rules-below markers, got %zu", markers);
+	CHECK(exact == LG_MAX_PATH_RULES / 2 && both == LG_MAX_PATH_RULES / 2,
+	      "each path has both kinds' rights (%zu exact, %zu exact+subtree)", exact, both);
+	lg_compiled_free(&c);
+	s.rules[LG_RULE_READ].n = LG_MAX_PATH_RULES + 1;
+	CHECK(lg_compile(&s, &c) == -E2BIG, "one more distinct path is refused whole");
+	CHECK(strstr(lg_errmsg(), "LG_MAX_PATH_RULES") != NULL, "message names the limit: %s",
+	      lg_errmsg());
+}
+
+/*
  * Connect and listen ranges of one prefix never merge: together they count
  * against LG_MAX_PORT_RANGES, at the exact bound and one past it, and the
  * same ports under both kinds are two ranges, each with its rights.
@@ -410,6 +456,7 @@ int main(void)
 	RUN(test_compile_listen_rights);
 	RUN(test_compile_paths);
 	RUN(test_compile_limits);
+	RUN(test_compile_path_set);
 	RUN(test_compile_limits_mixed);
 	RUN(test_hash_known_answer);
 	RUN(test_hash_matches_openssl);

@@ -232,6 +232,13 @@ int lg_set_control_listener(struct lg_enforcer *e, int fd);
 /* Cgroup v2 id and level of the cgroup directory @path. */
 int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level);
 /*
+ * lg_cgroup_id(), calling @visit with the id of @path's cgroup and then of
+ * each ancestor up to the root, in one walk of the path.
+ */
+typedef void (*lg_cgroup_visit_fn)(void *ctx, uint64_t id);
+int lg_cgroup_walk(const char *path, uint64_t *id, uint32_t *level, lg_cgroup_visit_fn visit,
+		   void *ctx);
+/*
  * Is the cgroup at @path, resolved by lg_cgroup_id() before, still cgroup
  * @id? Two syscalls, where lg_cgroup_id() walks the whole path: for checks
  * repeated on every agent (livegrantd's refresh).

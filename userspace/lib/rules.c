@@ -219,6 +219,62 @@ int lg_net_rule_parse(const char *rule, struct lg_net_rule_parsed *out)
 
 /* ---- compile ----------------------------------------------------------- */
 
+/* FNV-1a: the set below needs spread, not secrecy (its input is the grant's own). */
+static uint64_t path_key_hash(const char *p, uint32_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (uint32_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The slot of (@p, @len) in @c's set: where it is, or the free one where it goes. */
+static uint32_t *path_slot(const struct lg_compiled *c, const char *p, uint32_t len)
+{
+	size_t mask = c->nslots - 1, i = path_key_hash(p, len) & mask;
+
+	/* Never full (twice the entries), so the probe ends at a match or a free slot. */
+	for (;; i = (i + 1) & mask) {
+		const struct lg_path_entry *e;
+
+		if (!c->slots[i])
+			return &c->slots[i];
+		e = &c->paths[c->slots[i] - 1];
+		if (e->len == len && !memcmp(e->path, p, len))
+			return &c->slots[i];
+	}
+}
+
+/* Room for one more entry: the array, and the set kept under half full. */
+static int path_room(struct lg_compiled *c)
+{
+	if (c->npaths >= c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct lg_path_entry *p = realloc(c->paths, cap * sizeof(*p));
+
+		if (!p)
+			return lg_err(-ENOMEM, "out of memory compiling a grant");
+		c->paths = p;
+		c->cap = cap;
+	}
+	if (2 * (c->npaths + 1) > c->nslots) {
+		size_t n = c->nslots ? 2 * c->nslots : 64;
+		uint32_t *old = c->slots;
+
+		c->slots = calloc(n, sizeof(*c->slots));
+		if (!c->slots) {
+			c->slots = old;
+			return lg_err(-ENOMEM, "out of memory compiling a grant");
+		}
+		c->nslots = n;
+		for (size_t i = 0; i < c->npaths; i++)
+			*path_slot(c, c->paths[i].path, c->paths[i].len) = i + 1;
+		free(old);
+	}
+	return 0;
+}
+
 /*
  * Find the entry of @c for the path (@norm, @len), or add it. @max bounds
  * the entries (rules, or rules and markers). Returns 0 or a negative errno.
@@ -227,10 +283,13 @@ static int path_entry(struct lg_compiled *c, const char *norm, uint32_t len, siz
 		      struct lg_path_entry **out)
 {
 	struct lg_path_entry *e;
+	uint32_t *slot;
+	int err;
 
-	for (size_t i = 0; i < c->npaths; i++) {
-		if (c->paths[i].len == len && !memcmp(c->paths[i].path, norm, len)) {
-			*out = &c->paths[i];
+	if (c->nslots) {
+		slot = path_slot(c, norm, len);
+		if (*slot) {
+			*out = &c->paths[*slot - 1];
 			return 0;
 		}
 	}
@@ -243,19 +302,18 @@ static int path_entry(struct lg_compiled *c, const char *norm, uint32_t len, siz
 			      "grant needs more than %d path entries with the directories above "
 			      "its rules (LG_MAX_PATH_ENTRIES)",
 			      LG_MAX_PATH_ENTRIES);
-	if (c->npaths >= c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct lg_path_entry *p = realloc(c->paths, cap * sizeof(*p));
-
-		if (!p)
-			return lg_err(-ENOMEM, "out of memory compiling a grant");
-		c->paths = p;
-		c->cap = cap;
-	}
-	e = &c->paths[c->npaths++];
+	err = path_room(c);
+	if (err)
+		return err;
+	e = &c->paths[c->npaths];
 	memset(e, 0, sizeof(*e));
+	e->path = malloc(len + 1);
+	if (!e->path)
+		return lg_err(-ENOMEM, "out of memory compiling a grant");
 	memcpy(e->path, norm, len);
+	e->path[len] = 0;
 	e->len = len;
+	*path_slot(c, norm, len) = ++c->npaths;
 	*out = e;
 	return 0;
 }
@@ -603,7 +661,10 @@ fail:
 
 void lg_compiled_free(struct lg_compiled *c)
 {
+	for (size_t i = 0; c->paths && i < c->npaths; i++)
+		free(c->paths[i].path);
 	free(c->paths);
+	free(c->slots);
 	free(c->nets);
 	free(c->unixes);
 	memset(c, 0, sizeof(*c));

@@ -9,12 +9,16 @@
 #include "livegrant.h"
 #include <livegrant/path_hash.h>
 
-/* One distinct rule path with everything the grant gives on it. */
+/*
+ * One distinct rule path with everything the grant gives on it. @path is
+ * @len bytes and a NUL, as long as the path is: a grant's memory follows
+ * what its rules name, not LG_PATH_MAX per entry.
+ */
 struct lg_path_entry {
 	uint32_t len;
 	uint32_t exact; /* enum lg_file_access rights on this exact path */
 	uint32_t subtree; /* enum lg_file_access rights on it and below it */
-	char path[LG_PATH_MAX];
+	char *path;
 };
 
 /*
@@ -38,6 +42,8 @@ struct lg_compiled {
 	struct lg_path_entry *paths; /* rules, then LG_PATH_RULE_BELOW markers */
 	size_t npaths;
 	size_t cap; /* entries allocated at @paths */
+	uint32_t *slots; /* hash set of @paths: index + 1, 0 when free */
+	size_t nslots; /* a power of two, at least twice @npaths */
 	struct lg_net_entry *nets;
 	size_t nnets;
 	struct lg_unix_entry *unixes;

@@ -115,43 +115,35 @@ int lg_root_remove(struct lg_enforcer *e, const char *path)
 	return 0;
 }
 
-/* Is the cgroup directory @path at or below a registered root? */
-static int under_root(struct lg_enforcer *e, const char *path)
+struct root_search {
+	struct lg_enforcer *e;
+	bool found;
+};
+
+static void find_root(void *ctx, uint64_t id)
 {
-	char cur[PATH_MAX];
+	struct root_search *rs = ctx;
 	struct lg_root r;
 
-	if (!realpath(path, cur))
-		return lg_err(-errno, "cgroup %s: %s", path, strerror(errno));
-	for (;;) {
-		uint64_t id;
-		char *slash;
-
-		if (lg_cgroup_id(cur, &id, NULL))
-			break;
-		if (!bpf_map_lookup_elem(e->fds[LG_MAP_ROOTS], &id, &r))
-			return 0;
-		slash = strrchr(cur, '/');
-		if (!slash || slash == cur)
-			break;
-		*slash = 0;
-	}
-	return lg_err(-EINVAL,
-		      "cgroup %s is not at or below a registered agent root: add its root first",
-		      path);
+	if (!rs->found && !bpf_map_lookup_elem(rs->e->fds[LG_MAP_ROOTS], &id, &r))
+		rs->found = true;
 }
 
 int lg_agent_add(struct lg_enforcer *e, const char *path, uint64_t *out)
 {
+	struct root_search rs = { .e = e };
 	struct lg_agent a = {};
 	uint64_t id;
-	int err = lg_cgroup_id(path, &id, NULL);
+	/* One walk up the path: its id, and whether it is at or below a root. */
+	int err = lg_cgroup_walk(path, &id, NULL, find_root, &rs);
 
 	if (err)
 		return err;
-	err = under_root(e, path);
-	if (err)
-		return err;
+	if (!rs.found)
+		return lg_err(
+			-EINVAL,
+			"cgroup %s is not at or below a registered agent root: add its root first",
+			path);
 	a.cgroup_id = id;
 	if (bpf_map_update_elem(e->fds[LG_MAP_AGENTS], &id, &a, BPF_NOEXIST) && errno != EEXIST)
 		return lg_err(-errno, "registering agent cgroup %s failed: %s%s", path,

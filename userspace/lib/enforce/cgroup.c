@@ -20,7 +20,8 @@
  * cgroup directory's inode number on cgroup2 (kernfs ids), which is also its
  * file handle; the level is the number of path components below the mount.
  */
-int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level)
+int lg_cgroup_walk(const char *path, uint64_t *id, uint32_t *level, lg_cgroup_visit_fn visit,
+		   void *ctx)
 {
 	char real[PATH_MAX], cur[PATH_MAX];
 	struct statfs sfs;
@@ -38,6 +39,8 @@ int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level)
 		return lg_err(-errno, "cgroup %s: %s", path, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
 		return lg_err(-ENOTDIR, "cgroup %s is not a directory", path);
+	if (visit)
+		visit(ctx, st.st_ino);
 
 	/* Climb while the parent is still on the same cgroup2 mount. */
 	top = st;
@@ -52,6 +55,8 @@ int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level)
 		if (statfs(cur, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC || stat(cur, &pst) ||
 		    pst.st_dev != st.st_dev)
 			break;
+		if (visit)
+			visit(ctx, pst.st_ino);
 		top = pst;
 		lvl++;
 	}
@@ -69,6 +74,11 @@ int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level)
 	if (level)
 		*level = lvl;
 	return 0;
+}
+
+int lg_cgroup_id(const char *path, uint64_t *id, uint32_t *level)
+{
+	return lg_cgroup_walk(path, id, level, NULL, NULL);
 }
 
 bool lg_cgroup_is(const char *path, uint64_t id)

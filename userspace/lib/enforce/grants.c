@@ -125,68 +125,120 @@ static int check_collisions(const struct lg_compiled *c, const uint64_t key[2])
 	return err;
 }
 
-static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
+static int write_paths(struct lg_enforcer *e, uint64_t id, uint32_t gen,
 		       const struct lg_compiled *c)
 {
+	struct lg_path_key *k = calloc(c->npaths ? c->npaths : 1, sizeof(*k));
+	struct lg_path_rule *v = calloc(c->npaths ? c->npaths : 1, sizeof(*v));
 	uint64_t key[2];
+	size_t done = 0;
 	int err = 0;
 
+	if (!k || !v) {
+		err = lg_err(-ENOMEM, "out of memory");
+		goto out;
+	}
 	hash_key(e, key);
-	for (size_t i = 0; i < c->npaths && !err; i++) {
+	for (size_t i = 0; i < c->npaths; i++) {
 		const struct lg_path_entry *p = &c->paths[i];
 		struct lg_path_digest d = lg_path_hash(key, p->path, p->len);
-		struct lg_path_key k = {
+
+		k[i] = (struct lg_path_key){
 			.cgroup_id = id,
 			.hash = { d.lo, d.hi },
 			.generation = gen,
 			.len = p->len,
 		};
-		struct lg_path_rule v = {
+		v[i] = (struct lg_path_rule){
 			.cgroup_id = id,
 			.generation = gen,
 			.exact = p->exact,
 			.subtree = p->subtree,
 		};
-
-		err = lg_rule_index_put(e, LG_RULES_PATH, &k, &v);
-		if (err)
-			err = lg_err(err, "writing path rule \"%s\" failed: %s%s", p->path,
-				     strerror(-err),
-				     err == -E2BIG ? " (path rule map full: LG_PATH_RULE_ENTRIES)" :
-						     "");
 	}
-	for (size_t i = 0; i < c->nnets && !err; i++) {
+	err = lg_rule_index_put(e, LG_RULES_PATH, k, v, c->npaths, &done);
+	if (err)
+		err = lg_err(err, "writing path rule \"%s\" failed: %s%s",
+			     done < c->npaths ? c->paths[done].path : "?", strerror(-err),
+			     err == -E2BIG ? " (path rule map full: LG_PATH_RULE_ENTRIES)" : "");
+out:
+	free(k);
+	free(v);
+	return err;
+}
+
+static int write_nets(struct lg_enforcer *e, uint64_t id, uint32_t gen, const struct lg_compiled *c)
+{
+	struct lg_net_key *k = calloc(c->nnets ? c->nnets : 1, sizeof(*k));
+	struct lg_net_rule *v = calloc(c->nnets ? c->nnets : 1, sizeof(*v));
+	size_t done = 0;
+	int err = 0;
+
+	if (!k || !v) {
+		err = lg_err(-ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < c->nnets; i++) {
 		const struct lg_net_entry *n = &c->nets[i];
-		struct lg_net_key k = {
+
+		k[i] = (struct lg_net_key){
 			.prefixlen = LG_NET_KEY_FIXED_BITS + n->plen,
 			.generation = gen,
 			.cgroup_id = id,
 		};
-		struct lg_net_rule v = { .nranges = n->nranges };
-
-		memcpy(k.addr, n->addr, 16);
-		memcpy(v.ranges, n->ranges, sizeof(v.ranges));
-		err = lg_rule_index_put(e, LG_RULES_NET, &k, &v);
-		if (err)
-			err = lg_err(err, "writing a network rule failed: %s%s", strerror(-err),
-				     err == -ENOSPC ?
-					     " (network rule map full: LG_NET_RULE_ENTRIES)" :
-					     "");
+		memcpy(k[i].addr, n->addr, 16);
+		v[i].nranges = n->nranges;
+		memcpy(v[i].ranges, n->ranges, sizeof(v[i].ranges));
 	}
-	for (size_t i = 0; i < c->nunix && !err; i++) {
-		struct lg_unix_key k = {
+	err = lg_rule_index_put(e, LG_RULES_NET, k, v, c->nnets, &done);
+	if (err)
+		err = lg_err(err, "writing a network rule failed: %s%s", strerror(-err),
+			     err == -ENOSPC ? " (network rule map full: LG_NET_RULE_ENTRIES)" : "");
+out:
+	free(k);
+	free(v);
+	return err;
+}
+
+static int write_unixes(struct lg_enforcer *e, uint64_t id, uint32_t gen,
+			const struct lg_compiled *c)
+{
+	struct lg_unix_key k[LG_MAX_UNIX_RULES];
+	uint8_t rights[LG_MAX_UNIX_RULES];
+	size_t done = 0;
+	int err;
+
+	if (c->nunix > LG_MAX_UNIX_RULES) /* lg_compile() holds it to this */
+		return lg_err(-E2BIG,
+			      "grant has more than %d unix socket rules (LG_MAX_UNIX_RULES)",
+			      LG_MAX_UNIX_RULES);
+	for (size_t i = 0; i < c->nunix; i++) {
+		k[i] = (struct lg_unix_key){
 			.cgroup_id = id,
 			.generation = gen,
 			.len = c->unixes[i].len,
 		};
-		uint8_t rights = c->unixes[i].rights;
-
-		memcpy(k.path, c->unixes[i].path, c->unixes[i].len);
-		err = lg_rule_index_put(e, LG_RULES_UNIX, &k, &rights);
-		if (err)
-			err = lg_err(err, "writing unix rule \"%.*s\" failed: %s",
-				     (int)c->unixes[i].len, c->unixes[i].path, strerror(-err));
+		memcpy(k[i].path, c->unixes[i].path, c->unixes[i].len);
+		rights[i] = c->unixes[i].rights;
 	}
+	err = lg_rule_index_put(e, LG_RULES_UNIX, k, rights, c->nunix, &done);
+	if (err)
+		err = lg_err(err, "writing unix rule \"%.*s\" failed: %s",
+			     done < c->nunix ? (int)c->unixes[done].len : 1,
+			     done < c->nunix ? c->unixes[done].path : "?", strerror(-err));
+	return err;
+}
+
+/* Each rule map's rules in one batch: see lg_rule_index_put(). */
+static int write_rules(struct lg_enforcer *e, uint64_t id, uint32_t gen,
+		       const struct lg_compiled *c)
+{
+	int err = write_paths(e, id, gen, c);
+
+	if (!err)
+		err = write_nets(e, id, gen, c);
+	if (!err)
+		err = write_unixes(e, id, gen, c);
 	return err;
 }
 

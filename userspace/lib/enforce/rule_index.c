@@ -11,20 +11,21 @@
 
 #include "rule_index.h"
 
-/* Where a rule map's key holds the agent and the generation. */
+/* A rule map's key and value sizes, and where its key holds the agent and the generation. */
 static const struct {
 	enum lg_map_idx map;
 	size_t key_size;
+	size_t value_size;
 	size_t cgroup_off;
 	size_t generation_off;
 } rule_maps[LG_RULES_MAX] = {
 	[LG_RULES_PATH] = { LG_MAP_PATH_RULES, sizeof(struct lg_path_key),
-			    offsetof(struct lg_path_key, cgroup_id),
+			    sizeof(struct lg_path_rule), offsetof(struct lg_path_key, cgroup_id),
 			    offsetof(struct lg_path_key, generation) },
-	[LG_RULES_NET] = { LG_MAP_NET_RULES, sizeof(struct lg_net_key),
+	[LG_RULES_NET] = { LG_MAP_NET_RULES, sizeof(struct lg_net_key), sizeof(struct lg_net_rule),
 			   offsetof(struct lg_net_key, cgroup_id),
 			   offsetof(struct lg_net_key, generation) },
-	[LG_RULES_UNIX] = { LG_MAP_UNIX_RULES, sizeof(struct lg_unix_key),
+	[LG_RULES_UNIX] = { LG_MAP_UNIX_RULES, sizeof(struct lg_unix_key), sizeof(__u8),
 			    offsetof(struct lg_unix_key, cgroup_id),
 			    offsetof(struct lg_unix_key, generation) },
 };
@@ -116,16 +117,55 @@ static int ready(struct lg_enforcer *e)
 	return e->rules ? 0 : build(e);
 }
 
-int lg_rule_index_put(struct lg_enforcer *e, enum lg_rule_map_idx m, const void *key,
-		      const void *value)
+/* Kernels without a batch update for this map type answer one of these. */
+static bool no_batch(int err)
 {
+	return err == -EINVAL || err == -EOPNOTSUPP || err == -524 /* ENOTSUPP */;
+}
+
+/* One update per rule: where the kernel has no batch update for the map. */
+static int put_each(int fd, enum lg_rule_map_idx m, const unsigned char *keys,
+		    const unsigned char *values, size_t n, size_t *done)
+{
+	for (*done = 0; *done < n; (*done)++)
+		if (bpf_map_update_elem(fd, keys + *done * rule_maps[m].key_size,
+					values + *done * rule_maps[m].value_size, BPF_NOEXIST))
+			return -errno;
+	return 0;
+}
+
+int lg_rule_index_put(struct lg_enforcer *e, enum lg_rule_map_idx m, const void *keys,
+		      const void *values, size_t n, size_t *done)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fd = e->fds[rule_maps[m].map];
+	__u32 count = n;
 	int err = ready(e);
 
-	if (!err)
-		err = put(e->rules, m, key);
-	if (err)
+	*done = 0;
+	for (size_t i = 0; i < n && !err; i++)
+		err = put(e->rules, m, (const unsigned char *)keys + i * rule_maps[m].key_size);
+	if (err || !n)
 		return err;
-	return bpf_map_update_elem(e->fds[rule_maps[m].map], key, value, BPF_NOEXIST) ? -errno : 0;
+	/*
+	 * One syscall for the whole set: an install of a hundred rules
+	 * otherwise spends most of its time entering the kernel. A batch
+	 * cannot say BPF_NOEXIST, and need not: the keys are this grant's
+	 * own, under a generation no grant had before (grants.c), distinct
+	 * from each other (the compiler merges equal ones, and grants.c
+	 * refuses two paths of one hash), and none is read before the
+	 * agent's header names their generation.
+	 */
+	if (!bpf_map_update_batch(fd, keys, values, &count, &opts)) {
+		*done = n;
+		return 0;
+	}
+	err = -errno;
+	if (count || !no_batch(err)) {
+		*done = count;
+		return err;
+	}
+	return put_each(fd, m, keys, values, n, done);
 }
 
 /* Delete @a's keys of map @m whose generation is not @keep; keep the rest. */

@@ -39,12 +39,14 @@ enum lg_rule_map_idx {
 struct lg_rule_index;
 
 /*
- * Write one rule into rule map @m (BPF_NOEXIST), indexed first, so that a
- * rule in the map is always one the index can find and delete (an indexed
- * key the map lacks is skipped). 0 or a negative errno.
+ * Write @n rules of one new generation into rule map @m: @keys and @values
+ * are packed arrays of the map's keys and values.
+ * All are indexed first, so that a rule in the map is always one the index
+ * can find and delete (an indexed key the map lacks is skipped). 0, or a
+ * negative errno with *@done the rules written before the one that failed.
  */
-int lg_rule_index_put(struct lg_enforcer *e, enum lg_rule_map_idx m, const void *key,
-		      const void *value);
+int lg_rule_index_put(struct lg_enforcer *e, enum lg_rule_map_idx m, const void *keys,
+		      const void *values, size_t n, size_t *done);
 
 /*
  * Delete from the maps (and the index) every rule of agent @id whose
