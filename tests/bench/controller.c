@@ -11,12 +11,21 @@
  * ("present NS"), then a summary line; tests/bench/controller.sh turns them
  * into figures. Driven by tests/bench/controller.sh in the VM (make bench).
  *
+ * With -X ADDR:PORT, each child instead makes a TCP connect to that IPv4
+ * address from its (already granted) agent cgroup, which must be denied: a
+ * crossing into another trust domain, whose latency to reauth_required
+ * livegrantd logs ("ms after the denial"). The sample is the connect().
+ *
  * usage: lg-present-load -S SOCKET -R ROOT -T TOKENS [-p PREFIX] [-o FIRST]
+ *                        [-n COUNT] [-g GAP_MS]
+ *        lg-present-load -R ROOT -X ADDR:PORT [-p PREFIX] [-o FIRST]
  *                        [-n COUNT] [-g GAP_MS]
  */
 #define _GNU_SOURCE /* asprintf */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +42,8 @@
 struct opts {
 	const char *sock, *root, *tokens, *prefix;
 	long first, count, gap_ms;
+	struct sockaddr_in cross; /* -X: where the children connect */
+	bool crossing;
 };
 
 static uint64_t now_ns(void)
@@ -120,6 +131,30 @@ static int present(const char *sock, const char *token, int out)
 	return write_all(out, (const char *)&dt, sizeof(dt)) ? 1 : 0;
 }
 
+/*
+ * In the child, inside its agent cgroup: connect to @to, which the kernel
+ * must deny (EACCES or EPERM); the time the connect() took to @out.
+ */
+static int cross(const struct sockaddr_in *to, int out)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), rc, e;
+	uint64_t t0, dt;
+
+	if (fd < 0)
+		return 1;
+	t0 = now_ns();
+	rc = connect(fd, (const struct sockaddr *)to, sizeof(*to));
+	e = errno;
+	dt = now_ns() - t0;
+	close(fd);
+	if (!rc || (e != EACCES && e != EPERM)) {
+		fprintf(stderr, "lg-present-load: the crossing was not denied: %s\n",
+			rc ? strerror(e) : "connected");
+		return 1;
+	}
+	return write_all(out, (const char *)&dt, sizeof(dt)) ? 1 : 0;
+}
+
 /* One agent: its cgroup, a child in it, the child's sample. */
 static int one(const struct opts *o, long i, const char *token, uint64_t *ns)
 {
@@ -144,7 +179,7 @@ static int one(const struct opts *o, long i, const char *token, uint64_t *ns)
 			fprintf(stderr, "lg-present-load: joining %s: %s\n", dir, strerror(errno));
 			_exit(1);
 		}
-		_exit(present(o->sock, token, p[1]));
+		_exit(o->crossing ? cross(&o->cross, p[1]) : present(o->sock, token, p[1]));
 	}
 	close(p[1]);
 	n = read(p[0], ns, sizeof(*ns));
@@ -172,25 +207,26 @@ static uint64_t pct(const uint64_t *v, size_t n, double q)
 static int run(const struct opts *o)
 {
 	uint64_t *ns = calloc(o->count, sizeof(*ns));
-	FILE *f = fopen(o->tokens, "r");
+	FILE *f = o->crossing ? NULL : fopen(o->tokens, "r");
 	size_t cap = 0, n = 0;
 	char *line = NULL;
 	long lineno = 0;
 	int rc = 1;
 
-	if (!ns || !f) {
+	if (!ns || (!f && !o->crossing)) {
 		fprintf(stderr, "lg-present-load: %s: %s\n", o->tokens, strerror(errno));
 		goto out;
 	}
-	while (n < (size_t)o->count && getline(&line, &cap, f) > 0) {
-		if (lineno++ < o->first)
+	while (n < (size_t)o->count && (o->crossing || getline(&line, &cap, f) > 0)) {
+		if (!o->crossing && lineno++ < o->first)
 			continue;
-		line[strcspn(line, "\r\n")] = 0;
+		if (line)
+			line[strcspn(line, "\r\n")] = 0;
 		if (one(o, o->first + (long)n, line, &ns[n])) {
 			fprintf(stderr, "lg-present-load: presentation %zu failed\n", n);
 			goto out;
 		}
-		printf("present %llu\n", (unsigned long long)ns[n]);
+		printf("%s %llu\n", o->crossing ? "cross" : "present", (unsigned long long)ns[n]);
 		n++;
 		if (o->gap_ms)
 			usleep(o->gap_ms * 1000);
@@ -218,8 +254,21 @@ int main(int argc, char **argv)
 	struct opts o = { .prefix = "load", .count = 1 };
 	int c;
 
-	while ((c = getopt(argc, argv, "S:R:T:p:o:n:g:")) != -1) {
+	while ((c = getopt(argc, argv, "S:R:T:X:p:o:n:g:")) != -1) {
+		char *colon;
+
 		switch (c) {
+		case 'X':
+			colon = strrchr(optarg, ':');
+			if (!colon)
+				goto usage;
+			*colon = 0;
+			o.cross.sin_family = AF_INET;
+			o.cross.sin_port = htons(atoi(colon + 1));
+			if (inet_pton(AF_INET, optarg, &o.cross.sin_addr) != 1)
+				goto usage;
+			o.crossing = true;
+			break;
 		case 'S':
 			o.sock = optarg;
 			break;
@@ -245,12 +294,15 @@ int main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (!o.sock || !o.root || !o.tokens || o.count < 1 || o.first < 0 || o.gap_ms < 0)
+	if (!o.root || o.count < 1 || o.first < 0 || o.gap_ms < 0 ||
+	    (!o.crossing && (!o.sock || !o.tokens)))
 		goto usage;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	return run(&o);
 usage:
 	fprintf(stderr, "usage: lg-present-load -S SOCKET -R ROOT -T TOKENS [-p PREFIX] "
-			"[-o FIRST] [-n COUNT] [-g GAP_MS]\n");
+			"[-o FIRST] [-n COUNT] [-g GAP_MS]\n"
+			"       lg-present-load -R ROOT -X ADDR:PORT [-p PREFIX] [-o FIRST] "
+			"[-n COUNT] [-g GAP_MS]\n");
 	return 2;
 }

@@ -15,6 +15,11 @@
 # 3. livegrantd's own histogram (livegrant_refresh_seconds) gives the
 #    refresh passes' count and mean; every agent must still hold a live
 #    grant at the end.
+# 4. CROSS (20) of the agents, QA-authorized, each connect once to an
+#    address of the prod domain, CROSS_GAP_MS (200) apart: each connect
+#    must be denied, and livegrantd logs how long after the kernel's denial
+#    it marked the agent reauth_required (crossing.c): the "crossing"
+#    samples, taken with every agent live.
 # Every presentation must succeed; any failure fails the run.
 
 . tests/kernel/lib.sh
@@ -26,6 +31,8 @@ METRICS=http://127.0.0.1:9464/metrics
 REFRESH=${REFRESH:-10s}
 EXTRA=${EXTRA:-50}
 GAP_MS=${GAP_MS:-300}
+CROSS=${CROSS:-20}
+CROSS_GAP_MS=${CROSS_GAP_MS:-200}
 
 die() {
 	echo "controller: $*" >&2
@@ -62,6 +69,10 @@ domains:
   qa:
     trust_bundle: $W/qa.jwks
     max_ttl: 1h
+  prod:
+    networks: [10.20.0.0/16]
+    trust_bundle: $W/prod.jwks
+    max_ttl: 10m
 EOF
 claims >$W/claims.json
 $ISSUER mint --key $W/qa.key --kid qa-1 --ttl 1h --claims $W/claims.json \
@@ -84,7 +95,16 @@ s1=$(metric livegrant_refresh_seconds_sum)
 $LG agents --json >$W/agents.json 2>&1
 agents_rc=$?
 active=$(grep -c '"state": "active"' $W/agents.json)
+$LOAD -R $ROOT -X 10.20.0.1:443 -n $CROSS -g $CROSS_GAP_MS >$W/cross.txt ||
+	die "a crossing into prod was not denied"
+sleep 1
 stop_lgd
+# The latencies livegrantd logged, one per crossing, in ms.
+sed -n 's/.*reauth_required.*, \([0-9.]*\) ms after the denial.*/\1/p' $W/lgd.log | sort -n >$W/cross_ms.txt
+crossed=$(wc -l <$W/cross_ms.txt)
+cross_at() { # QUANTILE: that quantile of the crossing latencies
+	awk -v q="$1" '{ v[NR] = $1 } END { i = int(q * (NR - 1) + 0.5) + 1; if (NR) print v[i]; else print 0 }' $W/cross_ms.txt
+}
 
 passes=$((c1 - c0))
 inst=$(tail -n 1 $W/install.txt)
@@ -94,16 +114,19 @@ echo "controller: $N agents presented in $((t1 - t0)) s"
 echo "controller: install ($N, one after another): $inst"
 echo "controller: during refresh ($EXTRA, $N to $((N + EXTRA)) agents live): $during"
 echo "controller: $passes refresh passes over $((N + EXTRA)) agents, mean $mean s"
+echo "controller: crossing -> reauth_required ($crossed of $CROSS, $((N + EXTRA)) agents live): median $(cross_at 0.5) ms p90 $(cross_at 0.9) ms max $(cross_at 1) ms"
 if [ -n "$JSON" ]; then
 	kv() { printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 	cat >"$JSON" <<EOF
 {"agents": $N, "extra": $EXTRA, "refresh_interval": "$REFRESH",
  "install_ns": {"n": $(kv n "$inst"), "median": $(kv median_ns "$inst"), "p90": $(kv p90_ns "$inst"), "p99": $(kv p99_ns "$inst"), "max": $(kv max_ns "$inst")},
  "during_refresh_ns": {"n": $(kv n "$during"), "median": $(kv median_ns "$during"), "p90": $(kv p90_ns "$during"), "p99": $(kv p99_ns "$during"), "max": $(kv max_ns "$during")},
- "refresh": {"passes": $passes, "agents": $((N + EXTRA)), "mean_s": $mean}}
+ "refresh": {"passes": $passes, "agents": $((N + EXTRA)), "mean_s": $mean},
+ "crossing_ms": {"n": $crossed, "median": $(cross_at 0.5), "p90": $(cross_at 0.9), "max": $(cross_at 1)}}
 EOF
 fi
 [ $agents_rc -eq 0 ] || { tail -c 300 $W/agents.json >&2; die "livegrant agents failed"; }
 [ "$active" -eq $((N + EXTRA)) ] || die "$active of $((N + EXTRA)) agents are active at the end"
 [ "$passes" -ge 1 ] || die "no refresh pass ran while the last $EXTRA presented"
+[ "$crossed" -eq "$CROSS" ] || die "livegrantd logged $crossed of $CROSS crossings"
 echo "controller: ok"

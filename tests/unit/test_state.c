@@ -236,6 +236,7 @@ static void test_saver_writes_the_snapshot(void)
 {
 	char path[] = "/tmp/lgd-test-saver-XXXXXX";
 	int fd = mkstemp(path);
+	uint64_t t_reap;
 	struct lgd d;
 	char *text;
 
@@ -256,13 +257,27 @@ static void test_saver_writes_the_snapshot(void)
 	lgd_agent_drop(&d.agents, &d.agents.v[0]);
 	lgd_state_save_start(&d);
 	CHECK(writer_signalled(&d), "the writer signals");
+	t_reap = lg_monotonic_ns();
 	lgd_state_save_finished(&d);
 	text = read_text(path);
 	CHECK(!d.saver.busy && !d.saver.failures && text && strstr(text, "tok.one.sig") &&
 		      strstr(text, "/sys/fs/cgroup/agents/w"),
 	      "the file holds the snapshot's agent and token");
 	free(text);
+	/* Paced: the next write waits LGD_SAVE_PACE times as long as that one took. */
+	CHECK(d.saver.write_ns > 0 &&
+		      d.saver.next_ns >= t_reap + LGD_SAVE_PACE * d.saver.write_ns &&
+		      d.saver.next_ns <= lg_monotonic_ns() + LGD_SAVE_PACE * d.saver.write_ns,
+	      "the next write may start %d times the last one's %llu ns after it", LGD_SAVE_PACE,
+	      (unsigned long long)d.saver.write_ns);
+	/* As after a write of 12.5 ms: the next one waits 50 ms, even when due at once. */
+	d.saver.next_ns = lg_monotonic_ns() + 50000000ULL;
 	lgd_state_save_later(&d);
+	lgd_state_save_start(&d);
+	CHECK(!d.saver.busy && d.saver.pending, "a save due at once waits for the pace");
+	CHECK(lgd_state_save_wait_ms(&d) > 0 && lgd_state_save_wait_ms(&d) <= 51,
+	      "the loop wakes when the pace allows it: %d ms", lgd_state_save_wait_ms(&d));
+	usleep(51000);
 	lgd_state_save_start(&d);
 	CHECK(writer_signalled(&d), "the next save signals");
 	lgd_state_save_finished(&d);

@@ -24,11 +24,15 @@ int lgd_saver_open(struct lgd_saver *s)
 	return 0;
 }
 
-/* A failed write is tried again LGD_SAVE_RETRY_MS later, not in a spin. */
+/*
+ * The next background write waits LGD_SAVE_PACE times as long as this one
+ * took; a failed one is tried again LGD_SAVE_RETRY_MS later, not in a spin.
+ */
 static void outcome(struct lgd *d, int err, const char *msg)
 {
 	struct lgd_saver *s = &d->saver;
 
+	s->next_ns = lg_monotonic_ns() + LGD_SAVE_PACE * s->write_ns;
 	if (!err)
 		return;
 	s->failures++;
@@ -98,7 +102,9 @@ int lgd_state_save(struct lgd *d)
 	prune(d);
 	/* Whatever was wanted is in this save. */
 	d->saver.pending = false;
+	d->saver.write_ns = lg_monotonic_ns();
 	err = lgd_state_write(d->state_path, &d->agents, &d->revoked);
+	d->saver.write_ns = lg_monotonic_ns() - d->saver.write_ns;
 	outcome(d, err, err ? lg_errmsg() : NULL);
 	return err;
 }
@@ -122,9 +128,10 @@ static void *writer_main(void *arg)
 {
 	struct lgd *d = arg;
 	struct lgd_saver *s = &d->saver;
-	uint64_t one = 1;
+	uint64_t one = 1, t0 = lg_monotonic_ns();
 
 	s->result = lgd_state_snapshot_write(d->state_path, s->snap);
+	s->write_ns = lg_monotonic_ns() - t0;
 	snprintf(s->msg, sizeof(s->msg), "%s", s->result ? lg_errmsg() : "");
 	/* The counter cannot overflow: the loop reads it before the next writer starts. */
 	if (write(s->done_fd, &one, sizeof(one)) != sizeof(one))
@@ -133,9 +140,15 @@ static void *writer_main(void *arg)
 	return NULL;
 }
 
+/* When the wanted save may start: its due time, held back by the pace. */
+static uint64_t start_ns(const struct lgd_saver *s)
+{
+	return s->due_ns > s->next_ns ? s->due_ns : s->next_ns;
+}
+
 static bool due(const struct lgd_saver *s)
 {
-	return s->pending && !s->busy && (!s->due_ns || lg_monotonic_ns() >= s->due_ns);
+	return s->pending && !s->busy && lg_monotonic_ns() >= start_ns(s);
 }
 
 void lgd_state_save_start(struct lgd *d)
@@ -184,7 +197,7 @@ int lgd_state_save_wait_ms(const struct lgd *d)
 	/* Running: the writer's signal wakes the loop, no timeout needed. */
 	if (!s->pending || s->busy)
 		return -1;
-	if (!s->due_ns || now >= s->due_ns)
+	if (now >= start_ns(s))
 		return 0;
-	return (int)((s->due_ns - now) / 1000000ULL) + 1;
+	return (int)((start_ns(s) - now) / 1000000ULL) + 1;
 }

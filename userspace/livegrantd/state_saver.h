@@ -21,6 +21,13 @@ struct lgd_state_snapshot;
 #define LGD_SAVE_DELAY_MS 500
 /* How long after a failed save (a full disk) the next is tried. */
 #define LGD_SAVE_RETRY_MS 1000
+/*
+ * After a write that took T, the next starts no sooner than this many T
+ * later: the writer keeps at most a fifth of a CPU however large the fleet
+ * (10,000 agents' tokens are about 40 MB of JSON), and the loop's own share
+ * of a save (the snapshot) stays as small.
+ */
+#define LGD_SAVE_PACE 4
 
 /**
  * struct lgd_saver - the saves wanted and the one being written.
@@ -32,6 +39,10 @@ struct lgd_state_snapshot;
  * @result:   the writer's outcome (0 or a negative errno), @msg its
  *            message; read only after the join.
  * @failures: writes that failed since livegrantd started.
+ * @write_ns: how long the last write took (set by whoever wrote it, read
+ *            after the join).
+ * @next_ns:  CLOCK_MONOTONIC before which no background write starts
+ *            (LGD_SAVE_PACE).
  */
 struct lgd_saver {
 	bool pending;
@@ -43,6 +54,8 @@ struct lgd_saver {
 	int result;
 	char msg[512];
 	uint64_t failures;
+	uint64_t write_ns;
+	uint64_t next_ns;
 };
 
 /* Set @s up (its eventfd). Returns 0 or a negative errno with lg_errmsg(). */
