@@ -32,6 +32,7 @@ REFRESH=${REFRESH:-10s}
 EXTRA=${EXTRA:-50}
 GAP_MS=${GAP_MS:-300}
 CROSS=${CROSS:-20}
+[ "$CROSS" -le "$N" ] || CROSS=$N # only the first N agents hold a QA grant
 CROSS_GAP_MS=${CROSS_GAP_MS:-200}
 
 die() {

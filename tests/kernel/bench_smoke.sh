@@ -26,7 +26,7 @@ REFRESH=2s EXTRA=8 GAP_MS=500 sh tests/bench/controller.sh 12 $C >$out 2>&1
 rc=$?
 [ $rc -eq 0 ] || sed 's/^/    | /' $out | tail -n 20
 check "controller.sh: every presentation admitted, refresh passes ran, all agents active" [ $rc -eq 0 ]
-for key in '"install_ns"' '"during_refresh_ns"' '"p99"' '"mean_s"'; do
+for key in '"install_ns"' '"during_refresh_ns"' '"p99"' '"mean_s"' '"crossing_ms"'; do
 	check "controller.json holds $key" contains $C "$key"
 done
 summary bench-smoke
