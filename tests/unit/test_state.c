@@ -182,6 +182,57 @@ static void test_agent_table(void)
 }
 
 /*
+ * The index by cgroup id against a plain list, through 20,000 random adds
+ * and drops of ids that crowd each other's probes (sequential ids, as
+ * kernfs hands out, and ids that differ only in high bits): after each
+ * step every id is found at its record or is absent, and a second record
+ * of an id is refused.
+ */
+static void test_agent_index(void)
+{
+	enum { IDS = 3000 };
+	static bool in[IDS];
+	struct lgd_agents t = { 0 };
+	size_t wrong = 0, steps = 0, count = 0;
+	unsigned int seed = 12345;
+
+	for (int step = 0; step < 20000; step++) {
+		int k = rand_r(&seed) % IDS;
+		uint64_t id = k < IDS / 2 ? 1000 + (uint64_t)k : ((uint64_t)k << 40) | 7;
+
+		if (!in[k]) {
+			in[k] = lgd_agent_new(&t, "/sys/fs/cgroup/agents/x", id) != NULL;
+			count += in[k];
+		} else if (rand_r(&seed) % 3) {
+			struct lgd_agent *a = lgd_agent_by_cgroup_id(&t, id);
+
+			wrong += !a;
+			if (!a)
+				break;
+			lgd_agent_drop(&t, a);
+			in[k] = false;
+			count--;
+		} else {
+			errno = 0;
+			wrong += lgd_agent_new(&t, "/sys/fs/cgroup/agents/y", id) != NULL ||
+				 errno != EEXIST;
+		}
+		if (step % 97)
+			continue;
+		steps++;
+		for (int j = 0; j < IDS; j++) {
+			uint64_t jid = j < IDS / 2 ? 1000 + (uint64_t)j : ((uint64_t)j << 40) | 7;
+			const struct lgd_agent *a = lgd_agent_by_cgroup_id(&t, jid);
+
+			wrong += in[j] ? !a || a->cgroup_id != jid : a != NULL;
+		}
+	}
+	CHECK(count == t.n && count > 100, "%zu records, %zu in the table", count, t.n);
+	CHECK(!wrong, "%zu wrong answers over %zu checks of all %d ids", wrong, steps, IDS);
+	lgd_agents_free(&t);
+}
+
+/*
  * An agent repeating a denied crossing must not make livegrantd save its
  * state each time: only a change of what state.json holds is one.
  */
@@ -351,6 +402,7 @@ int main(void)
 	RUN(test_state_only_live_agents_saved);
 	RUN(test_revocations);
 	RUN(test_agent_table);
+	RUN(test_agent_index);
 	RUN(test_crossing_changes_once);
 	RUN(test_saver_writes_the_snapshot);
 	RUN(test_saver_sync_save_comes_last);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* agent_table.c - see agent_table.h. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,32 +39,109 @@ bool lgd_agent_matches(const struct lgd_agent *a, const char *target)
 	       !strcmp(a->cgroup, target) || (base && !strcmp(base + 1, target));
 }
 
-struct lgd_agent *lgd_agent_new(struct lgd_agents *t, const char *cgroup, uint64_t id)
+/* Where @id's probe starts: cgroup ids are sequential, so they are mixed first. */
+static size_t home(const struct lgd_agents *t, uint64_t id)
 {
-	struct lgd_agent *a;
+	uint64_t h = id * 0x9e3779b97f4a7c15ULL;
 
+	return (h ^ (h >> 29)) & (t->nslots - 1);
+}
+
+/* @id's slot: the one holding it, or the free one where it would go. */
+static size_t find_slot(const struct lgd_agents *t, uint64_t id)
+{
+	size_t mask = t->nslots - 1, i = home(t, id);
+
+	/* Never full (at most half), so the probe ends. */
+	while (t->slots[i] && t->v[t->slots[i] - 1].cgroup_id != id)
+		i = (i + 1) & mask;
+	return i;
+}
+
+/* Room for one more record: the array, and the index kept under half full. */
+static int make_room(struct lgd_agents *t)
+{
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
 		struct lgd_agent *v = realloc(t->v, cap * sizeof(*v));
 
 		if (!v)
-			return NULL;
+			return -ENOMEM;
 		t->v = v;
 		t->cap = cap;
+	}
+	if (2 * (t->n + 1) > t->nslots) {
+		size_t n = t->nslots ? 2 * t->nslots : 64;
+		uint32_t *slots = calloc(n, sizeof(*slots));
+
+		if (!slots)
+			return -ENOMEM;
+		free(t->slots);
+		t->slots = slots;
+		t->nslots = n;
+		for (size_t i = 0; i < t->n; i++)
+			t->slots[find_slot(t, t->v[i].cgroup_id)] = i + 1;
+	}
+	return 0;
+}
+
+/*
+ * Take @id out of the index. Linear probing cannot just clear the slot: a
+ * record further along the probe that passed it on insertion would no
+ * longer be found. Each such record moves back into the hole, unless its
+ * own home lies cyclically after the hole, up to its current slot.
+ */
+static void unindex(struct lgd_agents *t, uint64_t id)
+{
+	size_t mask = t->nslots - 1, hole = find_slot(t, id), j = hole;
+
+	if (!t->slots[hole])
+		return;
+	t->slots[hole] = 0;
+	for (;;) {
+		size_t k;
+
+		j = (j + 1) & mask;
+		if (!t->slots[j])
+			return;
+		k = home(t, t->v[t->slots[j] - 1].cgroup_id);
+		/* Is k cyclically in (hole, j]? Then the record stays where it is. */
+		if (hole <= j ? (hole < k && k <= j) : (hole < k || k <= j))
+			continue;
+		t->slots[hole] = t->slots[j];
+		t->slots[j] = 0;
+		hole = j;
+	}
+}
+
+struct lgd_agent *lgd_agent_new(struct lgd_agents *t, const char *cgroup, uint64_t id)
+{
+	struct lgd_agent *a;
+
+	if (lgd_agent_by_cgroup_id(t, id)) {
+		errno = EEXIST;
+		return NULL;
+	}
+	if (make_room(t)) {
+		errno = ENOMEM;
+		return NULL;
 	}
 	a = &t->v[t->n++];
 	memset(a, 0, sizeof(*a));
 	snprintf(a->cgroup, sizeof(a->cgroup), "%s", cgroup);
 	a->cgroup_id = id;
+	t->slots[find_slot(t, id)] = t->n;
 	return a;
 }
 
 struct lgd_agent *lgd_agent_by_cgroup_id(struct lgd_agents *t, uint64_t id)
 {
-	for (size_t i = 0; i < t->n; i++)
-		if (t->v[i].cgroup_id == id)
-			return &t->v[i];
-	return NULL;
+	size_t i;
+
+	if (!t->nslots)
+		return NULL;
+	i = find_slot(t, id);
+	return t->slots[i] ? &t->v[t->slots[i] - 1] : NULL;
 }
 
 /* The last record of that path: a record of a re-created cgroup comes after the old one. */
@@ -134,8 +212,19 @@ void lgd_agent_clear(struct lgd_agent *a)
 
 void lgd_agent_drop(struct lgd_agents *t, struct lgd_agent *a)
 {
+	size_t at = a - t->v;
+
+	unindex(t, a->cgroup_id);
 	lgd_agent_clear(a);
 	*a = t->v[--t->n];
+	/* The last record now sits at @at: its slot, found by the index it held, says so. */
+	if (at < t->n) {
+		size_t i = home(t, a->cgroup_id);
+
+		while (t->slots[i] != t->n + 1)
+			i = (i + 1) & (t->nslots - 1);
+		t->slots[i] = at + 1;
+	}
 }
 
 void lgd_agent_set_token(struct lgd_agent *a, const char *token, const struct lg_token *t,
@@ -167,5 +256,6 @@ void lgd_agents_free(struct lgd_agents *t)
 	for (size_t i = 0; i < t->n; i++)
 		lgd_agent_clear(&t->v[i]);
 	free(t->v);
+	free(t->slots);
 	*t = (struct lgd_agents){ 0 };
 }

@@ -59,10 +59,18 @@ struct lgd_agent {
 	const struct lg_trust_bundle *verified_with;
 };
 
-/* The records, in no particular order: dropping one moves the last into its slot. */
+/*
+ * The records, in no particular order: dropping one moves the last into its
+ * slot. Cgroup ids are unique among them, and @slots finds a record by its
+ * id without a scan: every kernel event and every presentation looks one
+ * up, and at 10,000 agents a scan of the records costs as much as the rest
+ * of a lookup's work together.
+ */
 struct lgd_agents {
 	struct lgd_agent *v;
 	size_t n, cap;
+	uint32_t *slots; /* open addressing on cgroup_id: index + 1, 0 when free */
+	size_t nslots; /* a power of two, at least twice @n; 0 before the first record */
 };
 
 const char *lgd_state_name(enum lgd_agent_state s);
@@ -71,7 +79,10 @@ bool lgd_agent_live(const struct lgd_agent *a);
 /* Is @target the agent's token sub or jti, its cgroup path or the cgroup's name? */
 bool lgd_agent_matches(const struct lgd_agent *a, const char *target);
 
-/* A new, zeroed record for agent cgroup @cgroup (@id); NULL without memory. */
+/*
+ * A new, zeroed record for agent cgroup @cgroup (@id); NULL without memory,
+ * or if a record of @id exists (errno EEXIST).
+ */
 struct lgd_agent *lgd_agent_new(struct lgd_agents *t, const char *cgroup, uint64_t id);
 struct lgd_agent *lgd_agent_by_cgroup_id(struct lgd_agents *t, uint64_t id);
 struct lgd_agent *lgd_agent_by_cgroup(struct lgd_agents *t, const char *cgroup);

@@ -183,6 +183,9 @@ static int read_agent(const char *path, const struct lg_config *cfg, struct lgd_
 	if (json_unpack(o, "{s:s, s:I, s:s}", "cgroup", &cgroup, "cgroup_id", &id, "token", &token))
 		return lg_err(-EINVAL, "%s: malformed agent entry", path);
 	a = lgd_agent_new(t, cgroup, id);
+	if (!a && errno == EEXIST)
+		return lg_err(-EINVAL, "%s: two agent entries of cgroup id %lld", path,
+			      (long long)id);
 	if (!a)
 		return lg_err(-ENOMEM, "out of memory");
 	a->token = lgd_text_dup(token);
