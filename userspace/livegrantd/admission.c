@@ -260,8 +260,9 @@ static bool verified_before(const struct lgd *d, const struct admission *ad)
 {
 	const struct lgd_agent *a = ad->a;
 
-	return ad->req->mode == LGD_ADMIT_REFRESH && ad->req->token == a->token && a->domain &&
-	       a->verified_with && a->verified_with == domain_bundle(d, a->domain);
+	return ad->req->mode == LGD_ADMIT_REFRESH && ad->req->token == a->token && a->token &&
+	       a->jti && a->domain && a->verified_with &&
+	       a->verified_with == domain_bundle(d, a->domain);
 }
 
 /*
@@ -275,6 +276,11 @@ static int step_verify(struct lgd *d, struct admission *ad)
 {
 	struct lg_token_policy pol;
 
+	/* A record whose token copy failed (out of memory) holds no token to verify. */
+	if (!ad->req->token) {
+		ad->req->reason = "internal";
+		return lg_err(-ENOMEM, "the agent's token was lost (out of memory)");
+	}
 	if (!verified_before(d, ad))
 		return lgd_verify(d, ad->req->token, NULL, &ad->dom, &ad->t, &ad->req->reason);
 	ad->dom = ad->a->domain;
@@ -637,8 +643,8 @@ static void restored(struct lgd *d, struct admission *ad)
 	const struct lg_domain_config *reauth = a->reauth_domain;
 	bool suspended = a->suspended;
 
-	lgd_agent_set_token(a, a->token, ad->t, ad->dom);
-	mark_verified(d, ad);
+	if (!lgd_agent_set_token(a, a->token, ad->t, ad->dom))
+		mark_verified(d, ad);
 	/* A crossing before the restart still stands. */
 	if (reauth || suspended) {
 		a->state = LGD_REAUTH_REQUIRED;
@@ -659,8 +665,8 @@ static void presented(struct lgd *d, struct admission *ad)
 	if (a->domain && a->domain != dom)
 		fprintf(stderr, "livegrantd: %s moves from domain %s to %s: the %s grant is gone\n",
 			a->cgroup, a->domain->name, dom->name, a->domain->name);
-	lgd_agent_set_token(a, ad->req->token, ad->t, dom);
-	mark_verified(d, ad);
+	if (!lgd_agent_set_token(a, ad->req->token, ad->t, dom))
+		mark_verified(d, ad);
 	/* Just verified and installed: a pass under way need not refresh it again. */
 	a->refresh_seq = d->refresh.seq;
 	if (reauth) {

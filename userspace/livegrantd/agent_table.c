@@ -227,8 +227,8 @@ void lgd_agent_drop(struct lgd_agents *t, struct lgd_agent *a)
 	}
 }
 
-void lgd_agent_set_token(struct lgd_agent *a, const char *token, const struct lg_token *t,
-			 const struct lg_domain_config *dom)
+int lgd_agent_set_token(struct lgd_agent *a, const char *token, const struct lg_token *t,
+			const struct lg_domain_config *dom)
 {
 	char *copy = lgd_text_dup(token); /* @token may be a->token itself */
 
@@ -249,6 +249,8 @@ void lgd_agent_set_token(struct lgd_agent *a, const char *token, const struct lg
 	/* A new grant (new generation) is not suspended and needs nothing more. */
 	a->reauth_domain = NULL;
 	a->suspended = false;
+	/* A copy missing: the record cannot stand for the token; refresh will refuse it. */
+	return a->token && a->sub && a->jti && (a->task || !t->task) ? 0 : -ENOMEM;
 }
 
 void lgd_agents_free(struct lgd_agents *t)

@@ -94,10 +94,12 @@ void lgd_agent_drop(struct lgd_agents *t, struct lgd_agent *a);
 void lgd_agent_clear(struct lgd_agent *a);
 /*
  * @a now holds @token (@t as verified for @dom): active, not suspended, no
- * re-authentication pending. @token may be a->token itself.
+ * re-authentication pending. @token may be a->token itself. -ENOMEM if a
+ * copy failed: the record then lacks the token or a claim, and must not be
+ * marked verified (the next refresh refuses it, failing closed).
  */
-void lgd_agent_set_token(struct lgd_agent *a, const char *token, const struct lg_token *t,
-			 const struct lg_domain_config *dom);
+int lgd_agent_set_token(struct lgd_agent *a, const char *token, const struct lg_token *t,
+			const struct lg_domain_config *dom);
 void lgd_agents_free(struct lgd_agents *t);
 
 /*

@@ -161,11 +161,20 @@ int lg_rule_index_put(struct lg_enforcer *e, enum lg_rule_map_idx m, const void 
 		return 0;
 	}
 	err = -errno;
-	if (count || !no_batch(err)) {
-		*done = count;
-		return err;
+	/*
+	 * The kernel writes the count back only once it has started on the
+	 * elements (then it is the index of the one that failed, below @n).
+	 * Still @n: nothing was written, and a kernel without a batch update
+	 * for this map type (LPM tries had none at first) gets one update
+	 * per rule instead.
+	 */
+	if (count == n) {
+		if (no_batch(err))
+			return put_each(fd, m, keys, values, n, done);
+		count = 0;
 	}
-	return put_each(fd, m, keys, values, n, done);
+	*done = count;
+	return err;
 }
 
 /* Delete @a's keys of map @m whose generation is not @keep; keep the rest. */
