@@ -24,7 +24,7 @@ CFLAGS     += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initi
 	-Iinclude $(LIB_INCLUDES) -I$(BUILD) -MMD -MP
 LIB_INCLUDES := -Iuserspace/lib -Iuserspace/lib/enforce -Iuserspace/lib/policy
 # What each library needs (see "libraries" below); a binary links the ones it uses.
-LIBS_ENFORCE := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+LIBS_ENFORCE := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lcap
 LIBS_POLICY  := -lcrypto -ljansson -lyaml
 LDLIBS     := $(LIBS_ENFORCE) $(LIBS_POLICY) -lz -lmicrohttpd
 
@@ -73,8 +73,19 @@ $(BUILD)/livegrant.bpf.o: $(BPF_TMPS)
 $(BUILD)/livegrant.skel.h: $(BUILD)/livegrant.bpf.o
 	$(BPFTOOL) gen skeleton $< name livegrant_bpf > $@.tmp && mv $@.tmp $@
 
+# The kernel check's trial program (bpf/probe/): an object and skeleton of its own.
+$(BUILD)/bpf/lsm_probe.tmp.o: bpf/probe/lsm_probe.bpf.c | $(BUILD)/bpf
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/lsm_probe.bpf.o: $(BUILD)/bpf/lsm_probe.tmp.o
+	$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/lsm_probe.skel.h: $(BUILD)/lsm_probe.bpf.o
+	$(BPFTOOL) gen skeleton $< name lg_probe_bpf > $@.tmp && mv $@.tmp $@
+
 # ---- userspace -----------------------------------------------------------
 $(BUILD)/obj/lib/enforce/loader.o: $(BUILD)/livegrant.skel.h
+$(BUILD)/obj/lib/enforce/kernel_check.o: $(BUILD)/lsm_probe.skel.h
 
 $(BUILD)/obj/%.o: userspace/%.c | $(BUILD)/obj/lib/enforce $(BUILD)/obj/lib/policy \
 		$(BUILD)/obj/livegrantd $(BUILD)/obj/cli

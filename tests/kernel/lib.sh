@@ -18,6 +18,9 @@ LGD_PID=
 # NHOOKS_ON of them this kernel has (an optional hook it lacks, such as
 # inode_set_acl before 6.2, is "NOT ENFORCED" and not attached).
 LG_CK=$($B/livegrant check-kernel 2>&1)
+# Root with no capability at all, effective, permitted or inheritable, and
+# none to regain: util-linux's setpriv (tests/run adds it to the guest).
+NOCAPS="/usr/bin/setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all --"
 NHOOKS=$(printf '%s\n' "$LG_CK" | grep -c '^  hook ')
 NHOOKS_ON=$(printf '%s\n' "$LG_CK" | grep -c '^  hook .* enforced$')
 

@@ -101,6 +101,26 @@ ck_counts() {
 	return 1
 }
 check "check-kernel: ok, each of the $NHOOKS hooks enforced but $want_off this kernel lacks" ck_counts
+# The second step: a trial program loaded, attached and obeyed, every check named.
+check "check-kernel: every check ok, the trial program refused its open" \
+	sh -c "[ \$(grep -c '^  check [a-z0-9_]* *ok ' $W/ck.txt) -eq 6 ] && grep -q '^  check lsm_trial *ok *a trial program loaded, attached to lsm/file_open and refused an open' $W/ck.txt"
+$LG check-kernel --json >$W/ck.json 2>&1
+rc=$?
+check "check-kernel --json: ok, six checks, every hook" \
+	sh -c "[ $rc -eq 0 ] && grep -q '\"ok\": true' $W/ck.json && [ \$(grep -c '\"state\": \"ok\"' $W/ck.json) -eq 6 ] && [ \$(grep -c '\"lsm\": ' $W/ck.json) -eq $NHOOKS ]"
+# Root without capabilities: bpf is listed, but the kernel refuses the
+# trial's load. check-kernel says so, naming the capabilities, and a
+# livegrantd started so exits non-zero with the same reason and pins nothing.
+$NOCAPS $LG check-kernel >$W/ck-nocaps.txt 2>&1
+rc=$?
+check "check-kernel without capabilities: exit 1, the trial refused, the capabilities named" \
+	sh -c "[ $rc -eq 1 ] && grep -q '^  check lsm_list *ok' $W/ck-nocaps.txt && grep -q '^  check lsm_trial *FAIL the kernel refused to load a BPF LSM program: Operation not permitted' $W/ck-nocaps.txt && grep -q 'fix: this process lacks CAP_BPF, CAP_PERFMON, CAP_SYS_ADMIN, CAP_MAC_ADMIN' $W/ck-nocaps.txt"
+sed "s|^bpffs_dir: .*|bpffs_dir: /sys/fs/bpf/lg-nocaps|; s|^state_dir: .*|state_dir: /run/lg-nocaps|; s|^metrics_listen: .*||" \
+	$W/config.yaml >$W/nocaps.yaml
+timeout 60 $NOCAPS $B/livegrantd --config $W/nocaps.yaml >$W/lgd-nocaps.out 2>&1
+rc=$?
+check "livegrantd without capabilities exits non-zero naming them, and pins nothing" \
+	sh -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'lsm_trial: the kernel refused to load a BPF LSM program' $W/lgd-nocaps.out && grep -q 'lacks CAP_BPF' $W/lgd-nocaps.out && [ ! -e /sys/fs/bpf/lg-nocaps ]"
 $LG status >$W/status.txt 2>&1
 check "status: BPF LSM active, programs attached" \
 	sh -c "grep -q '^bpf lsm: *active' $W/status.txt && grep -q '^programs: $NHOOKS_ON of $NHOOKS attached' $W/status.txt"

@@ -24,6 +24,11 @@ rc=$?
 check "check-kernel exits 1 and names the fix" \
 	'[ $rc -eq 1 ] && echo "$out" | grep -q "BPF LSM is not active: add .bpf. to the kernel.s lsm= boot parameter"'
 
+out=$(build/livegrant check-kernel --json 2>&1)
+rc=$?
+check "check-kernel --json: not ok, lsm_list failed, the trial not run" \
+	'[ $rc -eq 1 ] && echo "$out" | grep -q "\"ok\": false" && echo "$out" | tr -d "\n " | grep -q "\"name\":\"lsm_list\",\"state\":\"fail\"" && echo "$out" | tr -d "\n " | grep -q "\"name\":\"lsm_trial\",\"state\":\"skipped\""'
+
 mkdir -p /tmp/nolsm
 build/livegrant-issuer keygen --alg EdDSA --out /tmp/nolsm/k >/dev/null
 build/livegrant-issuer jwks --kid k /tmp/nolsm/k.pub >/tmp/nolsm/k.jwks

@@ -102,13 +102,32 @@ uint64_t lg_monotonic_ns(void);
 
 /* ---- kernel support -------------------------------------------------- */
 
+/* One check of lg_kernel_probe(): what it saw, and on failure what to change. */
+enum lg_kcheck_state { LG_KCHECK_OK, LG_KCHECK_FAIL, LG_KCHECK_SKIPPED };
+struct lg_kcheck {
+	const char *name;
+	enum lg_kcheck_state state;
+	char detail[256];
+	char fix[384];
+};
+#define LG_KCHECK_MAX 6
+struct lg_kernel_report {
+	struct lg_kcheck checks[LG_KCHECK_MAX];
+	size_t n;
+};
+/* lg_kernel_probe() may mount securityfs where it is missing (livegrantd does). */
+#define LG_KCHECK_MOUNT 0x1
 /*
- * Check that this kernel can run livegrant: BPF LSM active, BTF present,
- * cgroup v2 mounted, bpffs mounted at @bpffs (NULL: /sys/fs/bpf).
- * Returns 0 or -EOPNOTSUPP with lg_errmsg() saying what to change. This is
- * only the first step: lg_enforcer_open() also proves the hooks run.
+ * Can this kernel run livegrant? securityfs, bpf among the active LSMs,
+ * BTF, cgroup v2, a bpffs mounted where the pin directory @pin_dir goes
+ * (NULL: /sys/fs/bpf/livegrant), and then a trial BPF LSM program loaded,
+ * attached, and seen to refuse an open. Every check goes into @r; after a
+ * failure the rest are skipped. Returns 0, or the first failure's negative
+ * errno with lg_errmsg() naming it and its fix.
  */
-int lg_kernel_check(const char *bpffs);
+int lg_kernel_probe(const char *pin_dir, unsigned int flags, struct lg_kernel_report *r);
+/* lg_kernel_probe() without the report, and without mounting anything. */
+int lg_kernel_check(const char *pin_dir);
 /* 1 if "bpf" is in the active LSM list, 0 if not, negative errno on error. */
 int lg_bpf_lsm_active(void);
 /*

@@ -248,9 +248,17 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
 		/* Four times per grant lifetime (two refresh intervals). */
 		.bridge_interval_ms = d->cfg->refresh_interval_s * 1000 / 2,
 	};
+	struct lg_kernel_report kr;
 	int err;
 
-	err = protect_own_files(d);
+	/*
+	 * check-kernel's checks first, securityfs mounted if it is not: on a
+	 * kernel that would not enforce, livegrantd exits naming the fix
+	 * rather than run and decide nothing.
+	 */
+	err = lg_kernel_probe(d->cfg->bpffs_dir, LG_KCHECK_MOUNT, &kr);
+	if (!err)
+		err = protect_own_files(d);
 	if (err)
 		return err;
 	if (mkdir(d->cfg->state_dir, 0755) && errno != EEXIST)

@@ -526,23 +526,6 @@ static int load(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 	return 0;
 }
 
-static int bpf_lsm_required(void)
-{
-	int active = lg_bpf_lsm_active();
-
-	if (active < 0)
-		return active;
-	/*
-	 * Without bpf in the active list, load and attach succeed but the
-	 * programs never run: refuse rather than pretend to enforce.
-	 */
-	if (!active)
-		return lg_err(
-			-EOPNOTSUPP,
-			"BPF LSM is not active: add `bpf` to the kernel's lsm= boot parameter (see /sys/kernel/security/lsm), e.g. lsm=lockdown,capability,landlock,bpf");
-	return 0;
-}
-
 static int check_pin_dir(const char *pin_dir)
 {
 	struct statfs sfs;
@@ -812,8 +795,13 @@ static int open_enforcer(struct lg_enforcer *e, const struct lg_enforcer_opts *o
 		err = check_pin_dir(o->pin_dir);
 		snprintf(e->pin_dir, sizeof(e->pin_dir), "%s", o->pin_dir);
 	}
+	/*
+	 * Without bpf in the active LSM list, load and attach succeed but the
+	 * programs never run; with it, a kernel may still refuse them. The
+	 * kernel check (kernel_check.c) tells both apart before anything loads.
+	 */
 	if (!err)
-		err = bpf_lsm_required();
+		err = lg_kernel_check(o->pin_dir);
 	if (err)
 		return err;
 	e->skel = livegrant_bpf__open();
