@@ -37,6 +37,21 @@ EOF
 
 check "setup: keys, trust bundles, config" setup
 check "livegrantd starts" start_lgd
+# Least privilege: once enforcing, livegrantd keeps CAP_SYS_PTRACE alone (to
+# hash a caller's executable), no inheritable or ambient capability, a
+# bounding set of that one, and no_new_privs. Every later check of this suite
+# runs against the daemon so reduced.
+caps_of() { # FIELD: that line of livegrantd's /proc status
+	sed -n "s/^$1:[[:space:]]*//p" /proc/$LGD_PID/status
+}
+echo "    figure: livegrantd CapEff $(caps_of CapEff) CapPrm $(caps_of CapPrm) CapBnd $(caps_of CapBnd) CapInh $(caps_of CapInh) CapAmb $(caps_of CapAmb) NoNewPrivs $(caps_of NoNewPrivs)"
+check "livegrantd keeps only CAP_SYS_PTRACE: effective, permitted and bounding" \
+	sh -c "[ \"$(caps_of CapEff)\" = 0000000000080000 ] && [ \"$(caps_of CapPrm)\" = 0000000000080000 ] && [ \"$(caps_of CapBnd)\" = 0000000000080000 ]"
+check "no inheritable or ambient capability, and no_new_privs set" \
+	sh -c "[ \"$(caps_of CapInh)\" = 0000000000000000 ] && [ \"$(caps_of CapAmb)\" = 0000000000000000 ] && [ \"$(caps_of NoNewPrivs)\" = 1 ]"
+$LG status >$W/status-privs.txt 2>&1
+check "status and the log say what it kept" \
+	sh -c "grep -q '^privileges: cap_sys_ptrace=ep, no_new_privs' $W/status-privs.txt && grep -q 'privileges dropped: cap_sys_ptrace=ep, no_new_privs' $W/lgd.log"
 
 # ---- no token: fail closed -----------------------------------------------
 as_agent a0 -- /bin/cat /tmp/lgt/ws/a >$W/a0.out 2>&1

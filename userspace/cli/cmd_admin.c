@@ -163,6 +163,7 @@ int cmd_status(int argc, char **argv)
 		       "bpf lsm:  %s\n"
 		       "programs: %lld of %lld attached (pinned under %s, %s)\n"
 		       "attest:   %s\n"
+		       "privileges: %s\n"
 		       "mode:     %s\n"
 		       "agents:   %lld\n"
 		       "grants:   %lld\n"
@@ -176,6 +177,7 @@ int cmd_status(int argc, char **argv)
 		       json_string_value(json_object_get(resp, "pinned")),
 		       json_is_true(json_object_get(resp, "adopted")) ? "adopted" : "loaded",
 		       json_string_value(json_object_get(resp, "attestation")),
+		       json_string_value(json_object_get(resp, "privileges")),
 		       json_string_value(json_object_get(resp, "mode")),
 		       json_integer_value(json_object_get(resp, "agents")),
 		       json_integer_value(json_object_get(resp, "grants")),

@@ -28,6 +28,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,10 +64,20 @@ static pid_t pidfd_pid(int pidfd)
 }
 
 /* After reading /proc/<pid>: was it still the attested process? */
+/*
+ * Is the process of @pidfd still there? A pidfd of an exited (reaped)
+ * process still exists, but signals to it fail with ESRCH. Signal 0 checks
+ * the permission to signal after finding the process: EPERM (a caller of
+ * another uid, and livegrantd keeps no CAP_KILL) means it is alive.
+ */
+static bool pidfd_alive(int pidfd)
+{
+	return !syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) || errno != ESRCH;
+}
+
 static int still_the_peer(const struct lgd_peer *p, const char *what)
 {
-	/* A pidfd of an exited (reaped) process still exists but signals fail. */
-	if (syscall(SYS_pidfd_send_signal, p->pidfd, 0, NULL, 0))
+	if (!pidfd_alive(p->pidfd))
 		return lg_err(-ESRCH, "pid %d exited while livegrantd read its %s: refused", p->pid,
 			      what);
 	return 0;
@@ -277,8 +288,7 @@ int lgd_attest_recheck(const struct lgd_peer *p, const char *cgroup_root)
 	char cg[PATH_MAX];
 	uint64_t start;
 
-	/* A pidfd of an exited process still exists but signals fail. */
-	if (syscall(SYS_pidfd_send_signal, p->pidfd, 0, NULL, 0))
+	if (!pidfd_alive(p->pidfd))
 		return lg_err(-ESRCH, "pid %d exited before its grant was written", p->pid);
 	if (read_start_ticks(p->pid, &start) || start != p->start_ticks)
 		return lg_err(-ESTALE, "pid %d is no longer the process that presented", p->pid);

@@ -32,6 +32,7 @@
 #include "daemon.h"
 #include "events_log.h"
 #include "state_file.h"
+#include "privileges.h"
 #include "state_saver.h"
 #include "upkeep.h"
 #include "views.h"
@@ -443,6 +444,7 @@ static int run(struct lgd *d)
 	unsigned int ticks = 0;
 	bool backlog = true; /* the replaced pins' ring may hold events */
 	bool refresh_due = false; /* the refresh timer fired during a pass */
+	char privs[128];
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -488,6 +490,12 @@ static int run(struct lgd *d)
 		lg_enforcer_start(d->e) == LG_START_ADOPTED ? "adopted" : "loaded",
 		d->cfg->bpffs_dir, lg_start_name(lg_enforcer_start(d->e)), d->socket_path);
 	report_unenforced(d);
+	/* Everything that needs root is done: programs, pins, mounts, sockets. */
+	err = lgd_drop_privileges();
+	if (err)
+		return err;
+	lgd_privileges_describe(privs, sizeof(privs));
+	fprintf(stderr, "livegrantd: privileges dropped: %s\n", privs);
 
 	while (!stop) {
 		struct epoll_event evs[32];

@@ -9,6 +9,7 @@
 #include "admission.h"
 #include "daemon.h"
 #include "attest.h"
+#include "privileges.h"
 #include "views.h"
 
 void lgd_refuse(json_t *resp, const char *reason, const char *msg)
@@ -179,6 +180,7 @@ static void status_kernel(struct lgd *d, json_t *resp)
 
 void lgd_status_json(struct lgd *d, json_t *resp)
 {
+	char privs[128];
 	json_t *roots = json_array();
 	size_t active = 0;
 
@@ -198,6 +200,8 @@ void lgd_status_json(struct lgd *d, json_t *resp)
 	json_object_set_new(resp, "abi_version", json_integer(LG_ABI_VERSION));
 	json_object_set_new(resp, "bpf_lsm_active", json_boolean(lg_bpf_lsm_active() == 1));
 	json_object_set_new(resp, "attestation", json_string(lgd_attest_method()));
+	lgd_privileges_describe(privs, sizeof(privs));
+	json_object_set_new(resp, "privileges", json_string(privs));
 	status_kernel(d, resp);
 }
 
