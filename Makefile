@@ -54,7 +54,7 @@ TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD
 	$(BUILD)/tests/lg-mapprog $(BUILD)/tests/lg-preload.so $(BUILD)/tests/lg-bench \
 	$(BUILD)/tests/lg-bench-noop $(BUILD)/tests/lg-present-load
 
-.PHONY: all deps test unit-test kernel-test demo bench format lint compdb clean vmlinux-h upgrade-builds FORCE
+.PHONY: all deps test unit-test kernel-test demo bench format lint compdb clean vmlinux-h upgrade-builds install FORCE
 all: $(PROGS) $(TESTS)
 
 deps:
@@ -256,6 +256,34 @@ lint: $(BUILD)/livegrant.skel.h
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --suppress=missingIncludeSystem \
 		-Iinclude $(LIB_INCLUDES) -I$(BUILD) -itests/bpf -itests/bench/empty.bpf.c userspace tests tools/issuer
+
+# ---- install (docs/deployment.md) ----------------------------------------
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the binaries, the systemd
+# unit written with these paths, an example config (never over a real one),
+# man pages and bash completion. tests/install.sh checks the result.
+PREFIX        ?= /usr/local
+BINDIR        ?= $(PREFIX)/bin
+SBINDIR       ?= $(PREFIX)/sbin
+MANDIR        ?= $(PREFIX)/share/man
+UNITDIR       ?= $(PREFIX)/lib/systemd/system
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR    ?= /etc
+
+install: $(BUILD)/livegrantd $(BUILD)/livegrant
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(COMPLETIONDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/livegrant
+	install -m 0755 $(BUILD)/livegrantd $(DESTDIR)$(SBINDIR)/livegrantd
+	install -m 0755 $(BUILD)/livegrant $(DESTDIR)$(BINDIR)/livegrant
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR)|g' \
+		-e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' deploy/systemd/livegrantd.service.in \
+		>$(DESTDIR)$(UNITDIR)/livegrantd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/livegrantd.service
+	install -m 0644 deploy/config/livegrant.yaml.example \
+		$(DESTDIR)$(SYSCONFDIR)/livegrant/livegrant.yaml.example
+	install -m 0644 docs/man/livegrantd.8 docs/man/livegrant.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 docs/man/livegrant.yaml.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 deploy/completion/livegrant.bash $(DESTDIR)$(COMPLETIONDIR)/livegrant
 
 # compile_commands.json for editors (bear is on the machine).
 compdb: clean

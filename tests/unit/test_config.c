@@ -82,6 +82,25 @@ static const char example[] =
 	"      write: [/srv/deploy/]\n"
 	"      connect: [\"10.20.0.0/16:443\"]\n";
 
+/* The example `make install` ships (deploy/config/) is a valid configuration. */
+static void test_shipped_example(void)
+{
+	static const char path[] = "deploy/config/livegrant.yaml.example";
+	struct lg_config *c = NULL;
+	int err;
+
+	if (access(path, R_OK)) {
+		CHECK(0, "%s: run from the top of the source tree (tests/run does)", path);
+		return;
+	}
+	err = lg_config_load(path, &c);
+	CHECK(!err && c, "%s loads: %s", path, err ? lg_errmsg() : "");
+	if (!c)
+		return;
+	CHECK(c->n_domains == 2 && c->mode == LG_MODE_ENFORCE, "two domains, enforce");
+	lg_config_free(c);
+}
+
 static void test_example(void)
 {
 	struct lg_config *c = NULL;
@@ -747,6 +766,7 @@ int main(void)
 		return 2;
 	}
 	RUN(test_example);
+	RUN(test_shipped_example);
 	RUN(test_defaults);
 	RUN(test_valid_variants);
 	RUN(test_durations);
