@@ -51,6 +51,12 @@ static void say(char *buf, size_t size, const char *fmt, ...)
 #define SEEN(c, ...) say((c)->detail, sizeof((c)->detail), __VA_ARGS__)
 #define FIX(c, ...) say((c)->fix, sizeof((c)->fix), __VA_ARGS__)
 
+/* What every check may read: the caller's flags and the bpffs to look at. */
+struct kcheck_ctx {
+	unsigned int flags;
+	char bpffs[PATH_MAX]; /* the parent of the pin directory */
+};
+
 /* Fail @c with errno-like @err: what was seen is already in its detail. */
 static int failed(struct lg_kcheck *c, int err)
 {
@@ -58,7 +64,7 @@ static int failed(struct lg_kcheck *c, int err)
 	return err;
 }
 
-static int check_securityfs(struct lg_kcheck *c, unsigned int flags)
+static int check_securityfs(struct lg_kcheck *c, const struct kcheck_ctx *x)
 {
 	struct statfs sfs;
 
@@ -67,7 +73,8 @@ static int check_securityfs(struct lg_kcheck *c, unsigned int flags)
 		return 0;
 	}
 	/* livegrantd mounts it; a check only looks. */
-	if ((flags & LG_KCHECK_MOUNT) && !mount("securityfs", SECURITYFS, "securityfs", 0, NULL)) {
+	if ((x->flags & LG_KCHECK_MOUNT) &&
+	    !mount("securityfs", SECURITYFS, "securityfs", 0, NULL)) {
 		SEEN(c, "mounted at %s (by livegrant, it was not)", SECURITYFS);
 		return 0;
 	}
@@ -96,13 +103,13 @@ int lg_bpf_lsm_active(void)
 	return 0;
 }
 
-static int check_lsm_list(struct lg_kcheck *c, unsigned int flags)
+static int check_lsm_list(struct lg_kcheck *c, const struct kcheck_ctx *x)
 {
 	char list[512] = "";
 	FILE *f = fopen(LSM_LIST, "re");
 	int active;
 
-	(void)flags;
+	(void)x;
 	if (f) {
 		size_t n = fread(list, 1, sizeof(list) - 1, f);
 
@@ -128,9 +135,9 @@ static int check_lsm_list(struct lg_kcheck *c, unsigned int flags)
 	return 0;
 }
 
-static int check_btf(struct lg_kcheck *c, unsigned int flags)
+static int check_btf(struct lg_kcheck *c, const struct kcheck_ctx *x)
 {
-	(void)flags;
+	(void)x;
 	if (access(BTF_VMLINUX, R_OK)) {
 		SEEN(c, "%s is missing", BTF_VMLINUX);
 		FIX(c, "livegrant needs a kernel built with CONFIG_DEBUG_INFO_BTF=y");
@@ -140,11 +147,11 @@ static int check_btf(struct lg_kcheck *c, unsigned int flags)
 	return 0;
 }
 
-static int check_cgroup2(struct lg_kcheck *c, unsigned int flags)
+static int check_cgroup2(struct lg_kcheck *c, const struct kcheck_ctx *x)
 {
 	struct statfs sfs;
 
-	(void)flags;
+	(void)x;
 	if (statfs(CGROUP2_DIR, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
 		SEEN(c, "%s is not cgroup v2", CGROUP2_DIR);
 		FIX(c, "boot with systemd.unified_cgroup_hierarchy=1, or mount -t cgroup2 none %s",
@@ -156,29 +163,26 @@ static int check_cgroup2(struct lg_kcheck *c, unsigned int flags)
 }
 
 /* Where the pins go is a directory made on a bpffs: that bpffs is the one checked. */
-static char bpffs_dir[PATH_MAX] = "/sys/fs/bpf";
-
-static void set_bpffs(const char *pin_dir)
+static void set_bpffs(struct kcheck_ctx *x, const char *pin_dir)
 {
 	char *slash;
 
-	snprintf(bpffs_dir, sizeof(bpffs_dir), "%s", pin_dir ? pin_dir : "/sys/fs/bpf/livegrant");
-	slash = strrchr(bpffs_dir, '/');
-	if (slash && slash != bpffs_dir)
+	snprintf(x->bpffs, sizeof(x->bpffs), "%s", pin_dir ? pin_dir : "/sys/fs/bpf/livegrant");
+	slash = strrchr(x->bpffs, '/');
+	if (slash && slash != x->bpffs)
 		*slash = 0;
 }
 
-static int check_bpffs(struct lg_kcheck *c, unsigned int flags)
+static int check_bpffs(struct lg_kcheck *c, const struct kcheck_ctx *x)
 {
 	struct statfs sfs;
 
-	(void)flags;
-	if (statfs(bpffs_dir, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
-		SEEN(c, "%s is not a bpffs mount", bpffs_dir);
-		FIX(c, "mount it: mount -t bpf bpf %s", bpffs_dir);
+	if (statfs(x->bpffs, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
+		SEEN(c, "%s is not a bpffs mount", x->bpffs);
+		FIX(c, "mount it: mount -t bpf bpf %s", x->bpffs);
 		return failed(c, -EOPNOTSUPP);
 	}
-	SEEN(c, "bpffs at %s", bpffs_dir);
+	SEEN(c, "bpffs at %s", x->bpffs);
 	return 0;
 }
 
@@ -317,11 +321,11 @@ out:
 	return err ? failed(c, err) : 0;
 }
 
-static int check_trial(struct lg_kcheck *c, unsigned int flags)
+static int check_trial(struct lg_kcheck *c, const struct kcheck_ctx *x)
 {
 	int mfd, err;
 
-	(void)flags;
+	(void)x;
 	/* The trial's target: an inode no other process can reach, so it refuses nobody else. */
 	mfd = memfd_create("livegrant-check", MFD_CLOEXEC);
 	if (mfd < 0) {
@@ -342,7 +346,7 @@ static int check_trial(struct lg_kcheck *c, unsigned int flags)
  */
 static const struct {
 	const char *name;
-	int (*run)(struct lg_kcheck *c, unsigned int flags);
+	int (*run)(struct lg_kcheck *c, const struct kcheck_ctx *x);
 	bool needs_all;
 } checks[LG_KCHECK_MAX] = {
 	{ "securityfs", check_securityfs },
@@ -355,10 +359,11 @@ static const struct {
 
 int lg_kernel_probe(const char *pin_dir, unsigned int flags, struct lg_kernel_report *r)
 {
+	struct kcheck_ctx x = { .flags = flags };
 	const struct lg_kcheck *failure = NULL;
 	int first = 0;
 
-	set_bpffs(pin_dir);
+	set_bpffs(&x, pin_dir);
 	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; i < LG_KCHECK_MAX; i++) {
 		struct lg_kcheck *c = &r->checks[r->n++];
@@ -370,7 +375,7 @@ int lg_kernel_probe(const char *pin_dir, unsigned int flags, struct lg_kernel_re
 			SEEN(c, "not run: an earlier check failed");
 			continue;
 		}
-		err = checks[i].run(c, flags);
+		err = checks[i].run(c, &x);
 		if (err && !first) {
 			first = err;
 			failure = c;
