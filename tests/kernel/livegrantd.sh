@@ -49,6 +49,13 @@ check "livegrantd keeps only CAP_SYS_PTRACE: effective, permitted and bounding" 
 	sh -c "[ \"$(caps_of CapEff)\" = 0000000000080000 ] && [ \"$(caps_of CapPrm)\" = 0000000000080000 ] && [ \"$(caps_of CapBnd)\" = 0000000000080000 ]"
 check "no inheritable or ambient capability, and no_new_privs set" \
 	sh -c "[ \"$(caps_of CapInh)\" = 0000000000000000 ] && [ \"$(caps_of CapAmb)\" = 0000000000000000 ] && [ \"$(caps_of NoNewPrivs)\" = 1 ]"
+$LG health >$W/health.txt 2>&1
+rc=$?
+check "health: exit 0, BPF LSM active, every program attached and pinned" \
+	sh -c "[ $rc -eq 0 ] && grep -q \"^livegrant: healthy: BPF LSM active, $NHOOKS_ON programs attached and pinned\" $W/health.txt"
+$LG health --socket /nonexistent.sock >/dev/null 2>&1
+rc=$?
+check "health of a livegrantd that is not reachable: exit 3" [ $rc -eq 3 ]
 $LG status >$W/status-privs.txt 2>&1
 check "status and the log say what it kept" \
 	sh -c "grep -q '^privileges: cap_sys_ptrace=ep, no_new_privs' $W/status-privs.txt && grep -q 'privileges dropped: cap_sys_ptrace=ep, no_new_privs' $W/lgd.log"

@@ -41,6 +41,8 @@ int cmd_exec(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
 int cmd_agents(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+/* Exit 0 only when livegrantd enforces fully: the DaemonSet's probes. */
+int cmd_health(int argc, char **argv);
 int cmd_denials(int argc, char **argv);
 int cmd_grants(int argc, char **argv);
 

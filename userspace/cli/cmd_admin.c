@@ -188,6 +188,71 @@ int cmd_status(int argc, char **argv)
 	return LGC_OK;
 }
 
+/*
+ * Why livegrantd, as its status describes it, does not enforce fully, into
+ * @why; NULL when it does: BPF LSM active, every hook this kernel has
+ * attached, as many programs pinned as hooks enforced.
+ */
+static const char *unhealthy(json_t *resp, char *why, size_t size)
+{
+	json_int_t pinned = json_integer_value(json_object_get(resp, "programs_attached"));
+	json_t *h, *hooks = json_object_get(resp, "hooks");
+	json_int_t enforced = 0;
+	size_t i;
+
+	if (!json_is_true(json_object_get(resp, "bpf_lsm_active"))) {
+		snprintf(why, size,
+			 "BPF LSM is not active on this kernel (livegrant check-kernel)");
+		return why;
+	}
+	json_array_foreach(hooks, i, h) {
+		const char *reason = json_string_value(json_object_get(h, "why"));
+
+		if (json_is_true(json_object_get(h, "enforced"))) {
+			enforced++;
+			continue;
+		}
+		/* A hook this kernel lacks is reported, not a failure (check-kernel). */
+		if (reason && strcmp(reason, "this kernel has no such LSM hook")) {
+			snprintf(why, size, "hook %s (lsm/%s): %s",
+				 json_string_value(json_object_get(h, "name")),
+				 json_string_value(json_object_get(h, "lsm_hook")), reason);
+			return why;
+		}
+	}
+	if (!enforced || pinned != enforced) {
+		snprintf(why, size, "%lld programs pinned under %s for %lld hooks enforced",
+			 (long long)pinned, json_string_value(json_object_get(resp, "pinned")),
+			 (long long)enforced);
+		return why;
+	}
+	return NULL;
+}
+
+int cmd_health(int argc, char **argv)
+{
+	static const char usage[] = "livegrant health [--socket PATH]";
+	struct admin_opts o;
+	char why[512];
+	const char *bad;
+	json_t *resp;
+	int rc = parse_admin(argc, argv, usage, 0, &o);
+
+	if (rc)
+		return rc < 0 ? LGC_OK : rc;
+	rc = lgc_call(o.sock, json_pack("{s:s}", "op", "status"), "status", &resp);
+	if (rc)
+		return rc;
+	bad = unhealthy(resp, why, sizeof(why));
+	if (bad)
+		printf("livegrant: unhealthy: %s\n", bad);
+	else
+		printf("livegrant: healthy: BPF LSM active, %lld programs attached and pinned\n",
+		       (long long)json_integer_value(json_object_get(resp, "programs_attached")));
+	json_decref(resp);
+	return bad ? LGC_REFUSED : LGC_OK;
+}
+
 int cmd_grants(int argc, char **argv)
 {
 	static const char usage[] = "livegrant grants [--socket PATH] [--json] AGENT|CGROUP|JTI";

@@ -25,6 +25,7 @@ static void usage(FILE *f)
 		"  revoke AGENT|CGROUP|JTI          remove a grant now; the token stays refused\n"
 		"  agents [--json]                  agents and their state\n"
 		"  status [--json]                  livegrantd's state\n"
+		"  health                           exit 0 only if livegrantd enforces fully\n"
 		"  grants [--json] AGENT            the live rules of one agent, and their source\n"
 		"  denials [--follow] [--agent A] [--since D] [--reason R] [--limit N] [--json]\n"
 		"                                   what was denied, and why\n"
@@ -167,8 +168,8 @@ int main(int argc, char **argv)
 		int (*fn)(int argc, char **argv);
 	} cmds[] = {
 		{ "present", cmd_present }, { "exec", cmd_exec },     { "revoke", cmd_revoke },
-		{ "agents", cmd_agents },   { "status", cmd_status }, { "denials", cmd_denials },
-		{ "grants", cmd_grants },
+		{ "agents", cmd_agents },   { "status", cmd_status }, { "health", cmd_health },
+		{ "denials", cmd_denials }, { "grants", cmd_grants },
 	};
 
 	if (argc < 2) {

@@ -44,7 +44,10 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: livegrantd --config FILE [--verbose] [--takeover-wait SECONDS]\n"
+		"       livegrantd --config FILE --check-config\n"
 		"  --config FILE            YAML configuration (docs/config.md)\n"
+		"  --check-config           check FILE and exit: 0 if livegrantd would accept it\n"
+		"                           (trust bundles and the kernel are not read)\n"
 		"  --verbose                print libbpf debug output (verifier logs)\n"
 		"  --takeover-wait SECONDS  how long to wait for another livegrantd on the\n"
 		"                           same state_dir to stop (default %u)\n",
@@ -586,20 +589,24 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "takeover-wait", required_argument, NULL, 'w' },
+		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct lgd d = { .lock_fd = -1, .saver.done_fd = -1 };
 	const char *config = NULL;
-	bool verbose = false;
+	bool verbose = false, check_only = false;
 	unsigned long wait_s = LGD_TAKEOVER_WAIT_S;
 	char *end;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "c:vw:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:vw:Ch", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
+			break;
+		case 'C':
+			check_only = true;
 			break;
 		case 'v':
 			verbose = true;
@@ -627,6 +634,14 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	err = lg_config_load(config, &d.cfg);
+	/* The file alone: before a restart, or a ConfigMap before it ships. */
+	if (check_only) {
+		if (err)
+			fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
+		else
+			printf("livegrantd: %s: configuration ok\n", config);
+		return err ? 1 : 0;
+	}
 	if (!err)
 		err = lgd_saver_open(&d.saver);
 	if (!err)
