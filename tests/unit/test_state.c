@@ -15,6 +15,7 @@
 #include "../../userspace/livegrantd/crossing.c"
 #include "../../userspace/livegrantd/state_saver.c"
 
+#include <fcntl.h>
 #include <poll.h>
 
 #include "check.h"
@@ -372,6 +373,41 @@ static void test_saver_sync_save_comes_last(void)
 	unlink(path);
 }
 
+/*
+ * A writer whose signal never reaches the loop (its eventfd write failed)
+ * is still found finished by the next pass, so that saves go on.
+ */
+static void test_saver_unsignalled_writer_is_reaped(void)
+{
+	char path[] = "/tmp/lgd-test-saver-XXXXXX";
+	int fd = mkstemp(path), spare;
+	struct lgd d;
+	char *text;
+
+	close(fd);
+	saver_daemon(&d, path, "tok.quiet.sig");
+	CHECK(!lgd_saver_open(&d.saver), "setup");
+	/* The eventfd swapped for a descriptor that refuses the writer's write. */
+	spare = d.saver.done_fd;
+	d.saver.done_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	lgd_state_save_later(&d);
+	lgd_state_save_start(&d);
+	CHECK(d.saver.busy, "a writer started");
+	for (int i = 0; i < 1000 && d.saver.busy; i++) {
+		usleep(10000);
+		lgd_state_save_start(&d);
+	}
+	CHECK(!d.saver.busy, "found finished without its signal");
+	text = read_text(path);
+	CHECK(text && strstr(text, "tok.quiet.sig"), "and its write landed");
+	free(text);
+	close(d.saver.done_fd);
+	d.saver.done_fd = spare;
+	lgd_saver_close(&d);
+	lgd_agents_free(&d.agents);
+	unlink(path);
+}
+
 /* A failed write is counted, said, and tried again a second later. */
 static void test_saver_failure_is_retried(void)
 {
@@ -407,5 +443,6 @@ int main(void)
 	RUN(test_saver_writes_the_snapshot);
 	RUN(test_saver_sync_save_comes_last);
 	RUN(test_saver_failure_is_retried);
+	RUN(test_saver_unsignalled_writer_is_reaped);
 	return check_summary("state");
 }

@@ -55,16 +55,22 @@ static int take_signal(struct lgd_saver *s)
 	return 0;
 }
 
-/* Join the writer (it runs, or has just signalled) and take its outcome. */
-static void reap(struct lgd *d)
+/* The writer is joined: take its outcome. */
+static void reaped(struct lgd *d)
 {
 	struct lgd_saver *s = &d->saver;
 
-	pthread_join(s->thread, NULL);
 	s->busy = false;
 	lgd_state_snapshot_free(s->snap);
 	s->snap = NULL;
 	outcome(d, s->result, s->msg);
+}
+
+/* Join the writer (it runs, or has just signalled) and take its outcome. */
+static void reap(struct lgd *d)
+{
+	pthread_join(d->saver.thread, NULL);
+	reaped(d);
 }
 
 /* Wait for the writer, if one runs, on the caller's thread. */
@@ -156,6 +162,14 @@ void lgd_state_save_start(struct lgd *d)
 	struct lgd_saver *s = &d->saver;
 	int err;
 
+	/*
+	 * A writer that could not signal (its eventfd write failed) has
+	 * still finished: found here, so that saves do not stop behind it.
+	 */
+	if (s->busy && !pthread_tryjoin_np(s->thread, NULL)) {
+		reaped(d);
+		take_signal(s);
+	}
 	if (!due(s))
 		return;
 	prune(d);
