@@ -38,7 +38,12 @@ check "livegrantd in sbin, 0755" mode_is $P/sbin/livegrantd 755
 check "livegrant in bin, 0755" mode_is $P/bin/livegrant 755
 check "the unit, 0644" mode_is $P/lib/systemd/system/livegrantd.service 644
 check "the example config, 0644" mode_is $E/livegrant/livegrant.yaml.example 644
-check "no config written over a real one" [ ! -e $E/livegrant/livegrant.yaml ]
+check "no livegrant.yaml written: only the example" [ ! -e $E/livegrant/livegrant.yaml ]
+# A second install over a host that has its own config leaves it as it is.
+echo "audience: livegrant://mine" >$E/livegrant/livegrant.yaml
+make -s install PREFIX=$P SYSCONFDIR=$E >$T/make2.out 2>&1
+check "a second install leaves the host's own livegrant.yaml untouched" \
+	bash -c "[ \"\$(cat $E/livegrant/livegrant.yaml)\" = 'audience: livegrant://mine' ]"
 for m in man8/livegrantd.8 man8/livegrant.8 man5/livegrant.yaml.5; do
 	check "man page $m, 0644" mode_is $P/share/man/$m 644
 done
@@ -54,6 +59,8 @@ rc=$?
 check "systemd-analyze verify: exit 0, not a line of output" bash -c "[ $rc -eq 0 ] && [ ! -s $T/verify.out ]"
 check "the unit restarts on failure and starts after the bpffs mount" \
 	bash -c "grep -q '^Restart=on-failure' $unit && grep -q '^RequiresMountsFor=.*/sys/fs/bpf' $unit"
+check "started means enforcing (Type=notify), and agents can reach the socket (no umask 077)" \
+	bash -c "grep -q '^Type=notify' $unit && ! grep -q '^UMask=0077' $unit"
 
 for m in man8/livegrantd.8 man8/livegrant.8 man5/livegrant.yaml.5; do
 	groff -man -ww -z -Tutf8 $P/share/man/$m >$T/groff.out 2>&1

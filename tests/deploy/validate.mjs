@@ -3,7 +3,8 @@
 // (kubernetes-models), every file is listed, and the DaemonSet has the shape
 // docs/deployment.md promises. Prints one line per check and a summary;
 // exits 1 on any failure. Run by tests/deploy.sh.
-import { readFileSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import yaml from "js-yaml";
@@ -56,8 +57,8 @@ for (const { f, d } of docs) {
 }
 
 const of = (kind) => docs.filter(({ d }) => d.kind === kind).map(({ d }) => d);
-const [ds] = of("DaemonSet"), [sa] = of("ServiceAccount"), [role] = of("ClusterRole");
-const [binding] = of("ClusterRoleBinding"), [cm] = of("ConfigMap"), [ns] = of("Namespace");
+const [ds] = of("DaemonSet"), [sa] = of("ServiceAccount"), [cm] = of("ConfigMap");
+const [ns] = of("Namespace");
 const pod = ds.spec.template.spec, c = pod.containers[0];
 const mount = (path) => (c.volumeMounts || []).find((m) => m.mountPath === path);
 const volume = (m) => m && (pod.volumes || []).find((v) => v.name === m.name);
@@ -82,16 +83,24 @@ check("rolling update, one node at a time",
 const health = (p) => JSON.stringify(p?.exec?.command) === JSON.stringify(["/usr/bin/livegrant", "health"]);
 check("startup, readiness and liveness probes run livegrant health",
   health(c.startupProbe) && health(c.readinessProbe) && health(c.livenessProbe));
+const budget = (p) => (p.periodSeconds || 10) * (p.failureThreshold || 3);
+check("the startup probe allows 10 minutes (the verifier on a slow node), each probe 5 s or more",
+  budget(c.startupProbe) >= 600 &&
+  [c.startupProbe, c.readinessProbe, c.livenessProbe].every((p) => (p.timeoutSeconds || 1) >= 5));
+const mounts = c.volumeMounts || [], vols = pod.volumes || [];
+check("every volume mount has its volume, every volume is mounted",
+  mounts.every((m) => vols.some((v) => v.name === m.name)) && vols.every((v) => mounts.some((m) => m.name === v.name)));
+const r = c.resources || {};
+check("a Guaranteed pod (requests equal limits): its cgroup is outside the burstable and besteffort slices",
+  ["cpu", "memory"].every((k) => r.requests?.[k] && r.requests[k] === r.limits?.[k]));
 const ann = ds.spec.template.metadata.annotations || {};
 const port = (c.ports || []).find((p) => p.name === "metrics");
 check("Prometheus scrape annotations name the metrics port",
   ann["prometheus.io/scrape"] === "true" && port && ann["prometheus.io/port"] === String(port.containerPort));
-check("the pod runs as the ServiceAccount the binding names",
-  pod.serviceAccountName === sa.metadata.name && binding.subjects.some((s) => s.kind === "ServiceAccount" &&
-    s.name === sa.metadata.name && s.namespace === sa.metadata.namespace) && binding.roleRef.name === role.metadata.name);
-check("least RBAC: get on nodes/proxy (the kubelet's /pods), nothing else",
-  role.rules.length === 1 && JSON.stringify(role.rules[0].resources) === '["nodes/proxy"]' &&
-  JSON.stringify(role.rules[0].verbs) === '["get"]');
+check("least RBAC: the pod's ServiceAccount has no role and mounts no token (it calls nothing yet)",
+  pod.serviceAccountName === sa.metadata.name && sa.automountServiceAccountToken === false &&
+  pod.automountServiceAccountToken !== true &&
+  !docs.some(({ d }) => /Role(Binding)?$/.test(d.kind)));
 const cfgMount = mount("/etc/livegrant");
 check("the config comes from the ConfigMap, read-only",
   cfgMount?.readOnly === true && volume(cfgMount)?.configMap?.name === cm.metadata.name);
@@ -100,16 +109,20 @@ check("the ConfigMap's config names bundles it carries, and metrics on the scrap
   Object.values(cfg.domains).every((d) => d.trust_bundle.startsWith("/etc/livegrant/") &&
     d.trust_bundle.slice("/etc/livegrant/".length) in cm.data) &&
   cfg.metrics_listen.endsWith(`:${port?.containerPort}`) && cfg.state_dir === "/run/livegrant");
-// livegrantd's own parser on the ConfigMap's config (argv[3]: the binary).
-const cfgFile = join(process.env.TMPDIR || "/tmp", `livegrant-configmap-${process.pid}.yaml`);
-writeFileSync(cfgFile, cm.data["livegrant.yaml"]);
+check("no kubepods cgroup among the agent roots (every pod of the node would be an agent)",
+  cfg.agent_cgroups.every((p) => !p.includes("kubepods")));
+// livegrantd's own parser on the ConfigMap's config and bundles (argv[3]:
+// the binary), the bundles where the pod mounts them, here in a scratch dir.
+const tmp = mkdtempSync(join(tmpdir(), "livegrant-configmap-"));
+for (const [k, v] of Object.entries(cm.data)) if (k !== "livegrant.yaml") writeFileSync(join(tmp, k), v);
+writeFileSync(join(tmp, "livegrant.yaml"), cm.data["livegrant.yaml"].replaceAll("/etc/livegrant/", `${tmp}/`));
 try {
-  execFileSync(process.argv[3], ["--config", cfgFile, "--check-config"], { stdio: "pipe" });
-  check("livegrantd --check-config accepts the ConfigMap's livegrant.yaml", true);
+  execFileSync(process.argv[3], ["--config", join(tmp, "livegrant.yaml"), "--check-config"], { stdio: "pipe" });
+  check("livegrantd --check-config accepts the ConfigMap's livegrant.yaml and its bundles", true);
 } catch (e) {
-  check("livegrantd --check-config accepts the ConfigMap's livegrant.yaml", false, String(e.stderr));
+  check("livegrantd --check-config accepts the ConfigMap's livegrant.yaml and its bundles", false, String(e.stderr));
 } finally {
-  unlinkSync(cfgFile);
+  rmSync(tmp, { recursive: true });
 }
 console.log(`deploy: ${pass} passed, ${fail} failed`);
 process.exit(fail ? 1 : 0);

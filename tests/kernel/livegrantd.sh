@@ -37,16 +37,16 @@ EOF
 
 check "setup: keys, trust bundles, config" setup
 check "livegrantd starts" start_lgd
-# Least privilege: once enforcing, livegrantd keeps CAP_SYS_PTRACE alone (to
-# hash a caller's executable), no inheritable or ambient capability, a
-# bounding set of that one, and no_new_privs. Every later check of this suite
+# Least privilege: once enforcing, livegrantd keeps CAP_SYS_PTRACE and
+# CAP_DAC_READ_SEARCH alone (to hash a caller's executable), no inheritable
+# or ambient capability, a bounding set of those two, and no_new_privs. Every later check of this suite
 # runs against the daemon so reduced.
 caps_of() { # FIELD: that line of livegrantd's /proc status
 	sed -n "s/^$1:[[:space:]]*//p" /proc/$LGD_PID/status
 }
 echo "    figure: livegrantd CapEff $(caps_of CapEff) CapPrm $(caps_of CapPrm) CapBnd $(caps_of CapBnd) CapInh $(caps_of CapInh) CapAmb $(caps_of CapAmb) NoNewPrivs $(caps_of NoNewPrivs)"
-check "livegrantd keeps only CAP_SYS_PTRACE: effective, permitted and bounding" \
-	sh -c "[ \"$(caps_of CapEff)\" = 0000000000080000 ] && [ \"$(caps_of CapPrm)\" = 0000000000080000 ] && [ \"$(caps_of CapBnd)\" = 0000000000080000 ]"
+check "livegrantd keeps only CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE: effective, permitted and bounding" \
+	sh -c "[ \"$(caps_of CapEff)\" = 0000000000080004 ] && [ \"$(caps_of CapPrm)\" = 0000000000080004 ] && [ \"$(caps_of CapBnd)\" = 0000000000080004 ]"
 check "no inheritable or ambient capability, and no_new_privs set" \
 	sh -c "[ \"$(caps_of CapInh)\" = 0000000000000000 ] && [ \"$(caps_of CapAmb)\" = 0000000000000000 ] && [ \"$(caps_of NoNewPrivs)\" = 1 ]"
 $LG health >$W/health.txt 2>&1
@@ -58,7 +58,7 @@ rc=$?
 check "health of a livegrantd that is not reachable: exit 3" [ $rc -eq 3 ]
 $LG status >$W/status-privs.txt 2>&1
 check "status and the log say what it kept" \
-	sh -c "grep -q '^privileges: cap_sys_ptrace=ep, no_new_privs' $W/status-privs.txt && grep -q 'privileges dropped: cap_sys_ptrace=ep, no_new_privs' $W/lgd.log"
+	sh -c "grep -q '^privileges: cap_dac_read_search,cap_sys_ptrace=ep, no_new_privs' $W/status-privs.txt && grep -q 'privileges dropped: cap_dac_read_search,cap_sys_ptrace=ep, no_new_privs' $W/lgd.log"
 
 # ---- no token: fail closed -----------------------------------------------
 as_agent a0 -- /bin/cat /tmp/lgt/ws/a >$W/a0.out 2>&1
@@ -143,6 +143,15 @@ timeout 60 $NOCAPS $B/livegrantd --config $W/nocaps.yaml >$W/lgd-nocaps.out 2>&1
 rc=$?
 check "livegrantd without capabilities exits non-zero naming them, and pins nothing" \
 	sh -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] && grep -q 'lsm_trial: the kernel refused to load a BPF LSM program' $W/lgd-nocaps.out && grep -q 'lacks CAP_BPF' $W/lgd-nocaps.out && [ ! -e /sys/fs/bpf/lg-nocaps ]"
+# livegrantd inside one of its own agent roots would be an agent itself:
+# refused before anything loads, naming its cgroup and the root.
+mkdir -p /sys/fs/cgroup/lgt-self/x
+sed "s|^agent_cgroups: .*|agent_cgroups: [/sys/fs/cgroup/lgt-self]|" $W/nocaps.yaml >$W/self.yaml
+sh -c "echo \$\$ >/sys/fs/cgroup/lgt-self/x/cgroup.procs && exec timeout 60 $B/livegrantd --config $W/self.yaml" >$W/lgd-self.out 2>&1
+rc=$?
+check "livegrantd in one of its own agent roots exits 1 naming both, and pins nothing" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'livegrantd runs in cgroup /sys/fs/cgroup/lgt-self/x, at or below agent root /sys/fs/cgroup/lgt-self' $W/lgd-self.out && [ ! -e /sys/fs/bpf/lg-nocaps ]"
+rmdir /sys/fs/cgroup/lgt-self/x /sys/fs/cgroup/lgt-self 2>/dev/null
 $LG status >$W/status.txt 2>&1
 check "status: BPF LSM active, programs attached" \
 	sh -c "grep -q '^bpf lsm: *active' $W/status.txt && grep -q '^programs: $NHOOKS_ON of $NHOOKS attached' $W/status.txt"

@@ -15,10 +15,13 @@ const char *lg_errmsg(void)
 
 int lg_err(int err, const char *fmt, ...)
 {
+	char msg[sizeof(lg_msg)];
 	va_list ap;
 
+	/* Formatted apart first: callers may wrap the last message (lg_errmsg()) in a new one. */
 	va_start(ap, fmt);
-	vsnprintf(lg_msg, sizeof(lg_msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(lg_msg, msg, sizeof(lg_msg));
 	return err;
 }

@@ -68,11 +68,12 @@ static pid_t pidfd_pid(int pidfd)
  * Is the process of @pidfd still there? A pidfd of an exited (reaped)
  * process still exists, but signals to it fail with ESRCH. Signal 0 checks
  * the permission to signal after finding the process: EPERM (a caller of
- * another uid, and livegrantd keeps no CAP_KILL) means it is alive.
+ * another uid, and livegrantd keeps no CAP_KILL) means it is alive. Any
+ * other error (a bad descriptor, a seccomp refusal) says nothing: not alive.
  */
 static bool pidfd_alive(int pidfd)
 {
-	return !syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) || errno != ESRCH;
+	return !syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) || errno == EPERM;
 }
 
 static int still_the_peer(const struct lgd_peer *p, const char *what)

@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +29,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "attest.h"
 #include "control.h"
 #include "crossing.h"
 #include "daemon.h"
 #include "events_log.h"
-#include "state_file.h"
+#include "notify.h"
 #include "privileges.h"
+#include "state_file.h"
 #include "state_saver.h"
 #include "upkeep.h"
 #include "views.h"
@@ -46,8 +50,8 @@ static void usage(FILE *f)
 		"usage: livegrantd --config FILE [--verbose] [--takeover-wait SECONDS]\n"
 		"       livegrantd --config FILE --check-config\n"
 		"  --config FILE            YAML configuration (docs/config.md)\n"
-		"  --check-config           check FILE and exit: 0 if livegrantd would accept it\n"
-		"                           (trust bundles and the kernel are not read)\n"
+		"  --check-config           check FILE and the trust bundles it names, and exit:\n"
+		"                           0 if livegrantd would accept them (the kernel is not read)\n"
 		"  --verbose                print libbpf debug output (verifier logs)\n"
 		"  --takeover-wait SECONDS  how long to wait for another livegrantd on the\n"
 		"                           same state_dir to stop (default %u)\n",
@@ -73,6 +77,35 @@ static int load_bundles(struct lgd *d)
  * opens: a start that would fail on them must fail before it keeps the
  * grants of the pins in force alive (lgd_bridge).
  */
+/* Is cgroup path @path @root itself or below it (at a component boundary)? */
+static bool at_or_below(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	return !strncmp(path, root, n) && (path[n] == '/' || path[n] == 0);
+}
+
+/*
+ * livegrantd in one of its own agent roots would be an agent: confined,
+ * without a grant, by the programs it loads. Refused before anything loads.
+ */
+static int outside_roots(const struct lgd *d)
+{
+	char own[PATH_MAX];
+	int err = lgd_pid_cgroup(getpid(), LGD_CGROUP_MOUNT, own, sizeof(own));
+
+	if (err)
+		return lg_err(err, "cannot read livegrantd's own cgroup (/proc/self/cgroup): %s",
+			      strerror(-err));
+	for (size_t i = 0; i < d->nroots; i++)
+		if (at_or_below(own, d->roots[i]))
+			return lg_err(
+				-EINVAL,
+				"%s: livegrantd runs in cgroup %s, at or below agent root %s: it would be an agent itself; run it outside every agent root (its own systemd unit, or a Guaranteed pod outside the roots)",
+				d->cfg->path, own, d->roots[i]);
+	return 0;
+}
+
 static int resolve_roots(struct lgd *d)
 {
 	d->roots = calloc(d->cfg->agent_cgroups.n, sizeof(char *));
@@ -93,8 +126,7 @@ static int resolve_roots(struct lgd *d)
 			const char *outer = a < b ? d->roots[j] : d->roots[i];
 			const char *inner = a < b ? d->roots[i] : d->roots[j];
 
-			if (!strncmp(inner, outer, strlen(outer)) &&
-			    (inner[strlen(outer)] == '/' || inner[strlen(outer)] == 0))
+			if (at_or_below(inner, outer))
 				return lg_err(
 					-EINVAL,
 					"%s: agent roots %s and %s are nested (or equal): list only the outer one",
@@ -104,7 +136,7 @@ static int resolve_roots(struct lgd *d)
 		if (lg_root_check(d->roots[i]))
 			return -EINVAL;
 	}
-	return 0;
+	return outside_roots(d);
 }
 
 static int register_roots(struct lgd *d)
@@ -499,6 +531,9 @@ static int run(struct lgd *d)
 		return err;
 	lgd_privileges_describe(privs, sizeof(privs));
 	fprintf(stderr, "livegrantd: privileges dropped: %s\n", privs);
+	/* systemd's Type=notify: started now means enforcing. */
+	if (lgd_notify("READY=1\nSTATUS=enforcing"))
+		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 
 	while (!stop) {
 		struct epoll_event evs[32];
@@ -564,6 +599,7 @@ static int run(struct lgd *d)
 				break;
 			case LGD_SRC_SIGNAL:
 				stop = true;
+				lgd_notify("STOPPING=1");
 				break;
 			}
 		}
@@ -634,8 +670,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	err = lg_config_load(config, &d.cfg);
-	/* The file alone: before a restart, or a ConfigMap before it ships. */
+	/* The file and the bundles it names: before a restart, or a ConfigMap before it ships. */
 	if (check_only) {
+		if (!err)
+			err = load_bundles(&d);
 		if (err)
 			fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 		else

@@ -26,6 +26,8 @@ static const struct {
 	const char *name;
 	const char *why;
 } kept[] = {
+	{ CAP_DAC_READ_SEARCH, "cap_dac_read_search",
+	  "read the executable of a caller of another uid for exe_sha256 even when its mode forbids others (0700, 0711)" },
 	{ CAP_SYS_PTRACE, "cap_sys_ptrace",
 	  "open /proc/PID/exe of a caller of another uid, to hash its executable (exe_sha256 workload selectors)" },
 };
