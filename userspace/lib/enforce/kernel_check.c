@@ -274,7 +274,13 @@ static int trial(struct lg_kcheck *c, int mfd)
 	struct stat st;
 	int err = 0, fd;
 
-	if (!skel || fstat(mfd, &st)) {
+	if (fstat(mfd, &st)) {
+		err = -errno;
+		SEEN(c, "the trial's memfd could not be examined: %s", strerror(-err));
+		FIX(c, "fstat(2) on a memfd failed: a seccomp filter or a broken /proc?");
+		goto out;
+	}
+	if (!skel) {
 		err = -errno ? -errno : -ENOMEM;
 		SEEN(c, "the trial program could not be opened: %s", strerror(-err));
 		FIX(c, "out of memory, or a broken build of livegrant");
@@ -303,15 +309,22 @@ static int trial(struct lg_kcheck *c, int mfd)
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 || errno != EPERM || !skel->bss->refused) {
-		err = fd >= 0 ? -EOPNOTSUPP : -errno;
-		if (fd >= 0)
-			close(fd);
-		SEEN(c, "a BPF LSM program was attached but did not decide: the open it refuses %s",
-		     err == -EOPNOTSUPP ? "succeeded" : strerror(-err));
+	if (fd >= 0) {
+		close(fd);
+		SEEN(c,
+		     "a BPF LSM program was attached but did not decide: the open it refuses succeeded");
 		FIX(c,
 		    "BPF LSM programs do not run on this kernel: make sure `bpf` is in the lsm= boot parameter and no other module overrides its verdicts");
 		err = -EOPNOTSUPP;
+		goto out;
+	}
+	if (!skel->bss->refused || errno != EPERM) {
+		err = -errno;
+		SEEN(c, "the trial's open failed (%s) before the trial program decided it",
+		     strerror(-err));
+		FIX(c,
+		    "something refused the open first: another LSM's policy, a seccomp filter, or %s missing; the trial cannot tell whether BPF LSM programs decide",
+		    path);
 		goto out;
 	}
 	SEEN(c, "a trial program loaded, attached to lsm/file_open and refused an open");
