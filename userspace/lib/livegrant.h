@@ -168,6 +168,11 @@ struct lg_enforcer_opts {
 	 * nothing but its own records and the earlier set's maps.
 	 */
 	unsigned int bridge_interval_ms;
+	/*
+	 * The caller ran lg_kernel_probe() for @pin_dir just before and it
+	 * passed: do not run the checks (and their trial program) again.
+	 */
+	bool kernel_checked;
 };
 
 /* How an enforcer came to be. */

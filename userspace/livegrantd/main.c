@@ -283,6 +283,8 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
 		.bridge_ctx = d,
 		/* Four times per grant lifetime (two refresh intervals). */
 		.bridge_interval_ms = d->cfg->refresh_interval_s * 1000 / 2,
+		/* setup() ran the kernel checks first (with the mount), for the same pins. */
+		.kernel_checked = true,
 	};
 	struct lg_kernel_report kr;
 	int err;

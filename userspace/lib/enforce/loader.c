@@ -800,7 +800,7 @@ static int open_enforcer(struct lg_enforcer *e, const struct lg_enforcer_opts *o
 	 * programs never run; with it, a kernel may still refuse them. The
 	 * kernel check (kernel_check.c) tells both apart before anything loads.
 	 */
-	if (!err)
+	if (!err && !o->kernel_checked)
 		err = lg_kernel_check(o->pin_dir);
 	if (err)
 		return err;
