@@ -144,18 +144,26 @@ static void print_unenforced(json_t *hooks)
 	}
 }
 
+/* The options of @usage (no argument), then livegrantd's status: rc as parse_admin() and lgc_call(). */
+static int status_call(int argc, char **argv, const char *usage, struct admin_opts *o,
+		       json_t **resp)
+{
+	int rc = parse_admin(argc, argv, usage, 0, o);
+
+	if (rc)
+		return rc;
+	return lgc_call(o->sock, json_pack("{s:s}", "op", "status"), "status", resp);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const char usage[] = "livegrant status [--socket PATH] [--json]";
 	struct admin_opts o;
 	json_t *resp;
-	int rc = parse_admin(argc, argv, usage, 0, &o);
+	int rc = status_call(argc, argv, usage, &o, &resp);
 
 	if (rc)
 		return rc < 0 ? LGC_OK : rc;
-	rc = lgc_call(o.sock, json_pack("{s:s}", "op", "status"), "status", &resp);
-	if (rc)
-		return rc;
 	if (o.json) {
 		print_json(resp);
 	} else {
@@ -236,13 +244,10 @@ int cmd_health(int argc, char **argv)
 	char why[512];
 	const char *bad;
 	json_t *resp;
-	int rc = parse_admin(argc, argv, usage, 0, &o);
+	int rc = status_call(argc, argv, usage, &o, &resp);
 
 	if (rc)
 		return rc < 0 ? LGC_OK : rc;
-	rc = lgc_call(o.sock, json_pack("{s:s}", "op", "status"), "status", &resp);
-	if (rc)
-		return rc;
 	bad = unhealthy(resp, why, sizeof(why));
 	if (bad)
 		printf("livegrant: unhealthy: %s\n", bad);
