@@ -5,7 +5,7 @@ _livegrant()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "present exec revoke agents status health grants denials check-kernel unpin help --help" -- "$cur"))
+		COMPREPLY=($(compgen -W "present exec revoke agents status health wait grants denials check-kernel unpin help --help" -- "$cur"))
 		return
 	fi
 	cmd=${COMP_WORDS[1]}
@@ -29,6 +29,7 @@ _livegrant()
 	revoke | grants) COMPREPLY=($(compgen -W "--json --socket --help" -- "$cur")) ;;
 	agents | status) COMPREPLY=($(compgen -W "--json --socket --help" -- "$cur")) ;;
 	health) COMPREPLY=($(compgen -W "--socket --help" -- "$cur")) ;;
+	wait) COMPREPLY=($(compgen -W "--timeout --token --socket --help" -- "$cur")) ;;
 	denials) COMPREPLY=($(compgen -W "--follow --agent --since --reason --limit --json --state-dir --socket --help" -- "$cur")) ;;
 	check-kernel) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
 	unpin) COMPREPLY=($(compgen -d -- "$cur")) ;;

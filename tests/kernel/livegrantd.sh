@@ -69,6 +69,44 @@ check "agents lists an agent without a token as no_grant" \
 sleep 0.5
 check "its denial is logged with reason no_grant" contains $W/events.jsonl '"reason":"no_grant"'
 
+# ---- livegrant wait: an agent pod's init step -----------------------------
+# It starts outside every agent root, as a container does before its pod is
+# registered, and must block; moved into an agent cgroup (the kernel's root
+# map now covers it) it must return 0 at its next question. Outside a root,
+# the time runs out: exit 1 naming the attested cgroup.
+mkdir -p /sys/fs/cgroup/lgt-pod $ROOT/w0
+sh -c "echo \$\$ >/sys/fs/cgroup/lgt-pod/cgroup.procs && exec $LG wait --timeout 60s" \
+	>$W/wait.out 2>&1 &
+WAIT_PID=$!
+sleep 1.5
+kill -0 $WAIT_PID 2>/dev/null
+blocked=$?
+echo $WAIT_PID >$ROOT/w0/cgroup.procs
+wait $WAIT_PID
+rc=$?
+check "wait blocks outside every agent root, and returns 0 once its cgroup is governed" \
+	sh -c "[ $blocked -eq 0 ] && [ $rc -eq 0 ]"
+sh -c "echo \$\$ >/sys/fs/cgroup/lgt-pod/cgroup.procs && exec $LG wait --timeout 1s" \
+	>$W/wait-none.out 2>&1
+rc=$?
+check "wait outside every agent root: exit 1 after its timeout, naming its cgroup" \
+	sh -c "[ $rc -eq 1 ] && grep -q 'not governed after 1s: cgroup /sys/fs/cgroup/lgt-pod is not at or below an agent root' $W/wait-none.out"
+# With --token it reads the token first and presents it once governed: the
+# pod's next process starts with the grant and reads inside it.
+mint w1 "$(claims spiffe://example.org/agent/w1 qa)"
+mkdir -p $ROOT/w1
+sh -c "echo \$\$ >/sys/fs/cgroup/lgt-pod/cgroup.procs && exec $LG wait --timeout 60s --token $W/w1.jwt" \
+	>$W/wait-token.out 2>&1 &
+WAIT_PID=$!
+sleep 1.5
+echo $WAIT_PID >$ROOT/w1/cgroup.procs
+wait $WAIT_PID
+rc=$?
+sh -c "echo \$\$ >$ROOT/w1/cgroup.procs && exec /bin/cat /tmp/lgt/ws/a" >$W/w1.out 2>&1
+check "wait --token presents once governed: exit 0, and the pod's next process reads inside the grant" \
+	sh -c "[ $rc -eq 0 ] && grep -q '^data' $W/w1.out"
+rmdir /sys/fs/cgroup/lgt-pod 2>/dev/null
+
 # ---- a valid token --------------------------------------------------------
 mint good "$(claims spiffe://example.org/agent/a1 qa)"
 check "issuer mints a token" test -s $W/good.jwt

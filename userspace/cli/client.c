@@ -27,13 +27,15 @@ const char *lgc_socket_path(const char *opt)
 	return env && *env ? env : LGC_DEFAULT_SOCKET;
 }
 
-static int unreachable(const char *path, const char *what)
+/* Why livegrantd was not reachable, into @why (when given). */
+static int unreachable(char *why, size_t size, const char *what)
 {
-	fprintf(stderr, "livegrant: livegrantd is not reachable at %s: %s\n", path, what);
+	if (why)
+		snprintf(why, size, "%s", what);
 	return LGC_UNREACHABLE;
 }
 
-int lgc_request(const char *path, json_t *req, json_t **resp)
+int lgc_try_request(const char *path, json_t *req, json_t **resp, char *why, size_t size)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 30 };
@@ -44,19 +46,20 @@ int lgc_request(const char *path, json_t *req, json_t **resp)
 	int fd;
 
 	if (strlen(path) >= sizeof(sun.sun_path))
-		return unreachable(path, "socket path too long");
+		return unreachable(why, size, "socket path too long");
 	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return unreachable(path, strerror(errno));
+		return unreachable(why, size, strerror(errno));
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
 		int e = errno;
 
 		close(fd);
-		return unreachable(path, e == ENOENT || e == ECONNREFUSED ?
-						 "is livegrantd running? (no listener)" :
-						 strerror(e));
+		return unreachable(why, size,
+				   e == ENOENT || e == ECONNREFUSED ?
+					   "is livegrantd running? (no listener)" :
+					   strerror(e));
 	}
 	text = json_dumps(req, JSON_COMPACT);
 	buf = malloc(LGC_MAX_REPLY);
@@ -64,7 +67,7 @@ int lgc_request(const char *path, json_t *req, json_t **resp)
 		free(text);
 		free(buf);
 		close(fd);
-		return unreachable(path, "out of memory");
+		return unreachable(why, size, "out of memory");
 	}
 	n = strlen(text);
 	text[n] = '\n';
@@ -73,9 +76,10 @@ int lgc_request(const char *path, json_t *req, json_t **resp)
 		free(text);
 		free(buf);
 		close(fd);
-		return unreachable(path, errno == EPIPE || errno == ECONNRESET ?
-						 "livegrantd closed the connection (busy?)" :
-						 strerror(errno));
+		return unreachable(why, size,
+				   errno == EPIPE || errno == ECONNRESET ?
+					   "livegrantd closed the connection (busy?)" :
+					   strerror(errno));
 	}
 	free(text);
 	while (len < LGC_MAX_REPLY - 1 && (n = read(fd, buf + len, LGC_MAX_REPLY - 1 - len)) > 0) {
@@ -91,9 +95,19 @@ int lgc_request(const char *path, json_t *req, json_t **resp)
 	free(buf);
 	if (!json_is_object(*resp)) {
 		json_decref(*resp);
-		return unreachable(path, "no valid reply (livegrantd stopped or timed out)");
+		return unreachable(why, size, "no valid reply (livegrantd stopped or timed out)");
 	}
 	return LGC_OK;
+}
+
+int lgc_request(const char *path, json_t *req, json_t **resp)
+{
+	char why[256];
+	int rc = lgc_try_request(path, req, resp, why, sizeof(why));
+
+	if (rc)
+		fprintf(stderr, "livegrant: livegrantd is not reachable at %s: %s\n", path, why);
+	return rc;
 }
 
 int lgc_print_refusal(const char *what, json_t *resp)

@@ -25,6 +25,8 @@ const char *lgc_socket_path(const char *opt);
  * LGC_UNREACHABLE after printing one line naming the socket.
  */
 int lgc_request(const char *socket_path, json_t *req, json_t **resp);
+/* lgc_request() without the line: why it was unreachable goes to @why. */
+int lgc_try_request(const char *socket_path, json_t *req, json_t **resp, char *why, size_t size);
 
 /*
  * Send @req (consumed) and check the reply: LGC_OK with *resp to free, or
@@ -36,6 +38,11 @@ int lgc_call(const char *socket_path, json_t *req, const char *what, json_t **re
 /* Print a refusal reply ("livegrant: REASON: ERROR") and return LGC_REFUSED. */
 int lgc_print_refusal(const char *what, json_t *resp);
 
+/* Read a token from @path ("-" is stdin), printing why not; free() it. */
+char *lgc_read_token(const char *path);
+/* Present @token for the caller's agent; a line saying what was granted unless @quiet. */
+int lgc_present(const char *socket_path, const char *token, bool quiet);
+
 int cmd_present(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
@@ -44,6 +51,8 @@ int cmd_status(int argc, char **argv);
 /* Exit 0 only when livegrantd enforces fully: the DaemonSet's probes. */
 int cmd_health(int argc, char **argv);
 int cmd_denials(int argc, char **argv);
+/* Block until this process's cgroup is governed: an agent pod's init step. */
+int cmd_wait(int argc, char **argv);
 int cmd_grants(int argc, char **argv);
 
 #endif /* LGC_CLIENT_H */

@@ -16,7 +16,7 @@
 #include "client.h"
 
 /* Read a token from @path ("-" is stdin); trailing whitespace dropped. */
-static char *read_token(const char *path)
+char *lgc_read_token(const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
 	char *buf = NULL;
@@ -39,7 +39,7 @@ static char *read_token(const char *path)
 	return buf;
 }
 
-static int present(const char *socket_path, const char *token, bool quiet)
+int lgc_present(const char *socket_path, const char *token, bool quiet)
 {
 	json_t *resp = NULL;
 	int rc = lgc_call(socket_path, json_pack("{s:s, s:s}", "op", "present", "token", token),
@@ -89,10 +89,10 @@ int cmd_present(int argc, char **argv)
 		fprintf(stderr, "usage: livegrant present --token FILE|- [--socket PATH]\n");
 		return LGC_USAGE;
 	}
-	token = read_token(token_path);
+	token = lgc_read_token(token_path);
 	if (!token)
 		return LGC_REFUSED;
-	rc = present(lgc_socket_path(sock), token, false);
+	rc = lgc_present(lgc_socket_path(sock), token, false);
 	free(token);
 	return rc;
 }
@@ -195,7 +195,7 @@ int cmd_exec(int argc, char **argv)
 	}
 	sock = lgc_socket_path(sock);
 	/* Everything the agent may not do once it has joined happens first. */
-	if (token_path && !(token = read_token(token_path)))
+	if (token_path && !(token = lgc_read_token(token_path)))
 		return LGC_REFUSED;
 	prog = resolve(argv[optind]);
 	if (!prog) {
@@ -220,7 +220,7 @@ int cmd_exec(int argc, char **argv)
 		goto out;
 	}
 	if (token) {
-		rc = present(sock, token, true);
+		rc = lgc_present(sock, token, true);
 		if (rc)
 			goto out;
 	}

@@ -26,6 +26,7 @@ static void usage(FILE *f)
 		"  agents [--json]                  agents and their state\n"
 		"  status [--json]                  livegrantd's state\n"
 		"  health                           exit 0 only if livegrantd enforces fully\n"
+		"  wait [--timeout D]               block until this process's cgroup is governed\n"
 		"  grants [--json] AGENT            the live rules of one agent, and their source\n"
 		"  denials [--follow] [--agent A] [--since D] [--reason R] [--limit N] [--json]\n"
 		"                                   what was denied, and why\n"
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "present", cmd_present }, { "exec", cmd_exec },     { "revoke", cmd_revoke },
 		{ "agents", cmd_agents },   { "status", cmd_status }, { "health", cmd_health },
-		{ "denials", cmd_denials }, { "grants", cmd_grants },
+		{ "denials", cmd_denials }, { "grants", cmd_grants }, { "wait", cmd_wait },
 	};
 
 	if (argc < 2) {

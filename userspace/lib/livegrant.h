@@ -275,6 +275,11 @@ int lg_root_add(struct lg_enforcer *e, const char *path);
 int lg_root_check(const char *path);
 int lg_root_remove(struct lg_enforcer *e, const char *path);
 /*
+ * Is the cgroup at @path at or below a root in the kernel's root map, so
+ * that its processes are agents? What `livegrant wait` waits for.
+ */
+int lg_cgroup_governed(struct lg_enforcer *e, const char *path, bool *governed);
+/*
  * Register the agent cgroup @path (at or below a root), with no grant: its
  * processes are denied everything until a grant is installed.
  */

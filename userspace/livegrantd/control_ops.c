@@ -92,10 +92,29 @@ static void op_status(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t 
 	lgd_status_json(d, resp);
 }
 
+/*
+ * Is the caller's own cgroup, as attested from the kernel, governed: at or
+ * below a root in the kernel's root map? `livegrant wait` asks this from an
+ * agent pod's init container, before the pod's first container starts.
+ */
+static void op_governed(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+{
+	bool governed;
+
+	(void)req;
+	if (lg_cgroup_governed(d->e, peer->cgroup, &governed)) {
+		lgd_refuse(resp, "cgroup_unreadable", lg_errmsg());
+		return;
+	}
+	json_object_set_new(resp, "ok", json_true());
+	json_object_set_new(resp, "governed", json_boolean(governed));
+	json_object_set_new(resp, "cgroup", json_string(peer->cgroup));
+}
+
 static const struct op ops[] = {
 	{ "present", CALLER_ANY, op_present }, { "revoke", CALLER_ADMIN, op_revoke },
 	{ "agents", CALLER_ADMIN, op_agents }, { "status", CALLER_ADMIN, op_status },
-	{ "grants", CALLER_ADMIN, op_grants },
+	{ "grants", CALLER_ADMIN, op_grants }, { "governed", CALLER_ANY, op_governed },
 };
 
 static const struct op *op_find(const char *name)

@@ -129,6 +129,19 @@ static void find_root(void *ctx, uint64_t id)
 		rs->found = true;
 }
 
+int lg_cgroup_governed(struct lg_enforcer *e, const char *path, bool *governed)
+{
+	struct root_search rs = { .e = e };
+	uint64_t id;
+	/* The kernel's own root map decides, as the programs' agent test does. */
+	int err = lg_cgroup_walk(path, &id, NULL, find_root, &rs);
+
+	if (err)
+		return err;
+	*governed = rs.found;
+	return 0;
+}
+
 int lg_agent_add(struct lg_enforcer *e, const char *path, uint64_t *out)
 {
 	struct root_search rs = { .e = e };
