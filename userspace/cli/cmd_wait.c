@@ -84,7 +84,7 @@ int cmd_wait(int argc, char **argv)
 	char *token = NULL;
 	char last[512] = "no answer yet";
 	uint64_t secs, deadline;
-	int c, ans;
+	int c, ans, rc;
 
 	while ((c = getopt_long(argc, argv, "s:t:T:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -123,7 +123,7 @@ int cmd_wait(int argc, char **argv)
 		}
 		sleep_ms(LGC_WAIT_POLL_MS);
 	}
-	c = ans < 0 ? LGC_REFUSED : token ? lgc_present(sock, token, false) : LGC_OK;
+	rc = ans < 0 ? LGC_REFUSED : token ? lgc_present(sock, token, false) : LGC_OK;
 	free(token);
-	return c;
+	return rc;
 }

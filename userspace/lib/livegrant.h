@@ -275,8 +275,9 @@ int lg_root_add(struct lg_enforcer *e, const char *path);
 int lg_root_check(const char *path);
 int lg_root_remove(struct lg_enforcer *e, const char *path);
 /*
- * Is the cgroup at @path at or below a root in the kernel's root map, so
- * that its processes are agents? What `livegrant wait` waits for.
+ * Is the cgroup at @path at or below a root as the programs see it (in
+ * lg_roots, its level marked in lg_state), so that its processes are
+ * agents? What `livegrant wait` waits for.
  */
 int lg_cgroup_governed(struct lg_enforcer *e, const char *path, bool *governed);
 /*

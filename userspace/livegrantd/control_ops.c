@@ -103,7 +103,7 @@ static void op_governed(struct lgd *d, struct lgd_peer *peer, json_t *req, json_
 
 	(void)req;
 	if (lg_cgroup_governed(d->e, peer->cgroup, &governed)) {
-		lgd_refuse(resp, "cgroup_unreadable", lg_errmsg());
+		lgd_refuse(resp, "internal", lg_errmsg());
 		return;
 	}
 	json_object_set_new(resp, "ok", json_true());

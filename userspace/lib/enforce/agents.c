@@ -120,39 +120,51 @@ struct root_search {
 	bool found;
 };
 
+/*
+ * A root as the programs see it (lg_find_root()): in lg_roots, and its
+ * level's bit set in lg_state. lg_root_add() writes the map before the bit,
+ * so a root between the two is not one yet for the programs, nor here.
+ */
 static void find_root(void *ctx, uint64_t id)
 {
 	struct root_search *rs = ctx;
+	uint64_t levels = __atomic_load_n(&rs->e->state->root_levels, __ATOMIC_SEQ_CST);
 	struct lg_root r;
 
-	if (!rs->found && !bpf_map_lookup_elem(rs->e->fds[LG_MAP_ROOTS], &id, &r))
+	if (!rs->found && !bpf_map_lookup_elem(rs->e->fds[LG_MAP_ROOTS], &id, &r) &&
+	    r.level < LG_ROOT_LEVELS && (levels & (1ULL << r.level)))
 		rs->found = true;
+}
+
+/* One walk up @path: its id, and whether it is at or below a root. */
+static int root_search(struct lg_enforcer *e, const char *path, uint64_t *id, bool *found)
+{
+	struct root_search rs = { .e = e };
+	int err = lg_cgroup_walk(path, id, NULL, find_root, &rs);
+
+	if (err)
+		return err;
+	*found = rs.found;
+	return 0;
 }
 
 int lg_cgroup_governed(struct lg_enforcer *e, const char *path, bool *governed)
 {
-	struct root_search rs = { .e = e };
 	uint64_t id;
-	/* The kernel's own root map decides, as the programs' agent test does. */
-	int err = lg_cgroup_walk(path, &id, NULL, find_root, &rs);
 
-	if (err)
-		return err;
-	*governed = rs.found;
-	return 0;
+	return root_search(e, path, &id, governed);
 }
 
 int lg_agent_add(struct lg_enforcer *e, const char *path, uint64_t *out)
 {
-	struct root_search rs = { .e = e };
 	struct lg_agent a = {};
 	uint64_t id;
-	/* One walk up the path: its id, and whether it is at or below a root. */
-	int err = lg_cgroup_walk(path, &id, NULL, find_root, &rs);
+	bool found;
+	int err = root_search(e, path, &id, &found);
 
 	if (err)
 		return err;
-	if (!rs.found)
+	if (!found)
 		return lg_err(
 			-EINVAL,
 			"cgroup %s is not at or below a registered agent root: add its root first",
