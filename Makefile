@@ -26,7 +26,7 @@ LIB_INCLUDES := -Iuserspace/lib -Iuserspace/lib/enforce -Iuserspace/lib/policy
 # What each library needs (see "libraries" below); a binary links the ones it uses.
 LIBS_ENFORCE := $(shell pkg-config --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lcap
 LIBS_POLICY  := -lcrypto -ljansson -lyaml
-LDLIBS     := $(LIBS_ENFORCE) $(LIBS_POLICY) -lz -lmicrohttpd
+LDLIBS     := $(LIBS_ENFORCE) $(LIBS_POLICY) -lz -lmicrohttpd -lcurl -lpthread
 
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 BPF_TMPS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.tmp.o,$(BPF_SRCS))
@@ -52,7 +52,7 @@ BENCH_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(BENCH_SRCS))
 
 TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD)/tests/lg-accessloop \
 	$(BUILD)/tests/lg-mapprog $(BUILD)/tests/lg-preload.so $(BUILD)/tests/lg-bench \
-	$(BUILD)/tests/lg-bench-noop $(BUILD)/tests/lg-present-load
+	$(BUILD)/tests/lg-bench-noop $(BUILD)/tests/lg-present-load $(BUILD)/tests/lg-kubelet-stub
 
 .PHONY: all deps test unit-test kernel-test demo bench format lint compdb clean vmlinux-h upgrade-builds install FORCE
 all: $(PROGS) $(TESTS)
@@ -118,8 +118,9 @@ LGD_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(LGD_SRCS))
 CLI_SRCS := $(wildcard userspace/cli/*.c)
 CLI_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(CLI_SRCS))
 
+# libcurl: the kubelet's pod list (kubelet.c), on a thread of its own.
 $(BUILD)/livegrantd: $(LGD_OBJS) $(ALL_LIBS)
-	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_ENFORCE) $(LIBS_POLICY) -lz -lmicrohttpd
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_ENFORCE) $(LIBS_POLICY) -lz -lmicrohttpd -lcurl -lpthread
 
 # The CLI decides nothing about tokens: no crypto, no YAML.
 $(BUILD)/livegrant: $(CLI_OBJS) $(ENFORCE_LIB) $(CORE_LIB)
@@ -132,6 +133,9 @@ $(BUILD)/livegrant-issuer: $(BUILD)/obj/tools/issuer/main.o $(POLICY_LIB) $(CORE
 
 $(BUILD)/obj/tools/%.o: tools/%.c | $(BUILD)/obj/tools/issuer
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The kubelet client's test talks HTTPS to the stand-in kubelet.
+$(BUILD)/tests/test_kubelet: | $(BUILD)/tests/lg-kubelet-stub
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(ALL_LIBS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS)
@@ -146,6 +150,10 @@ $(BUILD)/tests/lg-mapprog: tests/tools/mapprog.c | $(BUILD)/tests
 
 $(BUILD)/tests/lg-preload.so: tests/tools/preload.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -shared -fPIC -o $@ $<
+
+# A kubelet's GET /pods over HTTPS, for the kubelet client's tests.
+$(BUILD)/tests/lg-kubelet-stub: tests/tools/kubelet_stub.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -o $@ $< -lmicrohttpd -lcrypto
 
 $(BUILD)/tests/lg-accessloop: tests/tools/accessloop.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -static -o $@ $<

@@ -109,7 +109,8 @@
 #define LG_SCRATCH_SLOTS 4
 
 /* Map sizes. A grant that does not fit is refused whole by userspace. */
-#define LG_MAX_ROOTS 64 /* registered agent cgroup roots */
+/* registered agent roots: the configured ones and the agent pods of a node */
+#define LG_MAX_ROOTS 1024
 #define LG_MAX_AGENTS 16384 /* registered agent cgroups */
 #define LG_MAX_PATH_RULES 4096 /* distinct rule paths in one grant */
 /* path entries of one grant: its rules and the directories above them */

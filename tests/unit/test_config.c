@@ -238,6 +238,40 @@ static void test_valid_variants(void)
 	}
 }
 
+/* The kubernetes: section: defaults, and agent_cgroups no longer required. */
+static void test_kubernetes(void)
+{
+	struct lg_config *c = NULL;
+	const char *path = write_cfg("kube.yaml",
+				     "audience: a\n"
+				     "domains:\n  qa:\n    trust_bundle: /q\n    max_ttl: 1h\n"
+				     "kubernetes:\n"
+				     "  namespaces: [agents, agents-prod]\n"
+				     "  labels: {livegrant.io/agent: \"true\", tier: \"\"}\n"
+				     "  cgroup_driver: cgroupfs\n"
+				     "  kubelet_url: https://${NODE_NAME}:10250\n");
+	int err = lg_config_load(path, &c);
+
+	CHECK(!err && c, "kubernetes config loads without agent_cgroups: %d %s", err, lg_errmsg());
+	if (err || !c)
+		return;
+	CHECK(c->kube.enabled && !c->agent_cgroups.n, "kubernetes on, no agent_cgroups");
+	CHECK(STRV_IS(c->kube.namespaces, "agents", "agents-prod"), "namespaces");
+	CHECK(c->kube.label_keys.n == 2 && !strcmp(c->kube.label_keys.v[0], "livegrant.io/agent") &&
+		      !strcmp(c->kube.label_values.v[0], "true") &&
+		      !strcmp(c->kube.label_values.v[1], ""),
+	      "labels, an empty value kept");
+	CHECK(c->kube.driver == LG_KUBE_CGROUPFS, "cgroupfs driver");
+	CHECK(!strcmp(c->kube.kubelet_url, "https://${NODE_NAME}:10250"), "URL kept as written: %s",
+	      c->kube.kubelet_url);
+	CHECK(!strcmp(c->kube.ca_file, "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt") &&
+		      !strcmp(c->kube.token_file,
+			      "/var/run/secrets/kubernetes.io/serviceaccount/token"),
+	      "service-account defaults");
+	CHECK(c->kube.poll_interval_s == 5 && c->kube.timeout_s == 10, "poll 5s, timeout 10s");
+	lg_config_free(c);
+}
+
 static void test_durations(void)
 {
 	static const struct {
@@ -370,6 +404,53 @@ static const struct err_case err_cases[] = {
 	  { "is missing; add audience:" } },
 	{ "missing agent_cgroups", "audience: a\n" DOM, 1, "agent_cgroups", { "is missing" } },
 	{ "missing domains", HEAD "mode: audit\n", 1, "domains", { "is missing" } },
+	{ "kubernetes without namespaces",
+	  "audience: a\n" DOM "kubernetes:\n  cgroup_driver: systemd\n",
+	  7,
+	  "kubernetes.namespaces",
+	  { "is missing", "namespaces: [agents]" } },
+	{ "kubelet over http",
+	  "audience: a\n" DOM
+	  "kubernetes:\n  namespaces: [agents]\n  kubelet_url: http://10.0.0.1:10255\n",
+	  8,
+	  "kubernetes.kubelet_url",
+	  { "not https", "authenticated kubelet" } },
+	{ "kubelet URL with a path",
+	  "audience: a\n" DOM
+	  "kubernetes:\n  namespaces: [agents]\n  kubelet_url: https://n:10250/pods\n",
+	  8,
+	  "kubernetes.kubelet_url",
+	  { "path, query or user part" } },
+	{ "unknown cgroup driver",
+	  "audience: a\n" DOM "kubernetes:\n  namespaces: [agents]\n  cgroup_driver: cgroupv1\n",
+	  8,
+	  "kubernetes.cgroup_driver",
+	  { "systemd or cgroupfs" } },
+	{ "bad namespace",
+	  "audience: a\n" DOM "kubernetes:\n  namespaces: [Agents_1]\n",
+	  7,
+	  "kubernetes.namespaces[0]",
+	  { "not a namespace name" } },
+	{ "label value not a string",
+	  "audience: a\n" DOM "kubernetes:\n  namespaces: [a]\n  labels: {app: [x]}\n",
+	  8,
+	  "kubernetes.labels.app",
+	  { "expected a label value" } },
+	{ "bad label name",
+	  "audience: a\n" DOM "kubernetes:\n  namespaces: [a]\n  labels: {\"a b\": x}\n",
+	  8,
+	  "kubernetes.labels.a b",
+	  { "not a label name" } },
+	{ "kubelet timeout too long",
+	  "audience: a\n" DOM "kubernetes:\n  namespaces: [a]\n  timeout: 5m\n",
+	  8,
+	  "kubernetes.timeout",
+	  { "longer than 60s" } },
+	{ "misspelt kubernetes key",
+	  "audience: a\n" DOM "kubernetes:\n  namespace: [a]\n",
+	  7,
+	  "kubernetes.namespace",
+	  { "unknown key" } },
 	{ "missing trust_bundle",
 	  HEAD "domains:\n  qa:\n    max_ttl: 1h\n",
 	  4,
@@ -754,7 +835,7 @@ static void test_list_limit(void)
 	snprintf(yaml + n, sizeof(yaml) - n, "]\n" DOM);
 	err = lg_config_load(write_cfg("case.yaml", yaml), &c);
 	CHECK(err == -EINVAL && !c, "65 agent roots: %d (%s)", err, lg_errmsg());
-	CHECK(strstr(lg_errmsg(), ":2: agent_cgroups: has 65 items, more than 64 (LG_MAX_ROOTS"),
+	CHECK(strstr(lg_errmsg(), ":2: agent_cgroups: has 65 items, more than 64 (CFG_ROOTS_MAX"),
 	      "message: %s", lg_errmsg());
 }
 
@@ -770,6 +851,7 @@ int main(void)
 	RUN(test_defaults);
 	RUN(test_valid_variants);
 	RUN(test_durations);
+	RUN(test_kubernetes);
 	RUN(test_errors);
 	RUN(test_list_limit);
 	RUN(test_file_errors);

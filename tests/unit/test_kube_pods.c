@@ -41,14 +41,14 @@ static const struct lgd_kube_pod *find(const struct lgd_kube_pod *v, size_t n, c
 static void test_recorded_list(void)
 {
 	static const struct {
-		enum lgd_cgroup_driver driver;
+		enum lg_kube_driver driver;
 		const char *coder, *deployer, *scratch;
 	} want[] = {
-		{ LGD_DRIVER_SYSTEMD,
+		{ LG_KUBE_SYSTEMD,
 		  "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod4f1c2a7e_3b5d_4e8a_9c0f_1a2b3c4d5e6f.slice",
 		  "kubepods.slice/kubepods-poda0b1c2d3_e4f5_4a6b_8c7d_9e0f1a2b3c4d.slice",
 		  "kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod11111111_2222_4333_8444_555555555555.slice" },
-		{ LGD_DRIVER_CGROUPFS, "kubepods/burstable/pod4f1c2a7e-3b5d-4e8a-9c0f-1a2b3c4d5e6f",
+		{ LG_KUBE_CGROUPFS, "kubepods/burstable/pod4f1c2a7e-3b5d-4e8a-9c0f-1a2b3c4d5e6f",
 		  "kubepods/poda0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d",
 		  "kubepods/besteffort/pod11111111-2222-4333-8444-555555555555" },
 	};
@@ -105,7 +105,7 @@ static void test_hostile_lists(void)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		size_t n = 7;
 		int err = lgd_kube_pods_parse(bad[i].json, strlen(bad[i].json), &sel,
-					      LGD_DRIVER_SYSTEMD, pods, 2, &n);
+					      LG_KUBE_SYSTEMD, pods, 2, &n);
 
 		CHECK(err == -EINVAL && n == 0, "%s: refused whole (%d, %zu pods): %s", bad[i].why,
 		      err, n, lg_errmsg());
@@ -118,7 +118,7 @@ static void test_too_many(void)
 	size_t len = 0, n = 9;
 	char *json = read_file("tests/unit/kube/pods.json", &len);
 	struct lgd_kube_pod pods[2];
-	int err = json ? lgd_kube_pods_parse(json, len, &sel, LGD_DRIVER_SYSTEMD, pods, 2, &n) : 0;
+	int err = json ? lgd_kube_pods_parse(json, len, &sel, LG_KUBE_SYSTEMD, pods, 2, &n) : 0;
 
 	CHECK(err == -E2BIG && n == 0, "3 agent pods, room for 2: refused (%d, %zu)", err, n);
 	free(json);

@@ -155,6 +155,40 @@ static int status_call(int argc, char **argv, const char *usage, struct admin_op
 	return lgc_call(o->sock, json_pack("{s:s}", "op", "status"), "status", resp);
 }
 
+/* The kubernetes: section at work: the kubelet's last answer and the agent pods. */
+static const char *str_of(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s && *s ? s : "?";
+}
+
+static void print_kube(json_t *k)
+{
+	const char *last = str_of(k, "last_result");
+	json_int_t age = json_integer_value(json_object_get(k, "last_ok_age_s"));
+	size_t i;
+	json_t *p;
+
+	if (!json_is_object(k))
+		return;
+	printf("kubelet:  %s: last answer %s", str_of(k, "kubelet"), last);
+	if (strcmp(last, "ok") && strcmp(last, "none"))
+		printf(" (%s)", str_of(k, "error"));
+	if (age >= 0)
+		printf(", last good list %llds ago\n", (long long)age);
+	else
+		printf(", no good list yet\n");
+	printf("agent pods: %zu governed, %lld listed without a cgroup yet, %lld refused\n",
+	       json_array_size(json_object_get(k, "pods")),
+	       json_integer_value(json_object_get(k, "pending")),
+	       json_integer_value(json_object_get(k, "refused")));
+	json_array_foreach(json_object_get(k, "pods"), i, p) {
+		printf("  %s/%s %s %s\n", str_of(p, "namespace"), str_of(p, "name"),
+		       str_of(p, "uid"), str_of(p, "cgroup"));
+	}
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const char usage[] = "livegrant status [--socket PATH] [--json]";
@@ -191,6 +225,7 @@ int cmd_status(int argc, char **argv)
 		       json_integer_value(json_object_get(resp, "grants")),
 		       json_integer_value(json_object_get(resp, "events_lost")));
 		print_unenforced(json_object_get(resp, "hooks"));
+		print_kube(json_object_get(resp, "kubernetes"));
 	}
 	json_decref(resp);
 	return LGC_OK;

@@ -101,6 +101,17 @@ static const char *str(json_t *o, const char *k)
 	return v ? v : "";
 }
 
+/* Who: the token's subject, or for an agent that presented none its cgroup's name. */
+static const char *who(json_t *o)
+{
+	const char *agent = str(o, "agent"), *cgroup = str(o, "cgroup"), *base;
+
+	if (*agent)
+		return agent;
+	base = strrchr(cgroup, '/');
+	return base && base[1] ? base + 1 : *cgroup ? cgroup : "-";
+}
+
 static void print_header(const struct filter *f)
 {
 	if (!f->json)
@@ -133,10 +144,9 @@ static void print_line(const struct filter *f, const char *line)
 		       str(o, "agent"), "", "", "", "", what, "", summary, "");
 	} else {
 		printf("%-30s %-28s %-6s %7lld %-12s %-11s %-32s %-10s %-15s %s\n", str(o, "time"),
-		       str(o, "agent"), str(o, "domain"),
-		       json_integer_value(json_object_get(o, "pid")), str(o, "comm"),
-		       str(o, "hook"), str(o, "target"), str(o, "access"), str(o, "reason"),
-		       str(o, "action"));
+		       who(o), str(o, "domain"), json_integer_value(json_object_get(o, "pid")),
+		       str(o, "comm"), str(o, "hook"), str(o, "target"), str(o, "access"),
+		       str(o, "reason"), str(o, "action"));
 	}
 	fflush(stdout);
 	json_decref(o);

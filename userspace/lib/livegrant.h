@@ -274,6 +274,14 @@ int lg_root_add(struct lg_enforcer *e, const char *path);
 /* Would lg_root_add() accept @path (level, not the root cgroup)? No kernel needed. */
 int lg_root_check(const char *path);
 int lg_root_remove(struct lg_enforcer *e, const char *path);
+/* The same by cgroup id, for a root whose directory is gone. */
+int lg_root_remove_id(struct lg_enforcer *e, uint64_t id);
+/*
+ * The cgroup ids of every registered root (malloc'd, *@n of them): this
+ * build's, and when it replaces a set of another ABI, that set's too (its
+ * roots are not in this build's new map yet). Duplicates are possible.
+ */
+int lg_root_ids(struct lg_enforcer *e, uint64_t **ids, size_t *n);
 /*
  * Is the cgroup at @path at or below a root as the programs see it (in
  * lg_roots, its level marked in lg_state), so that its processes are

@@ -48,15 +48,19 @@ struct admission {
 	bool keep; /* RESTORE: the kernel's (suspended) grant stays, extended */
 };
 
+bool lgd_cgroup_at_or_below(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	return !strncmp(path, root, n) && (path[n] == '/' || path[n] == 0);
+}
+
 bool lgd_under_root(const struct lgd *d, const char *cgroup)
 {
-	for (size_t i = 0; i < d->nroots; i++) {
-		size_t n = strlen(d->roots[i]);
-
-		if (!strncmp(cgroup, d->roots[i], n) && (cgroup[n] == 0 || cgroup[n] == '/'))
+	for (size_t i = 0; i < d->nroots; i++)
+		if (lgd_cgroup_at_or_below(cgroup, d->roots[i]))
 			return true;
-	}
-	return false;
+	return lgd_kube_pod_of(d, cgroup) != NULL;
 }
 
 /*
@@ -67,6 +71,14 @@ bool lgd_under_root(const struct lgd *d, const char *cgroup)
 static int agent_cgroup_of(const struct lgd *d, const char *cg, char *out, size_t size,
 			   const char **reason)
 {
+	const struct lgd_pod_root *pod = lgd_kube_pod_of(d, cg);
+
+	/* An agent pod is one agent: the pod cgroup, whichever container asks. */
+	if (pod) {
+		if ((size_t)snprintf(out, size, "%s", pod->path) >= size)
+			return lg_err(-ENAMETOOLONG, "cgroup path too long");
+		return 0;
+	}
 	for (size_t i = 0; i < d->nroots; i++) {
 		const char *r = d->roots[i];
 		size_t n = strlen(r);
@@ -91,8 +103,9 @@ static int agent_cgroup_of(const struct lgd *d, const char *cg, char *out, size_
 		return 0;
 	}
 	*reason = "not_an_agent";
-	return lg_err(-EPERM, "caller in cgroup %s is not under an agent root (%s%s)", cg,
-		      d->nroots ? d->roots[0] : "none", d->nroots > 1 ? ", ..." : "");
+	return lg_err(-EPERM, "caller in cgroup %s is not under an agent root (%s%s)%s", cg,
+		      d->nroots ? d->roots[0] : "none", d->nroots > 1 ? ", ..." : "",
+		      d->cfg->kube.enabled ? " nor in a governed agent pod" : "");
 }
 
 /* The checks a token of domain @dom must pass now. */

@@ -77,7 +77,9 @@ int lgd_verify(struct lgd *d, const char *token, const struct lg_trust_bundle *c
 bool lgd_agent_cgroup_alive(const struct lgd_agent *a);
 /* Is @a's current grant suspended in the kernel (whatever we heard so far)? */
 bool lgd_kernel_suspended(struct lgd *d, const struct lgd_agent *a);
-/* Is @cgroup at or below a configured agent root? */
+/* Is @cgroup at or below a configured agent root, or in a registered agent pod? */
 bool lgd_under_root(const struct lgd *d, const char *cgroup);
+/* Is cgroup path @path @root itself or below it (at a component boundary)? */
+bool lgd_cgroup_at_or_below(const char *path, const char *root);
 
 #endif /* LGD_ADMISSION_H */

@@ -106,6 +106,13 @@ static void op_governed(struct lgd *d, struct lgd_peer *peer, json_t *req, json_
 		lgd_refuse(resp, "internal", lg_errmsg());
 		return;
 	}
+	/*
+	 * An agent pod's init step is waiting (livegrant wait): ask the
+	 * kubelet now rather than at the next poll. The client spaces its
+	 * requests whoever asks (LGD_KUBELET_MIN_GAP_MS).
+	 */
+	if (!governed && d->kube.client)
+		lgd_kube_kick(d);
 	json_object_set_new(resp, "ok", json_true());
 	json_object_set_new(resp, "governed", json_boolean(governed));
 	json_object_set_new(resp, "cgroup", json_string(peer->cgroup));

@@ -14,6 +14,7 @@
 #include "agent_table.h"
 #include "config.h"
 #include "denial_log.h"
+#include "kube_agents.h"
 #include "livegrant.h"
 #include "metrics.h"
 #include "revocations.h"
@@ -25,7 +26,6 @@
 #define LGD_CGROUP_MOUNT "/sys/fs/cgroup"
 #define LGD_SOCKET_NAME "livegrant.sock"
 #define LGD_STATE_NAME "state.json"
-#define LGD_LOCK_NAME "livegrantd.lock"
 #define LGD_LOCK_NAME "livegrantd.lock"
 
 struct lgd {
@@ -43,6 +43,7 @@ struct lgd {
 	struct lgd_metrics metrics; /* all zero while metrics are off */
 	int lock_fd; /* holds the flock on <state_dir>/livegrantd.lock */
 	struct lgd_protected protected; /* livegrant's own files: no rule may reach them */
+	struct lgd_kube kube; /* agent pods (kube_agents.h), when configured */
 	struct {
 		bool running, wrapped, changed;
 		uint64_t seq; /* the pass: lgd_agent.refresh_seq of the records it did */
@@ -61,6 +62,7 @@ enum lgd_src_kind {
 	LGD_SRC_SIGNAL,
 	LGD_SRC_METRICS,
 	LGD_SRC_SAVED,
+	LGD_SRC_KUBELET,
 };
 
 struct lgd_src {

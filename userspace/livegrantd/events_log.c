@@ -60,6 +60,9 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 {
 	struct lgd *d = ctx;
 	const struct lgd_agent *a = lgd_agent_by_cgroup_id(&d->agents, ev->agent_cgroup_id);
+	/* An agent pod that presented nothing yet has no record: its cgroup is the pod's. */
+	const struct lgd_pod_root *pod = a ? NULL : lgd_kube_pod_by_id(d, ev->agent_cgroup_id);
+	const char *cgroup = a ? a->cgroup : pod ? pod->path : NULL;
 	char when[64], target[LG_PATH_MAX + 64], access[256];
 	const char *domain = "", *target_domain = "";
 	json_t *o;
@@ -80,7 +83,7 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 		return 0;
 	json_object_set_new(o, "time", json_string(when));
 	json_object_set_new(o, "agent", json_string(a && a->sub ? a->sub : ""));
-	json_object_set_new(o, "cgroup", json_string(a ? a->cgroup : ""));
+	json_object_set_new(o, "cgroup", json_string(cgroup ? cgroup : ""));
 	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)ev->cgroup_id));
 	json_object_set_new(o, "domain", json_string(domain));
 	json_object_set_new(o, "pid", json_integer(ev->tgid));
@@ -99,8 +102,7 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 	line = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (line) {
-		lgd_denial_log_write(&d->log, ev->agent_cgroup_id, a ? a->sub : NULL,
-				     a ? a->cgroup : NULL, line);
+		lgd_denial_log_write(&d->log, ev->agent_cgroup_id, a ? a->sub : NULL, cgroup, line);
 		free(line);
 	}
 	return 0;

@@ -31,7 +31,7 @@ static bool is_uuid(const char *s)
 	return true;
 }
 
-int lgd_kube_pod_cgroup(enum lgd_cgroup_driver driver, const char *qos, const char *uid, char *out,
+int lgd_kube_pod_cgroup(enum lg_kube_driver driver, const char *qos, const char *uid, char *out,
 			size_t size)
 {
 	char u[LGD_KUBE_UID_MAX];
@@ -53,7 +53,7 @@ int lgd_kube_pod_cgroup(enum lgd_cgroup_driver driver, const char *qos, const ch
 		q = NULL;
 	if (!q)
 		return lg_err(-EINVAL, "pod %s: unknown QoS class \"%s\"", uid, qos ? qos : "");
-	if (driver == LGD_DRIVER_CGROUPFS) {
+	if (driver == LG_KUBE_CGROUPFS) {
 		n = *q ? snprintf(out, size, "kubepods/%s/pod%s", q, uid) :
 			 snprintf(out, size, "kubepods/pod%s", uid);
 	} else {
@@ -99,7 +99,7 @@ static bool selected(json_t *meta, const struct lgd_kube_selector *sel)
 
 /* One pod of the list: 1 if selected (written to @p), 0 if not, or a negative errno. */
 static int one_pod(json_t *item, size_t i, const struct lgd_kube_selector *sel,
-		   enum lgd_cgroup_driver driver, struct lgd_kube_pod *p)
+		   enum lg_kube_driver driver, struct lgd_kube_pod *p)
 {
 	json_t *meta = json_object_get(item, "metadata"), *status = json_object_get(item, "status");
 	const char *uid = json_string_value(json_object_get(meta, "uid"));
@@ -128,8 +128,7 @@ static int one_pod(json_t *item, size_t i, const struct lgd_kube_selector *sel,
 }
 
 int lgd_kube_pods_parse(const char *json, size_t len, const struct lgd_kube_selector *sel,
-			enum lgd_cgroup_driver driver, struct lgd_kube_pod *out, size_t max,
-			size_t *n)
+			enum lg_kube_driver driver, struct lgd_kube_pod *out, size_t max, size_t *n)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr), *items, *item;

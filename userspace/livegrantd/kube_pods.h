@@ -15,8 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* The kubelet's cgroup driver, which decides the pod cgroups' names. */
-enum lgd_cgroup_driver { LGD_DRIVER_SYSTEMD, LGD_DRIVER_CGROUPFS };
+#include "config.h" /* enum lg_kube_driver */
 
 /* Limits on what one pod list may hold; a list past them is refused whole. */
 #define LGD_KUBE_MAX_PODS 4096
@@ -54,7 +53,7 @@ struct lgd_kube_pod {
  * lg_errmsg() saying what was wrong. The caller then keeps what it had.
  */
 int lgd_kube_pods_parse(const char *json, size_t len, const struct lgd_kube_selector *sel,
-			enum lgd_cgroup_driver driver, struct lgd_kube_pod *out, size_t max,
+			enum lg_kube_driver driver, struct lgd_kube_pod *out, size_t max,
 			size_t *n);
 
 /*
@@ -63,7 +62,7 @@ int lgd_kube_pods_parse(const char *json, size_t len, const struct lgd_kube_sele
  * cgroup2 mount, into @out. 0, or -EINVAL for an unknown class or a UID
  * that is not a UUID (it would name another directory).
  */
-int lgd_kube_pod_cgroup(enum lgd_cgroup_driver driver, const char *qos, const char *uid, char *out,
+int lgd_kube_pod_cgroup(enum lg_kube_driver driver, const char *qos, const char *uid, char *out,
 			size_t size);
 
 #endif /* LGD_KUBE_PODS_H */

@@ -29,6 +29,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "admission.h"
 #include "attest.h"
 #include "control.h"
 #include "crossing.h"
@@ -77,14 +78,6 @@ static int load_bundles(struct lgd *d)
  * opens: a start that would fail on them must fail before it keeps the
  * grants of the pins in force alive (lgd_bridge).
  */
-/* Is cgroup path @path @root itself or below it (at a component boundary)? */
-static bool at_or_below(const char *path, const char *root)
-{
-	size_t n = strlen(root);
-
-	return !strncmp(path, root, n) && (path[n] == '/' || path[n] == 0);
-}
-
 /*
  * livegrantd in one of its own agent roots would be an agent: confined,
  * without a grant, by the programs it loads. Refused before anything loads.
@@ -98,7 +91,7 @@ static int outside_roots(const struct lgd *d)
 		return lg_err(err, "cannot read livegrantd's own cgroup (/proc/self/cgroup): %s",
 			      strerror(-err));
 	for (size_t i = 0; i < d->nroots; i++)
-		if (at_or_below(own, d->roots[i]))
+		if (lgd_cgroup_at_or_below(own, d->roots[i]))
 			return lg_err(
 				-EINVAL,
 				"%s: livegrantd runs in cgroup %s, at or below agent root %s: it would be an agent itself; run it outside every agent root (its own systemd unit, or a Guaranteed pod outside the roots)",
@@ -108,7 +101,8 @@ static int outside_roots(const struct lgd *d)
 
 static int resolve_roots(struct lgd *d)
 {
-	d->roots = calloc(d->cfg->agent_cgroups.n, sizeof(char *));
+	/* One more than needed: with only agent pods (kubernetes:) there may be none. */
+	d->roots = calloc(d->cfg->agent_cgroups.n + 1, sizeof(char *));
 	if (!d->roots)
 		return lg_err(-ENOMEM, "out of memory");
 	for (size_t i = 0; i < d->cfg->agent_cgroups.n; i++) {
@@ -126,7 +120,7 @@ static int resolve_roots(struct lgd *d)
 			const char *outer = a < b ? d->roots[j] : d->roots[i];
 			const char *inner = a < b ? d->roots[i] : d->roots[j];
 
-			if (at_or_below(inner, outer))
+			if (lgd_cgroup_at_or_below(inner, outer))
 				return lg_err(
 					-EINVAL,
 					"%s: agent roots %s and %s are nested (or equal): list only the outer one",
@@ -329,6 +323,9 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
 		err = lgd_load_domains(d);
 	if (!err)
 		err = register_roots(d);
+	/* Agent pods governed before this start stay governed: before grants, before commit. */
+	if (!err)
+		err = lgd_kube_recover(d);
 	if (!err)
 		err = lgd_restore(d);
 	if (!err)
@@ -449,6 +446,7 @@ static void collect_metrics(struct lgd_metrics *m, void *ctx)
 	uint64_t ctr[LG_COUNTERS];
 
 	lgd_agents_metrics(d, m);
+	lgd_metrics_kube_pods(m, d->kube.n);
 	if (!lg_counters_read(d->e, ctr))
 		lgd_metrics_kernel_counters(m, ctr);
 }
@@ -474,6 +472,7 @@ static int run(struct lgd *d)
 	struct lgd_src events = { .kind = LGD_SRC_EVENTS }, sig = { .kind = LGD_SRC_SIGNAL };
 	struct lgd_src metrics = { .kind = LGD_SRC_METRICS, .fd = -1 };
 	struct lgd_src saved = { .kind = LGD_SRC_SAVED, .fd = d->saver.done_fd };
+	struct lgd_src kubelet = { .kind = LGD_SRC_KUBELET, .fd = -1 };
 	struct lg_event_reader *reader = NULL;
 	int epfd = epoll_create1(EPOLL_CLOEXEC), err;
 	sigset_t mask;
@@ -533,6 +532,12 @@ static int run(struct lgd *d)
 		return err;
 	lgd_privileges_describe(privs, sizeof(privs));
 	fprintf(stderr, "livegrantd: privileges dropped: %s\n", privs);
+	/* After the drop: its thread is born with the reduced sets. */
+	err = lgd_kube_start(d, &kubelet.fd);
+	if (!err && kubelet.fd >= 0)
+		err = add_fd(epfd, &kubelet);
+	if (err)
+		return err;
 	/* systemd's Type=notify: started now means enforcing. */
 	if (lgd_notify("READY=1\nSTATUS=enforcing"))
 		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
@@ -589,6 +594,7 @@ static int run(struct lgd *d)
 				 * still have events later in this batch.
 				 */
 				sweep = true;
+				lgd_kube_sweep(d);
 				lgd_metrics_run(&d->metrics); /* enforces its timeouts */
 				lgd_denial_log_tick(&d->log, events_lost(d));
 				backlog = drain_replaced(d, ++ticks);
@@ -598,6 +604,9 @@ static int run(struct lgd *d)
 				break;
 			case LGD_SRC_SAVED:
 				lgd_state_save_finished(d);
+				break;
+			case LGD_SRC_KUBELET:
+				lgd_kube_handle(d);
 				break;
 			case LGD_SRC_SIGNAL:
 				stop = true;
@@ -613,6 +622,7 @@ static int run(struct lgd *d)
 	}
 	fprintf(stderr, "livegrantd: stopping; enforcement stays, grants lapse within %llus\n",
 		(unsigned long long)(2 * d->cfg->refresh_interval_s));
+	lgd_kube_stop(d);
 	lgd_state_save(d);
 	lgd_control_close(epfd);
 	lgd_metrics_close(&d->metrics);

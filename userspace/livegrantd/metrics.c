@@ -133,6 +133,7 @@ int lgd_metrics_init(struct lgd_metrics *m, const struct lg_config *cfg,
 	m->epoll_fd = -1;
 	m->collect = collect;
 	m->collect_ctx = ctx;
+	m->kube = cfg->kube.enabled;
 	if (copy_domains(m, cfg))
 		goto oom;
 	m->denials = calloc(denial_slot(domain_slots(m), 0, 0, 0), sizeof(*m->denials));
@@ -170,6 +171,18 @@ void lgd_metrics_token_result(struct lgd_metrics *m, const char *result)
 		if (result && !strcmp(result, token_results[i]))
 			break;
 	m->tokens[i]++;
+}
+
+void lgd_metrics_kubelet_result(struct lgd_metrics *m, unsigned int kind)
+{
+	if (ready(m) && kind < LGD_KUBELET_RESULT_MAX)
+		m->kubelet[kind]++;
+}
+
+void lgd_metrics_kube_pods(struct lgd_metrics *m, size_t n)
+{
+	if (ready(m))
+		m->kube_pods = n;
 }
 
 void lgd_metrics_agents_reset(struct lgd_metrics *m)
@@ -349,6 +362,21 @@ static void put_refresh(FILE *f, const struct lgd_metrics *m)
 	fprintf(f, "livegrant_refresh_seconds_count %llu\n", (unsigned long long)m->refresh_count);
 }
 
+static void put_kube(FILE *f, const struct lgd_metrics *m)
+{
+	if (!m->kube)
+		return;
+	put_family(
+		f, "livegrant_kubelet_requests_total", "counter",
+		"Requests for the kubelet's pod list, by result: ok, or why no list came (the agent pods stay governed).");
+	for (unsigned int i = 0; i < LGD_KUBELET_RESULT_MAX; i++)
+		fprintf(f, "livegrant_kubelet_requests_total{result=\"%s\"} %llu\n",
+			lgd_kubelet_result_name(i), (unsigned long long)m->kubelet[i]);
+	put_family(f, "livegrant_kube_agent_pods", "gauge",
+		   "Agent pods whose cgroup is registered as an agent root.");
+	fprintf(f, "livegrant_kube_agent_pods %llu\n", (unsigned long long)m->kube_pods);
+}
+
 /* The whole exposition in a malloc'd buffer (*len bytes); NULL without memory. */
 static char *render(const struct lgd_metrics *m, size_t *len)
 {
@@ -363,6 +391,7 @@ static char *render(const struct lgd_metrics *m, size_t *len)
 	put_tokens(f, m);
 	put_kernel(f, m);
 	put_refresh(f, m);
+	put_kube(f, m);
 	failed = ferror(f);
 	if (fclose(f) || failed) {
 		free(buf);

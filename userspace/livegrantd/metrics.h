@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "kubelet.h"
 #include "livegrant.h"
 
 /* Label slots: the fixed names plus one "unknown" slot each. */
@@ -86,6 +87,9 @@ typedef void (*lgd_metrics_collect_fn)(struct lgd_metrics *m, void *ctx);
  * @cached:    allowed decisions the verdict cache made, by hook.
  * @refresh_*: the histogram of refresh pass durations; @refresh_start_ns
  *             the CLOCK_MONOTONIC start of the pass being timed (0: none).
+ * @kube:      a kubernetes: section is configured: @kubelet (requests to
+ *             the kubelet by result) and @kube_pods (agent pods governed,
+ *             as of the last collect) are served.
  * @httpd, @epoll_fd: the endpoint while open (NULL, -1 otherwise).
  */
 struct lgd_metrics {
@@ -101,6 +105,9 @@ struct lgd_metrics {
 	uint64_t refresh_count;
 	double refresh_sum;
 	uint64_t refresh_start_ns;
+	bool kube;
+	uint64_t kubelet[LGD_KUBELET_RESULT_MAX];
+	uint64_t kube_pods;
 	lgd_metrics_collect_fn collect;
 	void *collect_ctx;
 	struct MHD_Daemon *httpd;
@@ -141,6 +148,10 @@ void lgd_metrics_agents_reset(struct lgd_metrics *m);
 void lgd_metrics_agent_add(struct lgd_metrics *m, const char *state);
 /* The kernel's counters (lg_counters_read): decisions and events lost. */
 void lgd_metrics_kernel_counters(struct lgd_metrics *m, const uint64_t ctr[LG_COUNTERS]);
+/* One kubelet request's outcome (enum lgd_kubelet_result_kind). */
+void lgd_metrics_kubelet_result(struct lgd_metrics *m, unsigned int kind);
+/* Gauge: the agent pods governed now. */
+void lgd_metrics_kube_pods(struct lgd_metrics *m, size_t n);
 /* Time one refresh pass: start before lgd_refresh(), done after it. */
 void lgd_metrics_refresh_start(struct lgd_metrics *m);
 void lgd_metrics_refresh_done(struct lgd_metrics *m);

@@ -21,11 +21,14 @@ void lgd_refuse(json_t *resp, const char *reason, const char *msg)
 
 /*
  * Agent cgroups that never presented a token (or whose record is gone): the
- * children of each agent root without a record. Their processes hold no
- * grant and are denied everything. @fn sees each one's path.
+ * children of each agent root, and each agent pod, without a record. Their
+ * processes hold no grant and are denied everything. @fn sees each one's path.
  */
 static void for_each_no_grant(struct lgd *d, void (*fn)(const char *path, void *ctx), void *ctx)
 {
+	for (size_t i = 0; i < d->kube.n; i++)
+		if (!lgd_agent_by_cgroup_id(&d->agents, d->kube.pods[i].id))
+			fn(d->kube.pods[i].path, ctx);
 	for (size_t r = 0; r < d->nroots; r++) {
 		DIR *dir = opendir(d->roots[r]);
 		struct dirent *de;
@@ -202,6 +205,7 @@ void lgd_status_json(struct lgd *d, json_t *resp)
 	json_object_set_new(resp, "attestation", json_string(lgd_attest_method()));
 	lgd_privileges_describe(privs, sizeof(privs));
 	json_object_set_new(resp, "privileges", json_string(privs));
+	json_object_set_new(resp, "kubernetes", lgd_kube_status_json(d));
 	status_kernel(d, resp);
 }
 

@@ -9,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sys/socket.h>
 #include <bpf/bpf.h>
 
 #include "enforcer.h"
+#include "pins.h"
 
 /* One bit per level where a root may sit, as the kernel's root search checks. */
 _Static_assert(sizeof(((struct lg_state *)0)->root_levels) * 8 == LG_ROOT_LEVELS,
@@ -102,6 +104,14 @@ int lg_root_add(struct lg_enforcer *e, const char *path)
 	return 0;
 }
 
+int lg_root_remove_id(struct lg_enforcer *e, uint64_t id)
+{
+	if (bpf_map_delete_elem(e->fds[LG_MAP_ROOTS], &id))
+		return lg_err(-errno, "agent root %llu is not registered", (unsigned long long)id);
+	sync_root_index(e);
+	return 0;
+}
+
 int lg_root_remove(struct lg_enforcer *e, const char *path)
 {
 	uint64_t id;
@@ -109,9 +119,8 @@ int lg_root_remove(struct lg_enforcer *e, const char *path)
 
 	if (err)
 		return err;
-	if (bpf_map_delete_elem(e->fds[LG_MAP_ROOTS], &id))
-		return lg_err(-errno, "agent root %s is not registered", path);
-	sync_root_index(e);
+	if (lg_root_remove_id(e, id))
+		return lg_err(-ENOENT, "agent root %s is not registered", path);
 	return 0;
 }
 
@@ -222,29 +231,68 @@ int lg_set_control_listener(struct lg_enforcer *e, int fd)
 	return 0;
 }
 
-int lg_agent_ids(struct lg_enforcer *e, uint64_t **ids, size_t *n)
+/* Append the u64 keys of map @fd to *@v (*@cnt of them, room for *@cap). */
+static int map_keys(int fd, uint64_t **v, size_t *cnt, size_t *cap)
 {
-	uint64_t key, next, *v = NULL;
-	size_t cnt = 0, cap = 0;
+	uint64_t key, next;
 	bool first = true;
 
-	while (!bpf_map_get_next_key(e->fds[LG_MAP_AGENTS], first ? NULL : &key, &next)) {
+	while (!bpf_map_get_next_key(fd, first ? NULL : &key, &next)) {
 		first = false;
 		key = next;
-		if (cnt == cap) {
-			uint64_t *t;
+		if (*cnt == *cap) {
+			size_t c = *cap ? *cap * 2 : 16;
+			uint64_t *t = realloc(*v, c * sizeof(**v));
 
-			cap = cap ? cap * 2 : 16;
-			t = realloc(v, cap * sizeof(*v));
-			if (!t) {
-				free(v);
+			if (!t)
 				return lg_err(-ENOMEM, "out of memory");
-			}
-			v = t;
+			*v = t;
+			*cap = c;
 		}
-		v[cnt++] = next;
+		(*v)[(*cnt)++] = next;
 	}
-	*ids = v;
-	*n = cnt;
 	return 0;
+}
+
+int lg_agent_ids(struct lg_enforcer *e, uint64_t **ids, size_t *n)
+{
+	size_t cap = 0;
+	int err;
+
+	*ids = NULL;
+	*n = 0;
+	err = map_keys(e->fds[LG_MAP_AGENTS], ids, n, &cap);
+	if (err) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	return err;
+}
+
+int lg_root_ids(struct lg_enforcer *e, uint64_t **ids, size_t *n)
+{
+	size_t cap = 0;
+	int err, fd = -1;
+
+	*ids = NULL;
+	*n = 0;
+	err = map_keys(e->fds[LG_MAP_ROOTS], ids, n, &cap);
+	/*
+	 * Replacing another ABI's set: its roots are in its own map, and
+	 * this build's is new. Same key (a cgroup id) in every ABI so far.
+	 */
+	if (!err && e->have_prev && e->start == LG_START_REPLACED) {
+		fd = lg_pins_map_get(&e->prev, "lg_roots");
+		if (fd >= 0)
+			err = map_keys(fd, ids, n, &cap);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	return err;
 }

@@ -56,6 +56,16 @@
 #define DEFAULT_DENIAL_LOG_KEEP 5
 #define DENIAL_LOG_BYTES_MIN 4096ULL
 #define DENIAL_LOG_BYTES_MAX (1ULL << 30)
+#define DEFAULT_KUBELET_URL "https://127.0.0.1:10250"
+#define DEFAULT_KUBE_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
+#define DEFAULT_KUBE_POLL_S 5
+#define DEFAULT_KUBE_TIMEOUT_S 10
+#define CFG_KUBE_TIMEOUT_MAX_S 60
+#define CFG_KUBE_NAMESPACES_MAX 64
+#define CFG_KUBE_LABELS_MAX 16
+/* Configured roots; the kernel's map (LG_MAX_ROOTS) also holds agent pods. */
+#define CFG_ROOTS_MAX 64
+_Static_assert(CFG_ROOTS_MAX <= LG_MAX_ROOTS, "configured roots fit the kernel's root map");
 
 #define TOP "(top level)"
 
@@ -712,8 +722,8 @@ static const struct list_kind listen_rules = {
 static const struct list_kind cgroup_paths = {
 	.one = "an absolute cgroup path such as /sys/fs/cgroup/agents",
 	.many = "absolute cgroup paths such as [/sys/fs/cgroup/agents]",
-	.max = LG_MAX_ROOTS,
-	.limit = "LG_MAX_ROOTS agent roots; group agents under fewer roots",
+	.max = CFG_ROOTS_MAX,
+	.limit = "CFG_ROOTS_MAX configured agent roots; group agents under fewer roots",
 	.check = check_cgroup,
 };
 
@@ -1280,6 +1290,238 @@ static int f_domains(struct cfg *x, const yaml_node_t *v, const char *field, voi
 	return 0;
 }
 
+/* ---- kubernetes -------------------------------------------------------------- */
+
+/*
+ * kubelet_url: https only (the pod list decides who is an agent, so its
+ * source must be authenticated), no path, query or user part: livegrantd
+ * appends /pods. ${NODE_NAME} and ${NODE_IP} stay as written; livegrantd
+ * replaces them from its environment at start (kubelet.c).
+ */
+static int f_kubelet_url(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	static const char *const what = "an https URL such as https://${NODE_NAME}:10250";
+	struct lg_kube_config *k = obj;
+	const char *s = NULL, *host;
+	int err = get_string(x, v, field, what, &s);
+
+	if (err)
+		return err;
+	if (strncmp(s, "https://", 8))
+		return cfg_err(
+			x, node_line(v), field,
+			"\"%.200s\" is not https; write %s (the pod list decides who is an agent: it must come from an authenticated kubelet)",
+			s, what);
+	host = s + 8;
+	if (!*host || strpbrk(host, "/?#@ "))
+		return cfg_err(x, node_line(v), field,
+			       "\"%.200s\" has no host, or a path, query or user part; write %s", s,
+			       what);
+	k->kubelet_url = strdup(s);
+	return k->kubelet_url ? 0 : cfg_oom(x);
+}
+
+static int f_kube_ca_file(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	return get_abs_path(x, v, field, "the absolute path of the CA bundle of the kubelet",
+			    &((struct lg_kube_config *)obj)->ca_file);
+}
+
+static int f_kube_token_file(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	return get_abs_path(x, v, field, "the absolute path of the service-account token",
+			    &((struct lg_kube_config *)obj)->token_file);
+}
+
+static int f_cgroup_driver(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	struct lg_kube_config *k = obj;
+	const char *s = NULL;
+	int err = get_string(x, v, field, "systemd or cgroupfs", &s);
+
+	if (err)
+		return err;
+	if (!strcmp(s, "systemd"))
+		k->driver = LG_KUBE_SYSTEMD;
+	else if (!strcmp(s, "cgroupfs"))
+		k->driver = LG_KUBE_CGROUPFS;
+	else
+		return cfg_err(
+			x, node_line(v), field,
+			"\"%.200s\" is not a cgroup driver; write the kubelet's: systemd or cgroupfs",
+			s);
+	return 0;
+}
+
+/* A DNS label (RFC 1123), as Kubernetes names namespaces: [a-z0-9-], 1-63. */
+static int check_namespace(struct cfg *x, const yaml_node_t *item, const char *field, const char *s,
+			   const struct lg_strv *sofar, void *arg)
+{
+	size_t len = strlen(s);
+
+	(void)arg;
+	if (len > 63 || s[0] == '-' || s[len - 1] == '-' ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != len)
+		return cfg_err(
+			x, node_line(item), field,
+			"\"%.200s\" is not a namespace name; write lowercase letters, digits and '-', at most 63",
+			s);
+	for (size_t i = 0; i < sofar->n; i++)
+		if (!strcmp(s, sofar->v[i]))
+			return cfg_err(x, node_line(item), field, "\"%s\" is listed twice", s);
+	return 0;
+}
+
+static const struct list_kind namespaces = {
+	.one = "a namespace name such as agents",
+	.many = "namespace names such as [agents]",
+	.max = CFG_KUBE_NAMESPACES_MAX,
+	.limit = "a selector names a few namespaces",
+	.check = check_namespace,
+};
+
+static int f_kube_namespaces(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	struct lg_kube_config *k = obj;
+	int err = parse_strv(x, v, field, &namespaces, NULL, &k->namespaces);
+
+	if (!err && !k->namespaces.n)
+		return cfg_err(x, node_line(v), field,
+			       "is empty; list the namespaces of agent pods, e.g. [agents]");
+	return err;
+}
+
+/*
+ * A label name or value as Kubernetes allows them: at most 63 characters
+ * of [A-Za-z0-9._-] (a name may have a DNS prefix and '/'; a value may be
+ * empty).
+ */
+static bool label_text_ok(const char *s, bool key)
+{
+	static const char chars[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+	const char *name = key && strchr(s, '/') ? strchr(s, '/') + 1 : s;
+	size_t len = strlen(name), plen = name == s ? 0 : (size_t)(name - s - 1);
+
+	/* The prefix, when there is one: 1 to 253 of the same characters. */
+	if (name != s && (!plen || plen > 253 || strspn(s, chars) != plen))
+		return false;
+	if (key && !len)
+		return false;
+	return len <= 63 && strspn(name, chars) == len;
+}
+
+static int set_label(struct cfg *x, struct lg_kube_config *k, size_t i, const char *f,
+		     const yaml_node_t *kn, const yaml_node_t *vn)
+{
+	const char *key = scalar(kn), *val = vn->type == YAML_SCALAR_NODE ? scalar(vn) : NULL;
+
+	if (!label_text_ok(key, true))
+		return cfg_err(
+			x, node_line(kn), f,
+			"\"%.200s\" is not a label name; write [PREFIX/]NAME of letters, digits, '.', '_' and '-'",
+			key);
+	if (!val || !label_text_ok(val, false))
+		return cfg_err(
+			x, node_line(vn), f,
+			"expected a label value (at most 63 letters, digits, '.', '_' and '-'; quote \"true\")");
+	((const char **)k->label_keys.v)[i] = strdup(key);
+	((const char **)k->label_values.v)[i] = strdup(val);
+	k->label_keys.n = k->label_values.n = i + 1;
+	return k->label_keys.v[i] && k->label_values.v[i] ? 0 : cfg_oom(x);
+}
+
+static int f_kube_labels(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	struct lg_kube_config *k = obj;
+	const yaml_node_pair_t *pairs;
+	size_t n;
+	int err = expect_mapping(x, v, field, "a mapping of label names to values");
+
+	if (err)
+		return err;
+	pairs = v->data.mapping.pairs.start;
+	n = v->data.mapping.pairs.top - pairs;
+	if (n > CFG_KUBE_LABELS_MAX)
+		return cfg_err(x, node_line(v), field, "has %zu labels, more than %d", n,
+			       CFG_KUBE_LABELS_MAX);
+	k->label_keys.v = calloc(n + 1, sizeof(char *));
+	k->label_values.v = calloc(n + 1, sizeof(char *));
+	if (!k->label_keys.v || !k->label_values.v)
+		return cfg_oom(x);
+	for (size_t i = 0; i < n; i++) {
+		const yaml_node_t *kn = node_at(x, pairs[i].key), *vn = node_at(x, pairs[i].value);
+		const char *key = NULL;
+		char f[CFG_FIELD_MAX];
+
+		err = get_key(x, kn, field, &key);
+		if (err)
+			return err;
+		field_name(f, sizeof(f), field, key);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(k->label_keys.v[j], key))
+				return cfg_err(x, node_line(kn), f, "appears twice; keep one");
+		err = set_label(x, k, i, f, kn, vn);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int f_kube_poll(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	return get_duration(x, v, field, false, &((struct lg_kube_config *)obj)->poll_interval_s);
+}
+
+static int f_kube_timeout(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	struct lg_kube_config *k = obj;
+	int err = get_duration(x, v, field, false, &k->timeout_s);
+
+	if (!err && k->timeout_s > CFG_KUBE_TIMEOUT_MAX_S)
+		return cfg_err(
+			x, node_line(v), field,
+			"is longer than %ds; a kubelet that slow is reported, not waited for",
+			CFG_KUBE_TIMEOUT_MAX_S);
+	return err;
+}
+
+static const struct cfg_field kube_fields[] = {
+	{ "kubelet_url", f_kubelet_url, NULL },
+	{ "ca_file", f_kube_ca_file, NULL },
+	{ "token_file", f_kube_token_file, NULL },
+	{ "cgroup_driver", f_cgroup_driver, NULL },
+	{ "namespaces", f_kube_namespaces,
+	  "namespaces: [agents] (agent pods are in one of these namespaces)" },
+	{ "labels", f_kube_labels, NULL },
+	{ "poll_interval", f_kube_poll, NULL },
+	{ "timeout", f_kube_timeout, NULL },
+};
+
+static int f_kubernetes(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	struct lg_kube_config *k = &((struct lg_config *)obj)->kube;
+	int err = expect_mapping(x, v, field,
+				 "a mapping with namespaces: and the kubelet's settings");
+
+	if (err)
+		return err;
+	k->enabled = true;
+	k->poll_interval_s = DEFAULT_KUBE_POLL_S;
+	k->timeout_s = DEFAULT_KUBE_TIMEOUT_S;
+	err = walk_mapping(x, v, field, node_line(v), kube_fields,
+			   sizeof(kube_fields) / sizeof(kube_fields[0]), k);
+	if (err)
+		return err;
+	if (!k->kubelet_url && !(k->kubelet_url = strdup(DEFAULT_KUBELET_URL)))
+		return cfg_oom(x);
+	if (!k->ca_file && !(k->ca_file = strdup(DEFAULT_KUBE_SA_DIR "/ca.crt")))
+		return cfg_oom(x);
+	if (!k->token_file && !(k->token_file = strdup(DEFAULT_KUBE_SA_DIR "/token")))
+		return cfg_oom(x);
+	return 0;
+}
+
 static const struct cfg_field top_fields[] = {
 	{ "state_dir", f_state_dir, NULL },
 	{ "bpffs_dir", f_bpffs_dir, NULL },
@@ -1289,14 +1531,15 @@ static const struct cfg_field top_fields[] = {
 	{ "refresh_interval", f_refresh_interval, NULL },
 	{ "token_leeway", f_token_leeway, NULL },
 	{ "max_token_bytes", f_max_token_bytes, NULL },
-	{ "agent_cgroups", f_agent_cgroups,
-	  "agent_cgroups: [/sys/fs/cgroup/agents] (every process in or below these is an agent)" },
+	/* Required unless kubernetes: selects agent pods (parse_document). */
+	{ "agent_cgroups", f_agent_cgroups, NULL },
 	{ "baseline", f_baseline, NULL },
 	{ "domains", f_domains,
 	  "domains: with at least one trust domain, e.g. qa: {trust_bundle: /etc/livegrant/qa.jwks, max_ttl: 1h}" },
 	{ "metrics_listen", f_metrics_listen, NULL },
 	{ "denial_log_max_bytes", f_denial_log_max_bytes, NULL },
 	{ "denial_log_keep", f_denial_log_keep, NULL },
+	{ "kubernetes", f_kubernetes, NULL },
 };
 
 /* walk_mapping() tracks the keys it has seen in an array of this size. */
@@ -1388,6 +1631,11 @@ static int parse_document(struct cfg *x)
 	if (!err)
 		err = walk_mapping(x, root, "", node_line(root), top_fields,
 				   sizeof(top_fields) / sizeof(top_fields[0]), x->c);
+	/* With no root and no agent pods nothing would be enforced. */
+	if (!err && !x->c->agent_cgroups.n && !x->c->kube.enabled)
+		err = cfg_err(
+			x, node_line(root), "agent_cgroups",
+			"is missing; add agent_cgroups: [/sys/fs/cgroup/agents] (every process in or below these is an agent), or a kubernetes: section selecting agent pods");
 	x->doc = NULL;
 	yaml_document_delete(&doc);
 	yaml_parser_delete(&p);
@@ -1463,6 +1711,12 @@ void lg_config_free(struct lg_config *c)
 	free(c->bpffs_dir);
 	free(c->audience);
 	strv_free(&c->agent_cgroups);
+	free(c->kube.kubelet_url);
+	free(c->kube.ca_file);
+	free(c->kube.token_file);
+	strv_free(&c->kube.namespaces);
+	strv_free(&c->kube.label_keys);
+	strv_free(&c->kube.label_values);
 	rules_free(&c->baseline);
 	free(c->metrics_listen);
 	free(c);

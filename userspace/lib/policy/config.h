@@ -50,6 +50,37 @@ struct lg_domain_config {
 	struct lg_rules_config ceiling;
 };
 
+/* The kubelet's cgroup driver, which decides the names of pod cgroups. */
+enum lg_kube_driver { LG_KUBE_SYSTEMD = 0, LG_KUBE_CGROUPFS };
+
+/**
+ * struct lg_kube_config - the kubernetes: section: agent pods from the
+ * kubelet's pod list (docs/config.md). Defaults in brackets.
+ * @enabled:        the section is present.
+ * @kubelet_url:    https://HOST:PORT, ${NODE_NAME} and ${NODE_IP} replaced
+ *                  from the environment at start [https://127.0.0.1:10250].
+ * @ca_file:        CA bundle that verifies the kubelet's serving certificate
+ *                  [/var/run/secrets/kubernetes.io/serviceaccount/ca.crt].
+ * @token_file:     bearer token, read at every request
+ *                  [/var/run/secrets/kubernetes.io/serviceaccount/token].
+ * @driver:         the kubelet's cgroup driver [systemd].
+ * @namespaces:     an agent pod is in one of these (required).
+ * @label_keys, @label_values: and carries each of these labels [none].
+ * @poll_interval_s: time between two pod lists [5s].
+ * @timeout_s:      one request's whole time [10s].
+ */
+struct lg_kube_config {
+	bool enabled;
+	char *kubelet_url;
+	char *ca_file;
+	char *token_file;
+	enum lg_kube_driver driver;
+	struct lg_strv namespaces;
+	struct lg_strv label_keys, label_values;
+	uint64_t poll_interval_s;
+	uint64_t timeout_s;
+};
+
 /**
  * struct lg_config - the whole file. Defaults in brackets.
  * @path:             the file it was read from.
@@ -60,12 +91,14 @@ struct lg_domain_config {
  * @refresh_interval_s: re-attestation period [30s].
  * @token_leeway_s:   clock skew allowed on exp/nbf [30s].
  * @max_token_bytes:  token size limit [16384].
- * @agent_cgroups:    agent roots (required, at least one).
+ * @agent_cgroups:    agent roots (required, at least one, unless
+ *                    @kube selects agent pods).
  * @baseline:         rules added to every live grant.
  * @domains:          trust domains (at least one).
  * @metrics_listen:   "ADDR:PORT" for Prometheus metrics, NULL: off.
  * @denial_log_max_bytes: size at which denials.jsonl rotates [8 MiB].
  * @denial_log_keep:  rotated, gzip-compressed files kept [5].
+ * @kube:             agent pods of this node, when enabled.
  */
 struct lg_config {
 	char *path;
@@ -83,6 +116,7 @@ struct lg_config {
 	char *metrics_listen;
 	uint64_t denial_log_max_bytes;
 	uint32_t denial_log_keep;
+	struct lg_kube_config kube;
 };
 
 /* Returns 0 or a negative errno; lg_errmsg() is "FILE:LINE: FIELD: ...". */

@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kubelet.c - see kubelet.h. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+
+#include <curl/curl.h>
+
+#include "livegrant.h"
+#include "kubelet.h"
+
+/* Connecting is quick or not at all: the rest of the timeout is for the answer. */
+#define CONNECT_TIMEOUT_S 5
+
+struct lgd_kubelet {
+	const struct lg_kube_config *cfg;
+	char url[512]; /* .../pods */
+	const char **ns, **keys, **values; /* the selector's arrays, from cfg */
+	struct lgd_kube_selector sel;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop, kicked; /* under lock; stop is also read by the transfer */
+	struct lgd_kubelet_result *ready; /* under lock: the newest, not taken */
+	int efd;
+};
+
+/* Replace one ${VAR} at @p (of length @len) in @url by the environment's value. */
+static int expand_var(const char *var, char *out, size_t size, size_t *at)
+{
+	const char *v = getenv(var);
+	size_t n = v ? strlen(v) : 0;
+
+	/* A value that is not a plain host would change what the URL names. */
+	if (!n || strpbrk(v, "/?#@ \t\r\n"))
+		return lg_err(
+			-EINVAL,
+			"kubernetes.kubelet_url uses ${%s}, but %s is %s in livegrantd's environment; set it (the DaemonSet sets it from the downward API)",
+			var, var, v ? "not a host name" : "not set");
+	if (*at + n >= size)
+		return lg_err(-ENAMETOOLONG, "kubernetes.kubelet_url is too long once expanded");
+	memcpy(out + *at, v, n);
+	*at += n;
+	return 0;
+}
+
+int lgd_kubelet_url(const struct lg_kube_config *cfg, char *out, size_t size)
+{
+	static const char *const vars[] = { "NODE_NAME", "NODE_IP" };
+	const char *s = cfg->kubelet_url;
+	size_t at = 0;
+
+	while (*s) {
+		size_t i;
+		int err;
+
+		for (i = 0; i < 2; i++) {
+			size_t l = strlen(vars[i]);
+
+			if (s[0] == '$' && s[1] == '{' && !strncmp(s + 2, vars[i], l) &&
+			    s[2 + l] == '}')
+				break;
+		}
+		if (i < 2) {
+			err = expand_var(vars[i], out, size, &at);
+			if (err)
+				return err;
+			s += 3 + strlen(vars[i]);
+			continue;
+		}
+		if (s[0] == '$' && s[1] == '{')
+			return lg_err(
+				-EINVAL,
+				"kubernetes.kubelet_url %s: only ${NODE_NAME} and ${NODE_IP} are replaced",
+				cfg->kubelet_url);
+		if (at + 1 >= size)
+			return lg_err(-ENAMETOOLONG, "kubernetes.kubelet_url is too long");
+		out[at++] = *s++;
+	}
+	out[at] = 0;
+	return 0;
+}
+
+/* ---- one request (on the client's thread) ------------------------------ */
+
+struct body {
+	char *buf;
+	size_t len, cap;
+	bool too_large;
+};
+
+static size_t on_data(char *p, size_t size, size_t n, void *ctx)
+{
+	struct body *b = ctx;
+	size_t len = size * n;
+
+	if (b->len + len > LGD_KUBELET_MAX_BODY) {
+		b->too_large = true;
+		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+	}
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64 << 10;
+		char *t;
+
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		t = realloc(b->buf, cap);
+		if (!t)
+			return 0;
+		b->buf = t;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, p, len);
+	b->len += len;
+	b->buf[b->len] = 0;
+	return len;
+}
+
+/* Abort a transfer under way when the client stops. */
+static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+	struct lgd_kubelet *k = ctx;
+
+	(void)a, (void)b, (void)c, (void)d;
+	return __atomic_load_n(&k->stop, __ATOMIC_RELAXED);
+}
+
+/* The token, read at every request: projected tokens are rotated. */
+static int read_token(const char *path, char *out, size_t size, char *why, size_t wsize)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0) {
+		snprintf(why, wsize, "token_file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	n = read(fd, out, size - 1);
+	close(fd);
+	if (n < 0 || (size_t)n == size - 1) {
+		snprintf(why, wsize, "token_file %s: %s", path,
+			 n < 0 ? strerror(errno) : "larger than LGD_KUBELET_MAX_TOKEN");
+		return -1;
+	}
+	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
+		n--;
+	out[n] = 0;
+	/* A header line with a control character in it would be another header. */
+	for (ssize_t i = 0; i < n; i++)
+		if ((unsigned char)out[i] < 0x21 || out[i] == 0x7f) {
+			snprintf(why, wsize, "token_file %s holds no token", path);
+			return -1;
+		}
+	if (!n) {
+		snprintf(why, wsize, "token_file %s is empty", path);
+		return -1;
+	}
+	return 0;
+}
+
+static enum lgd_kubelet_result_kind curl_kind(CURLcode rc, const struct body *b)
+{
+	if (b->too_large || rc == CURLE_FILESIZE_EXCEEDED)
+		return LGD_KUBELET_TOO_LARGE;
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+		return LGD_KUBELET_UNREACHABLE;
+	case CURLE_OPERATION_TIMEDOUT:
+		return LGD_KUBELET_TIMEOUT;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		return LGD_KUBELET_TLS;
+	default:
+		return LGD_KUBELET_UNREACHABLE;
+	}
+}
+
+static int set_options(CURL *c, struct lgd_kubelet *k, struct curl_slist *hdr, struct body *b)
+{
+	const struct lg_kube_config *cfg = k->cfg;
+	long t = (long)cfg->timeout_s;
+	CURLcode rc = CURLE_OK;
+
+#define SET(opt, val)                                       \
+	do {                                                \
+		if (rc == CURLE_OK)                         \
+			rc = curl_easy_setopt(c, opt, val); \
+	} while (0)
+	SET(CURLOPT_URL, k->url);
+	/* The kubelet itself: https only, no redirect elsewhere, no proxy. */
+	SET(CURLOPT_PROTOCOLS_STR, "https");
+	SET(CURLOPT_FOLLOWLOCATION, 0L);
+	SET(CURLOPT_NOPROXY, "*");
+	/* Trust ca_file and nothing else: the system's CAs do not vouch for a kubelet. */
+	SET(CURLOPT_CAINFO, cfg->ca_file);
+	SET(CURLOPT_CAPATH, NULL);
+	SET(CURLOPT_SSL_VERIFYPEER, 1L);
+	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_HTTPHEADER, hdr);
+	SET(CURLOPT_TIMEOUT, t);
+	SET(CURLOPT_CONNECTTIMEOUT, t < CONNECT_TIMEOUT_S ? t : CONNECT_TIMEOUT_S);
+	SET(CURLOPT_NOSIGNAL, 1L); /* a thread: no SIGALRM for DNS timeouts */
+	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)LGD_KUBELET_MAX_BODY);
+	SET(CURLOPT_WRITEFUNCTION, on_data);
+	SET(CURLOPT_WRITEDATA, b);
+	SET(CURLOPT_NOPROGRESS, 0L);
+	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
+	SET(CURLOPT_XFERINFODATA, k);
+#undef SET
+	return rc == CURLE_OK ? 0 : -1;
+}
+
+/* GET /pods: the answer's body into @b, or the failure into @r. */
+static void get_pods(struct lgd_kubelet *k, struct body *b, struct lgd_kubelet_result *r)
+{
+	char *token = malloc(LGD_KUBELET_MAX_TOKEN), *auth = NULL;
+	struct curl_slist *hdr = NULL, *h2;
+	CURL *c = curl_easy_init();
+	long status = 0;
+	CURLcode rc;
+
+	r->kind = LGD_KUBELET_INTERNAL;
+	snprintf(r->error, sizeof(r->error), "out of memory, or libcurl could not start");
+	if (!token || !c)
+		goto out;
+	if (read_token(k->cfg->token_file, token, LGD_KUBELET_MAX_TOKEN, r->error,
+		       sizeof(r->error))) {
+		r->kind = LGD_KUBELET_TOKEN;
+		goto out;
+	}
+	if (asprintf(&auth, "Authorization: Bearer %s", token) < 0) {
+		auth = NULL;
+		goto out;
+	}
+	hdr = curl_slist_append(NULL, auth);
+	h2 = hdr ? curl_slist_append(hdr, "Accept: application/json") : NULL;
+	if (!h2 || set_options(c, k, hdr, b))
+		goto out;
+	rc = curl_easy_perform(c);
+	if (rc != CURLE_OK) {
+		r->kind = curl_kind(rc, b);
+		snprintf(r->error, sizeof(r->error), "GET %.300s: %s", k->url,
+			 b->too_large ? "the answer is larger than LGD_KUBELET_MAX_BODY" :
+					curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 401 || status == 403) {
+		r->kind = LGD_KUBELET_UNAUTHORIZED;
+		snprintf(
+			r->error, sizeof(r->error),
+			"GET %.300s: HTTP %ld: the kubelet refused the token; grant get on nodes/proxy to livegrantd's service account (deploy/kubernetes/rbac.yaml)",
+			k->url, status);
+	} else if (status != 200) {
+		r->kind = LGD_KUBELET_HTTP_STATUS;
+		snprintf(r->error, sizeof(r->error), "GET %.300s: HTTP %ld", k->url, status);
+	} else {
+		r->kind = LGD_KUBELET_OK;
+		r->error[0] = 0;
+	}
+out:
+	if (token)
+		explicit_bzero(token, LGD_KUBELET_MAX_TOKEN);
+	if (auth)
+		explicit_bzero(auth, strlen(auth));
+	free(token);
+	free(auth);
+	curl_slist_free_all(hdr);
+	if (c)
+		curl_easy_cleanup(c);
+}
+
+static struct lgd_kubelet_result *request(struct lgd_kubelet *k)
+{
+	struct lgd_kubelet_result *r = calloc(1, sizeof(*r));
+	struct body b = {};
+
+	if (!r)
+		return NULL;
+	get_pods(k, &b, r);
+	if (r->kind == LGD_KUBELET_OK) {
+		r->pods = calloc(LGD_KUBE_MAX_PODS, sizeof(*r->pods));
+		if (!r->pods) {
+			r->kind = LGD_KUBELET_INTERNAL;
+			snprintf(r->error, sizeof(r->error), "out of memory for the pod list");
+		} else if (lgd_kube_pods_parse(b.buf ? b.buf : "", b.len, &k->sel, k->cfg->driver,
+					       r->pods, LGD_KUBE_MAX_PODS, &r->n)) {
+			r->kind = LGD_KUBELET_BAD_RESPONSE;
+			snprintf(r->error, sizeof(r->error), "GET %.300s: %s", k->url, lg_errmsg());
+		} else if (r->n) {
+			/* Room for LGD_KUBE_MAX_PODS was a bound, not a need. */
+			struct lgd_kube_pod *t = realloc(r->pods, r->n * sizeof(*t));
+
+			if (t)
+				r->pods = t;
+		}
+		/* A refused list is no list: nothing of it reaches the event loop. */
+		if (r->kind != LGD_KUBELET_OK) {
+			free(r->pods);
+			r->pods = NULL;
+			r->n = 0;
+		}
+	}
+	free(b.buf);
+	r->at_ns = lg_boottime_ns();
+	return r;
+}
+
+/* ---- the thread ------------------------------------------------------------ */
+
+static void publish(struct lgd_kubelet *k, struct lgd_kubelet_result *r)
+{
+	uint64_t one = 1;
+	struct lgd_kubelet_result *old;
+
+	pthread_mutex_lock(&k->lock);
+	old = k->ready;
+	k->ready = r;
+	pthread_mutex_unlock(&k->lock);
+	lgd_kubelet_result_free(old);
+	if (write(k->efd, &one, sizeof(one)) < 0) {
+		/* The counter is far from full: the event loop reads it every time. */
+	}
+}
+
+static struct timespec after_ms(uint64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* Sleep until @ms have passed, or a kick (only with @kickable), or stop. */
+static bool pause_ms(struct lgd_kubelet *k, uint64_t ms, bool kickable)
+{
+	struct timespec until = after_ms(ms);
+	bool stop;
+
+	pthread_mutex_lock(&k->lock);
+	while (!k->stop && !(kickable && k->kicked))
+		if (pthread_cond_timedwait(&k->wake, &k->lock, &until) == ETIMEDOUT)
+			break;
+	if (kickable)
+		k->kicked = false;
+	stop = k->stop;
+	pthread_mutex_unlock(&k->lock);
+	return !stop;
+}
+
+static void *client_main(void *arg)
+{
+	struct lgd_kubelet *k = arg;
+
+	for (;;) {
+		struct lgd_kubelet_result *r = request(k);
+
+		if (r)
+			publish(k, r);
+		/* A kick never makes requests closer than the minimum gap. */
+		if (!pause_ms(k, LGD_KUBELET_MIN_GAP_MS, false) ||
+		    !pause_ms(k, k->cfg->poll_interval_s * 1000 - LGD_KUBELET_MIN_GAP_MS, true))
+			break;
+	}
+	return NULL;
+}
+
+static void free_client(struct lgd_kubelet *k)
+{
+	lgd_kubelet_result_free(k->ready);
+	if (k->efd >= 0)
+		close(k->efd);
+	pthread_cond_destroy(&k->wake);
+	pthread_mutex_destroy(&k->lock);
+	free(k);
+}
+
+int lgd_kubelet_start(const struct lg_kube_config *cfg, struct lgd_kubelet **out)
+{
+	struct lgd_kubelet *k = calloc(1, sizeof(*k));
+	pthread_condattr_t ca;
+	char base[400];
+	int err;
+
+	*out = NULL;
+	if (!k)
+		return lg_err(-ENOMEM, "out of memory");
+	k->cfg = cfg;
+	k->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&k->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	k->sel = (struct lgd_kube_selector){
+		.namespaces = cfg->namespaces.v,
+		.nnamespaces = cfg->namespaces.n,
+		.label_keys = cfg->label_keys.v,
+		.label_values = cfg->label_values.v,
+		.nlabels = cfg->label_keys.n,
+	};
+	err = k->efd < 0 ? lg_err(-errno, "eventfd: %s", strerror(errno)) :
+			   lgd_kubelet_url(cfg, base, sizeof(base));
+	if (!err && snprintf(k->url, sizeof(k->url), "%s/pods", base) >= (int)sizeof(k->url))
+		err = lg_err(-ENAMETOOLONG, "kubernetes.kubelet_url is too long");
+	if (!err && curl_global_init(CURL_GLOBAL_DEFAULT))
+		err = lg_err(-ENOMEM, "libcurl could not initialize");
+	if (!err) {
+		err = -pthread_create(&k->thread, NULL, client_main, k);
+		if (err)
+			lg_err(err, "starting the kubelet client: %s", strerror(-err));
+	}
+	if (err) {
+		free_client(k);
+		return err;
+	}
+	*out = k;
+	return 0;
+}
+
+int lgd_kubelet_fd(const struct lgd_kubelet *k)
+{
+	return k->efd;
+}
+
+struct lgd_kubelet_result *lgd_kubelet_take(struct lgd_kubelet *k)
+{
+	struct lgd_kubelet_result *r;
+	uint64_t v;
+
+	if (read(k->efd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: nothing new since the last take; the slot says so too. */
+	}
+	pthread_mutex_lock(&k->lock);
+	r = k->ready;
+	k->ready = NULL;
+	pthread_mutex_unlock(&k->lock);
+	return r;
+}
+
+void lgd_kubelet_result_free(struct lgd_kubelet_result *r)
+{
+	if (!r)
+		return;
+	free(r->pods);
+	free(r);
+}
+
+void lgd_kubelet_kick(struct lgd_kubelet *k)
+{
+	if (!k)
+		return;
+	pthread_mutex_lock(&k->lock);
+	k->kicked = true;
+	pthread_cond_signal(&k->wake);
+	pthread_mutex_unlock(&k->lock);
+}
+
+void lgd_kubelet_stop(struct lgd_kubelet *k)
+{
+	if (!k)
+		return;
+	pthread_mutex_lock(&k->lock);
+	__atomic_store_n(&k->stop, true, __ATOMIC_RELAXED);
+	pthread_cond_signal(&k->wake);
+	pthread_mutex_unlock(&k->lock);
+	pthread_join(k->thread, NULL);
+	free_client(k);
+	curl_global_cleanup();
+}
