@@ -26,7 +26,12 @@
 	(CLONE_NEWTIME | CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
 	 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 
-/* clone_flags is unsigned long on some kernels, u64 on others: 64 bits on x86-64. */
+/*
+ * clone_flags is unsigned long on some kernels, u64 on others: 64 bits on x86-64.
+ * Every fork and thread of an agent pod's judged task makes a judged child
+ * (bpf/lib/agent.h): the mark is made here, before the child runs. Without
+ * memory for it the fork fails: an unmarked child would be exempt.
+ */
 SEC("lsm/task_alloc")
 int BPF_PROG(lg_task_alloc, struct task_struct *task, __u64 clone_flags, int ret)
 {
@@ -36,10 +41,11 @@ int BPF_PROG(lg_task_alloc, struct task_struct *task, __u64 clone_flags, int ret
 
 	if (ret)
 		return ret;
-	/* A plain fork or thread: not even the agent lookup. */
-	if (!bad)
-		return 0;
 	if (!lg_subject_get(&s))
+		return 0;
+	if (s.from_exec && !lg_task_mark(task))
+		return -ENOMEM;
+	if (!bad)
 		return 0;
 	access = (bad & CLONE_INTO_CGROUP ? LG_SYS_CGROUP : 0) |
 		 (bad & LG_CLONE_NEW_NAMESPACES ? LG_SYS_NAMESPACE : 0);

@@ -28,6 +28,8 @@
  *                   may signal, trace or read: its registered agent cgroup,
  *                   or its own cgroup when none is registered above it.
  * @scope_level:     the cgroup level of @scope_id.
+ * @from_exec:       the root is an agent pod's (LG_ROOT_F_FROM_EXEC): the
+ *                   task's children are marked judged at their birth.
  */
 struct lg_subject {
 	__u64 cgroup_id;
@@ -39,6 +41,7 @@ struct lg_subject {
 	__u32 domain;
 	__u8 mode;
 	__u8 reason;
+	__u8 from_exec;
 };
 
 /*
@@ -211,29 +214,106 @@ static __always_inline void lg_resolve_agent(struct lg_subject *s, const struct 
  * Classify the current task. Returns false for a non-agent, which the hook
  * must allow at once without touching anything else.
  */
-static __always_inline bool lg_subject_get(struct lg_subject *s)
+/*
+ * Below a root with LG_ROOT_F_FROM_EXEC (an agent pod), is the current task
+ * an agent ("judged")? Yes when it started before the root was registered
+ * (what ran in the pod before it was governed is governed from then on),
+ * or when it carries LG_TASK_JUDGED: set at its first exec below the root
+ * (lg_subject_get_exec()) and at its birth to a judged task (the
+ * task_alloc hook), so a judged task can only have judged children and
+ * threads. Otherwise the task came in from outside after the registration
+ * and has not exec'd since: the container runtime setting up a container
+ * (runc or crun init: mounts, pivot_root, its own files) or entering one
+ * (kubectl exec). That setup is the host's, not the agent's, and is not
+ * judged until the exec of the container's program, which is. Only a
+ * process outside every agent can put a task there: an agent can neither
+ * leave its cgroup nor move another task in (namespace.bpf.c; cgroupfs is
+ * reached only through the file rules).
+ */
+static __always_inline bool lg_task_judged(struct task_struct *task, const struct lg_root *r)
+{
+	__u32 *mark;
+
+	if (BPF_CORE_READ(task, start_boottime) < READ_ONCE(r->since_ns))
+		return true;
+	mark = bpf_task_storage_get(&lg_task_marks, task, 0, 0);
+	return mark && (*mark & LG_TASK_JUDGED);
+}
+
+/* Mark @task judged; false when the kernel had no memory for the mark. */
+static __always_inline bool lg_task_mark(struct task_struct *task)
+{
+	__u32 *mark = bpf_task_storage_get(&lg_task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+
+	if (!mark)
+		return false;
+	__sync_fetch_and_or(mark, LG_TASK_JUDGED);
+	return true;
+}
+
+/* How the caller judges a task of an agent pod that is not judged yet. */
+enum lg_subject_mode {
+	LG_SUBJ_EXEMPT, /* not an agent (yet): the container runtime's setup */
+	LG_SUBJ_MARK, /* the exec: mark it judged first, then judge it */
+};
+
+/*
+ * Fill @s for the current task when it is an agent. Returns 1 for an
+ * agent, 0 for a non-agent (or a runtime's setup task under @mode
+ * LG_SUBJ_EXEMPT), -ENOMEM when @mode is LG_SUBJ_MARK and the mark could
+ * not be made: the caller denies, since an unmarked task would be exempt
+ * again after its exec.
+ */
+static __always_inline int lg_subject_resolve(struct lg_subject *s, enum lg_subject_mode mode)
 {
 	__u32 zero = 0;
 	struct lg_state *st = bpf_map_lookup_elem(&lg_state, &zero);
 	__u64 levels, root_id = 0;
 	int root_level;
+	bool from_exec;
 
 	/* Index 0 of an array always exists; this only satisfies the verifier. */
 	if (!st)
-		return false;
+		return 0;
 	levels = READ_ONCE(st->root_levels);
 	if (!levels)
-		return false;
+		return 0;
 	root_level = lg_find_root(st, levels, &root_id);
 	if (root_level < 0)
-		return false;
+		return 0;
+	/* The level bound is the identity here; it only bounds the shift. */
+	from_exec = (READ_ONCE(st->exec_root_levels) >> (root_level & (LG_ROOT_LEVELS - 1))) & 1;
+	if (from_exec) {
+		struct lg_root *r = bpf_map_lookup_elem(&lg_roots, &root_id);
+		struct task_struct *task = bpf_get_current_task_btf();
+
+		/*
+		 * Another root of the same level, or this one just removed:
+		 * no entry, or no flag. Then the task is an agent like any
+		 * other below a root (never exempt on doubt).
+		 */
+		from_exec = r && (READ_ONCE(r->flags) & LG_ROOT_F_FROM_EXEC);
+		if (from_exec && !lg_task_judged(task, r)) {
+			if (mode == LG_SUBJ_EXEMPT)
+				return 0;
+			if (!lg_task_mark(task))
+				return -ENOMEM;
+		}
+	}
 
 	__builtin_memset(s, 0, sizeof(*s));
 	s->cgroup_id = bpf_get_current_cgroup_id();
 	s->hash_key[0] = READ_ONCE(st->hash_key0);
 	s->hash_key[1] = READ_ONCE(st->hash_key1);
+	s->from_exec = from_exec;
 	lg_resolve_agent(s, st, root_level, root_id);
-	return true;
+	return 1;
+}
+
+/* Is the current task an agent? @s filled when it is. */
+static __always_inline bool lg_subject_get(struct lg_subject *s)
+{
+	return lg_subject_resolve(s, LG_SUBJ_EXEMPT) > 0;
 }
 
 #endif /* LG_BPF_AGENT_H */

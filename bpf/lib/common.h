@@ -18,6 +18,7 @@
 #include <livegrant/limits.h>
 
 /* Constants that live in UAPI headers, which BPF code cannot include. */
+#define ENOMEM 12
 #define EACCES 13
 #define ENAMETOOLONG 36
 

@@ -27,6 +27,18 @@ struct {
 	__type(value, struct lg_root);
 } lg_roots SEC(".maps") __weak;
 
+/*
+ * Tasks below an agent pod's root that are agents whatever their start
+ * time (LG_TASK_JUDGED): marked at their first exec there and at their
+ * birth to such a task (bpf/lib/agent.h). Task storage goes with the task.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, __u32);
+} lg_task_marks SEC(".maps") __weak;
+
 /* Registered agent cgroups and their live grant header. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);

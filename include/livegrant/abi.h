@@ -18,7 +18,7 @@
 #include "limits.h"
 #include "hooks.h" /* enum lg_hook, from the hook registry */
 
-#define LG_ABI_VERSION 8
+#define LG_ABI_VERSION 9
 
 /*
  * Access rights: what an action asks for, and what a rule grants. There are
@@ -267,6 +267,11 @@ enum lg_counter {
  * @hash_key1:   second half of the path hash's key. Appended, as every
  *               field since ABI 5: a build reading another ABI's lg_state
  *               finds the old fields where they always were (pins.c).
+ * @exec_root_levels: bit N set when a root at level N has
+ *               LG_ROOT_F_FROM_EXEC (an agent pod): only then do the
+ *               programs read the root's entry to tell a judged task from
+ *               the container runtime's setup (bpf/lib/agent.h). Written
+ *               with @root_levels by sync_root_index().
  */
 struct lg_state {
 	__u64 root_levels;
@@ -278,15 +283,35 @@ struct lg_state {
 	__u64 name_epoch; /* ABI 7 */
 	__u64 generation_seq; /* ABI 7 */
 	__u64 hash_key1; /* ABI 8 */
+	__u64 exec_root_levels; /* ABI 9 */
 };
+
+/*
+ * lg_root.flags. LG_ROOT_F_FROM_EXEC (agent pods): a task below the root
+ * is an agent from its first exec there on, or from its birth to a task
+ * that is one, or from before the root was registered; a task that came
+ * in from outside since and has not exec'd there (the container runtime's
+ * setup) is not yet one. bpf/lib/agent.h, lg_task_judged(), says why.
+ */
+#define LG_ROOT_F_FROM_EXEC (1U << 0)
+
+/*
+ * Values of lg_task_marks (task storage): LG_TASK_JUDGED, the task is an
+ * agent below its LG_ROOT_F_FROM_EXEC root whatever its start time.
+ */
+#define LG_TASK_JUDGED (1U << 0)
 
 /**
  * struct lg_root - value of lg_roots, keyed by the cgroup id of an agent root.
- * @level: the root's cgroup level (its depth below the cgroup2 mount).
+ * @level:    the root's cgroup level (its depth below the cgroup2 mount).
+ * @flags:    LG_ROOT_F_* (ABI 9; pad before).
+ * @since_ns: CLOCK_BOOTTIME when the root was registered (ABI 9): a task
+ *            that started before it is judged under LG_ROOT_F_FROM_EXEC.
  */
 struct lg_root {
 	__u32 level;
-	__u32 pad;
+	__u32 flags;
+	__u64 since_ns;
 };
 
 /**
@@ -487,9 +512,9 @@ struct lg_event {
  * struct's fields: a struct whose size differs has implicit padding, which
  * in a hash or LPM key would be hashed uninitialised.
  */
-_Static_assert(sizeof(struct lg_state) == 8 + 8 + 4 + 4 + 8 + 8 * LG_ROOT_LEVELS + 8 + 8 + 8,
+_Static_assert(sizeof(struct lg_state) == 8 + 8 + 4 + 4 + 8 + 8 * LG_ROOT_LEVELS + 8 + 8 + 8 + 8,
 	       "lg_state has implicit padding");
-_Static_assert(sizeof(struct lg_root) == 4 + 4, "lg_root has implicit padding");
+_Static_assert(sizeof(struct lg_root) == 4 + 4 + 8, "lg_root has implicit padding");
 _Static_assert(sizeof(struct lg_agent) == 4 + 4 + 8 + 8 + 4 + 1 + 3,
 	       "lg_agent has implicit padding");
 _Static_assert(__builtin_offsetof(struct lg_agent, expires_ns) == 16,

@@ -271,6 +271,13 @@ bool lg_cgroup_is(const char *path, uint64_t id);
 
 /* Every process at or below the cgroup @path becomes an agent. */
 int lg_root_add(struct lg_enforcer *e, const char *path);
+/*
+ * The same with LG_ROOT_F_* @flags: LG_ROOT_F_FROM_EXEC for an agent pod,
+ * whose tasks the container runtime brings in are agents from their exec
+ * of the container's program on (include/livegrant/abi.h). The time of
+ * registration is kept when the root is registered already.
+ */
+int lg_root_add_flags(struct lg_enforcer *e, const char *path, uint32_t flags);
 /* Would lg_root_add() accept @path (level, not the root cgroup)? No kernel needed. */
 int lg_root_check(const char *path);
 int lg_root_remove(struct lg_enforcer *e, const char *path);

@@ -99,8 +99,9 @@ static int pod_add(struct lgd *d, const char *uid, const char *ns, const char *n
 		err = pods_grow(k);
 	if (!err)
 		err = lg_cgroup_id(path, &id, NULL);
+	/* Its containers' setup is the runtime's; each is an agent from its exec on. */
 	if (!err)
-		err = lg_root_add(d->e, path);
+		err = lg_root_add_flags(d->e, path, LG_ROOT_F_FROM_EXEC);
 	if (err)
 		return err;
 	p = &k->pods[k->n++];

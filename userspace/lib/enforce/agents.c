@@ -33,7 +33,7 @@ static void sync_root_index(struct lg_enforcer *e)
 {
 	uint64_t at[LG_ROOT_LEVELS] = { 0 };
 	unsigned int count[LG_ROOT_LEVELS] = { 0 };
-	uint64_t key, next, mask = 0;
+	uint64_t key, next, mask = 0, exec_mask = 0;
 	uint64_t *prev = NULL;
 	struct lg_root r;
 
@@ -42,6 +42,8 @@ static void sync_root_index(struct lg_enforcer *e)
 		if (!bpf_map_lookup_elem(e->fds[LG_MAP_ROOTS], &next, &r) &&
 		    r.level < LG_ROOT_LEVELS) {
 			mask |= 1ULL << r.level;
+			if (r.flags & LG_ROOT_F_FROM_EXEC)
+				exec_mask |= 1ULL << r.level;
 			at[r.level] = ++count[r.level] == 1 ? next : 0;
 		}
 		key = next;
@@ -50,6 +52,12 @@ static void sync_root_index(struct lg_enforcer *e)
 	for (int l = 0; l < LG_ROOT_LEVELS; l++)
 		if (mask & (1ULL << l))
 			__atomic_store_n(&e->state->root_at[l], at[l], __ATOMIC_SEQ_CST);
+	/*
+	 * The agent pods' levels before the roots' own: a level's bit in
+	 * exec_root_levels without the flag on its root, or the other way
+	 * round, only makes the programs judge a task (bpf/lib/agent.h).
+	 */
+	__atomic_store_n(&e->state->exec_root_levels, exec_mask, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&e->state->root_levels, mask, __ATOMIC_SEQ_CST);
 	/* Levels left without a root: their bits are clear now. */
 	for (int l = 0; l < LG_ROOT_LEVELS; l++)
@@ -87,14 +95,23 @@ int lg_root_check(const char *path)
 	return root_check(path, &id, &level);
 }
 
-int lg_root_add(struct lg_enforcer *e, const char *path)
+int lg_root_add_flags(struct lg_enforcer *e, const char *path, uint32_t flags)
 {
-	struct lg_root r = {};
+	struct lg_root r = { .flags = flags }, old;
 	uint64_t id;
 	int err = root_check(path, &id, &r.level);
 
 	if (err)
 		return err;
+	/*
+	 * Registered already (livegrantd restarted): its time stays, so that
+	 * a container runtime at work in the pod is not cut off mid-setup.
+	 */
+	if (!bpf_map_lookup_elem(e->fds[LG_MAP_ROOTS], &id, &old) && old.flags == flags &&
+	    old.since_ns)
+		r.since_ns = old.since_ns;
+	else
+		r.since_ns = lg_boottime_ns();
 	if (bpf_map_update_elem(e->fds[LG_MAP_ROOTS], &id, &r, BPF_ANY))
 		return lg_err(-errno, "registering agent root %s failed: %s%s", path,
 			      strerror(errno),
@@ -102,6 +119,11 @@ int lg_root_add(struct lg_enforcer *e, const char *path)
 	/* The root is in the map before its level's entry and bit make programs look. */
 	sync_root_index(e);
 	return 0;
+}
+
+int lg_root_add(struct lg_enforcer *e, const char *path)
+{
+	return lg_root_add_flags(e, path, 0);
 }
 
 int lg_root_remove_id(struct lg_enforcer *e, uint64_t id)
