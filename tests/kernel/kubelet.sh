@@ -58,7 +58,7 @@ start_stub() {
 	return 1
 }
 
-config() { # DRIVER
+config() { # DRIVER [BOOTSTRAP_YAML]
 	cat >$W/config.yaml <<EOF
 state_dir: /run/livegrant
 bpffs_dir: /sys/fs/bpf/livegrant
@@ -80,6 +80,7 @@ kubernetes:
   labels: {livegrant.io/agent: "true"}
   poll_interval: 2s
   timeout: 2s
+${2:-}
 EOF
 }
 
@@ -278,15 +279,27 @@ check "  the log says so" contains $W/lgd.log "agent pod .*$UC.* is gone"
 # root is an initramfs, where pivot_root(2) fails; crun then moves the
 # rootfs over / with mount and chroot instead, setup all the same.)
 stop_lgd
-pods "$(pod_json $UA agents agent-a Burstable yes)"
-config cgroupfs
-check "livegrantd starts with cgroup_driver: cgroupfs" start_lgd
-mkdir -p $PD/init
-mint podd '{"sub":"spiffe://example.org/agent/pod-d","aud":"livegrant://test-node","domain":"qa","task":"crun test","allow":{"read":["/data/ws/"]}}'
-init_step $PD/init $W/podd.jwt
+# With a bootstrap allowance the init step may start after the pod is
+# governed, as a kubelet may start it: livegrant, its libraries and the
+# token's directory, nothing else.
+mkdir -p $PD/init $W/tokens
 pods "$(pod_json $UA agents agent-a Burstable yes)" "$(pod_json $UD agents agent-d Burstable yes)"
-check "pod D's init step returns once governed, having presented its token" init_done
-check "pod D (kubepods/burstable/pod<UID>) is governed" has_pod $UD
+config cgroupfs "  bootstrap:
+    exec: [$LG, /lib/, /lib64/, /usr/lib/, /usr/lib64/]
+    read: [/lib/, /lib64/, /usr/lib/, /etc/ld.so.cache, $W/tokens/]"
+check "livegrantd starts with cgroup_driver: cgroupfs and a bootstrap allowance" start_lgd
+check "pod D (kubepods/burstable/pod<UID>) is governed at the first list" wait_for 8 has_pod $UD
+check "  holding its bootstrap grant" contains $W/status.json '"bootstrap": true'
+check "  which lets nothing else start (busybox's exec is denied)" denied $PD/init /tmp/lgt/ws/a
+mint podd '{"sub":"spiffe://example.org/agent/pod-d","aud":"livegrant://test-node","domain":"qa","task":"crun test","allow":{"read":["/data/ws/"]}}'
+cp $W/podd.jwt $W/tokens/podd.jwt
+in_cg $PD/init "exec $LG wait --timeout 20s --token $W/tokens/podd.jwt" >/dev/null 2>&1
+rc=$?
+[ $rc -eq 0 ] || tail -n 5 $W/lgd.log | sed 's/^/    | /'
+check "pod D's init step, started after the pod is governed, presents its token (exit $rc)" \
+	[ $rc -eq 0 ]
+check "  the token's grant ends the bootstrap grant" \
+	wait_for 5 sh -c "$LG status --json | grep -q '\"bootstrap\": false'"
 
 bundle() { # DIR ARGS_JSON: an OCI bundle of busybox in the pod's cgroup
 	mkdir -p $1/rootfs/bin $1/rootfs/proc $1/rootfs/dev $1/rootfs/data

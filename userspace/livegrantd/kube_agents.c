@@ -114,6 +114,56 @@ static int pod_add(struct lgd *d, const char *uid, const char *ns, const char *n
 	return 0;
 }
 
+/*
+ * The pod's bootstrap grant: the rules of kubernetes.bootstrap, no domain,
+ * two refresh intervals long and extended by lgd_kube_sweep() while the pod
+ * has presented no token. Nothing configured: no grant, the pod can do
+ * nothing until a token is presented.
+ */
+static int bootstrap_install(struct lgd *d, struct lgd_pod_root *p)
+{
+	struct lg_grant_spec spec = { .domain = 0, .mode = d->cfg->mode };
+	uint64_t id;
+	int err;
+
+	if (!d->cfg->kube.has_bootstrap)
+		return 0;
+	_Static_assert(sizeof(spec.rules) == sizeof(d->cfg->kube.bootstrap.rules),
+		       "a grant spec and a rule set hold the same lists");
+	memcpy(spec.rules, d->cfg->kube.bootstrap.rules, sizeof(spec.rules));
+	spec.expires_ns = lg_boottime_ns() + 2 * d->cfg->refresh_interval_s * 1000000000ULL;
+	err = lg_agent_add(d->e, p->path, &id);
+	if (!err)
+		err = lg_grant_install(d->e, id, &spec, NULL);
+	if (err)
+		return lg_err(err, "agent pod %s: its bootstrap grant: %s", p->uid, lg_errmsg());
+	p->bootstrap = true;
+	p->bootstrap_expires_ns = spec.expires_ns;
+	return 0;
+}
+
+/* Keep the bootstrap grant of @p alive, or end it once the pod presented a token. */
+static void bootstrap_upkeep(struct lgd *d, struct lgd_pod_root *p, uint64_t now)
+{
+	uint64_t interval = d->cfg->refresh_interval_s * 1000000000ULL;
+
+	if (!p->bootstrap)
+		return;
+	/* A token's grant took its place: never back to bootstrap. */
+	if (lgd_agent_by_cgroup_id(&d->agents, p->id)) {
+		p->bootstrap = false;
+		return;
+	}
+	if (p->bootstrap_expires_ns > now + interval)
+		return;
+	if (lg_grant_set_expiry(d->e, p->id, now + 2 * interval)) {
+		fprintf(stderr, "livegrantd: agent pod %s: extending its bootstrap grant: %s\n",
+			p->uid, lg_errmsg());
+		return;
+	}
+	p->bootstrap_expires_ns = now + 2 * interval;
+}
+
 /* ---- finding registered pods again at start ------------------------------ */
 
 /* The pod UID in a pod cgroup's directory name, either driver; "" if none. */
@@ -205,9 +255,13 @@ int lgd_kube_recover(struct lgd *d)
 		}
 		uid_of_dir(strrchr(path, '/') + 1, uid, sizeof(uid));
 		err = pod_add(d, uid, "", "", path);
-		if (!err)
-			fprintf(stderr, "livegrantd: agent pod %s governed again: cgroup %s\n", uid,
-				path);
+		if (err)
+			break;
+		fprintf(stderr, "livegrantd: agent pod %s governed again: cgroup %s\n", uid, path);
+		/* No saved token: it is still starting, or never presented one. */
+		if (!lgd_agent_by_cgroup_id(&d->agents, ids[i]) &&
+		    bootstrap_install(d, &d->kube.pods[d->kube.n - 1]))
+			fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 	}
 	free(ids);
 	return err ? lg_err(err, "finding agent pods again: %s", lg_errmsg()) : 0;
@@ -256,6 +310,9 @@ static void apply_pod(struct lgd *d, const struct lgd_kube_pod *lp)
 	}
 	fprintf(stderr, "livegrantd: agent pod %s/%s (%s) governed: cgroup %s\n", lp->namespace_,
 		lp->name, lp->uid, path);
+	/* Without it the pod stays governed, with no grant: it cannot start. */
+	if (bootstrap_install(d, &d->kube.pods[d->kube.n - 1]))
+		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 }
 
 void lgd_kube_handle(struct lgd *d)
@@ -290,15 +347,20 @@ void lgd_kube_handle(struct lgd *d)
 void lgd_kube_sweep(struct lgd *d)
 {
 	struct lgd_kube *k = &d->kube;
+	uint64_t now = lg_boottime_ns();
 
 	for (size_t i = 0; i < k->n;) {
 		struct lgd_pod_root *p = &k->pods[i];
 
 		/* Still there: governed. Kernfs ids are never reused while the system runs. */
 		if (lg_cgroup_is(p->path, p->id)) {
+			bootstrap_upkeep(d, p, now);
 			i++;
 			continue;
 		}
+		/* A bootstrap grant has no record for the refresh to forget. */
+		if (p->bootstrap && !lgd_agent_by_cgroup_id(&d->agents, p->id))
+			lg_agent_remove(d->e, p->id);
 		/*
 		 * A cgroup is removed only once no process is left in it: no
 		 * task can be below this root any more. Its agent record goes
@@ -331,9 +393,11 @@ static json_t *pods_json(const struct lgd_kube *k)
 	json_t *arr = json_array();
 
 	for (size_t i = 0; i < k->n; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s}", "uid", k->pods[i].uid,
-						     "namespace", k->pods[i].namespace_, "name",
-						     k->pods[i].name, "cgroup", k->pods[i].path));
+		json_array_append_new(arr,
+				      json_pack("{s:s, s:s, s:s, s:s, s:b}", "uid", k->pods[i].uid,
+						"namespace", k->pods[i].namespace_, "name",
+						k->pods[i].name, "cgroup", k->pods[i].path,
+						"bootstrap", k->pods[i].bootstrap));
 	return arr;
 }
 

@@ -13,6 +13,11 @@
  * kubelet that is down, slow or answers garbage. Those are reported
  * (status, metrics, the log), and the next good list goes on from there.
  *
+ * With kubernetes.bootstrap configured, a pod holds a bootstrap grant of
+ * those rules from its registration until it presents a token: enough to
+ * start its sandbox and its init step (livegrant wait), which the kubelet
+ * may start after the pod is governed. The first token's grant replaces it.
+ *
  * Across a restart the pods are found again from the kernel's root map
  * (lg_root_ids()) and the pod cgroups on disk, before the new programs
  * decide anything: no kubelet answer is needed to stay governed.
@@ -37,6 +42,9 @@ struct lgd;
  * @uid:   the pod's UID; @namespace_, @name: "" until a list names it
  *         (a pod found again after a restart).
  * @path:  its cgroup directory; @id its cgroup id (the root's key).
+ * @bootstrap: the pod holds its bootstrap grant (kubernetes.bootstrap),
+ *         until @bootstrap_expires_ns unless extended: it has presented
+ *         no token yet. Its first token's grant replaces it for good.
  */
 struct lgd_pod_root {
 	char uid[LGD_KUBE_UID_MAX];
@@ -44,6 +52,8 @@ struct lgd_pod_root {
 	char name[254];
 	char path[PATH_MAX];
 	uint64_t id;
+	bool bootstrap;
+	uint64_t bootstrap_expires_ns;
 };
 
 /**

@@ -131,7 +131,8 @@ static int drop_strangers(struct lgd *d)
 	if (err)
 		return err;
 	for (size_t i = 0; i < n; i++) {
-		if (lgd_agent_by_cgroup_id(&d->agents, ids[i]))
+		/* An agent pod's bootstrap grant has no record (kube_agents.h). */
+		if (lgd_agent_by_cgroup_id(&d->agents, ids[i]) || lgd_kube_pod_by_id(d, ids[i]))
 			continue;
 		fprintf(stderr,
 			"livegrantd: removing unknown agent cgroup id %llu from the kernel\n",

@@ -1486,6 +1486,14 @@ static int f_kube_timeout(struct cfg *x, const yaml_node_t *v, const char *field
 	return err;
 }
 
+static int f_kube_bootstrap(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	struct lg_kube_config *k = obj;
+
+	k->has_bootstrap = true;
+	return parse_rules(x, v, field, &k->bootstrap);
+}
+
 static const struct cfg_field kube_fields[] = {
 	{ "kubelet_url", f_kubelet_url, NULL },
 	{ "ca_file", f_kube_ca_file, NULL },
@@ -1496,6 +1504,7 @@ static const struct cfg_field kube_fields[] = {
 	{ "labels", f_kube_labels, NULL },
 	{ "poll_interval", f_kube_poll, NULL },
 	{ "timeout", f_kube_timeout, NULL },
+	{ "bootstrap", f_kube_bootstrap, NULL },
 };
 
 static int f_kubernetes(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
@@ -1717,6 +1726,7 @@ void lg_config_free(struct lg_config *c)
 	strv_free(&c->kube.namespaces);
 	strv_free(&c->kube.label_keys);
 	strv_free(&c->kube.label_values);
+	rules_free(&c->kube.bootstrap);
 	rules_free(&c->baseline);
 	free(c->metrics_listen);
 	free(c);

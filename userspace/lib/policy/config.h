@@ -68,6 +68,9 @@ enum lg_kube_driver { LG_KUBE_SYSTEMD = 0, LG_KUBE_CGROUPFS };
  * @label_keys, @label_values: and carries each of these labels [none].
  * @poll_interval_s: time between two pod lists [5s].
  * @timeout_s:      one request's whole time [10s].
+ * @bootstrap:      what an agent pod may do before it presents a token
+ *                  (@has_bootstrap): start its sandbox and its init step
+ *                  (livegrant wait). Rules in grant syntax [none].
  */
 struct lg_kube_config {
 	bool enabled;
@@ -79,6 +82,8 @@ struct lg_kube_config {
 	struct lg_strv label_keys, label_values;
 	uint64_t poll_interval_s;
 	uint64_t timeout_s;
+	bool has_bootstrap;
+	struct lg_rules_config bootstrap;
 };
 
 /**
