@@ -335,7 +335,7 @@ static __always_inline int lg_tty_decide(enum lg_hook hook, struct file *file, u
 	if (!lg_tty_leader(tty, &leader))
 		goto unresolved;
 	if (leader) {
-		ret = lg_task_decide_subject(&s, hook, LG_SYS_TTY, leader, false);
+		ret = lg_task_decide_subject(&s, hook, LG_SYS_TTY, leader, false, false);
 		if (ret)
 			return ret;
 	}
@@ -345,7 +345,7 @@ static __always_inline int lg_tty_decide(enum lg_hook hook, struct file *file, u
 		goto unresolved;
 	if (!leader)
 		return lg_decide(&s, hook, LG_SYS_TTY, LG_REASON_NONE, NULL);
-	return lg_task_decide_subject(&s, hook, LG_SYS_TTY, leader, false);
+	return lg_task_decide_subject(&s, hook, LG_SYS_TTY, leader, false, false);
 unresolved:
 	return lg_confine_decide(&s, hook, LG_SYS_TTY, LG_REASON_OUT_OF_SCOPE, LG_TARGET_OP, cmd);
 }

@@ -30,12 +30,15 @@
  * @scope_level:     the cgroup level of @scope_id.
  * @from_exec:       the root is an agent pod's (LG_ROOT_F_FROM_EXEC): the
  *                   task's children are marked judged at their birth.
+ * @root_since_ns:   then the pod's time of registration (lg_root.since_ns):
+ *                   which other tasks of the pod are judged too.
  */
 struct lg_subject {
 	__u64 cgroup_id;
 	__u64 agent_cgroup_id;
 	__u64 hash_key[2];
 	__u64 scope_id;
+	__u64 root_since_ns;
 	__u32 scope_level;
 	__u32 generation;
 	__u32 domain;
@@ -230,11 +233,11 @@ static __always_inline void lg_resolve_agent(struct lg_subject *s, const struct 
  * leave its cgroup nor move another task in (namespace.bpf.c; cgroupfs is
  * reached only through the file rules).
  */
-static __always_inline bool lg_task_judged(struct task_struct *task, const struct lg_root *r)
+static __always_inline bool lg_task_judged(struct task_struct *task, __u64 since_ns)
 {
 	__u32 *mark;
 
-	if (BPF_CORE_READ(task, start_boottime) < READ_ONCE(r->since_ns))
+	if (BPF_CORE_READ(task, start_boottime) < since_ns)
 		return true;
 	mark = bpf_task_storage_get(&lg_task_marks, task, 0, 0);
 	return mark && (*mark & LG_TASK_JUDGED);
@@ -270,6 +273,7 @@ static __always_inline int lg_subject_resolve(struct lg_subject *s, enum lg_subj
 	struct lg_state *st = bpf_map_lookup_elem(&lg_state, &zero);
 	__u64 levels, root_id = 0;
 	int root_level;
+	__u64 since_ns = 0;
 	bool from_exec;
 
 	/* Index 0 of an array always exists; this only satisfies the verifier. */
@@ -293,7 +297,9 @@ static __always_inline int lg_subject_resolve(struct lg_subject *s, enum lg_subj
 		 * other below a root (never exempt on doubt).
 		 */
 		from_exec = r && (READ_ONCE(r->flags) & LG_ROOT_F_FROM_EXEC);
-		if (from_exec && !lg_task_judged(task, r)) {
+		if (from_exec)
+			since_ns = READ_ONCE(r->since_ns);
+		if (from_exec && !lg_task_judged(task, since_ns)) {
 			if (mode == LG_SUBJ_EXEMPT)
 				return 0;
 			if (!lg_task_mark(task))
@@ -306,6 +312,7 @@ static __always_inline int lg_subject_resolve(struct lg_subject *s, enum lg_subj
 	s->hash_key[0] = READ_ONCE(st->hash_key0);
 	s->hash_key[1] = READ_ONCE(st->hash_key1);
 	s->from_exec = from_exec;
+	s->root_since_ns = since_ns;
 	lg_resolve_agent(s, st, root_level, root_id);
 	return 1;
 }

@@ -50,9 +50,16 @@ static __always_inline int lg_confine(enum lg_hook hook, __u32 access, __u32 op)
 /*
  * Is @t inside the agent's scope, the subtree of s->scope_id? Its cgroup
  * must be at or below the scope's level and have the scope as its ancestor
- * at that level. Any read that fails is "outside": a deny.
+ * at that level. Any read that fails is "outside": a deny. In an agent pod
+ * the container runtime's tasks that are not judged yet (bpf/lib/agent.h)
+ * are outside too: an agent that could trace or signal them could run its
+ * code where nothing judges it. That needs @t's task storage, which the
+ * verifier grants only for a task the hook was handed (@trusted); a task
+ * found by walking kernel pointers (a terminal's session leader) is judged
+ * by its cgroup alone.
  */
-static __always_inline bool lg_task_in_scope(const struct lg_subject *s, struct task_struct *t)
+static __always_inline bool lg_task_in_scope(const struct lg_subject *s, struct task_struct *t,
+					     bool trusted)
 {
 	struct cgroup *cg = BPF_CORE_READ(t, cgroups, dfl_cgrp);
 	struct cgroup *anc = NULL;
@@ -67,7 +74,9 @@ static __always_inline bool lg_task_in_scope(const struct lg_subject *s, struct 
 	       s->scope_level;
 	if (bpf_core_read(&anc, sizeof(anc), slot) || !anc)
 		return false;
-	return BPF_CORE_READ(anc, kn, id) == s->scope_id;
+	if (BPF_CORE_READ(anc, kn, id) != s->scope_id)
+		return false;
+	return !trusted || !s->from_exec || lg_task_judged(t, s->root_since_ns);
 }
 
 /*
@@ -76,12 +85,13 @@ static __always_inline bool lg_task_in_scope(const struct lg_subject *s, struct 
  * @quiet check (the kernel's NOAUDIT probes) is denied without an event.
  */
 static __always_inline int lg_task_decide_subject(const struct lg_subject *s, enum lg_hook hook,
-						  __u32 access, struct task_struct *t, bool quiet)
+						  __u32 access, struct task_struct *t, bool quiet,
+						  bool trusted)
 {
 	struct lg_scratch *sc;
 	int ret, len;
 
-	if (lg_task_in_scope(s, t))
+	if (lg_task_in_scope(s, t, trusted))
 		return lg_decide(s, hook, access, LG_REASON_NONE, NULL);
 	if (quiet)
 		return lg_decide_quiet(s, hook, LG_REASON_OUT_OF_SCOPE);
@@ -104,7 +114,7 @@ static __always_inline int lg_task_decide(enum lg_hook hook, __u32 access, struc
 
 	if (!lg_subject_get(&s))
 		return 0;
-	return lg_task_decide_subject(&s, hook, access, t, quiet);
+	return lg_task_decide_subject(&s, hook, access, t, quiet, true);
 }
 
 #endif /* LG_BPF_CONFINE_H */

@@ -78,7 +78,7 @@ struct lg_scratch {
 	struct lg_unix_key ukey; /* AF_UNIX lookup key: too big for the stack */
 	struct lg_walk_name names[LG_PATH_MAX_COMPONENTS];
 	struct lg_walk_state walk;
-	__u64 subject[7];
+	__u64 subject[8]; /* struct lg_subject, asserted in path_ops.h */
 	__u32 need[4];
 	struct lg_mount_scan mscan;
 	__u64 mounts[LG_ATTR_MAX_PATHS];

@@ -142,6 +142,7 @@ denied() {
 	echo "    $2 was readable from $1"
 	return 1
 }
+fails() { ! "$@" 2>/dev/null; }
 readable() { as_pod "$1" "read l <$2 && [ \"\$l\" = data ]"; }
 
 # init_step CGROUP [TOKEN]: a pod's init container, livegrant wait, started
@@ -214,6 +215,29 @@ check "and is denied what the grant does not name" \
 	denied $PE/cri-containerd-main.scope /tmp/lgt/secret
 check "  its children are judged too (marked at their fork)" \
 	as_pod $PE/cri-containerd-main.scope "(read l </tmp/lgt/secret) && exit 1; exit 0"
+# The runtime's tasks not judged yet are out of an agent's reach: tracing or
+# signalling one would let the agent run code nothing judges.
+mkdir -p $PE/cri-containerd-rt.scope $PE/cri-containerd-side.scope
+# (the judged one blocks on a FIFO its grant lets it read)
+mkfifo $W/rt /tmp/lgt/ws/side
+# Each writes its own pid before it moves in ($! would be a subshell's).
+sh -c "echo \$\$ >$W/rt.pid; echo \$\$ >$PE/cri-containerd-rt.scope/cgroup.procs && read x <$W/rt" \
+	2>/dev/null &
+RT_BG=$!
+sh -c "echo \$\$ >$W/side.pid; echo \$\$ >$PE/cri-containerd-side.scope/cgroup.procs && exec /bin/busybox sh -c 'read x </tmp/lgt/ws/side'" \
+	2>/dev/null &
+SIDE_BG=$!
+sleep 0.5
+RT_PID=$(cat $W/rt.pid) SIDE_PID=$(cat $W/side.pid)
+check "an agent may signal another agent process of its pod" \
+	as_pod $PE/cri-containerd-main.scope "kill -0 $SIDE_PID"
+check "  but not the runtime's task not judged yet (out of scope)" \
+	fails as_pod $PE/cri-containerd-main.scope "kill -0 $RT_PID"
+check "  (which this shell, outside every agent, may signal)" kill -0 $RT_PID
+echo x >$W/rt
+echo x >/tmp/lgt/ws/side
+wait $RT_BG $SIDE_BG
+rm -f /tmp/lgt/ws/side
 $LG agents >$W/agents.txt 2>&1
 grep "pod$(us $UE).slice" $W/agents.txt >$W/agent-e.txt
 check "livegrant agents shows pod E's cgroup as the agent holding the grant" \

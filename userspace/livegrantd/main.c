@@ -256,6 +256,10 @@ static int protect_own_files(struct lgd *d)
 	if (!err)
 		err = lgd_protected_check_config(&d->protected, &d->cfg->baseline, "baseline",
 						 &reason);
+	/* Every agent pod holds its bootstrap grant before its token: no ceiling applies. */
+	if (!err && d->cfg->kube.has_bootstrap)
+		err = lgd_protected_check_config(&d->protected, &d->cfg->kube.bootstrap,
+						 "kubernetes.bootstrap", &reason);
 	for (size_t i = 0; !err && i < d->cfg->n_domains; i++) {
 		const struct lg_domain_config *dom = &d->cfg->domains[i];
 
