@@ -239,8 +239,15 @@ static __always_inline bool lg_task_judged(struct task_struct *task, __u64 since
 
 	if (BPF_CORE_READ(task, start_boottime) < since_ns)
 		return true;
-	mark = bpf_task_storage_get(&lg_task_marks, task, 0, 0);
-	return mark && (*mark & LG_TASK_JUDGED);
+	/*
+	 * With F_CREATE, NULL never means "no mark": a task without storage
+	 * gets an empty one (only the runtime's tasks lack a mark, and few).
+	 * NULL is a failure: no memory, or before 6.2 the helper's per-CPU
+	 * busy count held by another task-storage user on this CPU. Either
+	 * way the task is judged: a failed lookup never exempts.
+	 */
+	mark = bpf_task_storage_get(&lg_task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	return !mark || (*mark & LG_TASK_JUDGED);
 }
 
 /* Mark @task judged; false when the kernel had no memory for the mark. */

@@ -138,6 +138,10 @@ as_pod() { in_cg "$1" "exec /bin/busybox sh -c '$2'"; }
 # cannot even start). Its error message cannot be relied on (without a
 # grant its writes are denied too): the denial log is checked apart.
 denied() {
+	[ -d "$1" ] || {
+		echo "    no cgroup $1"
+		return 1
+	}
 	as_pod "$1" "read l <$2" 2>/dev/null || return 0
 	echo "    $2 was readable from $1"
 	return 1
@@ -146,9 +150,10 @@ fails() { ! "$@" 2>/dev/null; }
 readable() { as_pod "$1" "read l <$2 && [ \"\$l\" = data ]"; }
 
 # init_step CGROUP [TOKEN]: a pod's init container, livegrant wait, started
-# before livegrantd governs the pod (its pid in WAIT_PID). Until a bootstrap
-# allowance lands (docs/deployment.md, "Not yet"), the init step must exec
-# before its pod is registered: the test lists the pod only after this.
+# before livegrantd governs the pod (its pid in WAIT_PID): without a
+# bootstrap allowance (kubernetes.bootstrap, the cgroupfs part below) the
+# init step must exec before its pod is registered, so the test lists the
+# pod only after this.
 init_step() {
 	t=
 	[ -n "${2:-}" ] && t="--token $2"
@@ -176,6 +181,8 @@ check "the token went to the kubelet as a bearer token" \
 check "a process of pod A's container holds no grant: its open is denied" \
 	denied $PA/cri-containerd-aaa.scope /tmp/lgt/ws/a
 check "a process of pod B is not touched" readable $PB/cri-containerd-ccc.scope /tmp/lgt/ws/a
+check "  but root in pod B is no administrator of livegrantd (a pod is not the host)" \
+	fails in_cg $PB/cri-containerd-ccc.scope "exec $LG agents"
 check "the denial log names pod A's cgroup, reason no_grant" \
 	wait_for 5 sh -c "$LG denials --json >$W/denials.txt 2>&1 && grep 'kubepods-burstable-pod$(us $UA).slice' $W/denials.txt | grep -q no_grant"
 $LG denials >$W/denials-text.txt 2>&1
@@ -308,12 +315,20 @@ stop_lgd
 # token's directory, nothing else.
 mkdir -p $PD/init $W/tokens
 pods "$(pod_json $UA agents agent-a Burstable yes)" "$(pod_json $UD agents agent-d Burstable yes)"
+# Every pod may do what bootstrap allows: a rule reaching the pods' cgroups
+# (cgroup.procs, cgroup.kill) or livegrant's own files is a start error.
+config cgroupfs "  bootstrap:
+    write: [/sys/fs/cgroup/]"
+$B/livegrantd --config $W/config.yaml >$W/bad-bootstrap.log 2>&1
+check "a bootstrap rule reaching the pods' cgroups refuses the start, naming it" \
+	sh -c "[ $? -ne 0 ] && grep -q 'kubernetes.bootstrap' $W/bad-bootstrap.log"
 config cgroupfs "  bootstrap:
     exec: [$LG, /lib/, /lib64/, /usr/lib/, /usr/lib64/]
     read: [/lib/, /lib64/, /usr/lib/, /etc/ld.so.cache, $W/tokens/]"
 check "livegrantd starts with cgroup_driver: cgroupfs and a bootstrap allowance" start_lgd
 check "pod D (kubepods/burstable/pod<UID>) is governed at the first list" wait_for 8 has_pod $UD
-check "  holding its bootstrap grant" contains $W/status.json '"bootstrap": true'
+$LG status | grep "$UD" >$W/pod-d.txt
+check "  holding its bootstrap grant (livegrant status)" contains $W/pod-d.txt "(bootstrap grant)"
 check "  which lets nothing else start (busybox's exec is denied)" denied $PD/init /tmp/lgt/ws/a
 mint podd '{"sub":"spiffe://example.org/agent/pod-d","aud":"livegrant://test-node","domain":"qa","task":"crun test","allow":{"read":["/data/ws/"]}}'
 cp $W/podd.jwt $W/tokens/podd.jwt
@@ -323,7 +338,7 @@ rc=$?
 check "pod D's init step, started after the pod is governed, presents its token (exit $rc)" \
 	[ $rc -eq 0 ]
 check "  the token's grant ends the bootstrap grant" \
-	wait_for 5 sh -c "$LG status --json | grep -q '\"bootstrap\": false'"
+	wait_for 5 sh -c "$LG status | grep '$UD' >$W/pod-d.txt && ! grep -q 'bootstrap grant' $W/pod-d.txt"
 
 bundle() { # DIR ARGS_JSON: an OCI bundle of busybox in the pod's cgroup
 	mkdir -p $1/rootfs/bin $1/rootfs/proc $1/rootfs/dev $1/rootfs/data

@@ -184,8 +184,9 @@ static void print_kube(json_t *k)
 	       json_integer_value(json_object_get(k, "pending")),
 	       json_integer_value(json_object_get(k, "refused")));
 	json_array_foreach(json_object_get(k, "pods"), i, p) {
-		printf("  %s/%s %s %s\n", str_of(p, "namespace"), str_of(p, "name"),
-		       str_of(p, "uid"), str_of(p, "cgroup"));
+		printf("  %s/%s %s %s%s\n", str_of(p, "namespace"), str_of(p, "name"),
+		       str_of(p, "uid"), str_of(p, "cgroup"),
+		       json_is_true(json_object_get(p, "bootstrap")) ? " (bootstrap grant)" : "");
 	}
 }
 

@@ -278,6 +278,19 @@ int lg_root_add(struct lg_enforcer *e, const char *path);
  * registration is kept when the root is registered already.
  */
 int lg_root_add_flags(struct lg_enforcer *e, const char *path, uint32_t flags);
+/*
+ * Set the time of registration of root @id to now: every task alive is
+ * judged below it from then on (LG_ROOT_F_FROM_EXEC). Called once a root
+ * is visible to the programs, and after a replacing commit.
+ */
+int lg_root_restamp(struct lg_enforcer *e, uint64_t id);
+/*
+ * Register root @id at @level with no flags, for a root of the set in
+ * force whose directory cannot be found (it stays governed in this build).
+ */
+int lg_root_add_id(struct lg_enforcer *e, uint64_t id, uint32_t level);
+/* The level of root @id in the set in force (another build's). -ENOENT if none. */
+int lg_prev_root_level(struct lg_enforcer *e, uint64_t id, uint32_t *level);
 /* Would lg_root_add() accept @path (level, not the root cgroup)? No kernel needed. */
 int lg_root_check(const char *path);
 int lg_root_remove(struct lg_enforcer *e, const char *path);

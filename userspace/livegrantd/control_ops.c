@@ -27,7 +27,7 @@ struct op {
 
 bool lgd_caller_is_admin(const struct lgd *d, const struct lgd_peer *p)
 {
-	return p->uid == 0 && !lgd_under_root(d, p->cgroup);
+	return p->uid == 0 && !lgd_under_root(d, p->cgroup) && lgd_kube_may_admin(d, p->cgroup);
 }
 
 static void op_present(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)

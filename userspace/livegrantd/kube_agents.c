@@ -7,17 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "admission.h"
 #include "attest.h"
 #include "daemon.h"
 #include "kube_agents.h"
-
-/* Where the kubelet puts pod cgroups, below LGD_CGROUP_MOUNT, per driver. */
-static const char *kube_base(enum lg_kube_driver driver)
-{
-	return driver == LG_KUBE_CGROUPFS ? "kubepods" : "kubepods.slice";
-}
 
 static int pods_grow(struct lgd_kube *k)
 {
@@ -102,6 +97,13 @@ static int pod_add(struct lgd *d, const char *uid, const char *ns, const char *n
 	/* Its containers' setup is the runtime's; each is an agent from its exec on. */
 	if (!err)
 		err = lg_root_add_flags(d->e, path, LG_ROOT_F_FROM_EXEC);
+	/*
+	 * Once the programs see the root: a task of the pod forked while it
+	 * was being added (its task_alloc saw no root, so no mark) started
+	 * before this time, so it is judged.
+	 */
+	if (!err)
+		err = lg_root_restamp(d->e, id);
 	if (err)
 		return err;
 	p = &k->pods[k->n++];
@@ -147,11 +149,18 @@ static void bootstrap_upkeep(struct lgd *d, struct lgd_pod_root *p, uint64_t now
 {
 	uint64_t interval = d->cfg->refresh_interval_s * 1000000000ULL;
 
-	if (!p->bootstrap)
+	if (p->bootstrap_done)
 		return;
 	/* A token's grant took its place: never back to bootstrap. */
 	if (lgd_agent_by_cgroup_id(&d->agents, p->id)) {
 		p->bootstrap = false;
+		p->bootstrap_done = true;
+		return;
+	}
+	/* Its install failed (no memory, a full map): again, once a second. */
+	if (!p->bootstrap) {
+		if (d->cfg->kube.has_bootstrap && bootstrap_install(d, p))
+			fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 		return;
 	}
 	if (p->bootstrap_expires_ns > now + interval)
@@ -217,6 +226,24 @@ static bool find_pod_dir(const char *dir, int depth, uint64_t id, char *out, siz
 	return found;
 }
 
+/*
+ * A root of the set being replaced that is neither configured nor a pod
+ * cgroup here: keep it in this build's map, with no flags (every task
+ * below judged), rather than let it go with the old set.
+ */
+static void keep_unplaced(struct lgd *d, uint64_t id, const char *base)
+{
+	uint32_t level;
+
+	fprintf(stderr,
+		"livegrantd: agent root %llu is not configured and not a pod cgroup under %s: left registered\n",
+		(unsigned long long)id, base);
+	if (lg_enforcer_start(d->e) != LG_START_REPLACED || lg_prev_root_level(d->e, id, &level))
+		return;
+	if (lg_root_add_id(d->e, id, level))
+		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
+}
+
 static bool configured_root(const struct lgd *d, uint64_t id)
 {
 	for (size_t i = 0; i < d->nroots; i++) {
@@ -237,7 +264,8 @@ int lgd_kube_recover(struct lgd *d)
 
 	if (!d->cfg->kube.enabled)
 		return 0;
-	snprintf(base, sizeof(base), "%s/%s", LGD_CGROUP_MOUNT, kube_base(d->cfg->kube.driver));
+	snprintf(base, sizeof(base), "%s/%s", LGD_CGROUP_MOUNT,
+		 lgd_kube_pods_dir(d->cfg->kube.driver));
 	err = lg_root_ids(d->e, &ids, &n);
 	for (size_t i = 0; !err && i < n; i++) {
 		if (configured_root(d, ids[i]) || pod_by_id(&d->kube, ids[i]))
@@ -248,15 +276,16 @@ int lgd_kube_recover(struct lgd *d)
 		 * never un-governed.
 		 */
 		if (!find_pod_dir(base, 2, ids[i], path, sizeof(path))) {
-			fprintf(stderr,
-				"livegrantd: agent root %llu is not configured and not a pod cgroup under %s: left registered\n",
-				(unsigned long long)ids[i], base);
+			keep_unplaced(d, ids[i], base);
 			continue;
 		}
 		uid_of_dir(strrchr(path, '/') + 1, uid, sizeof(uid));
-		err = pod_add(d, uid, "", "", path);
-		if (err)
-			break;
+		/* One pod that cannot be added (its cgroup just went) stops no start. */
+		if (pod_add(d, uid, "", "", path)) {
+			fprintf(stderr, "livegrantd: agent pod %s: %s\n", uid, lg_errmsg());
+			keep_unplaced(d, ids[i], base);
+			continue;
+		}
 		fprintf(stderr, "livegrantd: agent pod %s governed again: cgroup %s\n", uid, path);
 		/* No saved token: it is still starting, or never presented one. */
 		if (!lgd_agent_by_cgroup_id(&d->agents, ids[i]) &&
@@ -265,6 +294,53 @@ int lgd_kube_recover(struct lgd *d)
 	}
 	free(ids);
 	return err ? lg_err(err, "finding agent pods again: %s", lg_errmsg()) : 0;
+}
+
+void lgd_kube_committed(struct lgd *d)
+{
+	/*
+	 * A replacing start's task marks began empty, and this build's
+	 * task_alloc marked nothing until it was attached just now: every
+	 * task alive in a pod counts as judged from here on.
+	 */
+	if (lg_enforcer_start(d->e) != LG_START_REPLACED)
+		return;
+	for (size_t i = 0; i < d->kube.n; i++)
+		if (lg_root_restamp(d->e, d->kube.pods[i].id))
+			fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
+}
+
+int lgd_kube_check(struct lgd *d)
+{
+	char url[512], own[PATH_MAX], base[PATH_MAX];
+	int err = lgd_kubelet_url(&d->cfg->kube, url, sizeof(url));
+
+	if (err)
+		return err;
+	snprintf(base, sizeof(base), "%s/%s", LGD_CGROUP_MOUNT,
+		 lgd_kube_pods_dir(d->cfg->kube.driver));
+	d->kube.own_pod[0] = 0;
+	/* In a pod, livegrantd runs in a container cgroup: its parent is the pod's. */
+	if (!lgd_pid_cgroup(getpid(), LGD_CGROUP_MOUNT, own, sizeof(own)) &&
+	    lgd_cgroup_at_or_below(own, base) && strcmp(own, base) && strrchr(own, '/')) {
+		*strrchr(own, '/') = 0;
+		if (strcmp(own, base))
+			snprintf(d->kube.own_pod, sizeof(d->kube.own_pod), "%s", own);
+	}
+	return 0;
+}
+
+bool lgd_kube_may_admin(const struct lgd *d, const char *cgroup)
+{
+	char base[PATH_MAX];
+
+	if (!d->cfg->kube.enabled)
+		return true;
+	snprintf(base, sizeof(base), "%s/%s", LGD_CGROUP_MOUNT,
+		 lgd_kube_pods_dir(d->cfg->kube.driver));
+	if (!lgd_cgroup_at_or_below(cgroup, base))
+		return true;
+	return d->kube.own_pod[0] && lgd_cgroup_at_or_below(cgroup, d->kube.own_pod);
 }
 
 /* ---- the kubelet's lists ---------------------------------------------------- */
@@ -300,6 +376,14 @@ static void apply_pod(struct lgd *d, const struct lgd_kube_pod *lp)
 	/* The kubelet lists a pod before it makes its cgroup: next time. */
 	if (lg_cgroup_id(path, &id, NULL)) {
 		d->kube.pending++;
+		return;
+	}
+	/* Found again under a directory name that gave no UID: the same pod. */
+	p = pod_by_id(&d->kube, id);
+	if (p) {
+		snprintf(p->uid, sizeof(p->uid), "%s", lp->uid);
+		snprintf(p->namespace_, sizeof(p->namespace_), "%s", lp->namespace_);
+		snprintf(p->name, sizeof(p->name), "%s", lp->name);
 		return;
 	}
 	if (pod_add(d, lp->uid, lp->namespace_, lp->name, path)) {
@@ -344,6 +428,20 @@ void lgd_kube_handle(struct lgd *d)
 	lgd_kubelet_result_free(r);
 }
 
+/*
+ * Is @p's cgroup shown gone: no such directory, or one of another id
+ * (kernfs ids are never reused while the system runs)? Any other error
+ * (no memory, a stat that failed) shows nothing: the pod stays governed.
+ */
+static bool cgroup_gone(const struct lgd_pod_root *p)
+{
+	struct stat st;
+
+	if (stat(p->path, &st))
+		return errno == ENOENT || errno == ENOTDIR;
+	return (uint64_t)st.st_ino != p->id;
+}
+
 void lgd_kube_sweep(struct lgd *d)
 {
 	struct lgd_kube *k = &d->kube;
@@ -352,8 +450,8 @@ void lgd_kube_sweep(struct lgd *d)
 	for (size_t i = 0; i < k->n;) {
 		struct lgd_pod_root *p = &k->pods[i];
 
-		/* Still there: governed. Kernfs ids are never reused while the system runs. */
-		if (lg_cgroup_is(p->path, p->id)) {
+		/* Still there, or not shown gone: governed. */
+		if (!cgroup_gone(p)) {
 			bootstrap_upkeep(d, p, now);
 			i++;
 			continue;

@@ -44,7 +44,8 @@ struct lgd;
  * @path:  its cgroup directory; @id its cgroup id (the root's key).
  * @bootstrap: the pod holds its bootstrap grant (kubernetes.bootstrap),
  *         until @bootstrap_expires_ns unless extended: it has presented
- *         no token yet. Its first token's grant replaces it for good.
+ *         no token yet. Its first token's grant replaces it for good
+ *         (@bootstrap_done, while this livegrantd runs).
  */
 struct lgd_pod_root {
 	char uid[LGD_KUBE_UID_MAX];
@@ -52,7 +53,7 @@ struct lgd_pod_root {
 	char name[254];
 	char path[PATH_MAX];
 	uint64_t id;
-	bool bootstrap;
+	bool bootstrap, bootstrap_done;
 	uint64_t bootstrap_expires_ns;
 };
 
@@ -77,14 +78,28 @@ struct lgd_kube {
 	uint64_t last_ok_ns, last_ns;
 	uint64_t results[LGD_KUBELET_RESULT_MAX];
 	size_t pending, refused;
+	char own_pod[PATH_MAX]; /* livegrantd's own pod cgroup, "" outside pods */
 };
 
+/*
+ * At start, before anything loads: the kubelet URL expands, and where
+ * livegrantd's own pod is (its callers may administer).
+ */
+int lgd_kube_check(struct lgd *d);
+/*
+ * May a uid-0 caller in @cgroup administer livegrantd? Not from a pod
+ * (registered as an agent or not yet: a pending, refused or unselected
+ * pod's root user is no host administrator), except livegrantd's own.
+ */
+bool lgd_kube_may_admin(const struct lgd *d, const char *cgroup);
 /*
  * At start, after the configured roots are registered and before the
  * saved grants are restored: find the agent pods registered before this
  * start again. No-op without a kubernetes: section.
  */
 int lgd_kube_recover(struct lgd *d);
+/* After the commit: in a replacing start, every task alive in a pod is judged. */
+void lgd_kube_committed(struct lgd *d);
 /* After the privileges are dropped: start the kubelet client. *@fd: its eventfd, or -1. */
 int lgd_kube_start(struct lgd *d, int *fd);
 /* The client's fd was readable: apply its newest result. */

@@ -56,6 +56,12 @@ int lgd_kube_pods_parse(const char *json, size_t len, const struct lgd_kube_sele
 			enum lg_kube_driver driver, struct lgd_kube_pod *out, size_t max,
 			size_t *n);
 
+/* Where the kubelet puts every pod cgroup under @driver, relative to the cgroup2 mount. */
+static inline const char *lgd_kube_pods_dir(enum lg_kube_driver driver)
+{
+	return driver == LG_KUBE_CGROUPFS ? "kubepods" : "kubepods.slice";
+}
+
 /*
  * The cgroup the kubelet makes for pod @uid of QoS class @qos
  * ("Guaranteed", "Burstable", "BestEffort") under @driver, relative to the

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/capability.h>
 #include <sys/eventfd.h>
 
 #include <curl/curl.h>
@@ -372,12 +373,41 @@ static bool pause_ms(struct lgd_kubelet *k, uint64_t ms, bool kickable)
 	return !stop;
 }
 
+/*
+ * Capabilities are per thread: this one parses what the network sends
+ * (libcurl, OpenSSL, jansson) and needs none of the daemon's.
+ */
+static bool drop_all_caps(void)
+{
+	cap_t none = cap_init();
+	bool ok = none && !cap_set_proc(none);
+
+	cap_free(none);
+	return ok;
+}
+
+/* No request goes out from a thread that kept capabilities. */
+static struct lgd_kubelet_result *refuse(const char *why)
+{
+	struct lgd_kubelet_result *r = calloc(1, sizeof(*r));
+
+	if (r) {
+		r->kind = LGD_KUBELET_INTERNAL;
+		snprintf(r->error, sizeof(r->error), "%s", why);
+		r->at_ns = lg_boottime_ns();
+	}
+	return r;
+}
+
 static void *client_main(void *arg)
 {
 	struct lgd_kubelet *k = arg;
+	bool dropped = drop_all_caps();
 
 	for (;;) {
-		struct lgd_kubelet_result *r = request(k);
+		struct lgd_kubelet_result *r =
+			dropped ? request(k) :
+				  refuse("the kubelet client could not drop its capabilities");
 
 		if (r)
 			publish(k, r);
@@ -429,10 +459,12 @@ int lgd_kubelet_start(const struct lg_kube_config *cfg, struct lgd_kubelet **out
 		err = lg_err(-ENAMETOOLONG, "kubernetes.kubelet_url is too long");
 	if (!err && curl_global_init(CURL_GLOBAL_DEFAULT))
 		err = lg_err(-ENOMEM, "libcurl could not initialize");
-	if (!err) {
+	else if (!err) {
 		err = -pthread_create(&k->thread, NULL, client_main, k);
-		if (err)
+		if (err) {
+			curl_global_cleanup();
 			lg_err(err, "starting the kubelet client: %s", strerror(-err));
+		}
 	}
 	if (err) {
 		free_client(k);

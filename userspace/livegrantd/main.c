@@ -312,6 +312,9 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
 		err = lgd_state_load(d);
 	if (!err)
 		err = resolve_roots(d);
+	/* ${NODE_NAME} unset is a start error: before anything loads, not after. */
+	if (!err && d->cfg->kube.enabled)
+		err = lgd_kube_check(d);
 	if (!err)
 		err = lg_enforcer_open(&eo, &d->e);
 	if (!err && lg_enforcer_start(d->e) != LG_START_FRESH &&
@@ -334,6 +337,8 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
 		err = lgd_restore(d);
 	if (!err)
 		err = lg_enforcer_commit(d->e);
+	if (!err)
+		lgd_kube_committed(d);
 	return err;
 }
 

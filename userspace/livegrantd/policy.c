@@ -8,11 +8,14 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "daemon.h" /* LGD_CGROUP_MOUNT */
+#include "kube_pods.h"
 #include "livegrant.h"
 #include "policy.h"
 #include "rules.h"
@@ -153,6 +156,14 @@ int lgd_protected_init(struct lgd_protected *p, const struct lg_config *cfg, con
 	 */
 	for (size_t i = 0; !err && i < cfg->agent_cgroups.n; i++)
 		err = protect(p, cfg->agent_cgroups.v[i], "an agent root (cgroup)", false);
+	/* The same for every pod of the node, agent pods' roots among them. */
+	if (!err && cfg->kube.enabled) {
+		char pods[PATH_MAX];
+
+		snprintf(pods, sizeof(pods), "%s/%s", LGD_CGROUP_MOUNT,
+			 lgd_kube_pods_dir(cfg->kube.driver));
+		err = protect(p, pods, "the pods' cgroups (kubepods)", false);
+	}
 	if (!err)
 		err = protect(p, exe, "livegrantd's binary", false);
 	if (err)

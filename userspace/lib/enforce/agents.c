@@ -126,6 +126,54 @@ int lg_root_add(struct lg_enforcer *e, const char *path)
 	return lg_root_add_flags(e, path, 0);
 }
 
+int lg_root_restamp(struct lg_enforcer *e, uint64_t id)
+{
+	struct lg_root r;
+
+	if (bpf_map_lookup_elem(e->fds[LG_MAP_ROOTS], &id, &r))
+		return lg_err(-errno, "agent root %llu is not registered", (unsigned long long)id);
+	r.since_ns = lg_boottime_ns();
+	if (bpf_map_update_elem(e->fds[LG_MAP_ROOTS], &id, &r, BPF_EXIST))
+		return lg_err(-errno, "agent root %llu: %s", (unsigned long long)id,
+			      strerror(errno));
+	return 0;
+}
+
+int lg_root_add_id(struct lg_enforcer *e, uint64_t id, uint32_t level)
+{
+	struct lg_root r = { .level = level };
+
+	if (!level || level >= LG_MAX_ROOT_LEVEL)
+		return lg_err(-EINVAL, "agent root %llu at level %u", (unsigned long long)id,
+			      level);
+	if (bpf_map_update_elem(e->fds[LG_MAP_ROOTS], &id, &r, BPF_NOEXIST) && errno != EEXIST)
+		return lg_err(-errno, "registering agent root %llu failed: %s",
+			      (unsigned long long)id, strerror(errno));
+	sync_root_index(e);
+	return 0;
+}
+
+int lg_prev_root_level(struct lg_enforcer *e, uint64_t id, uint32_t *level)
+{
+	int fd = e->have_prev ? lg_pins_map_get(&e->prev, "lg_roots") : -1;
+	/* Every ABI's lg_root begins with the level: read that much of any. */
+	uint64_t v[4] = { 0 };
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+	int err = 0;
+
+	if (fd < 0)
+		return -ENOENT;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.value_size > sizeof(v) ||
+	    info.key_size != sizeof(id))
+		err = -EINVAL;
+	else if (bpf_map_lookup_elem(fd, &id, v))
+		err = -errno;
+	close(fd);
+	*level = (uint32_t)v[0];
+	return err;
+}
+
 int lg_root_remove_id(struct lg_enforcer *e, uint64_t id)
 {
 	if (bpf_map_delete_elem(e->fds[LG_MAP_ROOTS], &id))
