@@ -9,9 +9,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -170,4 +172,94 @@ KTEST(root_add_level_bound)
 	}
 	rmdir(below);
 	remove_chain("d", level);
+}
+
+/* In a worker: fork; the child opens @r->path and exits with the errno (0: opened). */
+static int child_open(const struct worker_req *r)
+{
+	pid_t pid = fork();
+	int status, fd;
+
+	if (pid < 0)
+		return errno;
+	if (pid == 0) {
+		fd = open(r->path, O_RDONLY);
+		_exit(fd < 0 ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return EIO;
+	return WEXITSTATUS(status);
+}
+
+/* In a worker: signal 0 to pid @r->arg. */
+static int signal_pid(const struct worker_req *r)
+{
+	return kill(r->arg, 0) ? errno : 0;
+}
+
+/*
+ * An agent pod's root (LG_ROOT_F_FROM_EXEC): a process the host brings in
+ * after the registration (the container runtime) is not judged until its
+ * exec, which is judged; a process there before the registration is, and
+ * so are the children it forks after it; the runtime's processes are out
+ * of an agent's reach. The pod holds no grant: judged means denied.
+ */
+KTEST(root_pod_judged_from_exec)
+{
+	char pod[512], old_cg[600], rt_cg[600];
+	struct worker old, rt;
+	const struct lg_event *ev;
+	uint64_t id;
+
+	snprintf(pod, sizeof(pod), "%s/pod", FX_OTHER);
+	snprintf(old_cg, sizeof(old_cg), "%s/old", pod);
+	snprintf(rt_cg, sizeof(rt_cg), "%s/rt", pod);
+	REQUIRE((mkdir(pod, 0755) == 0 || errno == EEXIST) &&
+			(mkdir(old_cg, 0755) == 0 || errno == EEXIST) &&
+			(mkdir(rt_cg, 0755) == 0 || errno == EEXIST),
+		"mkdir the pod's cgroups");
+	REQUIRE(worker_start(&old, old_cg, "lg-podold") == 0,
+		"a process in the pod before it is one");
+	REQUIRE(lg_root_add_flags(fx, pod, LG_ROOT_F_FROM_EXEC) == 0, "register the pod: %s",
+		lg_errmsg());
+	/* The pod is the agent (livegrantd registers it so): its scope is the pod. */
+	REQUIRE(lg_agent_add(fx, pod, &id) == 0, "register the pod as the agent: %s", lg_errmsg());
+	CHECK(__atomic_load_n(&fx->state->exec_root_levels, __ATOMIC_SEQ_CST) & (1ULL << 2),
+	      "exec_root_levels marks the pod's level");
+
+	CHECK_ERR(w_open(&old, FX_DIR "/ws/a", O_RDONLY), EACCES,
+		  "a process there before the registration is judged: denied");
+	ev = fx_wait_event(old.pid, LG_HOOK_FILE_OPEN, LG_REASON_NO_GRANT, 2000);
+	if (CHECK(ev != NULL, "its no_grant event"))
+		CHECK(ev->agent_cgroup_id == id, "the event names the pod");
+	CHECK_ERR(w_call(&old, child_open, 0, 0, FX_DIR "/ws/a"), EACCES,
+		  "its child, forked after the registration, is judged too (marked at birth)");
+
+	if (CHECK(worker_start(&rt, rt_cg, "lg-podrt") == 0, "a process brought in after")) {
+		CHECK_ERR(
+			w_open(&rt, FX_DIR "/ws/a", O_RDONLY), 0,
+			"brought in from outside, before its exec: not judged (the runtime's setup)");
+		CHECK_ERR(w_call(&rt, child_open, 0, 0, FX_DIR "/ws/a"), 0,
+			  "nor its children before they exec");
+		CHECK_ERR(w_call(&old, signal_pid, 0, old.pid, NULL), 0,
+			  "an agent may signal a process of its pod that is judged (itself)");
+		CHECK_ERR(w_call(&old, signal_pid, 0, rt.pid, NULL), EACCES,
+			  "but not the runtime's process not judged yet");
+		CHECK_ERR(w_exec(&rt, "/bin/true", NULL), EACCES,
+			  "its exec is judged: no grant, denied");
+		ev = fx_wait_event(0, LG_HOOK_EXEC, LG_REASON_NO_GRANT, 2000);
+		CHECK(ev != NULL && ev->agent_cgroup_id == id,
+		      "the exec's no_grant event names the pod");
+		CHECK_ERR(w_open(&rt, FX_DIR "/ws/a", O_RDONLY), 0,
+			  "the runtime's process itself, which did not exec, still is not judged");
+		worker_stop(&rt);
+	}
+	worker_stop(&old);
+	lg_agent_remove(fx, id);
+	CHECK(lg_root_remove(fx, pod) == 0, "remove the pod root: %s", lg_errmsg());
+	CHECK(!(__atomic_load_n(&fx->state->exec_root_levels, __ATOMIC_SEQ_CST) & (1ULL << 2)),
+	      "exec_root_levels cleared with it");
+	rmdir(old_cg);
+	rmdir(rt_cg);
+	rmdir(pod);
 }
