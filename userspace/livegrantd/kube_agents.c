@@ -97,13 +97,6 @@ static int pod_add(struct lgd *d, const char *uid, const char *ns, const char *n
 	/* Its containers' setup is the runtime's; each is an agent from its exec on. */
 	if (!err)
 		err = lg_root_add_flags(d->e, path, LG_ROOT_F_FROM_EXEC);
-	/*
-	 * Once the programs see the root: a task of the pod forked while it
-	 * was being added (its task_alloc saw no root, so no mark) started
-	 * before this time, so it is judged.
-	 */
-	if (!err)
-		err = lg_root_restamp(d->e, id);
 	if (err)
 		return err;
 	p = &k->pods[k->n++];

@@ -99,6 +99,7 @@ int lg_root_add_flags(struct lg_enforcer *e, const char *path, uint32_t flags)
 {
 	struct lg_root r = { .flags = flags }, old;
 	uint64_t id;
+	bool kept;
 	int err = root_check(path, &id, &r.level);
 
 	if (err)
@@ -107,17 +108,26 @@ int lg_root_add_flags(struct lg_enforcer *e, const char *path, uint32_t flags)
 	 * Registered already (livegrantd restarted): its time stays, so that
 	 * a container runtime at work in the pod is not cut off mid-setup.
 	 */
-	if (!bpf_map_lookup_elem(e->fds[LG_MAP_ROOTS], &id, &old) && old.flags == flags &&
-	    old.since_ns)
-		r.since_ns = old.since_ns;
-	else
-		r.since_ns = lg_boottime_ns();
+	kept = !bpf_map_lookup_elem(e->fds[LG_MAP_ROOTS], &id, &old) && old.flags == flags &&
+	       old.since_ns;
+
+	r.since_ns = kept ? old.since_ns : lg_boottime_ns();
 	if (bpf_map_update_elem(e->fds[LG_MAP_ROOTS], &id, &r, BPF_ANY))
 		return lg_err(-errno, "registering agent root %s failed: %s%s", path,
 			      strerror(errno),
 			      errno == E2BIG ? " (at most LG_MAX_ROOTS roots)" : "");
 	/* The root is in the map before its level's entry and bit make programs look. */
 	sync_root_index(e);
+	/*
+	 * A new root's time, once the programs see it: a task of the cgroup
+	 * forked while it was being added saw no root at its task_alloc (no
+	 * mark), and started before this time, so it is judged.
+	 */
+	if (!kept) {
+		r.since_ns = lg_boottime_ns();
+		if (bpf_map_update_elem(e->fds[LG_MAP_ROOTS], &id, &r, BPF_EXIST))
+			return lg_err(-errno, "agent root %s: %s", path, strerror(errno));
+	}
 	return 0;
 }
 
