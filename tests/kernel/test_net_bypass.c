@@ -301,14 +301,15 @@ KTEST(net_accepted_connections_send_by_peer)
 	static const char *listen_on[] = { BY_ADDR ":7003" };
 	struct lg_grant_spec s = fx_spec(60000);
 	struct worker w;
-	int in_grant, outside;
+	int in_grant, outside, err;
 
 	s.rules[LG_RULE_CONNECT] = STRV(by_rules);
 	/* Listening asks a listen rule (test_net_listen.c); accepting asks nothing. */
 	s.rules[LG_RULE_LISTEN] = STRV(listen_on);
 	REQUIRE(lg_grant_install(fx, fx_a1, &s, NULL) == 0, "grant: %s", lg_errmsg());
 	REQUIRE(worker_start(&w, FX_A1, "lg-server") == 0, "start worker");
-	REQUIRE(w_tcp_listen(&w, 0, BY_ADDR, 7003) == 0, "the agent listens on " BY_ADDR ":7003");
+	err = w_tcp_listen(&w, 0, BY_ADDR, 7003);
+	REQUIRE(err == 0, "the agent listens on " BY_ADDR ":7003: %s", ktest_errname(err));
 	in_grant = connect_from("127.0.0.4");
 	CHECK_ERR(w_accept(&w, 0, 1), 0, "accept a peer the grant allows (127.0.0.4)");
 	outside = connect_from("127.0.0.6");
