@@ -233,7 +233,8 @@ static __always_inline void lg_resolve_agent(struct lg_subject *s, const struct 
  * leave its cgroup nor move another task in (namespace.bpf.c; cgroupfs is
  * reached only through the file rules).
  */
-static __always_inline bool lg_task_judged(struct task_struct *task, __u64 since_ns)
+static __always_inline bool lg_task_judged_or(struct task_struct *task, __u64 since_ns,
+					      bool on_failure)
 {
 	__u32 *mark;
 
@@ -244,10 +245,19 @@ static __always_inline bool lg_task_judged(struct task_struct *task, __u64 since
 	 * gets an empty one (only the runtime's tasks lack a mark, and few).
 	 * NULL is a failure: no memory, or before 6.2 the helper's per-CPU
 	 * busy count held by another task-storage user on this CPU. Either
-	 * way the task is judged: a failed lookup never exempts.
+	 * way the caller decides (@on_failure): a failed lookup never exempts
+	 * a task, nor puts another in an agent's reach.
 	 */
 	mark = bpf_task_storage_get(&lg_task_marks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	return !mark || (*mark & LG_TASK_JUDGED);
+	if (!mark)
+		return on_failure;
+	return *mark & LG_TASK_JUDGED;
+}
+
+/* Is the current task judged? A failed lookup judges it. */
+static __always_inline bool lg_task_judged(struct task_struct *task, __u64 since_ns)
+{
+	return lg_task_judged_or(task, since_ns, true);
 }
 
 /* Mark @task judged; false when the kernel had no memory for the mark. */

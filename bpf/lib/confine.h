@@ -76,7 +76,8 @@ static __always_inline bool lg_task_in_scope(const struct lg_subject *s, struct 
 		return false;
 	if (BPF_CORE_READ(anc, kn, id) != s->scope_id)
 		return false;
-	return !trusted || !s->from_exec || lg_task_judged(t, s->root_since_ns);
+	/* Here a failed lookup is "not judged": out of reach, a deny. */
+	return !trusted || !s->from_exec || lg_task_judged_or(t, s->root_since_ns, false);
 }
 
 /*
