@@ -41,6 +41,9 @@ int BPF_PROG(lg_task_alloc, struct task_struct *task, __u64 clone_flags, int ret
 
 	if (ret)
 		return ret;
+	/* A plain fork or thread, and no agent pod to mark children in: no lookup. */
+	if (!bad && !lg_pod_roots_exist())
+		return 0;
 	if (!lg_subject_get(&s))
 		return 0;
 	if (s.from_exec && !lg_task_mark(task))

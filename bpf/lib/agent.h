@@ -334,6 +334,21 @@ static __always_inline int lg_subject_resolve(struct lg_subject *s, enum lg_subj
 	return 1;
 }
 
+/*
+ * Does any agent pod's root exist? One array lookup: task_alloc asks it
+ * first, so a fork on a host without agent pods (or of a non-agent with
+ * no clone flag to judge) costs no root search. exec_root_levels is set
+ * before root_levels (sync_root_index()), and a fork that raced a new
+ * pod root started before its stamp (lg_root_add_flags()): judged.
+ */
+static __always_inline bool lg_pod_roots_exist(void)
+{
+	__u32 zero = 0;
+	struct lg_state *st = bpf_map_lookup_elem(&lg_state, &zero);
+
+	return st && READ_ONCE(st->exec_root_levels);
+}
+
 /* Is the current task an agent? @s filled when it is. */
 static __always_inline bool lg_subject_get(struct lg_subject *s)
 {
