@@ -33,6 +33,7 @@ check() { # NAME COMMAND...: passes when COMMAND succeeds
 	else
 		fail=$((fail + 1))
 		echo "FAIL $name"
+		return 1
 	fi
 }
 

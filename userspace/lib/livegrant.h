@@ -155,17 +155,18 @@ struct lg_enforcer_opts {
 	 */
 	bool staged;
 	/*
-	 * Called when this build must load its programs while an earlier set
-	 * of pins enforces: before the load and after it. Loading takes
-	 * seconds on a slow machine; the callback keeps that set's grants
-	 * alive meanwhile (lg_prev_grant_extend()). May be NULL.
+	 * Called when this build must load and attach its programs while an
+	 * earlier set of pins enforces: before each step and after it. Both
+	 * take seconds on a slow machine; the callback keeps the grants in
+	 * force alive meanwhile (lg_bridge_grant_extend()). May be NULL.
 	 */
 	void (*bridge)(struct lg_enforcer *e, void *ctx);
 	void *bridge_ctx;
 	/*
-	 * And every this many milliseconds during the load, from a thread of
+	 * And every this many milliseconds during each step, from a thread of
 	 * its own (0: before and after only). The callback must then touch
-	 * nothing but its own records and the earlier set's maps.
+	 * nothing but its own records and the grants, through
+	 * lg_bridge_grant_extend().
 	 */
 	unsigned int bridge_interval_ms;
 	/*
@@ -225,9 +226,12 @@ void lg_enforcer_hooks(const struct lg_enforcer *e, struct lg_hook_set *attached
 int lg_enforcer_links_pinned(const char *pin_dir, int *total);
 /*
  * Extend the live grant of @id in the set of pins that enforced when this
- * enforcer was opened (see opts->bridge). -ENOENT without one.
+ * enforcer was opened (see opts->bridge), and, when this build has maps of
+ * its own (a replacing start), there too once a grant was reinstalled:
+ * between the reinstall and the attach, and while attached beside the old
+ * set, both sets judge. -ENOENT without an earlier set.
  */
-int lg_prev_grant_extend(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns);
+int lg_bridge_grant_extend(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns);
 /*
  * The live grant of @id in that earlier set: its generation, and whether
  * that set's programs suspended it (a crossing livegrantd may never have

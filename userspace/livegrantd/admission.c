@@ -374,7 +374,7 @@ static int step_extend(struct lgd *d, struct admission *ad)
 /* BRIDGE: the same extension, in the set of pins that enforces meanwhile. */
 static int step_bridge(struct lgd *d, struct admission *ad)
 {
-	int err = lg_prev_grant_extend(ad->req->prev, ad->a->cgroup_id, ad->deadline);
+	int err = lg_bridge_grant_extend(ad->req->prev, ad->a->cgroup_id, ad->deadline);
 
 	(void)d;
 	if (!err)

@@ -33,7 +33,7 @@ struct livegrant_bpf;
  * @prev:     the newest complete set found at open (@have_prev).
  * @prev_agents_fd, @prev_suspended_fd: lg_agents and lg_suspended of
  *            @prev (when their layout is ours): its grants are kept alive
- *            while this build loads (lg_prev_grant_extend()), and what it
+ *            while this build loads and attaches (lg_bridge_grant_extend()), and what it
  *            suspended or recorded is carried over (lg_prev_agent_state(),
  *            lg_prev_events_drain()).
  * @prev_events_fd: after a replacing commit, the old set's event ring, so
@@ -59,8 +59,9 @@ struct lg_enforcer {
 	int prev_events_fd; /* lg_events of a replaced set, until drained */
 	uint64_t seq;
 	struct lg_hook_set hooks_missing, hooks_attached;
-	void (*bridge)(struct lg_enforcer *e, void *ctx); /* opts->bridge, for the commit */
+	void (*bridge)(struct lg_enforcer *e, void *ctx); /* opts->bridge: load and attach */
 	void *bridge_ctx;
+	unsigned int bridge_interval_ms;
 	int sync_outer, sync_inner; /* see lg_wait_for_readers() */
 	struct lg_rule_index *rules; /* rule_index.h; built at first use */
 };

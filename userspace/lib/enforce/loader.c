@@ -422,15 +422,16 @@ static int load_error(int err)
 }
 
 /*
- * While the verifier works (seconds, more on a busy or emulated machine:
- * longer than a grant may live), a thread keeps the grants of the set in
- * force alive every opts->bridge_interval_ms. The load touches nothing the
- * bridge does: libbpf and the new object on one side, the old set's maps
- * and the caller's records on the other; error messages are per thread.
+ * While the verifier works, and while the kernel attaches 60-odd programs
+ * (seconds each, more on a busy or emulated machine: longer than a grant
+ * may live), a thread keeps the grants in force alive every
+ * e->bridge_interval_ms. Neither step touches what the bridge does:
+ * libbpf, the new object and its links on one side; the maps' grant
+ * entries and the caller's records on the other; error messages are per
+ * thread.
  */
 struct bridge_thread {
 	struct lg_enforcer *e;
-	const struct lg_enforcer_opts *o;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;
@@ -439,7 +440,7 @@ struct bridge_thread {
 static void *bridge_main(void *arg)
 {
 	struct bridge_thread *b = arg;
-	unsigned int ms = b->o->bridge_interval_ms;
+	unsigned int ms = b->e->bridge_interval_ms;
 
 	pthread_mutex_lock(&b->mu);
 	while (!b->stop) {
@@ -455,33 +456,33 @@ static void *bridge_main(void *arg)
 		if (pthread_cond_timedwait(&b->cv, &b->mu, &ts) != ETIMEDOUT || b->stop)
 			continue;
 		pthread_mutex_unlock(&b->mu);
-		b->o->bridge(b->e, b->o->bridge_ctx);
+		b->e->bridge(b->e, b->e->bridge_ctx);
 		pthread_mutex_lock(&b->mu);
 	}
 	pthread_mutex_unlock(&b->mu);
 	return NULL;
 }
 
-/* The verifier's load, bridged before, during and after. */
-static int bridged_load(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
+/* @step(e), with the grants in force bridged before, during and after it. */
+static int bridged(struct lg_enforcer *e, int (*step)(struct lg_enforcer *e))
 {
-	struct bridge_thread b = { .e = e, .o = o };
+	struct bridge_thread b = { .e = e };
 	pthread_condattr_t ca;
 	pthread_t tid;
 	bool threaded;
 	int err;
 
-	if (!e->have_prev || !o->bridge)
-		return livegrant_bpf__load(e->skel);
-	o->bridge(e, o->bridge_ctx);
+	if (!e->have_prev || !e->bridge)
+		return step(e);
+	e->bridge(e, e->bridge_ctx);
 	pthread_mutex_init(&b.mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&b.cv, &ca);
 	pthread_condattr_destroy(&ca);
-	/* Without a thread (none could be made) the load is bridged around only. */
-	threaded = o->bridge_interval_ms && !pthread_create(&tid, NULL, bridge_main, &b);
-	err = livegrant_bpf__load(e->skel);
+	/* Without a thread (none could be made) the step is bridged around only. */
+	threaded = e->bridge_interval_ms && !pthread_create(&tid, NULL, bridge_main, &b);
+	err = step(e);
 	if (threaded) {
 		pthread_mutex_lock(&b.mu);
 		b.stop = true;
@@ -492,16 +493,21 @@ static int bridged_load(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
 	pthread_cond_destroy(&b.cv);
 	pthread_mutex_destroy(&b.mu);
 	if (!err)
-		o->bridge(e, o->bridge_ctx);
+		e->bridge(e, e->bridge_ctx);
 	return err;
 }
 
-static int load(struct lg_enforcer *e, const struct lg_enforcer_opts *o)
+static int load_skel(struct lg_enforcer *e)
+{
+	return livegrant_bpf__load(e->skel);
+}
+
+static int load(struct lg_enforcer *e)
 {
 	int err;
 
 	failed_prog[0] = 0;
-	err = bridged_load(e, o);
+	err = bridged(e, load_skel);
 	if (err)
 		return load_error(err);
 
@@ -705,11 +711,12 @@ int lg_enforcer_commit(struct lg_enforcer *e)
 
 	if (e->committed)
 		return 0;
-	/* Filling this build's maps took time too: the old grants once more. */
-	if (e->have_prev && e->bridge && e->start != LG_START_ADOPTED)
-		e->bridge(e, e->bridge_ctx);
+	/*
+	 * Filling this build's maps took time too, and attaching takes more:
+	 * the grants in force are bridged before, during and after it.
+	 */
 	if (e->start != LG_START_ADOPTED) {
-		err = attach(e);
+		err = bridged(e, attach);
 		if (err)
 			return err;
 	}
@@ -822,7 +829,7 @@ static int open_enforcer(struct lg_enforcer *e, const struct lg_enforcer_opts *o
 	if (!err && e->pin_dir[0])
 		err = find_prev(e);
 	if (!err && e->start != LG_START_ADOPTED)
-		err = load(e, o);
+		err = load(e);
 	if (!err && !o->staged)
 		err = lg_enforcer_commit(e);
 	return err;
@@ -842,6 +849,7 @@ int lg_enforcer_open(const struct lg_enforcer_opts *opts, struct lg_enforcer **o
 		return lg_err(-ENOMEM, "out of memory");
 	e->bridge = o->bridge;
 	e->bridge_ctx = o->bridge_ctx;
+	e->bridge_interval_ms = o->bridge_interval_ms;
 	for (int i = 0; i < LG_MAP_MAX; i++)
 		e->fds[i] = -1;
 	e->sync_outer = e->sync_inner = -1;
