@@ -52,7 +52,7 @@ BENCH_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(BENCH_SRCS))
 
 TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD)/tests/lg-accessloop \
 	$(BUILD)/tests/lg-mapprog $(BUILD)/tests/lg-preload.so $(BUILD)/tests/lg-bench \
-	$(BUILD)/tests/lg-bench-noop $(BUILD)/tests/lg-present-load $(BUILD)/tests/lg-kubelet-stub
+	$(BUILD)/tests/lg-bench-noop $(BUILD)/tests/lg-present-load $(BUILD)/tests/lg-https-stub
 
 .PHONY: all deps test unit-test kernel-test demo bench format lint compdb clean vmlinux-h upgrade-builds install FORCE
 all: $(PROGS) $(TESTS)
@@ -135,7 +135,7 @@ $(BUILD)/obj/tools/%.o: tools/%.c | $(BUILD)/obj/tools/issuer
 	$(CC) $(CFLAGS) -c $< -o $@
 
 # The kubelet client's test talks HTTPS to the stand-in kubelet.
-$(BUILD)/tests/test_kubelet: | $(BUILD)/tests/lg-kubelet-stub
+$(BUILD)/tests/test_kubelet: | $(BUILD)/tests/lg-https-stub
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(ALL_LIBS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS)
@@ -152,7 +152,7 @@ $(BUILD)/tests/lg-preload.so: tests/tools/preload.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -shared -fPIC -o $@ $<
 
 # A kubelet's GET /pods over HTTPS, for the kubelet client's tests.
-$(BUILD)/tests/lg-kubelet-stub: tests/tools/kubelet_stub.c | $(BUILD)/tests
+$(BUILD)/tests/lg-https-stub: tests/tools/https_stub.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $< -lmicrohttpd -lcrypto
 
 $(BUILD)/tests/lg-accessloop: tests/tools/accessloop.c | $(BUILD)/tests

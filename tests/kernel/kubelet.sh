@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/kernel/kubelet.sh - agent pods from the kubelet, in the VM: a stand-in
-# kubelet (build/tests/lg-kubelet-stub) serves a recorded-shape /pods over
+# kubelet (build/tests/lg-https-stub) serves a recorded-shape /pods over
 # HTTPS with a bearer token, and the pod cgroups are laid out as the kubelet
 # lays them out, under the systemd driver and then the cgroupfs one.
 # livegrantd must govern exactly the selected pods, one agent per pod,
@@ -11,7 +11,7 @@
 
 . tests/kernel/lib.sh
 
-STUB=$B/tests/lg-kubelet-stub
+STUB=$B/tests/lg-https-stub
 K=/tmp/kubelet
 CG=/sys/fs/cgroup
 # The pods: A (agents, labelled: an agent pod, Burstable), B (another

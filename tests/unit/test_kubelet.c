@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * test_kubelet.c - the kubelet client (kubelet.c) against a stand-in
- * kubelet over real HTTPS (build/tests/lg-kubelet-stub): a good pod list,
+ * kubelet over real HTTPS (build/tests/lg-https-stub): a good pod list,
  * and every way an answer can fail, each reported with its own kind and
  * never as a list. What the results do to agent roots is the VM's
  * (tests/kernel/kubelet.sh).
  */
 #include "../../userspace/livegrantd/kubelet.c"
 #include "../../userspace/livegrantd/kube_pods.c"
+#include "../../userspace/livegrantd/https_get.c"
 
 #include <poll.h>
 #include <signal.h>
@@ -21,7 +22,7 @@
 static char dir[64];
 static pid_t stub = -1;
 static char port[16];
-static char stub_path[PATH_MAX]; /* lg-kubelet-stub, beside this test's binary */
+static char stub_path[PATH_MAX]; /* lg-https-stub, beside this test's binary */
 
 static void put(const char *name, const char *text)
 {
@@ -270,7 +271,7 @@ int main(void)
 		if (n <= 0)
 			return 2;
 		stub_path[n] = 0;
-		strcpy(strrchr(stub_path, '/') + 1, "lg-kubelet-stub");
+		strcpy(strrchr(stub_path, '/') + 1, "lg-https-stub");
 	}
 	RUN(test_url);
 	RUN(test_answers);

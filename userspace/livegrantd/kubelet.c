@@ -10,16 +10,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/capability.h>
 #include <sys/eventfd.h>
 
 #include <curl/curl.h>
 
 #include "livegrant.h"
+#include "https_get.h"
 #include "kubelet.h"
-
-/* Connecting is quick or not at all: the rest of the timeout is for the answer. */
-#define CONNECT_TIMEOUT_S 5
 
 struct lgd_kubelet {
 	const struct lg_kube_config *cfg;
@@ -92,48 +89,6 @@ int lgd_kubelet_url(const struct lg_kube_config *cfg, char *out, size_t size)
 
 /* ---- one request (on the client's thread) ------------------------------ */
 
-struct body {
-	char *buf;
-	size_t len, cap;
-	bool too_large;
-};
-
-static size_t on_data(char *p, size_t size, size_t n, void *ctx)
-{
-	struct body *b = ctx;
-	size_t len = size * n;
-
-	if (b->len + len > LGD_KUBELET_MAX_BODY) {
-		b->too_large = true;
-		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
-	}
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64 << 10;
-		char *t;
-
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		t = realloc(b->buf, cap);
-		if (!t)
-			return 0;
-		b->buf = t;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, p, len);
-	b->len += len;
-	b->buf[b->len] = 0;
-	return len;
-}
-
-/* Abort a transfer under way when the client stops. */
-static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
-{
-	struct lgd_kubelet *k = ctx;
-
-	(void)a, (void)b, (void)c, (void)d;
-	return __atomic_load_n(&k->stop, __ATOMIC_RELAXED);
-}
-
 /* The token, read at every request: projected tokens are rotated. */
 static int read_token(const char *path, char *out, size_t size, char *why, size_t wsize)
 {
@@ -167,80 +122,48 @@ static int read_token(const char *path, char *out, size_t size, char *why, size_
 	return 0;
 }
 
-static enum lgd_kubelet_result_kind curl_kind(CURLcode rc, const struct body *b)
+/* What a transport outcome is as a kubelet result. */
+static enum lgd_kubelet_result_kind kind_of(enum lgd_https_kind kind)
 {
-	if (b->too_large || rc == CURLE_FILESIZE_EXCEEDED)
-		return LGD_KUBELET_TOO_LARGE;
-	switch (rc) {
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
+	switch (kind) {
+	case LGD_HTTPS_OK:
+		return LGD_KUBELET_OK;
+	case LGD_HTTPS_UNREACHABLE:
 		return LGD_KUBELET_UNREACHABLE;
-	case CURLE_OPERATION_TIMEDOUT:
+	case LGD_HTTPS_TIMEOUT:
 		return LGD_KUBELET_TIMEOUT;
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-	case CURLE_SSL_INVALIDCERTSTATUS:
+	case LGD_HTTPS_TLS:
 		return LGD_KUBELET_TLS;
+	case LGD_HTTPS_TOO_LARGE:
+		return LGD_KUBELET_TOO_LARGE;
 	default:
-		return LGD_KUBELET_UNREACHABLE;
+		return LGD_KUBELET_INTERNAL;
 	}
 }
 
-static int set_options(CURL *c, struct lgd_kubelet *k, struct curl_slist *hdr, struct body *b)
-{
-	const struct lg_kube_config *cfg = k->cfg;
-	long t = (long)cfg->timeout_s;
-	CURLcode rc = CURLE_OK;
-
-#define SET(opt, val)                                       \
-	do {                                                \
-		if (rc == CURLE_OK)                         \
-			rc = curl_easy_setopt(c, opt, val); \
-	} while (0)
-	SET(CURLOPT_URL, k->url);
-	/* The kubelet itself: https only, no redirect elsewhere, no proxy. */
-	SET(CURLOPT_PROTOCOLS_STR, "https");
-	SET(CURLOPT_FOLLOWLOCATION, 0L);
-	SET(CURLOPT_NOPROXY, "*");
-	/* Trust ca_file and nothing else: the system's CAs do not vouch for a kubelet. */
-	SET(CURLOPT_CAINFO, cfg->ca_file);
-	SET(CURLOPT_CAPATH, NULL);
-	SET(CURLOPT_SSL_VERIFYPEER, 1L);
-	SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	SET(CURLOPT_HTTPHEADER, hdr);
-	SET(CURLOPT_TIMEOUT, t);
-	SET(CURLOPT_CONNECTTIMEOUT, t < CONNECT_TIMEOUT_S ? t : CONNECT_TIMEOUT_S);
-	SET(CURLOPT_NOSIGNAL, 1L); /* a thread: no SIGALRM for DNS timeouts */
-	SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)LGD_KUBELET_MAX_BODY);
-	SET(CURLOPT_WRITEFUNCTION, on_data);
-	SET(CURLOPT_WRITEDATA, b);
-	SET(CURLOPT_NOPROGRESS, 0L);
-	SET(CURLOPT_XFERINFOFUNCTION, on_progress);
-	SET(CURLOPT_XFERINFODATA, k);
-#undef SET
-	return rc == CURLE_OK ? 0 : -1;
-}
-
-/* GET /pods: the answer's body into @b, or the failure into @r. */
-static void get_pods(struct lgd_kubelet *k, struct body *b, struct lgd_kubelet_result *r)
+/* GET /pods: the answer into @resp, or the failure into @r. */
+static void get_pods(struct lgd_kubelet *k, struct lgd_https_resp *resp,
+		     struct lgd_kubelet_result *r)
 {
 	char *token = malloc(LGD_KUBELET_MAX_TOKEN), *auth = NULL;
-	struct curl_slist *hdr = NULL, *h2;
-	CURL *c = curl_easy_init();
-	long status = 0;
-	CURLcode rc;
+	const char *headers[] = { NULL, "Accept: application/json", NULL };
+	struct lgd_https_req req = {
+		.url = k->url,
+		/* Trust ca_file and nothing else: the system's CAs do not vouch for a kubelet. */
+		.ca_file = k->cfg->ca_file,
+		.headers = headers,
+		.timeout_s = (unsigned int)k->cfg->timeout_s,
+		.max_body = LGD_KUBELET_MAX_BODY,
+		/* The kubelet itself: no redirect elsewhere, no proxy. */
+		.redirects = 0,
+		.no_proxy = true,
+		.stop = &k->stop,
+	};
 
+	memset(resp, 0, sizeof(*resp));
 	r->kind = LGD_KUBELET_INTERNAL;
-	snprintf(r->error, sizeof(r->error), "out of memory, or libcurl could not start");
-	if (!token || !c)
+	snprintf(r->error, sizeof(r->error), "out of memory");
+	if (!token)
 		goto out;
 	if (read_token(k->cfg->token_file, token, LGD_KUBELET_MAX_TOKEN, r->error,
 		       sizeof(r->error))) {
@@ -251,31 +174,21 @@ static void get_pods(struct lgd_kubelet *k, struct body *b, struct lgd_kubelet_r
 		auth = NULL;
 		goto out;
 	}
-	hdr = curl_slist_append(NULL, auth);
-	h2 = hdr ? curl_slist_append(hdr, "Accept: application/json") : NULL;
-	if (!h2 || set_options(c, k, hdr, b))
+	headers[0] = auth;
+	lgd_https_get(&req, resp);
+	r->kind = kind_of(resp->kind);
+	snprintf(r->error, sizeof(r->error), "%s", resp->error);
+	if (r->kind != LGD_KUBELET_OK)
 		goto out;
-	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK) {
-		r->kind = curl_kind(rc, b);
-		snprintf(r->error, sizeof(r->error), "GET %.300s: %s", k->url,
-			 b->too_large ? "the answer is larger than LGD_KUBELET_MAX_BODY" :
-					curl_easy_strerror(rc));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	if (status == 401 || status == 403) {
+	if (resp->status == 401 || resp->status == 403) {
 		r->kind = LGD_KUBELET_UNAUTHORIZED;
 		snprintf(
 			r->error, sizeof(r->error),
 			"GET %.300s: HTTP %ld: the kubelet refused the token; grant get on nodes/proxy to livegrantd's service account (deploy/kubernetes/rbac.yaml)",
-			k->url, status);
-	} else if (status != 200) {
+			k->url, resp->status);
+	} else if (resp->status != 200) {
 		r->kind = LGD_KUBELET_HTTP_STATUS;
-		snprintf(r->error, sizeof(r->error), "GET %.300s: HTTP %ld", k->url, status);
-	} else {
-		r->kind = LGD_KUBELET_OK;
-		r->error[0] = 0;
+		snprintf(r->error, sizeof(r->error), "GET %.300s: HTTP %ld", k->url, resp->status);
 	}
 out:
 	if (token)
@@ -284,15 +197,12 @@ out:
 		explicit_bzero(auth, strlen(auth));
 	free(token);
 	free(auth);
-	curl_slist_free_all(hdr);
-	if (c)
-		curl_easy_cleanup(c);
 }
 
 static struct lgd_kubelet_result *request(struct lgd_kubelet *k)
 {
 	struct lgd_kubelet_result *r = calloc(1, sizeof(*r));
-	struct body b = {};
+	struct lgd_https_resp b;
 
 	if (!r)
 		return NULL;
@@ -302,7 +212,7 @@ static struct lgd_kubelet_result *request(struct lgd_kubelet *k)
 		if (!r->pods) {
 			r->kind = LGD_KUBELET_INTERNAL;
 			snprintf(r->error, sizeof(r->error), "out of memory for the pod list");
-		} else if (lgd_kube_pods_parse(b.buf ? b.buf : "", b.len, &k->sel, k->cfg->driver,
+		} else if (lgd_kube_pods_parse(b.body ? b.body : "", b.len, &k->sel, k->cfg->driver,
 					       r->pods, LGD_KUBE_MAX_PODS, &r->n)) {
 			r->kind = LGD_KUBELET_BAD_RESPONSE;
 			snprintf(r->error, sizeof(r->error), "GET %.300s: %s", k->url, lg_errmsg());
@@ -320,7 +230,7 @@ static struct lgd_kubelet_result *request(struct lgd_kubelet *k)
 			r->n = 0;
 		}
 	}
-	free(b.buf);
+	lgd_https_resp_free(&b);
 	r->at_ns = lg_boottime_ns();
 	return r;
 }
@@ -373,19 +283,6 @@ static bool pause_ms(struct lgd_kubelet *k, uint64_t ms, bool kickable)
 	return !stop;
 }
 
-/*
- * Capabilities are per thread: this one parses what the network sends
- * (libcurl, OpenSSL, jansson) and needs none of the daemon's.
- */
-static bool drop_all_caps(void)
-{
-	cap_t none = cap_init();
-	bool ok = none && !cap_set_proc(none);
-
-	cap_free(none);
-	return ok;
-}
-
 /* No request goes out from a thread that kept capabilities. */
 static struct lgd_kubelet_result *refuse(const char *why)
 {
@@ -402,7 +299,8 @@ static struct lgd_kubelet_result *refuse(const char *why)
 static void *client_main(void *arg)
 {
 	struct lgd_kubelet *k = arg;
-	bool dropped = drop_all_caps();
+	/* Capabilities are per thread: this one parses what the network sends. */
+	bool dropped = lgd_thread_drop_caps();
 
 	for (;;) {
 		struct lgd_kubelet_result *r =

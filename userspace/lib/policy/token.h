@@ -32,8 +32,19 @@ struct lg_trust_bundle;
  * negative errno with lg_errmsg() naming the file and what is wrong.
  */
 int lg_trust_bundle_load(const char *path, struct lg_trust_bundle **out);
+/*
+ * The same from @len bytes at @buf (NUL-terminated at @len), named @name in
+ * messages. @fetched: a JWKS fetched from the issuer, not a file of the
+ * configuration: JWKS only, and keys of kinds livegrant does not verify
+ * with are skipped rather than refused (trust_bundle.c).
+ */
+int lg_trust_bundle_parse(const char *name, const char *buf, size_t len, bool fetched,
+			  struct lg_trust_bundle **out);
 void lg_trust_bundle_free(struct lg_trust_bundle *b);
 size_t lg_trust_bundle_size(const struct lg_trust_bundle *b);
+/* Keys of a fetched JWKS that were skipped; its spiffe_refresh_hint (s, 0: none). */
+size_t lg_trust_bundle_skipped(const struct lg_trust_bundle *b);
+uint64_t lg_trust_bundle_refresh_hint(const struct lg_trust_bundle *b);
 
 /**
  * struct lg_token_policy - what the verifier requires besides a signature.

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -18,8 +19,10 @@
 /* Both EdDSA (Ed25519) and ES256 (raw R||S) signatures are 64 bytes. */
 #define LG_JWS_SIG_LEN 64
 
-/* Largest trust bundle file read: a JWKS of many keys is a few KiB. */
+/* Largest trust bundle read or fetched: a JWKS of many keys is a few KiB. */
 #define LG_TRUST_BUNDLE_MAX_BYTES (1024 * 1024)
+/* Most keys in one bundle: issuers publish a handful (the current, the next). */
+#define LG_TRUST_BUNDLE_MAX_KEYS 100
 
 enum lg_jws_alg {
 	LG_JWS_ALG_NONE = 0, /* unsupported: never verifies anything */
@@ -49,6 +52,8 @@ struct lg_trust_bundle {
 	bool pem;
 	size_t n;
 	struct lg_trust_key *keys;
+	size_t skipped; /* keys of a fetched JWKS not for us (jwk_not_for_us()) */
+	uint64_t refresh_hint_s; /* a SPIFFE bundle's spiffe_refresh_hint; 0: none */
 };
 
 /* "EdDSA", "ES256", or NULL for LG_JWS_ALG_NONE. */

@@ -4,11 +4,14 @@
  * (RFC 7517; OKP/Ed25519 per RFC 8037, EC/P-256 per RFC 7518) or a PEM public
  * key, and the JWS signature primitives over them.
  *
- * A bundle is configuration: every key in it must be usable, so a mistake
- * (an RSA key, a private key, a duplicate kid, a point off the curve) stops
- * livegrantd at start instead of surfacing at the first token. This is
- * stricter than RFC 7517 section 5, which lets readers skip keys they do not
- * understand.
+ * A bundle file is configuration: every key in it must be usable, so a
+ * mistake (an RSA key, a private key, a duplicate kid, a point off the
+ * curve) stops livegrantd at start instead of surfacing at the first token.
+ * This is stricter than RFC 7517 section 5, which lets readers skip keys
+ * they do not understand. A fetched JWKS (an issuer's jwks_uri, a SPIFFE
+ * bundle endpoint) is the issuer's: keys of other kinds are skipped, but a
+ * document with a private key, a duplicate kid, a broken key of a kind we
+ * use, or no usable key at all is refused whole.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -296,8 +299,11 @@ static int jwk_purpose(const char *where, json_t *jwk)
 			-EINVAL,
 			"%s: holds a private key (\"d\"): a trust bundle holds only public keys",
 			where);
-	if (use && (!json_is_string(use) || strcmp(json_string_value(use), "sig")))
-		return lg_err(-EINVAL, "%s: \"use\" must be \"sig\" when present", where);
+	/* "jwt-svid": a SPIFFE bundle's key for JWT-SVIDs, a signing key too. */
+	if (use && (!json_is_string(use) || (strcmp(json_string_value(use), "sig") &&
+					     strcmp(json_string_value(use), "jwt-svid"))))
+		return lg_err(-EINVAL, "%s: \"use\" must be \"sig\" (or \"jwt-svid\") when present",
+			      where);
 	if (!ops)
 		return 0;
 	for (size_t i = 0; i < json_array_size(ops); i++) {
@@ -376,28 +382,103 @@ static int load_jwk(struct lg_trust_bundle *b, size_t i, json_t *jwk)
 	return 0;
 }
 
-static int load_jwks(struct lg_trust_bundle *b, const char *buf, size_t len)
+static bool str_is(json_t *v, const char *want)
+{
+	return json_is_string(v) && !strcmp(json_string_value(v), want);
+}
+
+/*
+ * A fetched document is the issuer's, not our configuration: a key of a
+ * kind livegrant does not verify with (RSA, another curve, an encryption
+ * key, a SPIFFE X.509-SVID authority, one without a kid) is skipped, as
+ * RFC 7517 section 5 lets a reader do. Why, or NULL for a key to load (and
+ * then to check as strictly as a file's).
+ */
+static const char *jwk_not_for_us(json_t *jwk)
+{
+	json_t *kty = json_object_get(jwk, "kty"), *crv = json_object_get(jwk, "crv");
+	json_t *use = json_object_get(jwk, "use"), *ops = json_object_get(jwk, "key_ops");
+	json_t *alg = json_object_get(jwk, "alg"), *kid = json_object_get(jwk, "kid");
+	bool verify = !ops;
+
+	if (!(str_is(kty, "OKP") && str_is(crv, "Ed25519")) &&
+	    !(str_is(kty, "EC") && str_is(crv, "P-256")))
+		return "not an Ed25519 or P-256 key";
+	if (use && !str_is(use, "sig") && !str_is(use, "jwt-svid"))
+		return "not a signing key (\"use\")";
+	for (size_t i = 0; i < json_array_size(ops); i++)
+		verify = verify || str_is(json_array_get(ops, i), "verify");
+	if (!verify)
+		return "not a verifying key (\"key_ops\")";
+	if (alg && !str_is(alg, "EdDSA") && !str_is(alg, "ES256"))
+		return "another algorithm (\"alg\")";
+	if (!json_is_string(kid) || !*json_string_value(kid))
+		return "no \"kid\"";
+	return NULL;
+}
+
+/* SPIFFE's "spiffe_refresh_hint": seconds, a positive integer when present. */
+static int refresh_hint(struct lg_trust_bundle *b, json_t *root)
+{
+	json_t *h = json_object_get(root, "spiffe_refresh_hint");
+
+	if (!h)
+		return 0;
+	if (!json_is_integer(h) || json_integer_value(h) <= 0)
+		return lg_err(-EINVAL, "%s: \"spiffe_refresh_hint\" must be a positive integer",
+			      b->path);
+	b->refresh_hint_s = (uint64_t)json_integer_value(h);
+	return 0;
+}
+
+static int load_jwks(struct lg_trust_bundle *b, const char *buf, size_t len, bool fetched)
 {
 	json_t *root, *keys;
 	json_error_t jerr;
+	size_t nkeys;
 	int err = 0;
 
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root)
 		return lg_err(-EINVAL, "%s:%d: not valid JSON: %s", b->path, jerr.line, jerr.text);
 	keys = json_object_get(root, "keys");
-	if (!json_is_array(keys) || !json_array_size(keys)) {
-		json_decref(root);
-		return lg_err(
+	nkeys = json_array_size(keys);
+	if (!json_is_object(root) || !json_is_array(keys) || !nkeys)
+		err = lg_err(
 			-EINVAL,
 			"%s: a JWKS is a JSON object whose \"keys\" array holds at least one key",
 			b->path);
+	else if (nkeys > LG_TRUST_BUNDLE_MAX_KEYS)
+		err = lg_err(-E2BIG, "%s: holds %zu keys; a trust bundle holds at most %d", b->path,
+			     nkeys, LG_TRUST_BUNDLE_MAX_KEYS);
+	if (!err && fetched)
+		err = refresh_hint(b, root);
+	if (!err) {
+		b->keys = calloc(nkeys, sizeof(*b->keys));
+		if (!b->keys)
+			err = lg_err(-ENOMEM, "%s: out of memory", b->path);
 	}
-	b->keys = calloc(json_array_size(keys), sizeof(*b->keys));
-	if (!b->keys)
-		err = lg_err(-ENOMEM, "%s: out of memory", b->path);
-	for (size_t i = 0; !err && i < json_array_size(keys); i++)
-		err = load_jwk(b, i, json_array_get(keys, i));
+	for (size_t i = 0; !err && i < nkeys; i++) {
+		json_t *jwk = json_array_get(keys, i);
+
+		/* Skipped or not, a key element is an object, and nothing private. */
+		if (!json_is_object(jwk))
+			err = lg_err(-EINVAL, "%s: keys[%zu] is not a JSON object", b->path, i);
+		else if (json_object_get(jwk, "d"))
+			err = lg_err(
+				-EINVAL,
+				"%s: keys[%zu] holds a private key (\"d\"): a trust bundle holds only public keys",
+				b->path, i);
+		else if (fetched && jwk_not_for_us(jwk))
+			b->skipped++;
+		else
+			err = load_jwk(b, i, jwk);
+	}
+	if (!err && !b->n)
+		err = lg_err(
+			-EINVAL,
+			"%s: none of its %zu keys is one livegrant verifies with (an Ed25519 or P-256 signing key with a kid)",
+			b->path, nkeys);
 	json_decref(root);
 	return err;
 }
@@ -413,10 +494,48 @@ static int bundle_err(int err)
 	return lg_err(err, "trust bundle %s", msg);
 }
 
-int lg_trust_bundle_load(const char *path, struct lg_trust_bundle **out)
+int lg_trust_bundle_parse(const char *name, const char *buf, size_t len, bool fetched,
+			  struct lg_trust_bundle **out)
 {
 	struct lg_trust_bundle *b;
-	const char *p;
+	const char *p = buf;
+	int err;
+
+	*out = NULL;
+	if (len > LG_TRUST_BUNDLE_MAX_BYTES)
+		return lg_err(-EFBIG, "trust bundle %s: larger than %d bytes", name,
+			      LG_TRUST_BUNDLE_MAX_BYTES);
+	if (memchr(buf, 0, len))
+		return lg_err(-EINVAL, "trust bundle %s: holds a NUL byte: not a JWKS", name);
+	b = calloc(1, sizeof(*b));
+	if (b)
+		b->path = strdup(name);
+	if (!b || !b->path) {
+		free(b);
+		return lg_err(-ENOMEM, "trust bundle %s: out of memory", name);
+	}
+	while (p < buf + len && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	/* @buf is NUL-terminated (checked above: no NUL before len). */
+	if (!fetched && !strncmp(p, "-----BEGIN ", 11))
+		err = load_pem(b, buf, len);
+	else if (p < buf + len && *p == '{')
+		err = load_jwks(b, buf, len, fetched);
+	else
+		err = lg_err(-EINVAL,
+			     fetched ? "%s: not a JWKS (a JSON object)" :
+				       "%s: neither a JWKS (a JSON object) nor a PEM public key",
+			     name);
+	if (err) {
+		lg_trust_bundle_free(b);
+		return bundle_err(err);
+	}
+	*out = b;
+	return 0;
+}
+
+int lg_trust_bundle_load(const char *path, struct lg_trust_bundle **out)
+{
 	size_t len;
 	char *buf;
 	int err;
@@ -425,30 +544,9 @@ int lg_trust_bundle_load(const char *path, struct lg_trust_bundle **out)
 	err = lg_token_file_read(path, LG_TRUST_BUNDLE_MAX_BYTES, &buf, &len);
 	if (err)
 		return bundle_err(err);
-	b = calloc(1, sizeof(*b));
-	if (b)
-		b->path = strdup(path);
-	if (!b || !b->path) {
-		free(b);
-		free(buf);
-		return lg_err(-ENOMEM, "trust bundle %s: out of memory", path);
-	}
-	for (p = buf; *p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'; p++)
-		;
-	if (!strncmp(p, "-----BEGIN ", 11))
-		err = load_pem(b, buf, len);
-	else if (*p == '{')
-		err = load_jwks(b, buf, len);
-	else
-		err = lg_err(-EINVAL, "%s: neither a JWKS (a JSON object) nor a PEM public key",
-			     path);
+	err = lg_trust_bundle_parse(path, buf, len, false, out);
 	free(buf);
-	if (err) {
-		lg_trust_bundle_free(b);
-		return bundle_err(err);
-	}
-	*out = b;
-	return 0;
+	return err;
 }
 
 void lg_trust_bundle_free(struct lg_trust_bundle *b)
@@ -467,6 +565,16 @@ void lg_trust_bundle_free(struct lg_trust_bundle *b)
 size_t lg_trust_bundle_size(const struct lg_trust_bundle *b)
 {
 	return b ? b->n : 0;
+}
+
+size_t lg_trust_bundle_skipped(const struct lg_trust_bundle *b)
+{
+	return b ? b->skipped : 0;
+}
+
+uint64_t lg_trust_bundle_refresh_hint(const struct lg_trust_bundle *b)
+{
+	return b ? b->refresh_hint_s : 0;
 }
 
 const struct lg_trust_key *lg_trust_bundle_find(const struct lg_trust_bundle *b, const char *kid)

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lg-kubelet-stub - a stand-in for a kubelet's HTTPS pod list (GET /pods),
- * for the tests of livegrantd's kubelet client (tests/kernel/livegrantd.sh).
+ * lg-https-stub - a stand-in HTTPS server for the tests of livegrantd's
+ * HTTPS clients: a kubelet's pod list (GET /pods: tests/unit/test_kubelet.c,
+ * tests/kernel/kubelet.sh) and an issuer's JWKS (GET /jwks:
+ * tests/unit/test_bundle_fetch.c, tests/kernel/jwks.sh).
  *
- *   lg-kubelet-stub --dir DIR [--port-file FILE]
+ *   lg-https-stub --dir DIR [--port-file FILE]
  *
  * At start it makes a self-signed certificate for 127.0.0.1 and localhost
  * and writes it to DIR/ca.pem (the CA file a client trusts the stub with),
@@ -13,13 +15,14 @@
  * appends "METHOD URL AUTHORIZATION" ("-" for none) to DIR/requests.log.
  *
  * A test steers it with files in DIR, read again at every request:
- *   token      if present, GET /pods needs "Authorization: Bearer TOKEN"
- *   pods.json  the pod list that modes ok and slow answer with
- *   mode       ok (the default): 200 with pods.json
+ *   token      if present, a GET needs "Authorization: Bearer TOKEN"
+ *   pods.json  what GET /pods answers with in modes ok and slow
+ *   jwks.json  what GET /jwks answers with in modes ok and slow
+ *   mode       ok (the default): 200 with the file
  *              garbage: 200 with a body that is not JSON
  *              notpodlist: 200 with a Status object, not a PodList
  *              500: 500 "internal error"
- *              slow: pods.json after 60 s, or as soon as mode changes
+ *              slow: the file after 60 s, or as soon as mode changes
  *              huge: 200 with a body of 64 MiB
  *
  * It runs until SIGTERM or SIGINT, then exits 0.
@@ -54,7 +57,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#define PROG "lg-kubelet-stub"
+#define PROG "lg-https-stub"
 #define JSON "application/json"
 #define TEXT "text/plain"
 
@@ -335,13 +338,23 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned int stat
 	return reply(conn, status, TEXT, text, strlen(text), MHD_RESPMEM_PERSISTENT);
 }
 
-static enum MHD_Result serve_pods(struct MHD_Connection *conn)
+/* The file that answers @url ("/pods": pods.json), or NULL: not found. */
+static const char *file_of(const char *url)
 {
-	struct blob pods;
+	if (!strcmp(url, "/pods"))
+		return "pods.json";
+	if (!strcmp(url, "/jwks"))
+		return "jwks.json";
+	return NULL;
+}
 
-	if (!read_state("pods.json", &pods))
-		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read pods.json");
-	return reply(conn, MHD_HTTP_OK, JSON, pods.data, pods.len, MHD_RESPMEM_MUST_FREE);
+static enum MHD_Result serve_file(struct MHD_Connection *conn, const char *name)
+{
+	struct blob body;
+
+	if (!read_state(name, &body))
+		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read the file");
+	return reply(conn, MHD_HTTP_OK, JSON, body.data, body.len, MHD_RESPMEM_MUST_FREE);
 }
 
 static ssize_t read_huge(void *cls, uint64_t pos, char *buf, size_t max)
@@ -412,10 +425,10 @@ static void wait_while_slow(void)
 	}
 }
 
-static enum MHD_Result answer_mode(struct MHD_Connection *conn, const char *mode)
+static enum MHD_Result answer_mode(struct MHD_Connection *conn, const char *file, const char *mode)
 {
 	if (!strcmp(mode, "ok"))
-		return serve_pods(conn);
+		return serve_file(conn, file);
 	if (!strcmp(mode, "garbage"))
 		return reply(conn, MHD_HTTP_OK, JSON, garbage_body, sizeof(garbage_body) - 1,
 			     MHD_RESPMEM_PERSISTENT);
@@ -426,7 +439,7 @@ static enum MHD_Result answer_mode(struct MHD_Connection *conn, const char *mode
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error");
 	if (!strcmp(mode, "slow")) {
 		wait_while_slow();
-		return serve_pods(conn);
+		return serve_file(conn, file);
 	}
 	if (!strcmp(mode, "huge"))
 		return serve_huge(conn);
@@ -451,7 +464,7 @@ static unsigned int check_token(struct MHD_Connection *conn)
 	return status;
 }
 
-static enum MHD_Result answer_pods(struct MHD_Connection *conn)
+static enum MHD_Result answer(struct MHD_Connection *conn, const char *file)
 {
 	unsigned int status = check_token(conn);
 	struct blob mode;
@@ -463,10 +476,10 @@ static enum MHD_Result answer_pods(struct MHD_Connection *conn)
 		return reply_text(conn, status, "cannot read token");
 	if (!read_trimmed("mode", &mode)) {
 		if (errno == ENOENT)
-			return serve_pods(conn);
+			return serve_file(conn, file);
 		return reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "cannot read mode");
 	}
-	ret = answer_mode(conn, mode.data);
+	ret = answer_mode(conn, file, mode.data);
 	free(mode.data);
 	return ret;
 }
@@ -515,9 +528,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_data_size = 0; /* no request here has a body worth reading */
 		return MHD_YES;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) || strcmp(url, "/pods"))
+	if (strcmp(method, MHD_HTTP_METHOD_GET) || !file_of(url))
 		return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found");
-	return answer_pods(conn);
+	return answer(conn, file_of(url));
 }
 
 /* ---- start and stop ---- */
