@@ -134,8 +134,8 @@ $(BUILD)/livegrant-issuer: $(BUILD)/obj/tools/issuer/main.o $(POLICY_LIB) $(CORE
 $(BUILD)/obj/tools/%.o: tools/%.c | $(BUILD)/obj/tools/issuer
 	$(CC) $(CFLAGS) -c $< -o $@
 
-# The kubelet client's test talks HTTPS to the stand-in kubelet.
-$(BUILD)/tests/test_kubelet: | $(BUILD)/tests/lg-https-stub
+# The HTTPS clients' tests talk to the stand-in server.
+$(BUILD)/tests/test_kubelet $(BUILD)/tests/test_bundle_fetch: | $(BUILD)/tests/lg-https-stub
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(ALL_LIBS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS)

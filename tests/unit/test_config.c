@@ -272,6 +272,42 @@ static void test_kubernetes(void)
 	lg_config_free(c);
 }
 
+/* trust_bundle as an https URL, with and without trust_bundle_fetch. */
+static void test_fetched_bundles(void)
+{
+	struct lg_config *c = NULL;
+	const char *path = write_cfg(
+		"fetch.yaml",
+		"audience: a\nagent_cgroups: [/sys/fs/cgroup/agents]\n"
+		"domains:\n"
+		"  qa:\n    trust_bundle: https://issuer.qa.example/.well-known/jwks.json\n"
+		"    max_ttl: 1h\n"
+		"  prod:\n    trust_bundle: https://127.0.0.1:8443/jwks\n    max_ttl: 1h\n"
+		"    trust_bundle_fetch:\n      ca_file: /etc/livegrant/prod-ca.pem\n"
+		"      refresh: 20s\n      max_age: 2m\n      timeout: 3s\n"
+		"  dev:\n    trust_bundle: /etc/livegrant/dev.jwks\n    max_ttl: 1h\n");
+	const struct lg_domain_config *qa, *prod, *dev;
+	int err = lg_config_load(path, &c);
+
+	CHECK(!err && c, "URL bundles load: %d %s", err, lg_errmsg());
+	if (err || !c)
+		return;
+	qa = lg_config_domain(c, "qa");
+	prod = lg_config_domain(c, "prod");
+	dev = lg_config_domain(c, "dev");
+	CHECK(qa && qa->trust_bundle_url && !qa->has_fetch && !qa->fetch.ca_file &&
+		      qa->fetch.refresh_s == 300 && qa->fetch.min_interval_s == 30 &&
+		      qa->fetch.max_age_s == 86400 && qa->fetch.timeout_s == 10,
+	      "defaults: the system's CAs, refresh 5m, min_interval 30s, max_age 24h, timeout 10s");
+	CHECK(prod && prod->has_fetch &&
+		      !strcmp(prod->fetch.ca_file, "/etc/livegrant/prod-ca.pem") &&
+		      prod->fetch.refresh_s == 20 && prod->fetch.min_interval_s == 20 &&
+		      prod->fetch.max_age_s == 120 && prod->fetch.timeout_s == 3,
+	      "written values; min_interval no longer than refresh");
+	CHECK(dev && !dev->trust_bundle_url, "a path stays a file");
+	lg_config_free(c);
+}
+
 static void test_durations(void)
 {
 	static const struct {
@@ -345,11 +381,58 @@ static const struct err_case err_cases[] = {
 	  7,
 	  "refresh_intervall",
 	  { "unknown key", "refresh_interval," } },
+	{ "plain http bundle",
+	  HEAD "domains:\n  qa:\n    trust_bundle: http://issuer/jwks\n    max_ttl: 1h\n",
+	  5,
+	  "domains.qa.trust_bundle",
+	  { "is not https", "in transit" } },
+	{ "bundle URL with a user part",
+	  HEAD "domains:\n  qa:\n    trust_bundle: https://u@issuer/jwks\n    max_ttl: 1h\n",
+	  5,
+	  "domains.qa.trust_bundle",
+	  { "not a usable URL" } },
+	{ "bundle URL without a host",
+	  HEAD "domains:\n  qa:\n    trust_bundle: https:///jwks\n    max_ttl: 1h\n",
+	  5,
+	  "domains.qa.trust_bundle",
+	  { "not a usable URL" } },
+	{ "fetch settings for a file",
+	  HEAD DOM "    trust_bundle_fetch: {refresh: 1m}\n",
+	  7,
+
+	  "domains.qa.trust_bundle_fetch",
+	  { "only for a trust_bundle that is an https URL" } },
+	{ "fetch min_interval past refresh",
+	  HEAD "domains:\n  qa:\n    trust_bundle: https://i/j\n    max_ttl: 1h\n"
+	       "    trust_bundle_fetch: {refresh: 1m, min_interval: 2m}\n",
+	  7,
+
+	  "domains.qa.trust_bundle_fetch",
+	  { "min_interval (120s) is longer than refresh (60s)" } },
+	{ "fetch max_age under two refreshes",
+	  HEAD "domains:\n  qa:\n    trust_bundle: https://i/j\n    max_ttl: 1h\n"
+	       "    trust_bundle_fetch: {refresh: 1h, max_age: 90m}\n",
+	  7,
+
+	  "domains.qa.trust_bundle_fetch",
+	  { "max_age (5400s) is less than two refreshes" } },
+	{ "fetch timeout too long",
+	  HEAD "domains:\n  qa:\n    trust_bundle: https://i/j\n    max_ttl: 1h\n"
+	       "    trust_bundle_fetch: {timeout: 2m}\n",
+	  7,
+	  "domains.qa.trust_bundle_fetch.timeout",
+	  { "longer than 60s" } },
+	{ "fetch unknown key",
+	  HEAD "domains:\n  qa:\n    trust_bundle: https://i/j\n    max_ttl: 1h\n"
+	       "    trust_bundle_fetch: {refresh: 1m, maxage: 1h}\n",
+	  7,
+	  "domains.qa.trust_bundle_fetch.maxage",
+	  { "unknown key", "max_age" } },
 	{ "unknown domain key",
 	  HEAD DOM "    max_tll: 1h\n",
 	  7,
 	  "domains.qa.max_tll",
-	  { "unknown key", "trust_bundle, max_ttl" } },
+	  { "unknown key", "trust_bundle, trust_bundle_fetch, max_ttl" } },
 	{ "unknown baseline key",
 	  HEAD DOM "baseline:\n  reads: [/usr/]\n",
 	  8,
@@ -852,6 +935,7 @@ int main(void)
 	RUN(test_valid_variants);
 	RUN(test_durations);
 	RUN(test_kubernetes);
+	RUN(test_fetched_bundles);
 	RUN(test_errors);
 	RUN(test_list_limit);
 	RUN(test_file_errors);

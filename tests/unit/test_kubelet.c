@@ -16,68 +16,9 @@
 #include <sys/wait.h>
 
 #include "check.h"
+#include "https_stub.h"
 
 #define UID_A "3b2f6a4e-1c0d-4d6e-9a51-6f1f0c2b7a11"
-
-static char dir[64];
-static pid_t stub = -1;
-static char port[16];
-static char stub_path[PATH_MAX]; /* lg-https-stub, beside this test's binary */
-
-static void put(const char *name, const char *text)
-{
-	char path[128];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "we");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-}
-
-static int start_stub(void)
-{
-	char pf[128];
-
-	snprintf(pf, sizeof(pf), "%s/port", dir);
-	unlink(pf);
-	fflush(stdout); /* the child must not write what is buffered here again */
-	stub = fork();
-	if (stub == 0) {
-		char log[128];
-
-		snprintf(log, sizeof(log), "%s/stub.log", dir);
-		if (!freopen("/dev/null", "w", stdout) || !freopen(log, "w", stderr))
-			_exit(126);
-		execl(stub_path, stub_path, "--dir", dir, "--port-file", pf, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100; i++) {
-		FILE *f = fopen(pf, "re");
-
-		if (f) {
-			bool ok = fgets(port, sizeof(port), f) != NULL;
-
-			fclose(f);
-			port[strcspn(port, "\n")] = 0;
-			if (ok && *port)
-				return 0;
-		}
-		usleep(50000);
-	}
-	return -1;
-}
-
-static void stop_stub(void)
-{
-	if (stub > 0) {
-		kill(stub, SIGTERM);
-		waitpid(stub, NULL, 0);
-	}
-	stub = -1;
-}
 
 /* The next result of @kind within @ms, taking (and dropping) the others. */
 static struct lgd_kubelet_result *next_of(struct lgd_kubelet *k, unsigned int kind, int ms)
@@ -259,31 +200,11 @@ static void test_url(void)
 
 int main(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/lg-kubelet-XXXXXX");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
+	if (stub_init("kubelet"))
 		return 2;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	{
-		ssize_t n = readlink("/proc/self/exe", stub_path, sizeof(stub_path) - 32);
-
-		if (n <= 0)
-			return 2;
-		stub_path[n] = 0;
-		strcpy(strrchr(stub_path, '/') + 1, "lg-https-stub");
-	}
 	RUN(test_url);
 	RUN(test_answers);
 	RUN(test_kick);
-	stop_stub();
-	{
-		char cmd[128];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd)) {
-			/* A leftover temporary directory is not a test failure. */
-		}
-	}
+	stub_cleanup();
 	return check_summary("kubelet");
 }

@@ -190,6 +190,41 @@ static void print_kube(json_t *k)
 	}
 }
 
+/* One line a domain; a fetched one says how old its keys are and how its last fetch went. */
+static void print_bundles(json_t *bs)
+{
+	const char *name;
+	json_t *b;
+
+	if (!json_is_object(bs))
+		return;
+	printf("trust bundles:\n");
+	json_object_foreach(bs, name, b) {
+		const char *last = str_of(b, "last_result");
+
+		printf("  %-12s %s %s: %lld keys", name, str_of(b, "source"), str_of(b, "location"),
+		       json_integer_value(json_object_get(b, "keys")));
+		if (strcmp(str_of(b, "source"), "url")) {
+			printf("\n");
+			continue;
+		}
+		if (json_is_true(json_object_get(b, "usable")))
+			printf(", %llds old (max %llds)%s",
+			       json_integer_value(json_object_get(b, "age_s")),
+			       json_integer_value(json_object_get(b, "max_age_s")),
+			       json_is_true(json_object_get(b, "from_cache")) ? ", from the cache" :
+										"");
+		else
+			printf(", NONE IN FORCE: its tokens are refused");
+		printf("; last fetch %s", last);
+		if (json_integer_value(json_object_get(b, "failures")))
+			printf(" (%lld in a row: %s)",
+			       json_integer_value(json_object_get(b, "failures")),
+			       str_of(b, "error"));
+		printf(", next in %llds\n", json_integer_value(json_object_get(b, "next_fetch_s")));
+	}
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const char usage[] = "livegrant status [--socket PATH] [--json]";
@@ -227,6 +262,7 @@ int cmd_status(int argc, char **argv)
 		       json_integer_value(json_object_get(resp, "events_lost")));
 		print_unenforced(json_object_get(resp, "hooks"));
 		print_kube(json_object_get(resp, "kubernetes"));
+		print_bundles(json_object_get(resp, "trust_bundles"));
 	}
 	json_decref(resp);
 	return LGC_OK;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,10 @@
 #include <unistd.h>
 
 #include "client.h"
+
+/* An unknown kid while the issuer's keys are fetched again: tries, and the longest wait. */
+#define LGC_PRESENT_TRIES 3
+#define LGC_PRESENT_RETRY_MAX_MS 30000
 
 /* Read a token from @path ("-" is stdin); trailing whitespace dropped. */
 char *lgc_read_token(const char *path)
@@ -39,12 +44,49 @@ char *lgc_read_token(const char *path)
 	return buf;
 }
 
+/*
+ * Present once. A refusal that says when it may pass (an unknown kid while
+ * livegrantd fetches the issuer's keys again) sets *retry_ms instead of
+ * being printed, unless this is the @last try.
+ */
+static int present_once(const char *socket_path, const char *token, bool last, json_t **resp,
+			uint32_t *retry_ms)
+{
+	int rc = lgc_request(socket_path, json_pack("{s:s, s:s}", "op", "present", "token", token),
+			     resp);
+	json_int_t ms;
+
+	*retry_ms = 0;
+	if (rc)
+		return rc;
+	if (json_is_true(json_object_get(*resp, "ok")))
+		return LGC_OK;
+	ms = json_integer_value(json_object_get(*resp, "retry_after_ms"));
+	if (!last && ms > 0 && ms <= LGC_PRESENT_RETRY_MAX_MS)
+		*retry_ms = (uint32_t)ms;
+	else
+		rc = lgc_print_refusal("token", *resp);
+	json_decref(*resp);
+	*resp = NULL;
+	return rc ? rc : LGC_REFUSED;
+}
+
 int lgc_present(const char *socket_path, const char *token, bool quiet)
 {
 	json_t *resp = NULL;
-	int rc = lgc_call(socket_path, json_pack("{s:s, s:s}", "op", "present", "token", token),
-			  "token", &resp);
+	uint32_t ms = 0;
+	int rc;
 
+	/* Up to LGC_PRESENT_TRIES presentations, each retry when livegrantd says. */
+	for (int i = 0;; i++) {
+		rc = present_once(socket_path, token, i + 1 >= LGC_PRESENT_TRIES, &resp, &ms);
+		if (!ms)
+			break;
+		fprintf(stderr,
+			"livegrant: the token's key is not known yet; livegrantd is fetching its issuer's keys: presenting again in %u ms\n",
+			ms);
+		usleep(ms * 1000U);
+	}
 	if (rc)
 		return rc;
 	if (!quiet)

@@ -121,19 +121,23 @@ static struct lg_token_policy token_policy(const struct lgd *d, const struct lg_
 	};
 }
 
-/* The bundle that verifies tokens of @dom. */
-static const struct lg_trust_bundle *domain_bundle(const struct lgd *d,
-						   const struct lg_domain_config *dom)
+/* The generation of the keys that verify tokens of @dom now. */
+static uint64_t bundle_gen(const struct lgd *d, const struct lg_domain_config *dom)
 {
-	return d->bundles[dom->id - 1];
+	uint64_t gen = 0;
+
+	lgd_bundle_of(&d->bundles, dom, &gen);
+	return gen;
 }
 
 /* Verify @token for whichever domain it names. */
-int lgd_verify(struct lgd *d, const char *token, const struct lg_trust_bundle *checked,
+int lgd_verify(struct lgd *d, const char *token, uint64_t checked,
 	       const struct lg_domain_config **dom, struct lg_token **tok, const char **reason)
 {
+	const struct lg_trust_bundle *bundle;
 	char name[64];
 	struct lg_token_policy pol;
+	uint64_t gen = 0;
 	int err = lg_token_peek_domain(token, strlen(token), name, sizeof(name), reason);
 
 	if (err)
@@ -144,9 +148,18 @@ int lgd_verify(struct lgd *d, const char *token, const struct lg_trust_bundle *c
 		return lg_err(-EPERM, "token is for domain \"%s\", which this host does not trust",
 			      name);
 	}
+	bundle = lgd_bundle_of(&d->bundles, *dom, &gen);
+	/* A fetched bundle never fetched, or past max_age: no key verifies anything. */
+	if (!bundle) {
+		*reason = "no_trust_bundle";
+		return lg_err(
+			-ENOKEY,
+			"domain %s has no issuer keys in force (%s): its tokens are refused until a fetch of %s succeeds",
+			name, lgd_bundles_why_none(&d->bundles, *dom), (*dom)->trust_bundle);
+	}
 	pol = token_policy(d, *dom);
-	pol.signature_known_good = checked && checked == domain_bundle(d, *dom);
-	return lg_token_verify(token, strlen(token), domain_bundle(d, *dom), &pol, tok, reason);
+	pol.signature_known_good = checked && checked == gen;
+	return lg_token_verify(token, strlen(token), bundle, &pol, tok, reason);
 }
 
 /*
@@ -274,8 +287,33 @@ static bool verified_before(const struct lgd *d, const struct admission *ad)
 	const struct lgd_agent *a = ad->a;
 
 	return ad->req->mode == LGD_ADMIT_REFRESH && ad->req->token == a->token && a->token &&
-	       a->jti && a->domain && a->verified_with &&
-	       a->verified_with == domain_bundle(d, a->domain);
+	       a->jti && a->domain && a->verified_gen &&
+	       a->verified_gen == bundle_gen(d, a->domain);
+}
+
+/*
+ * A kid the domain's bundle lacks may be the issuer's new key: a fetched
+ * bundle is fetched again (rate-limited), and the presenter told when to
+ * try again (retry_after_ms).
+ */
+static int verify_in_full(struct lgd *d, struct admission *ad)
+{
+	char msg[1024];
+	uint32_t ms;
+	int err = lgd_verify(d, ad->req->token, 0, &ad->dom, &ad->t, &ad->req->reason);
+
+	/* Not from the bridge's thread: the bundles are the event loop's. */
+	if (!err || !ad->dom || strcmp(ad->req->reason, "unknown_kid") ||
+	    ad->req->mode == LGD_ADMIT_BRIDGE)
+		return err;
+	ms = lgd_bundles_kid_miss(&d->bundles, ad->dom);
+	if (!ms)
+		return err;
+	ad->req->retry_after_ms = ms;
+	snprintf(msg, sizeof(msg), "%s", lg_errmsg());
+	return lg_err(err,
+		      "%s; livegrantd is fetching domain %s's JWKS again: present again in %u ms",
+		      msg, ad->dom->name, ms);
 }
 
 /*
@@ -295,7 +333,7 @@ static int step_verify(struct lgd *d, struct admission *ad)
 		return lg_err(-ENOMEM, "the agent's token was lost (out of memory)");
 	}
 	if (!verified_before(d, ad))
-		return lgd_verify(d, ad->req->token, NULL, &ad->dom, &ad->t, &ad->req->reason);
+		return verify_in_full(d, ad);
 	ad->dom = ad->a->domain;
 	pol = token_policy(d, ad->dom);
 	return lg_token_check_times(&ad->a->times, &pol, &ad->req->reason);
@@ -310,7 +348,7 @@ static int need_token(struct lgd *d, struct admission *ad)
 {
 	if (ad->t)
 		return 0;
-	return lgd_verify(d, ad->req->token, ad->a->verified_with, &ad->dom, &ad->t,
+	return lgd_verify(d, ad->req->token, ad->a->verified_gen, &ad->dom, &ad->t,
 			  &ad->req->reason);
 }
 
@@ -638,7 +676,7 @@ static void mark_verified(struct lgd *d, struct admission *ad)
 {
 	if (!ad->t)
 		return;
-	ad->a->verified_with = domain_bundle(d, ad->dom);
+	ad->a->verified_gen = bundle_gen(d, ad->dom);
 	ad->a->times = ad->t->times;
 }
 

@@ -54,6 +54,7 @@ struct lgd_admit_req {
 	struct lgd_agent *agent;
 	struct lg_enforcer *prev;
 	const char *reason;
+	uint32_t retry_after_ms; /* a refusal that may pass then (unknown_kid, fetched bundle) */
 };
 
 /*
@@ -67,11 +68,12 @@ int lgd_admit(struct lgd *d, struct lgd_admit_req *req);
 
 /*
  * Verify @token for whichever domain it names (*tok to lg_token_free()).
- * @checked: the bundle this same token's signature was verified with
- * before, or NULL; if it is still the domain's bundle, the signature is
- * not checked again (struct lg_token_policy.signature_known_good).
+ * @checked: the generation of the bundle this same token's signature was
+ * verified with before, or 0; if it is still the domain's, the signature
+ * is not checked again (struct lg_token_policy.signature_known_good).
+ * A domain without keys in force refuses with no_trust_bundle.
  */
-int lgd_verify(struct lgd *d, const char *token, const struct lg_trust_bundle *checked,
+int lgd_verify(struct lgd *d, const char *token, uint64_t checked,
 	       const struct lg_domain_config **dom, struct lg_token **tok, const char **reason);
 /* Is @a's agent cgroup still the one it enrolled from (same path, same id)? */
 bool lgd_agent_cgroup_alive(const struct lgd_agent *a);

@@ -237,7 +237,7 @@ int lgd_agent_set_token(struct lgd_agent *a, const char *token, const struct lg_
 	free(a->jti);
 	free(a->task);
 	/* Which bundle verified @token is for the caller to say (admission.c). */
-	a->verified_with = NULL;
+	a->verified_gen = 0;
 	a->token = copy;
 	a->sub = strdup(t->sub);
 	a->jti = strdup(t->jti);

@@ -56,7 +56,7 @@ struct lgd_agent {
 	 * lg_token_verify()) since it came, or NULL: a refresh under that
 	 * same bundle only checks @times again (admission.c).
 	 */
-	const struct lg_trust_bundle *verified_with;
+	uint64_t verified_gen; /* the bundle generation that verified @token; 0: none */
 };
 
 /*

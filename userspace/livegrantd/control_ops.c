@@ -42,6 +42,9 @@ static void op_present(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t
 	}
 	if (lgd_admit(d, &ad)) {
 		lgd_refuse(resp, ad.reason, lg_errmsg());
+		if (ad.retry_after_ms)
+			json_object_set_new(resp, "retry_after_ms",
+					    json_integer(ad.retry_after_ms));
 		return;
 	}
 	a = ad.agent;

@@ -20,6 +20,7 @@
 #include "revocations.h"
 #include "state_saver.h"
 #include "token.h"
+#include "trust_bundles.h"
 #include "policy.h"
 
 /* Where the cgroup v2 hierarchy is mounted in livegrantd's view. */
@@ -31,7 +32,7 @@
 struct lgd {
 	struct lg_config *cfg;
 	struct lg_enforcer *e;
-	struct lg_trust_bundle **bundles; /* per cfg->domains[i] */
+	struct lgd_bundles bundles; /* per cfg->domains[i] (trust_bundles.h) */
 	struct lgd_agents agents;
 	struct lgd_revocations revoked;
 	char **roots; /* realpath of each cfg->agent_cgroups entry */
@@ -63,6 +64,7 @@ enum lgd_src_kind {
 	LGD_SRC_METRICS,
 	LGD_SRC_SAVED,
 	LGD_SRC_KUBELET,
+	LGD_SRC_BUNDLES,
 };
 
 struct lgd_src {

@@ -59,18 +59,25 @@ static void usage(FILE *f)
 		LGD_TAKEOVER_WAIT_S);
 }
 
+/* Every domain's bundle; fetched ones from their cache, then fetched at once. */
 static int load_bundles(struct lgd *d)
 {
-	d->bundles = calloc(d->cfg->n_domains, sizeof(*d->bundles));
-	if (!d->bundles)
-		return lg_err(-ENOMEM, "out of memory");
-	for (size_t i = 0; i < d->cfg->n_domains; i++) {
-		int err = lg_trust_bundle_load(d->cfg->domains[i].trust_bundle, &d->bundles[i]);
+	int err = lgd_bundles_load(&d->bundles, d->cfg, d->cfg->state_dir);
 
-		if (err)
-			return lg_err(err, "domain %s: %s", d->cfg->domains[i].name, lg_errmsg());
-	}
-	return 0;
+	return err ? err : lgd_bundles_start(&d->bundles);
+}
+
+/* --check-config: the files are read; a URL is fetched at run time only. */
+static int check_bundles(struct lgd *d)
+{
+	int err = lgd_bundles_load(&d->bundles, d->cfg, NULL);
+
+	for (size_t i = 0; !err && i < d->cfg->n_domains; i++)
+		if (d->cfg->domains[i].trust_bundle_url)
+			printf("livegrantd: domain %s: trust bundle %s is fetched at run time (not checked here)\n",
+			       d->cfg->domains[i].name, d->cfg->domains[i].trust_bundle);
+	lgd_bundles_free(&d->bundles);
+	return err;
 }
 
 /*
@@ -456,6 +463,17 @@ static void collect_metrics(struct lgd_metrics *m, void *ctx)
 
 	lgd_agents_metrics(d, m);
 	lgd_metrics_kube_pods(m, d->kube.n);
+	for (size_t i = 0; i < d->bundles.n; i++) {
+		const struct lgd_bundle *b = &d->bundles.v[i];
+		struct lgd_metrics_bundle mb = {
+			.url = b->dom->trust_bundle_url,
+			.keys = lg_trust_bundle_size(b->b),
+			.age_s = lgd_bundle_age_s(b),
+		};
+
+		memcpy(mb.fetches, b->results, sizeof(mb.fetches));
+		lgd_metrics_bundle(m, i, &mb);
+	}
 	if (!lg_counters_read(d->e, ctr))
 		lgd_metrics_kernel_counters(m, ctr);
 }
@@ -482,6 +500,7 @@ static int run(struct lgd *d)
 	struct lgd_src metrics = { .kind = LGD_SRC_METRICS, .fd = -1 };
 	struct lgd_src saved = { .kind = LGD_SRC_SAVED, .fd = d->saver.done_fd };
 	struct lgd_src kubelet = { .kind = LGD_SRC_KUBELET, .fd = -1 };
+	struct lgd_src bundles = { .kind = LGD_SRC_BUNDLES, .fd = lgd_bundles_fd(&d->bundles) };
 	struct lg_event_reader *reader = NULL;
 	int epfd = epoll_create1(EPOLL_CLOEXEC), err;
 	sigset_t mask;
@@ -524,6 +543,8 @@ static int run(struct lgd *d)
 		err = add_timer(epfd, &refresh, d->cfg->refresh_interval_s);
 	if (!err)
 		err = add_timer(epfd, &tick, 1);
+	if (!err && bundles.fd >= 0)
+		err = add_fd(epfd, &bundles);
 	if (!err)
 		err = lgd_control_open(d, epfd);
 	if (!err)
@@ -604,6 +625,7 @@ static int run(struct lgd *d)
 				 */
 				sweep = true;
 				lgd_kube_sweep(d);
+				lgd_bundles_tick(&d->bundles);
 				lgd_metrics_run(&d->metrics); /* enforces its timeouts */
 				lgd_denial_log_tick(&d->log, events_lost(d));
 				backlog = drain_replaced(d, ++ticks);
@@ -616,6 +638,9 @@ static int run(struct lgd *d)
 				break;
 			case LGD_SRC_KUBELET:
 				lgd_kube_handle(d);
+				break;
+			case LGD_SRC_BUNDLES:
+				lgd_bundles_take(&d->bundles);
 				break;
 			case LGD_SRC_SIGNAL:
 				stop = true;
@@ -694,7 +719,7 @@ int main(int argc, char **argv)
 	/* The file and the bundles it names: before a restart, or a ConfigMap before it ships. */
 	if (check_only) {
 		if (!err)
-			err = load_bundles(&d);
+			err = check_bundles(&d);
 		if (err)
 			fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 		else
@@ -708,6 +733,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = run(&d);
 	lgd_saver_close(&d);
+	lgd_bundles_free(&d.bundles);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);
 	lgd_protected_free(&d.protected);

@@ -52,7 +52,7 @@ static const char *const token_results[] = {
 	/* livegrantd: agents.c, policy.c */
 	"not_an_agent", "in_agent_root", "unknown_domain", "revoked", "token_in_use",
 	"workload_mismatch", "attestation_failed", "bad_rules", "missing_claim", "beyond_ceiling",
-	"other", /* last */
+	"no_trust_bundle", "other", /* last */
 };
 _Static_assert(ARRAY_SIZE(token_results) <= LGD_METRICS_TOKEN_RESULTS, "token results");
 
@@ -103,6 +103,8 @@ static size_t denial_slot(size_t domain, size_t hook, size_t reason, size_t acti
 
 static void free_domains(struct lgd_metrics *m)
 {
+	free(m->bundles);
+	m->bundles = NULL;
 	for (size_t i = 0; i < m->ndomains; i++)
 		free(m->domains[i]);
 	free(m->domains);
@@ -115,7 +117,8 @@ static int copy_domains(struct lgd_metrics *m, const struct lg_config *cfg)
 	size_t n = cfg ? cfg->n_domains : 0;
 
 	m->domains = calloc(n ? n : 1, sizeof(*m->domains));
-	if (!m->domains)
+	m->bundles = calloc(n ? n : 1, sizeof(*m->bundles));
+	if (!m->domains || !m->bundles)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		m->domains[i] = strdup(cfg->domains[i].name);
@@ -177,6 +180,12 @@ void lgd_metrics_kubelet_result(struct lgd_metrics *m, unsigned int kind)
 {
 	if (ready(m) && kind < LGD_KUBELET_RESULT_MAX)
 		m->kubelet[kind]++;
+}
+
+void lgd_metrics_bundle(struct lgd_metrics *m, size_t i, const struct lgd_metrics_bundle *b)
+{
+	if (m->bundles && i < m->ndomains)
+		m->bundles[i] = *b;
 }
 
 void lgd_metrics_kube_pods(struct lgd_metrics *m, size_t n)
@@ -377,6 +386,49 @@ static void put_kube(FILE *f, const struct lgd_metrics *m)
 	fprintf(f, "livegrant_kube_agent_pods %llu\n", (unsigned long long)m->kube_pods);
 }
 
+/* NAME{domain="D"[,result="R"]} */
+static void put_bundle_series(FILE *f, const char *name, const char *domain, const char *result)
+{
+	fprintf(f, "%s{domain=\"", name);
+	put_label_value(f, domain);
+	if (result)
+		fprintf(f, "\",result=\"%s", result);
+	fputs("\"} ", f);
+}
+
+static void put_bundles(FILE *f, const struct lgd_metrics *m)
+{
+	bool urls = false;
+
+	put_family(
+		f, "livegrant_trust_bundle_keys", "gauge",
+		"Issuer keys in force per domain; 0: none, and the domain's tokens are refused.");
+	for (size_t i = 0; i < m->ndomains; i++) {
+		put_bundle_series(f, "livegrant_trust_bundle_keys", m->domains[i], NULL);
+		fprintf(f, "%llu\n", (unsigned long long)m->bundles[i].keys);
+		urls |= m->bundles[i].url;
+	}
+	if (!urls)
+		return;
+	put_family(
+		f, "livegrant_trust_bundle_fetches_total", "counter",
+		"Fetches of a domain's JWKS, by result: ok, or why no new keys came (the last good ones stay until max_age).");
+	for (size_t i = 0; i < m->ndomains; i++)
+		for (unsigned int k = 0; m->bundles[i].url && k < LGD_FETCH_RESULT_MAX; k++) {
+			put_bundle_series(f, "livegrant_trust_bundle_fetches_total", m->domains[i],
+					  lgd_fetch_result_name(k));
+			fprintf(f, "%llu\n", (unsigned long long)m->bundles[i].fetches[k]);
+		}
+	put_family(f, "livegrant_trust_bundle_age_seconds", "gauge",
+		   "How old a fetched domain's keys in force are (since their fetch).");
+	for (size_t i = 0; i < m->ndomains; i++)
+		if (m->bundles[i].url && m->bundles[i].keys) {
+			put_bundle_series(f, "livegrant_trust_bundle_age_seconds", m->domains[i],
+					  NULL);
+			fprintf(f, "%.3f\n", m->bundles[i].age_s);
+		}
+}
+
 /* The whole exposition in a malloc'd buffer (*len bytes); NULL without memory. */
 static char *render(const struct lgd_metrics *m, size_t *len)
 {
@@ -392,6 +444,7 @@ static char *render(const struct lgd_metrics *m, size_t *len)
 	put_kernel(f, m);
 	put_refresh(f, m);
 	put_kube(f, m);
+	put_bundles(f, m);
 	failed = ferror(f);
 	if (fclose(f) || failed) {
 		free(buf);

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bundle_fetch.h"
 #include "config.h"
 #include "kubelet.h"
 #include "livegrant.h"
@@ -68,6 +69,20 @@ enum lgd_metrics_decision {
 struct lgd_metrics;
 struct MHD_Daemon;
 
+/**
+ * struct lgd_metrics_bundle - one domain's trust bundle, as of the last collect.
+ * @url:     it is fetched (the fetch values below are served only then).
+ * @fetches: fetches by result, since start.
+ * @keys:    issuer keys in force (0: none, the domain's tokens are refused).
+ * @age_s:   how old those keys are (a fetch's age).
+ */
+struct lgd_metrics_bundle {
+	bool url;
+	uint64_t fetches[LGD_FETCH_RESULT_MAX];
+	uint64_t keys;
+	double age_s;
+};
+
 /*
  * Called before every scrape is rendered: set the gauges and the kernel
  * counters there (agents_reset + agent_add per agent, kernel_counters).
@@ -90,6 +105,7 @@ typedef void (*lgd_metrics_collect_fn)(struct lgd_metrics *m, void *ctx);
  * @kube:      a kubernetes: section is configured: @kubelet (requests to
  *             the kubelet by result) and @kube_pods (agent pods governed,
  *             as of the last collect) are served.
+ * @bundles:   per domain, its trust bundle (lgd_metrics_bundle()).
  * @httpd, @epoll_fd: the endpoint while open (NULL, -1 otherwise).
  */
 struct lgd_metrics {
@@ -108,6 +124,7 @@ struct lgd_metrics {
 	bool kube;
 	uint64_t kubelet[LGD_KUBELET_RESULT_MAX];
 	uint64_t kube_pods;
+	struct lgd_metrics_bundle *bundles;
 	lgd_metrics_collect_fn collect;
 	void *collect_ctx;
 	struct MHD_Daemon *httpd;
@@ -152,6 +169,8 @@ void lgd_metrics_kernel_counters(struct lgd_metrics *m, const uint64_t ctr[LG_CO
 void lgd_metrics_kubelet_result(struct lgd_metrics *m, unsigned int kind);
 /* Gauge: the agent pods governed now. */
 void lgd_metrics_kube_pods(struct lgd_metrics *m, size_t n);
+/* The trust bundle of domain @i (0-based) now; out of range is ignored. */
+void lgd_metrics_bundle(struct lgd_metrics *m, size_t i, const struct lgd_metrics_bundle *b);
 /* Time one refresh pass: start before lgd_refresh(), done after it. */
 void lgd_metrics_refresh_start(struct lgd_metrics *m);
 void lgd_metrics_refresh_done(struct lgd_metrics *m);

@@ -147,8 +147,15 @@ int lgd_protected_init(struct lgd_protected *p, const struct lg_config *cfg, con
 		err = protect(p, cfg->bpffs_dir, "bpffs_dir (livegrant's pins)", true);
 	if (!err)
 		err = protect(p, cfg->path, "the configuration file", false);
-	for (size_t i = 0; !err && i < cfg->n_domains; i++)
-		err = protect(p, cfg->domains[i].trust_bundle, "a trust bundle", false);
+	for (size_t i = 0; !err && i < cfg->n_domains; i++) {
+		const struct lg_domain_config *dom = &cfg->domains[i];
+
+		/* A fetched bundle: its cache is in state_dir; whoever writes its CA file chooses it. */
+		if (!dom->trust_bundle_url)
+			err = protect(p, dom->trust_bundle, "a trust bundle", false);
+		else if (dom->fetch.ca_file)
+			err = protect(p, dom->fetch.ca_file, "a trust bundle's CA file", false);
+	}
 	/*
 	 * An agent root's cgroup files move processes (cgroup.procs, out of
 	 * the agent cgroup), kill (cgroup.kill) and set limits: no grant may

@@ -117,7 +117,7 @@ int lgd_grants_json(struct lgd *d, const char *target, json_t *resp)
 	struct lgd_agent *a = lgd_agent_by_target(&d->agents, target);
 	json_t *rules;
 
-	if (!a || !lgd_agent_live(a) || lgd_verify(d, a->token, NULL, &dom, &t, &reason)) {
+	if (!a || !lgd_agent_live(a) || lgd_verify(d, a->token, 0, &dom, &t, &reason)) {
 		lgd_refuse(resp, a ? "no_grant" : "unknown_agent",
 			   a ? "the agent has no live grant" :
 			       "no agent matches (sub, cgroup or jti)");
@@ -206,6 +206,7 @@ void lgd_status_json(struct lgd *d, json_t *resp)
 	lgd_privileges_describe(privs, sizeof(privs));
 	json_object_set_new(resp, "privileges", json_string(privs));
 	json_object_set_new(resp, "kubernetes", lgd_kube_status_json(d));
+	json_object_set_new(resp, "trust_bundles", lgd_bundles_status(&d->bundles));
 	status_kernel(d, resp);
 }
 

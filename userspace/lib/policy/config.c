@@ -60,7 +60,14 @@
 #define DEFAULT_KUBE_SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define DEFAULT_KUBE_POLL_S 5
 #define DEFAULT_KUBE_TIMEOUT_S 10
+/* A fetched trust bundle (trust_bundle_fetch:). */
+#define DEFAULT_FETCH_REFRESH_S 300
+#define DEFAULT_FETCH_MIN_INTERVAL_S 30
+#define DEFAULT_FETCH_MAX_AGE_S (24 * 3600)
+#define DEFAULT_FETCH_TIMEOUT_S 10
 #define CFG_KUBE_TIMEOUT_MAX_S 60
+#define CFG_FETCH_TIMEOUT_MAX_S 60
+#define CFG_URL_MAX 400
 #define CFG_KUBE_NAMESPACES_MAX 64
 #define CFG_KUBE_LABELS_MAX 16
 /* Configured roots; the kernel's map (LG_MAX_ROOTS) also holds agent pods. */
@@ -1141,12 +1148,144 @@ static int f_baseline(struct cfg *x, const yaml_node_t *v, const char *field, vo
 
 /* ---- domains ------------------------------------------------------------------ */
 
+/*
+ * trust_bundle: a JWKS or PEM file, or the https URL of a JWKS (an OIDC
+ * jwks_uri, a SPIFFE bundle endpoint) that livegrantd fetches and
+ * refreshes (trust_bundle_fetch:). Plain http is refused: whoever could
+ * change the document in transit would choose whom the domain trusts.
+ */
 static int f_trust_bundle(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
 {
+	static const char *const what =
+		"the absolute path of a JWKS or PEM file, or the https URL of a JWKS";
 	struct lg_domain_config *d = obj;
+	const char *s = NULL, *host;
+	int err;
 
-	return get_abs_path(x, v, field, "the absolute path of a JWKS or PEM file",
-			    &d->trust_bundle);
+	if (v->type != YAML_SCALAR_NODE || strncmp(scalar(v), "http", 4))
+		return get_abs_path(x, v, field, what, &d->trust_bundle);
+	err = get_string(x, v, field, what, &s);
+	if (err)
+		return err;
+	if (strncmp(s, "https://", 8))
+		return cfg_err(
+			x, node_line(v), field,
+			"\"%.200s\" is not https; write https://... (whoever could change the JWKS in transit would choose whom this domain trusts)",
+			s);
+	host = s + 8;
+	if (!*host || *host == '/' || strpbrk(s, "@ \t\r\n#") || strlen(s) > CFG_URL_MAX)
+		return cfg_err(
+			x, node_line(v), field,
+			"\"%.200s\" is not a usable URL: write https://HOST[:PORT]/PATH, without a user part or fragment, at most %d characters",
+			s, CFG_URL_MAX);
+	d->trust_bundle_url = true;
+	d->trust_bundle = strdup(s);
+	return d->trust_bundle ? 0 : cfg_oom(x);
+}
+
+static int f_fetch_ca_file(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	return get_abs_path(x, v, field,
+			    "the absolute path of the CA bundle that verifies the issuer's server",
+			    &((struct lg_bundle_fetch_config *)obj)->ca_file);
+}
+
+static int f_fetch_refresh(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	return get_duration(x, v, field, false, &((struct lg_bundle_fetch_config *)obj)->refresh_s);
+}
+
+static int f_fetch_min_interval(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	return get_duration(x, v, field, false,
+			    &((struct lg_bundle_fetch_config *)obj)->min_interval_s);
+}
+
+static int f_fetch_max_age(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	return get_duration(x, v, field, false, &((struct lg_bundle_fetch_config *)obj)->max_age_s);
+}
+
+static int f_fetch_timeout(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	struct lg_bundle_fetch_config *f = obj;
+	int err = get_duration(x, v, field, false, &f->timeout_s);
+
+	if (!err && f->timeout_s > CFG_FETCH_TIMEOUT_MAX_S)
+		return cfg_err(
+			x, node_line(v), field,
+			"is longer than %ds; an issuer that slow is reported, not waited for",
+			CFG_FETCH_TIMEOUT_MAX_S);
+	return err;
+}
+
+static const struct cfg_field fetch_fields[] = {
+	{ "ca_file", f_fetch_ca_file, NULL },		{ "refresh", f_fetch_refresh, NULL },
+	{ "min_interval", f_fetch_min_interval, NULL }, { "max_age", f_fetch_max_age, NULL },
+	{ "timeout", f_fetch_timeout, NULL },
+};
+
+static int f_trust_bundle_fetch(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
+{
+	struct lg_domain_config *d = obj;
+	int err = expect_mapping(x, v, field,
+				 "a mapping such as {refresh: 5m, max_age: 24h, ca_file: PATH}");
+
+	if (err)
+		return err;
+	d->has_fetch = true;
+	return walk_mapping(x, v, field, node_line(v), fetch_fields,
+			    sizeof(fetch_fields) / sizeof(fetch_fields[0]), &d->fetch);
+}
+
+/*
+ * The fetch settings agree with each other: a refetch never closer than
+ * min_interval, a refresh well inside max_age (a bundle kept no longer than
+ * that, so one failed refresh must not already end it).
+ */
+static int check_fetch(struct cfg *x, const yaml_node_t *dv, const char *f,
+		       struct lg_domain_config *d)
+{
+	struct lg_bundle_fetch_config *b = &d->fetch;
+	char ff[CFG_FIELD_MAX];
+	const yaml_node_pair_t *pair;
+
+	field_name(ff, sizeof(ff), f, "trust_bundle_fetch");
+	/* Errors point at trust_bundle_fetch: when it was written, else at the domain. */
+	for (pair = dv->data.mapping.pairs.start; pair < dv->data.mapping.pairs.top; pair++) {
+		const yaml_node_t *k = node_at(x, pair->key);
+
+		if (k->type == YAML_SCALAR_NODE && !strcmp(scalar(k), "trust_bundle_fetch"))
+			dv = k;
+	}
+	if (d->has_fetch && !d->trust_bundle_url)
+		return cfg_err(
+			x, node_line(dv), ff,
+			"is only for a trust_bundle that is an https URL; %s is a file, read at start",
+			d->trust_bundle);
+	if (!d->trust_bundle_url)
+		return 0;
+	if (!b->refresh_s)
+		b->refresh_s = DEFAULT_FETCH_REFRESH_S;
+	if (!b->min_interval_s)
+		b->min_interval_s = b->refresh_s < DEFAULT_FETCH_MIN_INTERVAL_S ?
+					    b->refresh_s :
+					    DEFAULT_FETCH_MIN_INTERVAL_S;
+	if (!b->max_age_s)
+		b->max_age_s = DEFAULT_FETCH_MAX_AGE_S;
+	if (!b->timeout_s)
+		b->timeout_s = DEFAULT_FETCH_TIMEOUT_S;
+	if (b->min_interval_s > b->refresh_s)
+		return cfg_err(
+			x, node_line(dv), ff,
+			"min_interval (%llus) is longer than refresh (%llus); make it shorter",
+			(unsigned long long)b->min_interval_s, (unsigned long long)b->refresh_s);
+	if (b->max_age_s < 2 * b->refresh_s)
+		return cfg_err(
+			x, node_line(dv), ff,
+			"max_age (%llus) is less than two refreshes (%llus): one failed fetch would end the bundle; make max_age longer or refresh shorter",
+			(unsigned long long)b->max_age_s, (unsigned long long)(2 * b->refresh_s));
+	return 0;
 }
 
 static int f_max_ttl(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
@@ -1199,6 +1338,7 @@ static int f_ceiling(struct cfg *x, const yaml_node_t *v, const char *field, voi
 static const struct cfg_field domain_fields[] = {
 	{ "trust_bundle", f_trust_bundle,
 	  "trust_bundle: /etc/livegrant/NAME.jwks (the issuer keys trusted for this domain)" },
+	{ "trust_bundle_fetch", f_trust_bundle_fetch, NULL },
 	{ "max_ttl", f_max_ttl, "max_ttl: 10m (the longest token lifetime accepted)" },
 	{ "networks", f_networks, NULL },
 	{ "require_claims", f_require_claims, NULL },
@@ -1260,8 +1400,9 @@ static int parse_domain(struct cfg *x, const yaml_node_pair_t *pairs, size_t i)
 	err = expect_mapping(x, v, f, "a mapping with trust_bundle and max_ttl");
 	if (err)
 		return err;
-	return walk_mapping(x, v, f, node_line(k), domain_fields,
-			    sizeof(domain_fields) / sizeof(domain_fields[0]), d);
+	err = walk_mapping(x, v, f, node_line(k), domain_fields,
+			   sizeof(domain_fields) / sizeof(domain_fields[0]), d);
+	return err ? err : check_fetch(x, v, f, d);
 }
 
 static int f_domains(struct cfg *x, const yaml_node_t *v, const char *field, void *obj)
@@ -1710,6 +1851,7 @@ void lg_config_free(struct lg_config *c)
 
 		free(d->name);
 		free(d->trust_bundle);
+		free(d->fetch.ca_file);
 		strv_free(&d->networks);
 		strv_free(&d->require_claims);
 		rules_free(&d->ceiling);

@@ -28,10 +28,29 @@ enum lg_on_crossing {
 };
 
 /**
+ * struct lg_bundle_fetch_config - how a trust bundle that is an https URL
+ * is fetched (trust_bundle_fetch:). Defaults in brackets.
+ * @ca_file:        the CAs that verify the issuer's server [the system's].
+ * @refresh_s:      fetched again this often [5m] (sooner when a SPIFFE
+ *                  bundle's spiffe_refresh_hint says so).
+ * @min_interval_s: never two fetches closer than this: an unknown kid, a
+ *                  failure's retry [30s, or refresh when shorter].
+ * @max_age_s:      the last good bundle is kept this long after it was
+ *                  fetched, never longer [24h].
+ * @timeout_s:      one fetch's whole time [10s].
+ */
+struct lg_bundle_fetch_config {
+	char *ca_file;
+	uint64_t refresh_s, min_interval_s, max_age_s, timeout_s;
+};
+
+/**
  * struct lg_domain_config - one trust domain.
  * @name:          the key under "domains:"; tokens carry it as "domain".
  * @id:            1-based index, the domain id written into grants.
- * @trust_bundle:  JWKS or PEM file of the issuer keys trusted for it.
+ * @trust_bundle:  JWKS or PEM file of the issuer keys trusted for it, or
+ *                 (@trust_bundle_url) the https URL of a JWKS, fetched as
+ *                 @fetch says (@has_fetch: the section was written).
  * @max_ttl_s:     longest token lifetime accepted.
  * @networks:      CIDR prefixes of the domain (IPv4 or IPv6).
  * @require_claims: claims a token must carry, non-empty.
@@ -42,6 +61,8 @@ struct lg_domain_config {
 	char *name;
 	uint32_t id;
 	char *trust_bundle;
+	bool trust_bundle_url, has_fetch;
+	struct lg_bundle_fetch_config fetch;
 	uint64_t max_ttl_s;
 	struct lg_strv networks;
 	struct lg_strv require_claims;
