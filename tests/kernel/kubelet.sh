@@ -11,7 +11,6 @@
 
 . tests/kernel/lib.sh
 
-STUB=$B/tests/lg-https-stub
 K=/tmp/kubelet
 CG=/sys/fs/cgroup
 # The pods: A (agents, labelled: an agent pod, Burstable), B (another
@@ -46,17 +45,7 @@ pods() { # POD_JSON...: the PodList the stub serves from now on
 
 mode() { echo "$1" >$K/mode; }
 
-start_stub() {
-	rm -f $K/port
-	$STUB --dir $K --port-file $K/port >$K/stub.log 2>&1 &
-	STUB_PID=$!
-	for _ in $(seq 1 100); do
-		[ -s $K/port ] && PORT=$(cat $K/port) && return 0
-		sleep 0.1
-	done
-	sed 's/^/    | /' $K/stub.log
-	return 1
-}
+start_stub() { start_https_stub $K; }
 
 config() { # DRIVER [BOOTSTRAP_YAML]
 	cat >$W/config.yaml <<EOF

@@ -140,6 +140,20 @@ setup_keys() { # qa (EdDSA), prod (ES256) and an untrusted EdDSA key, with JWKS
 	$ISSUER jwks --kid prod-1 $W/prod.pub >$W/prod.jwks || return 1
 }
 
+# start_https_stub DIR: lg-https-stub steered by the files in DIR, in the
+# background (STUB_PID); its port in PORT, its CA in DIR/ca.pem.
+start_https_stub() {
+	rm -f $1/port
+	$B/tests/lg-https-stub --dir $1 --port-file $1/port >$1/stub.log 2>&1 &
+	STUB_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s $1/port ] && PORT=$(cat $1/port) && return 0
+		sleep 0.1
+	done
+	sed 's/^/    | /' $1/stub.log
+	return 1
+}
+
 summary() { # NAME: the suite's closing line and exit status
 	echo "$1: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

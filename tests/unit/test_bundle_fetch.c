@@ -247,18 +247,25 @@ static void test_fetch_results(void)
 /* ---- a domain's bundle over time ------------------------------------------- */
 
 static struct lg_config *cfg;
+static char cache_dir[160]; /* each test's own state_dir */
+static int cache_n;
 
-/* Domain prod at the stub: refresh 2s, min_interval 1s, max_age 4s, timeout 2s. */
-static int load_cfg(void)
+/*
+ * Domain prod at the stub: refresh @refresh s, min_interval 1s, max_age
+ * @max_age s, timeout 2s; a fresh cache directory.
+ */
+static int load_cfg(int refresh, int max_age)
 {
 	char path[128], text[1024];
 
+	snprintf(cache_dir, sizeof(cache_dir), "%s/state-%d", dir, ++cache_n);
+	mkdir(cache_dir, 0700);
 	snprintf(
 		text, sizeof(text),
 		"audience: a\nagent_cgroups: [/sys/fs/cgroup/agents]\n"
 		"domains:\n  prod:\n    trust_bundle: %s\n    max_ttl: 1h\n"
-		"    trust_bundle_fetch: {ca_file: %s, refresh: 2s, min_interval: 1s, max_age: 4s, timeout: 2s}\n",
-		url, ca);
+		"    trust_bundle_fetch: {ca_file: %s, refresh: %ds, min_interval: 1s, max_age: %ds, timeout: 2s}\n",
+		url, ca, refresh, max_age);
 	put("config.yaml", text);
 	snprintf(path, sizeof(path), "%s/config.yaml", dir);
 	lg_config_free(cfg);
@@ -266,10 +273,17 @@ static int load_cfg(void)
 	return lg_config_load(path, &cfg);
 }
 
+static uint64_t now_ms(void)
+{
+	return lg_boottime_ns() / 1000000ULL;
+}
+
 /* Tick and take for @ms, as the event loop would. */
 static void run_for(struct lgd_bundles *bs, int ms)
 {
-	for (int waited = 0; waited < ms; waited += 50) {
+	uint64_t until = now_ms() + (uint64_t)ms;
+
+	while (now_ms() < until) {
 		struct pollfd p = { .fd = lgd_bundles_fd(bs), .events = POLLIN };
 
 		lgd_bundles_tick(bs);
@@ -283,6 +297,18 @@ static const struct lg_trust_bundle *prod(const struct lgd_bundles *bs, uint64_t
 	return lgd_bundle_of(bs, lg_config_domain(cfg, "prod"), gen);
 }
 
+static const struct lg_domain_config *prod_dom(void)
+{
+	return lg_config_domain(cfg, "prod");
+}
+
+static int start(struct lgd_bundles *bs)
+{
+	int err = lgd_bundles_load(bs, cfg, cache_dir);
+
+	return err ? err : lgd_bundles_start(bs, 5);
+}
+
 static void test_rotation(void)
 {
 	EVP_PKEY *k[2] = { new_key(), new_key() };
@@ -292,31 +318,38 @@ static void test_rotation(void)
 	int before, after;
 	uint32_t ms;
 
+	int first = jwks_requests();
+
 	put_jwks(k, kids, 1);
-	REQUIRE(load_cfg() == 0, "config: %s", lg_errmsg());
-	REQUIRE(lgd_bundles_load(&bs, cfg, dir) == 0, "load: %s", lg_errmsg());
+	/* refresh 1h: every fetch after the first is one this test asks for. */
+	REQUIRE(load_cfg(3600, 7200) == 0, "config: %s", lg_errmsg());
+	REQUIRE(lgd_bundles_load(&bs, cfg, cache_dir) == 0, "load: %s", lg_errmsg());
 	CHECK(!prod(&bs, NULL), "no keys before the first fetch (no cache yet)");
-	REQUIRE(lgd_bundles_start(&bs) == 0, "start: %s", lg_errmsg());
+	REQUIRE(lgd_bundles_start(&bs, 5) == 0, "start: %s", lg_errmsg());
 	CHECK(prod(&bs, &g1) && lg_trust_bundle_find(prod(&bs, NULL), "k1"),
 	      "the start waited for the first fetch: k1 in force");
-	/* Refetched unchanged: the same generation (no token is verified again). */
-	run_for(&bs, 2600);
-	CHECK(prod(&bs, &g2) && g2 == g1 && bs.v[0].results[LGD_FETCH_OK] >= 2,
-	      "an unchanged document keeps generation %llu (now %llu, %llu fetches)",
-	      (unsigned long long)g1, (unsigned long long)g2,
-	      (unsigned long long)bs.v[0].results[LGD_FETCH_OK]);
-
-	/* The issuer rotates: k2 appears; a token naming it asks for a refetch. */
-	put_jwks(k, kids, 2);
-	run_for(&bs, 1100); /* past min_interval since the last fetch */
-	if (lg_trust_bundle_find(prod(&bs, NULL), "k2"))
-		run_for(&bs, 0); /* a scheduled fetch was quicker; the kid path below still runs */
-	put_jwks(&k[1], &kids[1], 1); /* k1 retired: only k2 */
+	/* A kid miss refetches; the document is unchanged: the same generation. */
+	run_for(&bs, 1100); /* past min_interval */
 	before = jwks_requests();
-	ms = lgd_bundles_kid_miss(&bs, lg_config_domain(cfg, "prod"));
-	CHECK(ms >= 1000 && ms <= 2100, "a kid miss says when to present again: %u ms", ms);
+	ms = lgd_bundles_kid_miss(&bs, prod_dom());
+	CHECK(ms >= 1000 && ms <= 1100, "a kid miss past min_interval: at once (%u ms to retry)",
+	      ms);
+	CHECK(jwks_requests() == before || bs.v[0].in_flight, "the refetch is under way");
+	run_for(&bs, 600);
+	CHECK(jwks_requests() == before + 1 && prod(&bs, &g2) && g2 == g1,
+	      "one fetch (%d), an unchanged document keeps generation %llu (now %llu)",
+	      jwks_requests() - before, (unsigned long long)g1, (unsigned long long)g2);
+
+	/* The issuer rotates to k2 and retires k1; a token naming k2 asks for a refetch. */
+	put_jwks(&k[1], &kids[1], 1);
+	run_for(&bs, 1000);
+	before = jwks_requests();
+	CHECK(before - first == 2 && lg_trust_bundle_find(prod(&bs, NULL), "k1"),
+	      "no fetch unasked (refresh 1h): still k1 (%d fetches)", before - first);
+	ms = lgd_bundles_kid_miss(&bs, prod_dom());
+	/* 50 more at once: rate-limited, min_interval 1s. */
 	for (int i = 0; i < 50; i++)
-		lgd_bundles_kid_miss(&bs, lg_config_domain(cfg, "prod"));
+		lgd_bundles_kid_miss(&bs, prod_dom());
 	run_for(&bs, 600);
 	after = jwks_requests();
 	CHECK(after - before == 1, "51 kid misses made %d fetch(es) in 0.6 s, want 1",
@@ -324,6 +357,10 @@ static void test_rotation(void)
 	CHECK(prod(&bs, &g3) && g3 != g1 && lg_trust_bundle_find(prod(&bs, NULL), "k2") &&
 		      !lg_trust_bundle_find(prod(&bs, NULL), "k1"),
 	      "after the refetch: k2 in force, k1 gone, a new generation");
+	/* Within min_interval of that fetch, a miss waits for it. */
+	ms = lgd_bundles_kid_miss(&bs, prod_dom());
+	CHECK(ms > 1000 && ms <= 2000 && !bs.v[0].in_flight,
+	      "a miss within min_interval is put off (%u ms)", ms);
 	lgd_bundles_free(&bs);
 	EVP_PKEY_free(k[0]);
 	EVP_PKEY_free(k[1]);
@@ -335,61 +372,87 @@ static void test_outage(void)
 	const char *kid = "k1";
 	struct lgd_bundles bs;
 	uint64_t g1 = 0, g2 = 0;
+	int before;
 	json_t *st;
 	char *txt;
 
 	put_jwks(&k, &kid, 1);
-	REQUIRE(load_cfg() == 0, "config: %s", lg_errmsg());
-	REQUIRE(lgd_bundles_load(&bs, cfg, dir) == 0 && lgd_bundles_start(&bs) == 0, "start: %s",
-		lg_errmsg());
-	REQUIRE(prod(&bs, &g1), "k1 in force");
+	REQUIRE(load_cfg(2, 4) == 0, "config: %s", lg_errmsg());
+	REQUIRE(start(&bs) == 0, "start: %s", lg_errmsg());
+	REQUIRE(prod(&bs, &g1) && lg_trust_bundle_find(prod(&bs, NULL), "k1") &&
+			bs.v[0].results[LGD_FETCH_OK] == 1 && !bs.v[0].from_cache,
+		"k1 fetched at start, no cache");
 	/* The issuer fails: the last good keys stay... */
 	put("mode", "500");
 	run_for(&bs, 2500);
 	CHECK(prod(&bs, NULL) && bs.v[0].failures >= 1 &&
 		      bs.v[0].results[LGD_FETCH_HTTP_STATUS] >= 1,
 	      "2.5 s into an outage: the keys stay (%u failures)", bs.v[0].failures);
+	/* A kid miss does not hurry a failing issuer past its backoff. */
+	before = jwks_requests();
+	for (int i = 0; i < 20; i++)
+		lgd_bundles_kid_miss(&bs, prod_dom());
+	CHECK(jwks_requests() == before && !bs.v[0].in_flight, "no fetch before the backoff ends");
 	/* ...until max_age (4 s after their fetch), never beyond. */
-	run_for(&bs, 2000);
-	CHECK(!prod(&bs, &g2) && g2 != g1, "past max_age: no keys, a new generation");
-	CHECK(strstr(lgd_bundles_why_none(&bs, lg_config_domain(cfg, "prod")), "HTTP 500"),
-	      "why none: %s", lgd_bundles_why_none(&bs, lg_config_domain(cfg, "prod")));
+	run_for(&bs, 1700);
+	CHECK(!prod(&bs, &g2) && g2 == 0, "past max_age: no keys (generation 0)");
+	CHECK(strstr(lgd_bundles_why_none(&bs, prod_dom()), "HTTP 500"), "why none: %s",
+	      lgd_bundles_why_none(&bs, prod_dom()));
 	st = lgd_bundles_status(&bs);
 	txt = json_dumps(st, JSON_COMPACT);
 	CHECK(txt && strstr(txt, "\"usable\":false") &&
 		      strstr(txt, "\"last_result\":\"http_status\"") && strstr(txt, "HTTP 500"),
-	      "status says so: %s", txt);
+	      "status says so: %s", txt ? txt : "(nothing)");
 	free(txt);
 	json_decref(st);
 	/* The issuer is back: the next fetch (backed off, at most refresh away) brings keys. */
 	put("mode", "ok");
 	run_for(&bs, 2600);
-	CHECK(prod(&bs, NULL) && bs.v[0].failures == 0, "back: keys in force again");
+	CHECK(prod(&bs, &g2) && g2 != g1 && bs.v[0].failures == 0,
+	      "back: keys in force again, a new generation");
 	lgd_bundles_free(&bs);
 	EVP_PKEY_free(k);
 }
 
-/* Rewrite the cache's fetched_at (and url) to test what a restart reads. */
-static void forge_cache(int64_t fetched_at, const char *other_url)
+/* Rewrite members of the cache to test what a restart reads. */
+static void forge_cache(const char *member, json_t *value)
 {
 	char path[256];
 	json_t *o;
 
-	snprintf(path, sizeof(path), "%s/bundles/prod.json", dir);
+	snprintf(path, sizeof(path), "%s/bundles/prod.json", cache_dir);
 	o = json_load_file(path, 0, NULL);
-	if (!o)
-		return;
-	json_object_set_new(o, "fetched_at", json_integer(fetched_at));
-	if (other_url)
-		json_object_set_new(o, "url", json_string(other_url));
-	json_dump_file(o, path, JSON_COMPACT);
-	json_decref(o);
+	if (o) {
+		json_object_set(o, member, value);
+		json_dump_file(o, path, JSON_COMPACT);
+		json_decref(o);
+	}
+	json_decref(value);
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[8192];
+	FILE *in = fopen(from, "re"), *out = in ? fopen(to, "we") : NULL;
+	size_t n;
+	int err = in && out ? 0 : -1;
+
+	while (!err && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			err = -1;
+	if (in)
+		fclose(in);
+	if (out && fclose(out))
+		err = -1;
+	if (!err)
+		chmod(to, 0600);
+	return err;
 }
 
 static bool cached(void)
 {
 	struct lgd_bundles bs;
-	bool got = !lgd_bundles_load(&bs, cfg, dir) && prod(&bs, NULL) && bs.v[0].from_cache;
+	bool got = !lgd_bundles_load(&bs, cfg, cache_dir) && prod(&bs, NULL) && bs.v[0].from_cache;
 
 	lgd_bundles_free(&bs);
 	return got;
@@ -400,26 +463,60 @@ static void test_cache(void)
 	EVP_PKEY *k = new_key();
 	const char *kid = "k1";
 	struct lgd_bundles bs;
-	char path[256];
+	char path[256], good[300];
 	struct stat st;
+	FILE *f;
+	uint64_t now = lg_boottime_ns();
 
 	put_jwks(&k, &kid, 1);
-	REQUIRE(load_cfg() == 0, "config: %s", lg_errmsg());
-	REQUIRE(lgd_bundles_load(&bs, cfg, dir) == 0 && lgd_bundles_start(&bs) == 0, "start: %s",
-		lg_errmsg());
+	REQUIRE(load_cfg(2, 4) == 0, "config: %s", lg_errmsg());
+	REQUIRE(start(&bs) == 0, "start: %s", lg_errmsg());
 	lgd_bundles_free(&bs);
-	snprintf(path, sizeof(path), "%s/bundles/prod.json", dir);
+	snprintf(path, sizeof(path), "%s/bundles/prod.json", cache_dir);
+	snprintf(good, sizeof(good), "%s.good", path);
 	CHECK(!stat(path, &st) && (st.st_mode & 0777) == 0600, "the good document is cached, 0600");
+	REQUIRE(!copy_file(path, good), "keep a copy");
 	/* A restart while the issuer is down: the cache, within max_age. */
 	stop_stub();
 	CHECK(cached(), "a restart reads the cached keys");
-	forge_cache(time(NULL) - 5, NULL);
-	CHECK(!cached(), "a cache older than max_age (4 s) is not used");
-	forge_cache(time(NULL) + 3600, NULL);
-	CHECK(!cached(), "a cache from the future (the clock was set back) is not used");
-	forge_cache(time(NULL), "https://elsewhere/jwks");
+	/* This boot: its age is the boot clock's, whatever the wall clock says. */
+	forge_cache("fetched_at", json_integer(time(NULL) + 3600));
+	CHECK(cached(), "on this boot, a wall clock set back changes nothing");
+	forge_cache("fetched_boot_ns", json_integer((json_int_t)(now - 5000000000ULL)));
+	CHECK(!cached(), "older than max_age (4 s) by the boot clock: not used");
+	/* Another boot: the wall clock is all there is. */
+	forge_cache("boot_id", json_string("00000000-0000-0000-0000-000000000000"));
+	forge_cache("fetched_at", json_integer(time(NULL) - 1));
+	CHECK(cached(), "another boot, 1 s old by the wall clock: used");
+	forge_cache("fetched_at", json_integer(time(NULL) - 5));
+	CHECK(!cached(), "another boot, older than max_age: not used");
+	forge_cache("fetched_at", json_integer(time(NULL) + 3600));
+	CHECK(!cached(), "another boot, from the future (the clock was set back): not used");
+	forge_cache("fetched_at", json_integer(-5));
+	CHECK(!cached(), "a fetch time before 1970: not used");
+	rename(good, path);
+	REQUIRE(!copy_file(path, good), "keep a copy");
+	forge_cache("url", json_string("https://elsewhere/jwks"));
 	CHECK(!cached(), "a cache of another URL is not used");
-	put("bundles/prod.json", "{\"url\":");
+	rename(good, path);
+	REQUIRE(!copy_file(path, good), "keep a copy");
+	forge_cache("ca_file", json_string("/etc/other-ca.pem"));
+	CHECK(!cached(), "a cache fetched with another CA file is not used");
+	rename(good, path);
+	chmod(path, 0620);
+	CHECK(!cached(), "a cache others may write is not used");
+	chmod(path, 0600);
+	CHECK(cached(), "0600 again: used");
+	REQUIRE(!rename(path, good) && !symlink(good, path),
+		"the cache as a symlink to a good copy");
+	CHECK(!cached(), "a symlink is not followed");
+	unlink(path);
+	f = fopen(path, "we");
+	if (f) {
+		fputs("{\"url\":", f);
+		fclose(f);
+	}
+	chmod(path, 0600);
 	CHECK(!cached(), "a torn cache is not used");
 	REQUIRE(start_stub() == 0, "the stub starts again");
 	snprintf(url, sizeof(url), "https://127.0.0.1:%s/jwks", port);

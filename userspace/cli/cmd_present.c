@@ -52,10 +52,11 @@ char *lgc_read_token(const char *path)
 static int present_once(const char *socket_path, const char *token, bool last, json_t **resp,
 			uint32_t *retry_ms)
 {
-	int rc = lgc_request(socket_path, json_pack("{s:s, s:s}", "op", "present", "token", token),
-			     resp);
+	json_t *req = json_pack("{s:s, s:s}", "op", "present", "token", token);
+	int rc = lgc_request(socket_path, req, resp);
 	json_int_t ms;
 
+	json_decref(req);
 	*retry_ms = 0;
 	if (rc)
 		return rc;

@@ -64,7 +64,8 @@ static int load_bundles(struct lgd *d)
 {
 	int err = lgd_bundles_load(&d->bundles, d->cfg, d->cfg->state_dir);
 
-	return err ? err : lgd_bundles_start(&d->bundles);
+	/* Waited for no longer than a grant of the pins in force outlives its refresh. */
+	return err ? err : lgd_bundles_start(&d->bundles, d->cfg->refresh_interval_s);
 }
 
 /* --check-config: the files are read; a URL is fetched at run time only. */
@@ -72,10 +73,19 @@ static int check_bundles(struct lgd *d)
 {
 	int err = lgd_bundles_load(&d->bundles, d->cfg, NULL);
 
-	for (size_t i = 0; !err && i < d->cfg->n_domains; i++)
-		if (d->cfg->domains[i].trust_bundle_url)
+	for (size_t i = 0; !err && i < d->cfg->n_domains; i++) {
+		const struct lg_domain_config *dom = &d->cfg->domains[i];
+
+		if (!dom->trust_bundle_url)
+			continue;
+		/* A CA file that cannot be read would leave the domain without keys. */
+		if (dom->fetch.ca_file && access(dom->fetch.ca_file, R_OK))
+			err = lg_err(-errno, "domain %s: trust_bundle_fetch.ca_file %s: %s",
+				     dom->name, dom->fetch.ca_file, strerror(errno));
+		else
 			printf("livegrantd: domain %s: trust bundle %s is fetched at run time (not checked here)\n",
-			       d->cfg->domains[i].name, d->cfg->domains[i].trust_bundle);
+			       dom->name, dom->trust_bundle);
+	}
 	lgd_bundles_free(&d->bundles);
 	return err;
 }
@@ -500,7 +510,7 @@ static int run(struct lgd *d)
 	struct lgd_src metrics = { .kind = LGD_SRC_METRICS, .fd = -1 };
 	struct lgd_src saved = { .kind = LGD_SRC_SAVED, .fd = d->saver.done_fd };
 	struct lgd_src kubelet = { .kind = LGD_SRC_KUBELET, .fd = -1 };
-	struct lgd_src bundles = { .kind = LGD_SRC_BUNDLES, .fd = lgd_bundles_fd(&d->bundles) };
+	struct lgd_src bundles = { .kind = LGD_SRC_BUNDLES, .fd = -1 };
 	struct lg_event_reader *reader = NULL;
 	int epfd = epoll_create1(EPOLL_CLOEXEC), err;
 	sigset_t mask;
@@ -543,8 +553,6 @@ static int run(struct lgd *d)
 		err = add_timer(epfd, &refresh, d->cfg->refresh_interval_s);
 	if (!err)
 		err = add_timer(epfd, &tick, 1);
-	if (!err && bundles.fd >= 0)
-		err = add_fd(epfd, &bundles);
 	if (!err)
 		err = lgd_control_open(d, epfd);
 	if (!err)
@@ -557,13 +565,20 @@ static int run(struct lgd *d)
 		d->cfg->bpffs_dir, lg_start_name(lg_enforcer_start(d->e)), d->socket_path);
 	report_unenforced(d);
 	/* Everything that needs root is done: programs, pins, mounts, sockets. */
+	/* One thread for the drop: the bundle fetcher stops and starts again after it. */
+	lgd_bundles_pause(&d->bundles);
 	err = lgd_drop_privileges();
 	if (err)
 		return err;
 	lgd_privileges_describe(privs, sizeof(privs));
 	fprintf(stderr, "livegrantd: privileges dropped: %s\n", privs);
-	/* After the drop: its thread is born with the reduced sets. */
-	err = lgd_kube_start(d, &kubelet.fd);
+	/* After the drop: their threads are born with the reduced sets. */
+	err = lgd_bundles_resume(&d->bundles);
+	bundles.fd = lgd_bundles_fd(&d->bundles);
+	if (!err && bundles.fd >= 0)
+		err = add_fd(epfd, &bundles);
+	if (!err)
+		err = lgd_kube_start(d, &kubelet.fd);
 	if (!err && kubelet.fd >= 0)
 		err = add_fd(epfd, &kubelet);
 	if (err)

@@ -39,10 +39,41 @@ static int cache_path(const struct lgd_bundles *bs, const struct lgd_bundle *b, 
 	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
 }
 
-/* Written whole or not at all: a temporary file, synced, renamed into place. */
-static int cache_write(const struct lgd_bundles *bs, const struct lgd_bundle *b)
+/* This boot's id (/proc/sys/kernel/random/boot_id), "" when unreadable. */
+static void boot_id(char out[40])
 {
-	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	out[0] = 0;
+	if (f) {
+		if (!fgets(out, 40, f))
+			out[0] = 0;
+		fclose(f);
+	}
+	out[strcspn(out, "\n")] = 0;
+}
+
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * Written whole or not at all: a temporary file, synced, renamed into
+ * place, the directory synced. With the URL and CA file it was fetched
+ * with, and its fetch time on both clocks (the boot clock's counts on the
+ * same boot, whatever the wall clock did since).
+ */
+static int cache_write(struct lgd_bundles *bs, struct lgd_bundle *b, uint64_t fetched_ns)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8], id[40];
 	json_t *o;
 	int err = cache_path(bs, b, path, sizeof(path)), fd;
 
@@ -50,16 +81,22 @@ static int cache_write(const struct lgd_bundles *bs, const struct lgd_bundle *b)
 		return err;
 	if (mkdir(bs->cache_dir, 0700) && errno != EEXIST)
 		return -errno;
+	boot_id(id);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	o = json_pack("{s:s, s:I, s:s%}", "url", b->dom->trust_bundle, "fetched_at",
-		      (json_int_t)b->fetched_wall, "document", b->doc, b->doc_len);
+	o = json_pack("{s:s, s:s, s:I, s:s, s:I, s:s%}", "url", b->dom->trust_bundle, "ca_file",
+		      b->dom->fetch.ca_file ? b->dom->fetch.ca_file : "", "fetched_at",
+		      (json_int_t)b->fetched_wall, "boot_id", id, "fetched_boot_ns",
+		      (json_int_t)fetched_ns, "document", b->doc, b->doc_len);
 	if (!o)
 		return -ENOMEM;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		err = -errno;
-	else if (json_dumpfd(o, fd, JSON_COMPACT) || fsync(fd))
-		err = errno ? -errno : -EIO;
+	else if (json_dumpfd(o, fd, JSON_COMPACT))
+		err = -EIO;
+	else if (fsync(fd))
+		err = -errno;
 	if (fd >= 0 && close(fd) && !err)
 		err = -errno;
 	json_decref(o);
@@ -67,37 +104,104 @@ static int cache_write(const struct lgd_bundles *bs, const struct lgd_bundle *b)
 		err = -errno;
 	if (err)
 		unlink(tmp);
+	else
+		err = sync_dir(bs->cache_dir);
+	if (!err)
+		b->cached_ns = fetched_ns;
 	return err;
 }
 
 /*
- * The cached document of @b's URL, when it is younger than max_age by the
- * wall clock. A fetch time in the future (the clock was set back since)
- * says nothing about the age: not used.
+ * The cache file, when it is livegrantd's own: a regular file (no
+ * symlink), owned by our user, written by nobody else.
+ */
+static int cache_open(const char *path, char **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	struct stat st;
+	ssize_t n;
+
+	*buf = NULL;
+	if (fd < 0)
+		return errno == ENOENT ? 1 : lg_err(-errno, "cannot open: %s", strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) || st.st_size > CACHE_MAX_BYTES) {
+		close(fd);
+		return lg_err(
+			-EPERM,
+			"not a regular file of livegrantd's user, writable by it alone, of at most %d bytes",
+			CACHE_MAX_BYTES);
+	}
+	*buf = malloc((size_t)st.st_size + 1);
+	n = *buf ? read(fd, *buf, (size_t)st.st_size) : -1;
+	close(fd);
+	if (n != st.st_size) {
+		free(*buf);
+		*buf = NULL;
+		return lg_err(-EIO, "cannot read it whole");
+	}
+	(*buf)[n] = 0;
+	*len = (size_t)n;
+	return 0;
+}
+
+/*
+ * How old the cached document is, in ns; -1 when that cannot be told: on
+ * this boot, by the boot clock; else by the wall clock, a fetch time in
+ * the future (the clock was set back since) or before 1970 telling nothing.
+ */
+static int64_t cache_age_ns(json_t *o, int64_t at)
+{
+	const char *id = json_string_value(json_object_get(o, "boot_id"));
+	json_int_t fetched = json_integer_value(json_object_get(o, "fetched_boot_ns"));
+	uint64_t now = lg_boottime_ns();
+	int64_t wall = time(NULL);
+	char mine[40];
+
+	boot_id(mine);
+	if (id && *mine && !strcmp(id, mine))
+		return fetched > 0 && (uint64_t)fetched <= now ?
+			       (int64_t)(now - (uint64_t)fetched) :
+			       -1;
+	if (at <= 0 || at > wall)
+		return -1;
+	/* Whole seconds: a second more, never less. */
+	return (int64_t)secs((uint64_t)(wall - at) + 1);
+}
+
+/*
+ * The cached document of @b's URL, when it was fetched with the same URL
+ * and CA file and is younger than max_age.
  */
 static void cache_read(struct lgd_bundles *bs, struct lgd_bundle *b)
 {
 	char path[PATH_MAX], *buf = NULL;
-	const char *url = NULL, *doc = NULL;
-	int64_t now = time(NULL);
+	const char *url = NULL, *ca = NULL, *doc = NULL;
 	json_int_t at = 0;
 	size_t len = 0, doc_len = 0;
 	json_t *o = NULL;
 	struct lg_trust_bundle *tb = NULL;
+	int64_t age;
+	int err;
 
-	if (cache_path(bs, b, path, sizeof(path)) || access(path, F_OK))
+	if (cache_path(bs, b, path, sizeof(path)))
 		return;
-	if (lg_token_file_read(path, CACHE_MAX_BYTES, &buf, &len))
+	err = cache_open(path, &buf, &len);
+	if (err > 0)
+		return; /* none */
+	if (err)
 		goto bad;
 	o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, NULL);
-	if (!o || json_unpack(o, "{s:s, s:I, s:s%}", "url", &url, "fetched_at", &at, "document",
-			      &doc, &doc_len)) {
-		lg_err(-EINVAL, "not a cache file (url, fetched_at, document)");
+	if (!o || json_unpack(o, "{s:s, s:s, s:I, s:s%}", "url", &url, "ca_file", &ca, "fetched_at",
+			      &at, "document", &doc, &doc_len)) {
+		lg_err(-EINVAL, "not a cache file (url, ca_file, fetched_at, document)");
 		goto bad;
 	}
-	if (strcmp(url, b->dom->trust_bundle) || at > now ||
-	    (uint64_t)(now - at) >= b->dom->fetch.max_age_s)
-		goto out; /* another URL's, or too old: a fetch decides */
+	age = cache_age_ns(o, at);
+	if (strcmp(url, b->dom->trust_bundle) ||
+	    strcmp(ca, b->dom->fetch.ca_file ? b->dom->fetch.ca_file : "") || age < 0 ||
+	    (uint64_t)age >= secs(b->dom->fetch.max_age_s))
+		goto out; /* another URL's or CA's, or too old: a fetch decides */
 	if (lg_trust_bundle_parse(b->dom->trust_bundle, doc, doc_len, true, &tb))
 		goto bad;
 	b->doc = malloc(doc_len + 1);
@@ -110,12 +214,12 @@ static void cache_read(struct lgd_bundles *bs, struct lgd_bundle *b)
 	b->b = tb;
 	b->gen = ++bs->next_gen;
 	b->fetched_wall = at;
-	/* Its end on the boot clock: as old as the wall clock says, no younger. */
-	b->expires_ns = lg_boottime_ns() + secs(b->dom->fetch.max_age_s - (uint64_t)(now - at));
+	b->expires_ns = lg_boottime_ns() + secs(b->dom->fetch.max_age_s) - (uint64_t)age;
+	b->cached_ns = lg_boottime_ns() > (uint64_t)age ? lg_boottime_ns() - (uint64_t)age : 0;
 	b->from_cache = true;
 	fprintf(stderr,
 		"livegrantd: domain %s: %zu issuer keys from the cached JWKS of %s (%llds old), until the first fetch\n",
-		b->dom->name, lg_trust_bundle_size(tb), url, (long long)(now - at));
+		b->dom->name, lg_trust_bundle_size(tb), url, (long long)(age / (int64_t)NS_PER_S));
 	goto out;
 bad:
 	fprintf(stderr, "livegrantd: domain %s: cached JWKS %s is not usable, ignored: %s\n",
@@ -239,7 +343,10 @@ static void took_good(struct lgd_bundles *bs, struct lgd_bundle *b, struct lgd_f
 		r->doc = NULL;
 		b->gen = ++bs->next_gen;
 	}
-	err = cache_write(bs, b);
+	/* An unchanged document is written again only when its copy is getting old. */
+	err = 0;
+	if (!same || r->at_ns - b->cached_ns >= secs(b->dom->fetch.max_age_s) / 4)
+		err = cache_write(bs, b, r->at_ns);
 	if (err)
 		fprintf(stderr,
 			"livegrantd: domain %s: cannot keep the JWKS in %s (%s): a restart during an outage will not have it\n",
@@ -310,10 +417,10 @@ void lgd_bundles_tick(struct lgd_bundles *bs)
 	}
 }
 
-int lgd_bundles_start(struct lgd_bundles *bs)
+int lgd_bundles_start(struct lgd_bundles *bs, uint64_t max_wait_s)
 {
-	uint64_t now = lg_boottime_ns(), until = 0;
-	size_t urls = 0;
+	uint64_t now = lg_boottime_ns(), until = now + secs(max_wait_s);
+	size_t urls = 0, waiting = 0;
 	int err;
 
 	for (size_t i = 0; i < bs->n; i++)
@@ -323,27 +430,63 @@ int lgd_bundles_start(struct lgd_bundles *bs)
 	err = lgd_fetcher_start(bs->n, &bs->fetcher);
 	if (err)
 		return err;
-	for (size_t i = 0; i < bs->n; i++) {
-		struct lgd_bundle *b = &bs->v[i];
+	/* Those without cached keys first: they are waited for. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < bs->n; i++) {
+			struct lgd_bundle *b = &bs->v[i];
 
-		if (!is_url(b))
-			continue;
-		ask(bs, b, now);
-		if (!b->b && now + secs(b->dom->fetch.timeout_s + 1) > until)
-			until = now + secs(b->dom->fetch.timeout_s + 1);
-	}
-	/* Domains without a cached bundle: their first fetch, before any token is verified. */
-	while (until && lg_boottime_ns() < until) {
+			if (is_url(b) && !b->b == !pass) {
+				ask(bs, b, now);
+				waiting += !pass;
+			}
+		}
+	/*
+	 * Their first fetch, before any token is verified: at most @max_wait_s
+	 * in all (the grants of a restart are not bridged yet), and no longer
+	 * than the timeouts of what is waited for.
+	 */
+	while (waiting) {
 		struct pollfd p = { .fd = lgd_fetcher_fd(bs->fetcher), .events = POLLIN };
-		bool waiting = false;
+		uint64_t t = lg_boottime_ns();
 
 		lgd_bundles_take(bs);
+		waiting = 0;
 		for (size_t i = 0; i < bs->n; i++)
-			waiting |= is_url(&bs->v[i]) && !bs->v[i].b && bs->v[i].in_flight;
-		if (!waiting)
+			waiting += is_url(&bs->v[i]) && !bs->v[i].b && bs->v[i].in_flight;
+		if (!waiting || t >= until)
 			break;
-		poll(&p, 1, (int)((until - lg_boottime_ns()) / 1000000ULL) + 1);
+		poll(&p, 1, (int)((until - t) / 1000000ULL) + 1);
 	}
+	return 0;
+}
+
+void lgd_bundles_pause(struct lgd_bundles *bs)
+{
+	if (!bs->fetcher)
+		return;
+	lgd_bundles_take(bs);
+	lgd_fetcher_stop(bs->fetcher);
+	bs->fetcher = NULL;
+	bs->paused = true;
+	/* What was asked and not answered is asked again after the resume. */
+	for (size_t i = 0; i < bs->n; i++)
+		if (bs->v[i].in_flight) {
+			bs->v[i].in_flight = false;
+			bs->v[i].next_ns = 0;
+		}
+}
+
+int lgd_bundles_resume(struct lgd_bundles *bs)
+{
+	int err;
+
+	if (!bs->paused)
+		return 0;
+	err = lgd_fetcher_start(bs->n, &bs->fetcher);
+	if (err)
+		return err;
+	bs->paused = false;
+	lgd_bundles_tick(bs);
 	return 0;
 }
 
@@ -366,10 +509,12 @@ const struct lg_trust_bundle *lgd_bundle_of(const struct lgd_bundles *bs,
 					    const struct lg_domain_config *dom, uint64_t *gen)
 {
 	const struct lgd_bundle *b = &bs->v[dom->id - 1];
+	/* Past max_age is no key, even before the tick drops it (a pure read: any thread). */
+	bool in_force = b->b && (!is_url(b) || lg_boottime_ns() < b->expires_ns);
 
 	if (gen)
-		*gen = b->gen;
-	return b->b;
+		*gen = in_force ? b->gen : 0;
+	return in_force ? b->b : NULL;
 }
 
 const char *lgd_bundles_why_none(const struct lgd_bundles *bs, const struct lg_domain_config *dom)
@@ -392,6 +537,9 @@ uint32_t lgd_bundles_kid_miss(struct lgd_bundles *bs, const struct lg_domain_con
 		return 0;
 	/* Rate-limited: a flood of made-up kids costs one fetch per min_interval. */
 	at = b->attempt_ns && now < b->attempt_ns + gap ? b->attempt_ns + gap : now;
+	/* An issuer that is failing is not asked sooner than its backoff says. */
+	if (b->failures && at < b->next_ns)
+		at = b->next_ns;
 	if (!b->in_flight && at <= now)
 		ask(bs, b, now);
 	else if (!b->in_flight && at < b->next_ns)

@@ -55,6 +55,7 @@ struct lgd_bundle {
 	uint64_t expires_ns;
 	int64_t fetched_wall;
 	uint64_t next_ns, attempt_ns;
+	uint64_t cached_ns; /* CLOCK_BOOTTIME of the fetch the cache file holds */
 	bool in_flight, from_cache, fetched_once;
 	unsigned int failures;
 	enum lgd_fetch_result last;
@@ -65,7 +66,8 @@ struct lgd_bundle {
 struct lgd_bundles {
 	struct lgd_bundle *v; /* per cfg->domains[i] */
 	size_t n;
-	struct lgd_fetcher *fetcher; /* NULL without URL bundles */
+	struct lgd_fetcher *fetcher; /* NULL without URL bundles, or paused */
+	bool paused;
 	uint64_t next_gen;
 	char cache_dir[4096];
 };
@@ -77,11 +79,19 @@ struct lgd_bundles {
  */
 int lgd_bundles_load(struct lgd_bundles *bs, const struct lg_config *cfg, const char *cache_dir);
 /*
- * Start the fetcher and ask for every URL at once; a URL with no cached
- * bundle is waited for (at most its timeout), so that the agents restored
- * next are verified with it.
+ * Start the fetcher and ask for every URL at once, those without cached
+ * keys first; those are waited for, at most @max_wait_s in all, so that
+ * the agents restored next are verified with them.
  */
-int lgd_bundles_start(struct lgd_bundles *bs);
+int lgd_bundles_start(struct lgd_bundles *bs, uint64_t max_wait_s);
+/*
+ * Stop the fetcher thread around livegrantd's privilege drop (which needs
+ * one thread: capabilities, the bounding set and no_new_privs are per
+ * thread), and start it again after, born with the reduced sets. What was
+ * under way is asked again.
+ */
+void lgd_bundles_pause(struct lgd_bundles *bs);
+int lgd_bundles_resume(struct lgd_bundles *bs);
 void lgd_bundles_free(struct lgd_bundles *bs);
 
 /* The keys that verify tokens of @dom now (NULL: none), and their generation. */

@@ -705,64 +705,82 @@ static void carry_suspensions(struct lg_enforcer *e)
 	}
 }
 
+/*
+ * This build's set pinned as the newest, then every other set retired.
+ * Pinning and detaching the old programs take seconds under emulation too.
+ */
+static int pin_and_retire(struct lg_enforcer *e)
+{
+	char stale[PATH_MAX];
+	int err;
+
+	if (!e->pin_dir[0])
+		return 0;
+	if (e->start == LG_START_ADOPTED) {
+		e->seq = e->prev.m.v1.seq;
+	} else {
+		e->seq = e->have_prev ? e->prev.m.v1.seq + 1 : 1;
+		err = lg_pins_set_path(e->pin_dir, e->seq, stale, sizeof(stale));
+		if (err)
+			return err;
+		if (!access(stale, F_OK)) {
+			/* Complete and newer than what we found: another writer. */
+			if (lg_pins_has_manifest(stale))
+				return lg_err(
+					-EEXIST,
+					"%s appeared while this livegrantd started: is another one running on %s?",
+					stale, e->pin_dir);
+			/* Without a manifest: a crash's leftover, never in force. */
+			err = lg_pins_retire_set(stale);
+			if (err)
+				return err;
+		}
+		err = pin_set(e);
+		/* A half-pinned set must not stay attached without its owner. */
+		if (err) {
+			lg_pins_retire_set(stale);
+			return err;
+		}
+	}
+	/* What the old programs record until they detach is still read. */
+	if (e->start == LG_START_REPLACED && e->prev_events_fd < 0)
+		e->prev_events_fd = lg_pins_map_get(&e->prev, "lg_events");
+	/*
+	 * Our set is complete: retire every other one. A failure here leaves
+	 * an old set attached beside ours (both enforce, and its grants lapse:
+	 * it only denies more); lg_enforcer_tidy() tries again at every refresh.
+	 */
+	e->retire_pending = true;
+	lg_enforcer_tidy(e);
+	return 0;
+}
+
+/* Attach, carry what the old set suspended meanwhile, pin, retire the old sets. */
+static int attach_and_pin(struct lg_enforcer *e)
+{
+	int err = attach(e);
+
+	if (err)
+		return err;
+	if (e->start == LG_START_REPLACED)
+		carry_suspensions(e);
+	return pin_and_retire(e);
+}
+
 int lg_enforcer_commit(struct lg_enforcer *e)
 {
-	int err = 0;
+	int err;
 
 	if (e->committed)
 		return 0;
 	/*
-	 * Filling this build's maps took time too, and attaching takes more:
-	 * the grants in force are bridged before, during and after it.
+	 * Filling this build's maps took time too, and attaching, pinning and
+	 * retiring take more: the grants in force are bridged before, during
+	 * and after (bridged()). The old set's maps are closed only after.
 	 */
-	if (e->start != LG_START_ADOPTED) {
-		err = bridged(e, attach);
-		if (err)
-			return err;
-	}
-	if (e->start == LG_START_REPLACED)
-		carry_suspensions(e);
-	if (e->pin_dir[0]) {
-		if (e->start == LG_START_ADOPTED) {
-			e->seq = e->prev.m.v1.seq;
-		} else {
-			char stale[PATH_MAX];
-
-			e->seq = e->have_prev ? e->prev.m.v1.seq + 1 : 1;
-			err = lg_pins_set_path(e->pin_dir, e->seq, stale, sizeof(stale));
-			if (err)
-				return err;
-			if (!access(stale, F_OK)) {
-				/* Complete and newer than what we found: another writer. */
-				if (lg_pins_has_manifest(stale))
-					return lg_err(
-						-EEXIST,
-						"%s appeared while this livegrantd started: is another one running on %s?",
-						stale, e->pin_dir);
-				/* Without a manifest: a crash's leftover, never in force. */
-				err = lg_pins_retire_set(stale);
-				if (err)
-					return err;
-			}
-			err = pin_set(e);
-			/* A half-pinned set must not stay attached without its owner. */
-			if (err) {
-				lg_pins_retire_set(stale);
-				return err;
-			}
-		}
-		/* What the old programs record until they detach is still read. */
-		if (e->start == LG_START_REPLACED && e->prev_events_fd < 0)
-			e->prev_events_fd = lg_pins_map_get(&e->prev, "lg_events");
-		/*
-		 * Our set is complete: retire every other one. A failure here
-		 * leaves an old set attached beside ours (both enforce, and its
-		 * grants lapse: it only denies more); lg_enforcer_tidy() tries
-		 * again at every refresh.
-		 */
-		e->retire_pending = true;
-		lg_enforcer_tidy(e);
-	}
+	err = e->start == LG_START_ADOPTED ? pin_and_retire(e) : bridged(e, attach_and_pin);
+	if (err)
+		return err;
 	/* A replaced set's maps stay readable until its events are drained. */
 	if (e->start != LG_START_REPLACED)
 		close_prev_maps(e);
