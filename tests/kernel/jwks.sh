@@ -49,6 +49,7 @@ metrics_listen: 127.0.0.1:9464
 baseline:
   read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
   exec: [/lib/, /lib64/, /usr/lib/, /usr/lib64/, /bin/busybox, $LG]
+  readwrite: [/dev/null]
 domains:
   qa:
     trust_bundle: $W/qa.jwks
@@ -166,8 +167,8 @@ kill $S1
 stop_lgd
 check "livegrantd restarts while prod's issuer is down" start_lgd
 check "  prod's keys come from the cache" bundle_says prod '1 keys.*from the cache.*last fetch unreachable'
-as_agent p3 $W/p2.jwt -- /bin/cat /tmp/lgt/ws/a >$W/p3.out 2>&1
-check "  a prod-2 token enrolls" contains $W/p3.out '^data'
+as_agent p2 $W/p2.jwt -- /bin/cat /tmp/lgt/ws/a >$W/p3.out 2>&1
+check "  prod-2's agent presents and works" contains $W/p3.out '^data'
 stop_lgd
 kill $S2 2>/dev/null
 summary jwks

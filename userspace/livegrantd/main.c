@@ -583,6 +583,12 @@ static int run(struct lgd *d)
 		err = add_fd(epfd, &kubelet);
 	if (err)
 		return err;
+	/*
+	 * Opening the sockets and dropping privileges took time too (seconds
+	 * under emulation): the grants once more before the loop's first turn,
+	 * so that none waits for the timer past its kernel expiry.
+	 */
+	lgd_refresh(d);
 	/* systemd's Type=notify: started now means enforcing. */
 	if (lgd_notify("READY=1\nSTATUS=enforcing"))
 		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
