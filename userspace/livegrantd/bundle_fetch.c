@@ -22,6 +22,7 @@
 
 struct job {
 	bool queued;
+	uint64_t seq; /* when it was queued: the oldest goes first */
 	char *url, *ca_file;
 	unsigned int timeout_s;
 };
@@ -33,6 +34,7 @@ struct lgd_fetcher {
 	bool stop; /* under lock; also read by a transfer under way */
 	struct job *jobs; /* under lock, one per id */
 	size_t n;
+	uint64_t seq; /* under lock: the last job's */
 	struct lgd_fetch_done *done, **done_tail; /* under lock */
 	int efd;
 };
@@ -103,28 +105,27 @@ static void publish(struct lgd_fetcher *f, struct lgd_fetch_done *r)
 	}
 }
 
-/* The next queued job, taken off the queue; false when stopping. */
+/* The oldest queued job, taken off the queue; false when stopping. */
 static bool next_job(struct lgd_fetcher *f, size_t *id, struct job *out)
 {
 	bool got = false;
 
 	pthread_mutex_lock(&f->lock);
 	while (!f->stop && !got) {
-		for (size_t i = 0; i < f->n && !got; i++) {
-			if (!f->jobs[i].queued)
-				continue;
-			*out = f->jobs[i];
-			memset(&f->jobs[i], 0, sizeof(f->jobs[i]));
-			*id = i;
-			got = true;
-		}
-		if (!got)
+		for (size_t i = 0; i < f->n; i++)
+			if (f->jobs[i].queued && (!got || f->jobs[i].seq < f->jobs[*id].seq)) {
+				*id = i;
+				got = true;
+			}
+		if (got) {
+			*out = f->jobs[*id];
+			memset(&f->jobs[*id], 0, sizeof(f->jobs[*id]));
+		} else {
 			pthread_cond_wait(&f->wake, &f->lock);
+		}
 	}
 	pthread_mutex_unlock(&f->lock);
-	if (!got)
-		return false;
-	return true;
+	return got;
 }
 
 static void *fetcher_main(void *arg)
@@ -229,7 +230,11 @@ int lgd_fetcher_ask(struct lgd_fetcher *f, const struct lgd_fetch_job *job)
 	j = &f->jobs[job->id];
 	free(j->url);
 	free(j->ca_file);
-	*j = (struct job){ .queued = true, .url = url, .ca_file = ca, .timeout_s = job->timeout_s };
+	*j = (struct job){ .queued = true,
+			   .seq = ++f->seq,
+			   .url = url,
+			   .ca_file = ca,
+			   .timeout_s = job->timeout_s };
 	pthread_cond_signal(&f->wake);
 	pthread_mutex_unlock(&f->lock);
 	return 0;

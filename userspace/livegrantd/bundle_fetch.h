@@ -5,8 +5,8 @@
  * parses it (lg_trust_bundle_parse(), fetched), so that neither a slow
  * issuer nor a hostile document ever holds up the event loop. It touches
  * nothing but its own queue; what a result does is trust_bundles.c's.
- * One fetch at a time: a domain whose issuer hangs delays the others by
- * at most its timeout.
+ * One fetch at a time, in the order asked: a domain whose issuer hangs
+ * delays the others by at most its timeout.
  */
 #ifndef LGD_BUNDLE_FETCH_H
 #define LGD_BUNDLE_FETCH_H
@@ -75,7 +75,7 @@ struct lgd_fetcher;
 int lgd_fetcher_start(size_t n, struct lgd_fetcher **out);
 /* Readable (EPOLLIN) while a result waits for lgd_fetcher_take(). */
 int lgd_fetcher_fd(const struct lgd_fetcher *f);
-/* Queue @job; one already queued for its id is replaced. */
+/* Queue @job, after those queued before; one already queued for its id is replaced. */
 int lgd_fetcher_ask(struct lgd_fetcher *f, const struct lgd_fetch_job *job);
 /* The oldest result not taken yet, or NULL. */
 struct lgd_fetch_done *lgd_fetcher_take(struct lgd_fetcher *f);
