@@ -394,4 +394,27 @@ sleep 6
 check "with livegrantd stopped the grant lapses within 2 x refresh_interval" last_is $W/l2.log denied
 stop_agent l2
 
+# The wall clock set back while an agent works, by less than token_leeway
+# (30 s) so that the token's nbf stays acceptable: its exp still ends the
+# grant on time (the kernel expiry runs on the boot clock), not 25 s late.
+check "livegrantd starts again" start_lgd
+mint clock "$(claims spiffe://example.org/agent/l3 qa)" $W/qa qa-1 --ttl 12s
+up0=$(cut -d' ' -f1 /proc/uptime)
+wall0=$(date +%s)
+loop_agent l3 $W/clock.jwt $W/l3.log
+sleep 2
+check "an agent with a 12 s token works" last_is $W/l3.log ok
+date -s @$((wall0 - 25)) >/dev/null
+sleep 4
+check "  the wall clock set back 25 s: it still works" last_is $W/l3.log ok
+# exp is at up0 + 12 s; wait until 1.5 s past it by the boot clock.
+until awk -v a="$up0" '{ exit !($1 >= a + 13.5) }' /proc/uptime; do sleep 0.2; done
+check "  1.5 s past its exp it is denied, the clock set back or not" last_is $W/l3.log denied
+# The next refresh (within refresh_interval) removes the record's grant, and says why.
+for _ in $(seq 1 25); do grep -q "l3.*expired" $W/lgd.log && break; sleep 0.2; done
+check "  the refresh said why" contains $W/lgd.log "l3.*expired"
+date -s @$((wall0 + $(awk -v a="$up0" '{ printf "%d", $1 - a }' /proc/uptime))) >/dev/null
+stop_agent l3
+stop_lgd
+
 summary daemon

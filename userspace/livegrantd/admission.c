@@ -44,6 +44,7 @@ struct admission {
 	const struct lg_domain_config *dom;
 	struct lg_token *t;
 	uint64_t deadline; /* REFRESH: the new kernel expiry */
+	uint64_t exp_boot; /* the token's exp on the boot clock (token_exp_boot()) */
 	bool reinstall; /* REFRESH: the kernel lost the grant: install it again */
 	bool keep; /* RESTORE: the kernel's (suspended) grant stays, extended */
 };
@@ -163,19 +164,28 @@ int lgd_verify(struct lgd *d, const char *token, uint64_t checked,
 }
 
 /*
- * The kernel deadline for a token expiring at @exp: never later than the
- * token, and never more than two refresh intervals ahead, so that grants
- * lapse on their own when livegrantd stops. 0 when already past.
+ * The kernel deadline for a token expiring at @exp_boot (CLOCK_BOOTTIME):
+ * never later than the token, and never more than two refresh intervals
+ * ahead, so that grants lapse on their own when livegrantd stops. 0 when
+ * already past. On the boot clock throughout: a wall clock set back never
+ * extends a grant (token_exp_boot()).
  */
-static uint64_t kernel_deadline(const struct lgd *d, int64_t exp)
+static uint64_t kernel_deadline(const struct lgd *d, uint64_t exp_boot)
 {
-	int64_t now = time(NULL), until = now + 2 * (int64_t)d->cfg->refresh_interval_s;
+	uint64_t now = lg_boottime_ns();
+	uint64_t until = now + 2 * d->cfg->refresh_interval_s * 1000000000ULL;
 
-	if (exp < until)
-		until = exp;
-	if (until <= now)
-		return 0;
-	return lg_boottime_ns() + (uint64_t)(until - now) * 1000000000ULL;
+	if (exp_boot < until)
+		until = exp_boot;
+	return until > now ? until : 0;
+}
+
+/* @exp (seconds since the epoch) on the boot clock, as the wall clock says now; 0: past. */
+static uint64_t boot_of_exp(int64_t exp)
+{
+	int64_t now = time(NULL);
+
+	return exp > now ? lg_boottime_ns() + (uint64_t)(exp - now) * 1000000000ULL : 0;
 }
 
 /* Token rules plus the baseline, as one grant spec (pointers borrowed). */
@@ -221,11 +231,11 @@ static void spec_mem_free(struct spec_mem *m)
 		free(m->v[k]);
 }
 
-/* Install @t for agent @a; returns 0 or a negative errno, *reason set. */
-static int install(struct lgd *d, struct lgd_agent *a, const struct lg_token *t,
+/* Install @t, expiring at @exp_boot, for agent @a; 0 or a negative errno, *reason set. */
+static int install(struct lgd *d, struct lgd_agent *a, const struct lg_token *t, uint64_t exp_boot,
 		   const struct lg_domain_config *dom, const char **reason)
 {
-	uint64_t deadline = kernel_deadline(d, t->times.exp);
+	uint64_t deadline = kernel_deadline(d, exp_boot);
 	struct lg_grant_spec spec;
 	struct spec_mem mem;
 	int err;
@@ -363,6 +373,23 @@ static int64_t token_exp(const struct admission *ad)
 	return ad->t ? ad->t->times.exp : ad->a->times.exp;
 }
 
+/*
+ * The token's exp on the boot clock: converted once, when this livegrantd
+ * first admitted the token (the record's, for the same jti), so that the
+ * wall clock moving since, either way, never moves it; else now. Kept in
+ * @ad for the record (mark_verified()).
+ */
+static uint64_t token_exp_boot(struct admission *ad)
+{
+	const struct lgd_agent *a = ad->a;
+
+	if (a && a->exp_boot_ns && a->jti && !strcmp(a->jti, token_jti(ad)))
+		ad->exp_boot = a->exp_boot_ns;
+	else
+		ad->exp_boot = boot_of_exp(token_exp(ad));
+	return ad->exp_boot;
+}
+
 static int step_revocation(struct lgd *d, struct admission *ad)
 {
 	if (!lgd_is_revoked(&d->revoked, token_jti(ad)))
@@ -377,7 +404,7 @@ static int step_revocation(struct lgd *d, struct admission *ad)
  */
 static int step_deadline(struct lgd *d, struct admission *ad)
 {
-	ad->deadline = kernel_deadline(d, token_exp(ad));
+	ad->deadline = kernel_deadline(d, token_exp_boot(ad));
 	if (ad->deadline)
 		return 0;
 	ad->req->reason = "expired";
@@ -587,7 +614,7 @@ static int step_install(struct lgd *d, struct admission *ad)
 			return lg_err(-ENOMEM, "out of memory");
 		}
 	}
-	err = install(d, ad->a, ad->t, ad->dom, &ad->req->reason);
+	err = install(d, ad->a, ad->t, token_exp_boot(ad), ad->dom, &ad->req->reason);
 	if (err && created) {
 		lgd_agent_drop(&d->agents, ad->a);
 		ad->a = NULL;
@@ -678,6 +705,8 @@ static void mark_verified(struct lgd *d, struct admission *ad)
 		return;
 	ad->a->verified_gen = bundle_gen(d, ad->dom);
 	ad->a->times = ad->t->times;
+	if (ad->exp_boot)
+		ad->a->exp_boot_ns = ad->exp_boot;
 }
 
 static void refreshed(struct lgd *d, struct admission *ad)

@@ -52,11 +52,17 @@ struct lgd_agent {
 	uint64_t crossing_ns; /* CLOCK_BOOTTIME of the crossing */
 	uint64_t refresh_seq; /* the refresh pass that last refreshed it (upkeep.c) */
 	/*
-	 * The bundle @token was verified with in full (every check of
-	 * lg_token_verify()) since it came, or NULL: a refresh under that
-	 * same bundle only checks @times again (admission.c).
+	 * The generation of the bundle @token was verified with in full
+	 * (every check of lg_token_verify()) since it came, or 0: a refresh
+	 * under that same generation only checks @times again (admission.c).
 	 */
-	uint64_t verified_gen; /* the bundle generation that verified @token; 0: none */
+	uint64_t verified_gen;
+	/*
+	 * @times.exp on CLOCK_BOOTTIME, converted once when this livegrantd
+	 * admitted @token: the kernel expiry never passes it, whatever the
+	 * wall clock does since (admission.c). 0: not yet.
+	 */
+	uint64_t exp_boot_ns;
 };
 
 /*
