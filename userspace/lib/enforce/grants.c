@@ -352,7 +352,6 @@ int lg_prev_agent_state(struct lg_enforcer *e, uint64_t id, uint32_t *generation
 int lg_bridge_grant_extend(struct lg_enforcer *e, uint64_t id, uint64_t expires_ns)
 {
 	int err, fd = e->fds[LG_MAP_AGENTS];
-	struct lg_agent a;
 
 	if (e->prev_agents_fd < 0)
 		return lg_err(-ENOENT, "no earlier set of pins whose grants could be extended");
@@ -360,13 +359,12 @@ int lg_bridge_grant_extend(struct lg_enforcer *e, uint64_t id, uint64_t expires_
 	/*
 	 * A replacing start's own maps: before the load there are none (-1);
 	 * an agent not reinstalled yet, or refused at its reinstall, has no
-	 * live grant there, and gets none from a bridge.
+	 * live grant there (-ENOENT), and gets none from a bridge.
 	 */
 	if (err || e->start != LG_START_REPLACED || fd < 0)
 		return err;
-	if (bpf_map_lookup_elem_flags(fd, &id, &a, BPF_F_LOCK) || !a.generation)
-		return 0;
-	return lg_grant_extend_fd(fd, id, expires_ns);
+	err = lg_grant_extend_fd(fd, id, expires_ns);
+	return err == -ENOENT ? 0 : err;
 }
 
 int lg_grant_remove(struct lg_enforcer *e, uint64_t id)
