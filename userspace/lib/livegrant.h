@@ -419,6 +419,13 @@ bool lg_prev_events_pending(const struct lg_enforcer *e);
 void lg_prev_release(struct lg_enforcer *e);
 /* Wait up to @timeout_ms; returns events handled or a negative errno. */
 int lg_events_poll(struct lg_event_reader *r, int timeout_ms);
+/*
+ * Without waiting, read events for about @budget_ms at most, so that a
+ * flood of them never holds the caller's loop: *more says that records are
+ * left for the next call. Returns the number of events read, or a negative
+ * errno.
+ */
+int lg_events_consume(struct lg_event_reader *r, unsigned int budget_ms, bool *more);
 /* The fd to add to an epoll/poll set. */
 int lg_events_fd(struct lg_event_reader *r);
 void lg_events_close(struct lg_event_reader *r);

@@ -372,6 +372,13 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
  */
 #define LGD_REFRESH_SLICE_NS (20 * 1000 * 1000ULL)
 #define LGD_DRAIN_TICKS 3
+/*
+ * The event ring is read for at most this long per loop turn: a flood of
+ * denials (or the backlog an upgrade leaves in a shared ring: tens of
+ * thousands of records) must not hold refreshes and the control socket.
+ * What the ring cannot take meanwhile the kernel counts as lost.
+ */
+#define LGD_EVENTS_SLICE_MS 50
 
 /*
  * The next refresh slice's budget: LGD_REFRESH_SLICE_NS, until the pass is
@@ -401,6 +408,16 @@ static bool drain_replaced(struct lgd *d, unsigned int ticks)
 		fprintf(stderr, "livegrantd: %d events recorded by the replaced pins logged\n", n);
 	if (!more && ticks >= LGD_DRAIN_TICKS)
 		lg_prev_release(d->e);
+	return more;
+}
+
+/* A slice of the event ring; true while records are left for the next. */
+static bool read_events(struct lg_event_reader *reader)
+{
+	bool more = false;
+
+	if (lg_events_consume(reader, LGD_EVENTS_SLICE_MS, &more) < 0)
+		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 	return more;
 }
 
@@ -517,6 +534,7 @@ static int run(struct lgd *d)
 	bool stop = false, sweep = false;
 	unsigned int ticks = 0;
 	bool backlog = true; /* the replaced pins' ring may hold events */
+	bool events_left = false; /* the last read of the ring ended at its budget */
 	bool refresh_due = false; /* the refresh timer fired during a pass */
 	char privs[128];
 
@@ -600,6 +618,9 @@ static int run(struct lgd *d)
 		/* A backlog of the replaced pins: a slice per pass, between other work. */
 		if (backlog)
 			backlog = drain_replaced(d, ticks);
+		/* So is what is left in this build's ring (read_events()). */
+		if (events_left)
+			events_left = read_events(reader);
 		/* A refresh pass under way: a slice per loop, between other work. */
 		if (d->refresh.running && !lgd_refresh_slice(d, refresh_budget(d))) {
 			lgd_metrics_refresh_done(&d->metrics);
@@ -615,7 +636,9 @@ static int run(struct lgd *d)
 			}
 		}
 		n = epoll_wait(epfd, evs, 32,
-			       backlog || d->refresh.running ? 0 : lgd_state_save_wait_ms(d));
+			       backlog || events_left || d->refresh.running ?
+				       0 :
+				       lgd_state_save_wait_ms(d));
 
 		if (n < 0 && errno != EINTR)
 			return lg_err(-errno, "epoll_wait: %s", strerror(errno));
@@ -628,7 +651,7 @@ static int run(struct lgd *d)
 				lgd_control_handle(d, epfd, src);
 				break;
 			case LGD_SRC_EVENTS:
-				lg_events_poll(reader, 0);
+				events_left = read_events(reader);
 				break;
 			case LGD_SRC_REFRESH:
 				drain(src->fd);

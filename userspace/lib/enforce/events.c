@@ -17,6 +17,8 @@ struct lg_event_reader {
 	struct ring_buffer *rb;
 	lg_event_fn fn;
 	void *ctx;
+	uint64_t until_ns; /* CLOCK_BOOTTIME: lg_events_consume() stops after it */
+	int n; /* events handed to fn by this call */
 };
 
 /*
@@ -41,8 +43,16 @@ static int on_sample(void *ctx, void *data, size_t size)
 {
 	struct lg_event_reader *r = ctx;
 	static __thread struct lg_event ev;
+	int err = 0;
 
-	return event_widen(data, size, &ev) ? r->fn(r->ctx, &ev) : 0;
+	if (event_widen(data, size, &ev)) {
+		r->n++;
+		err = r->fn(r->ctx, &ev);
+	}
+	if (err)
+		return err;
+	/* Negative: libbpf keeps this record consumed and stops. */
+	return r->until_ns && lg_boottime_ns() >= r->until_ns ? -EAGAIN : 0;
 }
 
 /*
@@ -234,6 +244,20 @@ int lg_events_poll(struct lg_event_reader *r, int timeout_ms)
 	if (n < 0 && n != -EINTR)
 		return lg_err(n, "reading events failed: %s", strerror(-n));
 	return n < 0 ? 0 : n;
+}
+
+int lg_events_consume(struct lg_event_reader *r, unsigned int budget_ms, bool *more)
+{
+	int err;
+
+	r->n = 0;
+	r->until_ns = lg_boottime_ns() + (uint64_t)budget_ms * 1000000ULL;
+	err = ring_buffer__consume(r->rb);
+	r->until_ns = 0;
+	*more = err == -EAGAIN;
+	if (err < 0 && err != -EAGAIN && err != -EINTR)
+		return lg_err(err, "reading events failed: %s", strerror(-err));
+	return r->n;
 }
 
 int lg_events_fd(struct lg_event_reader *r)
