@@ -51,6 +51,7 @@ BENCH_SRCS := $(filter-out %.bpf.c tests/bench/noop.c tests/bench/controller.c,$
 BENCH_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/tests/%.o,$(BENCH_SRCS))
 
 TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD)/tests/lg-accessloop \
+	$(BUILD)/tests/lg-sockabuse \
 	$(BUILD)/tests/lg-mapprog $(BUILD)/tests/lg-preload.so $(BUILD)/tests/lg-bench \
 	$(BUILD)/tests/lg-bench-noop $(BUILD)/tests/lg-present-load $(BUILD)/tests/lg-https-stub
 
@@ -156,6 +157,10 @@ $(BUILD)/tests/lg-https-stub: tests/tools/https_stub.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -o $@ $< -lmicrohttpd -lcrypto
 
 $(BUILD)/tests/lg-accessloop: tests/tools/accessloop.c | $(BUILD)/tests
+	$(CC) $(CFLAGS) -static -o $@ $<
+
+# Hostile control-socket clients (tests/kernel/abuse.sh); static, as above.
+$(BUILD)/tests/lg-sockabuse: tests/tools/sockabuse.c | $(BUILD)/tests
 	$(CC) $(CFLAGS) -static -o $@ $<
 
 # The other builds the upgrade test (tests/kernel/upgrade.sh) switches

@@ -121,18 +121,18 @@ static void test_state_missing_file_is_a_first_start(void)
 
 static void test_state_only_live_agents_saved(void)
 {
-	char path[] = "/tmp/lgd-test-state-XXXXXX";
+	char dir[] = "/tmp/lgd-test-state-XXXXXX", path[64], rpath[64];
 	struct lgd_agents agents = { 0 }, back = { 0 };
 	struct lgd_revocations revoked = { 0 }, rback = { 0 };
-	int fd = mkstemp(path);
 
 	/* Records by index: a new record may move the table. */
-	if (fd < 0 || !lgd_agent_new(&agents, "/sys/fs/cgroup/agents/x", 7) ||
+	if (!mkdtemp(dir) || !lgd_agent_new(&agents, "/sys/fs/cgroup/agents/x", 7) ||
 	    !lgd_agent_new(&agents, "/sys/fs/cgroup/agents/y", 8)) {
 		CHECK(0, "setup");
 		return;
 	}
-	close(fd);
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	lgd_state_revoked_path(rpath, sizeof(rpath), path);
 	agents.v[0].token = lgd_text_dup("t.a.s");
 	agents.v[0].state = LGD_ACTIVE;
 	agents.v[1].token = lgd_text_dup("t.b.s");
@@ -141,8 +141,69 @@ static void test_state_only_live_agents_saved(void)
 	CHECK(!lgd_state_read(path, &cfg, &back, &rback), "read back");
 	CHECK(back.n == 1 && back.v[0].cgroup_id == 7, "only the live agent is saved");
 	unlink(path);
+	unlink(rpath);
+	rmdir(dir);
 	lgd_agents_free(&agents);
 	lgd_agents_free(&back);
+}
+
+static void put_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	if (f) {
+		fputs(text, f);
+		fclose(f);
+	}
+}
+
+/* A corrupt state file is set aside, its revocations kept from their copy; both gone: no start. */
+static void test_state_corrupt_file(void)
+{
+	char dir[] = "/tmp/lgd-test-state-XXXXXX", path[64], rpath[64], cmd[128];
+	struct lgd_agents agents = { 0 }, back = { 0 };
+	struct lgd_revocations revoked = { 0 }, rback = { 0 };
+
+	if (!mkdtemp(dir) || !lgd_agent_new(&agents, "/sys/fs/cgroup/agents/x", 7) ||
+	    lgd_add_revoked(&revoked, "gone-jti", 4000000000LL)) {
+		CHECK(0, "setup");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	lgd_state_revoked_path(rpath, sizeof(rpath), path);
+	agents.v[0].token = lgd_text_dup("t.a.s");
+	agents.v[0].state = LGD_ACTIVE;
+	CHECK(!lgd_state_write(path, &agents, &revoked), "write: %s", lg_errmsg());
+	CHECK(access(rpath, F_OK) == 0, "the revocations' copy is written beside it");
+	/* Torn mid-entry: not JSON. */
+	put_text(path, "{\"version\": 1, \"agents\": [ {\"cgroup\": \"/sys/fs/cg");
+	CHECK(!lgd_state_read(path, &cfg, &back, &rback), "a corrupt state file: start (%s)",
+	      lg_errmsg());
+	CHECK(back.n == 0, "none of its agents is trusted");
+	CHECK(lgd_is_revoked(&rback, "gone-jti"), "the revocation is kept from its copy");
+	CHECK(access(path, F_OK) != 0, "the corrupt file is moved away");
+	snprintf(cmd, sizeof(cmd), "ls %s/state.json.corrupt-* >/dev/null 2>&1", dir);
+	CHECK(system(cmd) == 0, "set aside as state.json.corrupt-SECONDS, not deleted");
+	lgd_revocations_free(&rback);
+	rback = (struct lgd_revocations){ 0 };
+	/* Well-formed JSON, a malformed entry: none of it either. */
+	put_text(path, "{\"version\": 1, \"agents\": [{\"cgroup\": 5}], \"revoked\": []}");
+	CHECK(!lgd_state_read(path, &cfg, &back, &rback) && back.n == 0 &&
+		      lgd_is_revoked(&rback, "gone-jti"),
+	      "a malformed entry: set aside the same way");
+	lgd_revocations_free(&rback);
+	rback = (struct lgd_revocations){ 0 };
+	/* Both corrupt: which tokens are revoked is unknown. */
+	put_text(path, "garbage");
+	put_text(rpath, "garbage");
+	CHECK(lgd_state_read(path, &cfg, &back, &rback) == -EINVAL, "both corrupt: no start");
+	CHECK(strstr(lg_errmsg(), "revoke again") && strstr(lg_errmsg(), "Repair"),
+	      "the refusal says what to do: %s", lg_errmsg());
+	CHECK(access(path, F_OK) == 0, "  and touches neither file");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	CHECK(system(cmd) == 0, "cleanup");
+	lgd_agents_free(&agents);
+	lgd_revocations_free(&revoked);
 }
 
 static void test_revocations(void)
@@ -436,6 +497,7 @@ int main(void)
 	RUN(test_state_reads_and_writes_todays_format);
 	RUN(test_state_missing_file_is_a_first_start);
 	RUN(test_state_only_live_agents_saved);
+	RUN(test_state_corrupt_file);
 	RUN(test_revocations);
 	RUN(test_agent_table);
 	RUN(test_agent_index);

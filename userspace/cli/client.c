@@ -71,15 +71,18 @@ int lgc_try_request(const char *path, json_t *req, json_t **resp, char *why, siz
 	}
 	n = strlen(text);
 	text[n] = '\n';
-	/* MSG_NOSIGNAL: a daemon that closed on us is a message, not a SIGPIPE. */
-	if (send(fd, text, n + 1, MSG_NOSIGNAL) != n + 1) {
+	/*
+	 * MSG_NOSIGNAL: a daemon that closed on us is a message, not a SIGPIPE.
+	 * One that turned us away at accept (busy, not attested) closed after
+	 * its answer: the answer is still there to read.
+	 */
+	if (send(fd, text, n + 1, MSG_NOSIGNAL) != n + 1 && errno != EPIPE && errno != ECONNRESET) {
+		int e = errno;
+
 		free(text);
 		free(buf);
 		close(fd);
-		return unreachable(why, size,
-				   errno == EPIPE || errno == ECONNRESET ?
-					   "livegrantd closed the connection (busy?)" :
-					   strerror(errno));
+		return unreachable(why, size, strerror(e));
 	}
 	free(text);
 	while (len < LGC_MAX_REPLY - 1 && (n = read(fd, buf + len, LGC_MAX_REPLY - 1 - len)) > 0) {

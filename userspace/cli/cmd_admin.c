@@ -225,6 +225,55 @@ static void print_bundles(json_t *bs)
 	}
 }
 
+/* The control socket: what it holds, and what it turned away and why. */
+static void print_control(json_t *c)
+{
+	const char *why;
+	json_t *n;
+
+	if (!json_is_object(c))
+		return;
+	printf("control socket: %lld connections open, %lld accepted since start",
+	       json_integer_value(json_object_get(c, "open")),
+	       json_integer_value(json_object_get(c, "accepted")));
+	json_object_foreach(json_object_get(c, "rejected"), why, n) {
+		if (json_integer_value(n))
+			printf(", %lld %s", json_integer_value(n), why);
+	}
+	printf("\n");
+}
+
+/* The denial log, loudly when its lines do not reach it. */
+static void print_denial_log(json_t *l)
+{
+	if (!json_is_object(l))
+		return;
+	if (json_is_true(json_object_get(l, "writing")))
+		printf("denial log: %s, %lld bytes", str_of(l, "path"),
+		       json_integer_value(json_object_get(l, "bytes")));
+	else
+		printf("denial log: %s NOT WRITTEN for %llds: %s (%lld lines missing; they went to livegrantd's standard output)",
+		       str_of(l, "path"), json_integer_value(json_object_get(l, "failing_for_s")),
+		       str_of(l, "error"), json_integer_value(json_object_get(l, "unwritten")));
+	if (json_integer_value(json_object_get(l, "unwritten_total")))
+		printf(", %lld lines not written since start",
+		       json_integer_value(json_object_get(l, "unwritten_total")));
+	printf("\n");
+}
+
+/* The state file, loudly when livegrantd cannot save it. */
+static void print_state_file(json_t *s)
+{
+	if (!json_is_object(s))
+		return;
+	if (json_is_true(json_object_get(s, "saved")))
+		printf("state file: %s, saved\n", str_of(s, "path"));
+	else
+		printf("state file: %s NOT SAVED for %llds (%lld tries): %s; agents and revocations are held in memory only\n",
+		       str_of(s, "path"), json_integer_value(json_object_get(s, "failing_for_s")),
+		       json_integer_value(json_object_get(s, "failing")), str_of(s, "error"));
+}
+
 int cmd_status(int argc, char **argv)
 {
 	static const char usage[] = "livegrant status [--socket PATH] [--json]";
@@ -263,6 +312,9 @@ int cmd_status(int argc, char **argv)
 		print_unenforced(json_object_get(resp, "hooks"));
 		print_kube(json_object_get(resp, "kubernetes"));
 		print_bundles(json_object_get(resp, "trust_bundles"));
+		print_state_file(json_object_get(resp, "state_file"));
+		print_denial_log(json_object_get(resp, "denial_log"));
+		print_control(json_object_get(resp, "control"));
 	}
 	json_decref(resp);
 	return LGC_OK;

@@ -119,6 +119,24 @@ static void print_header(const struct filter *f)
 		       "DOMAIN", "PID", "COMM", "HOOK", "TARGET", "ACCESS", "REASON", "ACTION");
 }
 
+/* Lines that are not JSON (torn by a crash, corrupt): counted, never skipped unsaid. */
+static unsigned long unreadable;
+
+/* A summary line's count and what it counts. */
+static json_int_t summary_count(json_t *o, const char *summary, const char **what)
+{
+	if (!strcmp(summary, "rate_limited")) {
+		*what = "denials not logged";
+		return json_integer_value(json_object_get(o, "suppressed"));
+	}
+	if (!strcmp(summary, "log_unwritten")) {
+		*what = "lines not written";
+		return json_integer_value(json_object_get(o, "unwritten"));
+	}
+	*what = "events lost";
+	return json_integer_value(json_object_get(o, "lost"));
+}
+
 static void print_line(const struct filter *f, const char *line)
 {
 	json_t *o;
@@ -134,12 +152,11 @@ static void print_line(const struct filter *f, const char *line)
 		return;
 	summary = json_string_value(json_object_get(o, "summary"));
 	if (summary) {
+		const char *counts;
 		char what[64];
+		json_int_t n = summary_count(o, summary, &counts);
 
-		snprintf(what, sizeof(what), "(%lld %s)",
-			 json_integer_value(json_object_get(
-				 o, !strcmp(summary, "rate_limited") ? "suppressed" : "lost")),
-			 !strcmp(summary, "rate_limited") ? "denials not logged" : "events lost");
+		snprintf(what, sizeof(what), "(%lld %s)", (long long)n, counts);
 		printf("%-30s %-28s %-6s %7s %-12s %-11s %-32s %-10s %-15s %s\n", str(o, "time"),
 		       str(o, "agent"), "", "", "", "", what, "", summary, "");
 	} else {
@@ -171,6 +188,7 @@ static long read_file(const char *path, const struct filter *f, struct ring *r)
 		if (n && buf[n - 1] == '\n')
 			buf[--n] = 0;
 		o = json_loads(buf, 0, NULL);
+		unreadable += !o && n;
 		if (o && matches(f, o))
 			ring_push(r, strdup(buf));
 		json_decref(o);
@@ -207,6 +225,10 @@ static int follow(const char *path, const struct filter *f, long pos)
 			}
 			buf[--n] = 0;
 			o = json_loads(buf, 0, NULL);
+			if (!o && n)
+				fprintf(stderr,
+					"livegrant: a line of %s is not JSON (torn or corrupt)\n",
+					path);
 			if (o && matches(f, o))
 				print_line(f, buf);
 			json_decref(o);
@@ -337,5 +359,9 @@ int cmd_denials(int argc, char **argv)
 		free(line);
 	}
 	free(r.v);
+	if (unreadable)
+		fprintf(stderr,
+			"livegrant: %lu lines of the denial log are not JSON (torn or corrupt) and are not shown\n",
+			unreadable);
 	return do_follow ? follow(path, &f, end) : LGC_OK;
 }

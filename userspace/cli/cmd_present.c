@@ -16,9 +16,14 @@
 
 #include "client.h"
 
-/* An unknown kid while the issuer's keys are fetched again: tries, and the longest wait. */
-#define LGC_PRESENT_TRIES 3
+/*
+ * A refusal that says when to try again (an unknown kid while the issuer's
+ * keys are fetched again, livegrantd busy): at most this many tries, this
+ * long a wait for one, and this long a wait in all.
+ */
+#define LGC_PRESENT_TRIES 20
 #define LGC_PRESENT_RETRY_MAX_MS 30000
+#define LGC_PRESENT_WAIT_MAX_MS 30000
 
 /* Read a token from @path ("-" is stdin); trailing whitespace dropped. */
 char *lgc_read_token(const char *path)
@@ -46,8 +51,9 @@ char *lgc_read_token(const char *path)
 
 /*
  * Present once. A refusal that says when it may pass (an unknown kid while
- * livegrantd fetches the issuer's keys again) sets *retry_ms instead of
- * being printed, unless this is the @last try.
+ * livegrantd fetches the issuer's keys again, or livegrantd busy) sets
+ * *retry_ms and says so instead of being printed, unless this is the @last
+ * try.
  */
 static int present_once(const char *socket_path, const char *token, bool last, json_t **resp,
 			uint32_t *retry_ms)
@@ -63,9 +69,13 @@ static int present_once(const char *socket_path, const char *token, bool last, j
 	if (json_is_true(json_object_get(*resp, "ok")))
 		return LGC_OK;
 	ms = json_integer_value(json_object_get(*resp, "retry_after_ms"));
-	if (!last && ms > 0 && ms <= LGC_PRESENT_RETRY_MAX_MS)
+	if (!last && ms > 0 && ms <= LGC_PRESENT_RETRY_MAX_MS) {
 		*retry_ms = (uint32_t)ms;
-	else
+		fprintf(stderr, "livegrant: %s: presenting again in %u ms\n",
+			json_string_value(json_object_get(*resp, "error")) ?:
+				"livegrantd asks to wait",
+			*retry_ms);
+	} else
 		rc = lgc_print_refusal("token", *resp);
 	json_decref(*resp);
 	*resp = NULL;
@@ -75,18 +85,18 @@ static int present_once(const char *socket_path, const char *token, bool last, j
 int lgc_present(const char *socket_path, const char *token, bool quiet)
 {
 	json_t *resp = NULL;
-	uint32_t ms = 0;
+	uint32_t ms = 0, waited = 0;
 	int rc;
 
-	/* Up to LGC_PRESENT_TRIES presentations, each retry when livegrantd says. */
+	/* Presentations until one is not told to wait, within the bounds above. */
 	for (int i = 0;; i++) {
-		rc = present_once(socket_path, token, i + 1 >= LGC_PRESENT_TRIES, &resp, &ms);
+		bool last = i + 1 >= LGC_PRESENT_TRIES || waited >= LGC_PRESENT_WAIT_MAX_MS;
+
+		rc = present_once(socket_path, token, last, &resp, &ms);
 		if (!ms)
 			break;
-		fprintf(stderr,
-			"livegrant: the token's key is not known yet; livegrantd is fetching its issuer's keys: presenting again in %u ms\n",
-			ms);
 		usleep(ms * 1000U);
+		waited += ms;
 	}
 	if (rc)
 		return rc;

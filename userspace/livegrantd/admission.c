@@ -69,8 +69,8 @@ bool lgd_under_root(const struct lgd *d, const char *cgroup)
  * holds it. A process in a sub-cgroup belongs to the same agent: it cannot
  * get a grant of its own by creating cgroups.
  */
-static int agent_cgroup_of(const struct lgd *d, const char *cg, char *out, size_t size,
-			   const char **reason)
+int lgd_agent_cgroup_of(const struct lgd *d, const char *cg, char *out, size_t size,
+			const char **reason)
 {
 	const struct lgd_pod_root *pod = lgd_kube_pod_of(d, cg);
 
@@ -274,8 +274,8 @@ bool lgd_kernel_suspended(struct lgd *d, const struct lgd_agent *a)
 /* PRESENT: the caller's agent cgroup (it can only ever present for itself). */
 static int step_agent_cgroup(struct lgd *d, struct admission *ad)
 {
-	return agent_cgroup_of(d, ad->req->peer->cgroup, ad->agent_cg, sizeof(ad->agent_cg),
-			       &ad->req->reason);
+	return lgd_agent_cgroup_of(d, ad->req->peer->cgroup, ad->agent_cg, sizeof(ad->agent_cg),
+				   &ad->req->reason);
 }
 
 /* REFRESH, RESTORE: the attestation that still holds is the agent cgroup's. */

@@ -81,6 +81,13 @@ bool lgd_agent_cgroup_alive(const struct lgd_agent *a);
 bool lgd_kernel_suspended(struct lgd *d, const struct lgd_agent *a);
 /* Is @cgroup at or below a configured agent root, or in a registered agent pod? */
 bool lgd_under_root(const struct lgd *d, const char *cgroup);
+/*
+ * The agent cgroup of a process in cgroup @cg (the agent root's child that
+ * holds it, or its agent pod) into @out. -EPERM with *reason when @cg is
+ * no agent's (not under a root, or a root itself).
+ */
+int lgd_agent_cgroup_of(const struct lgd *d, const char *cg, char *out, size_t size,
+			const char **reason);
 /* Is cgroup path @path @root itself or below it (at a component boundary)? */
 bool lgd_cgroup_at_or_below(const char *path, const char *root);
 

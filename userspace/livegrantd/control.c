@@ -6,9 +6,20 @@
  * back, then the connection closes. Every caller is attested when its
  * connection is accepted (attest.c), before it has sent a byte. Agents may
  * only "present" a token for themselves; "revoke", "agents" and "status"
- * need uid 0 from a process outside every agent root. A connection that has
- * not sent its request within LGD_REQUEST_TIMEOUT_S is closed, so a stalled
- * client cannot hold livegrantd. What each request does: control_ops.c.
+ * need uid 0 from a process outside every agent root. What each request
+ * does: control_ops.c.
+ *
+ * No client can hold livegrantd or take the socket from others:
+ *  - at most LGD_ACCEPT_BUDGET connections are accepted per loop turn, so a
+ *    client that reconnects without pause cannot keep the loop accepting;
+ *  - one agent (every process of one agent cgroup, its sub-cgroups
+ *    included) holds at most LGD_MAX_CONNS_PER_AGENT connections, and the
+ *    last LGD_ADMIN_RESERVED slots are kept for admins;
+ *  - a caller that cannot be attested (one that exited before the accept,
+ *    say) is answered at once and holds no slot;
+ *  - a connection that has not sent its request within
+ *    LGD_REQUEST_TIMEOUT_S is closed, and replies never block (respond()).
+ * Every connection turned away gets a reply that says why, and is counted.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,28 +34,56 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "admission.h"
 #include "control.h"
 #include "control_ops.h"
 #include "daemon.h"
 #include "views.h"
 
 #define LGD_MAX_REQUEST 65536
-#define LGD_REQUEST_TIMEOUT_S 2
+#define LGD_REQUEST_TIMEOUT_S 5
 #define LGD_MAX_CONNS 256
-/* Slots only admins may take, and the most one cgroup may hold. */
+/* Slots only admins may take, and the most one agent may hold. */
 #define LGD_ADMIN_RESERVED 16
-#define LGD_MAX_CONNS_PER_CGROUP 8
+#define LGD_MAX_CONNS_PER_AGENT 8
+#define LGD_ACCEPT_BUDGET 32
+/*
+ * Connections waiting for accept. Kept short on purpose: the queue is FIFO
+ * and shared, so a long one lets a flooding agent put thousands of
+ * connections ahead of an honest agent's. With a short one, connectors
+ * beyond it wait in connect() (or are refused at once, nonblocking) and the
+ * kernel lets each in as room frees, whoever they are.
+ */
+#define LGD_LISTEN_BACKLOG 128
+/* What a turned-away presentation is told to wait before it tries again. */
+#define LGD_BUSY_RETRY_MS 200
+
+_Static_assert(LGD_MAX_CONNS_PER_AGENT < LGD_MAX_CONNS - LGD_ADMIN_RESERVED,
+	       "one agent must never be able to take every agent slot");
 
 struct conn {
 	struct lgd_src src; /* first: epoll hands us this pointer */
 	uint64_t accepted_ns;
 	struct lgd_peer peer;
-	int attest_err;
-	char attest_msg[256];
+	/* Whose slots this one counts against: the agent cgroup, else the cgroup. */
+	char owner[PATH_MAX];
 	size_t len;
 	struct conn *next;
 	char buf[LGD_MAX_REQUEST + 1];
 };
+
+static const char *const reject_names[] = {
+#define LGD_REJECT_NAME(id, name) [LGD_REJECT_##id] = name,
+	LGD_CONTROL_REJECTS(LGD_REJECT_NAME)
+#undef LGD_REJECT_NAME
+};
+
+static struct lgd_control_stats stats;
+
+const char *lgd_control_reject_name(unsigned int r)
+{
+	return r < LGD_REJECT_MAX ? reject_names[r] : "?";
+}
 
 static struct lgd_src listener = { .kind = LGD_SRC_LISTEN, .fd = -1 };
 
@@ -112,7 +151,7 @@ int lgd_control_open(struct lgd *d, int epfd)
 	unlink(d->socket_path);
 	/* Agents of any uid connect here; what they may ask is checked per caller. */
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(d->socket_path, 0666) ||
-	    listen(fd, 128)) {
+	    listen(fd, LGD_LISTEN_BACKLOG)) {
 		err = -errno;
 		close(fd);
 		return lg_err(err, "control socket %s: %s", d->socket_path, strerror(-err));
@@ -144,62 +183,155 @@ static void conn_close(int epfd, struct conn *c)
 	lgd_peer_release(&c->peer);
 	free(c);
 	nconns--;
+	stats.open = nconns;
 }
 
-static bool conn_allowed(const struct lgd *d, const struct conn *c)
+/* Why @c may not have a slot, or LGD_REJECT_MAX when it may. */
+static enum lgd_control_reject conn_slot(const struct lgd *d, const struct conn *c)
 {
 	int same = 0;
 
-	/* Admins are root on the host already: they are not capped. */
+	/* Admins are root on the host already: only the last slot stops them. */
 	if (lgd_caller_is_admin(d, &c->peer))
-		return true;
+		return nconns < LGD_MAX_CONNS ? LGD_REJECT_MAX : LGD_REJECT_FULL;
 	for (const struct conn *o = conns; o; o = o->next)
-		same += !strcmp(o->peer.cgroup, c->peer.cgroup);
-	if (same >= LGD_MAX_CONNS_PER_CGROUP)
-		return false;
+		same += !strcmp(o->owner, c->owner);
+	if (same >= LGD_MAX_CONNS_PER_AGENT)
+		return LGD_REJECT_AGENT_CAP;
 	/* The last slots are kept for uid 0 outside the agent roots. */
-	return nconns < LGD_MAX_CONNS - LGD_ADMIN_RESERVED;
+	return nconns < LGD_MAX_CONNS - LGD_ADMIN_RESERVED ? LGD_REJECT_MAX : LGD_REJECT_FULL;
 }
 
-static void accept_all(struct lgd *d, int epfd)
+/*
+ * Answer @fd at once with a refusal and close it: the client reads it
+ * after its request (its send may fail on the closed socket; the reply
+ * stays readable). Never blocks: a client that does not read loses it.
+ */
+static void turn_away(int fd, enum lgd_control_reject why, const char *msg)
 {
-	for (;;) {
-		struct epoll_event ev = { .events = EPOLLIN };
-		int fd = accept4(listener.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct conn *c;
+	json_t *resp = json_object();
+	char *text;
 
-		if (fd < 0)
-			return;
-		c = nconns < LGD_MAX_CONNS ? calloc(1, sizeof(*c)) : NULL;
-		if (!c) {
-			close(fd);
-			continue;
+	stats.rejected[why]++;
+	lgd_refuse(resp, why == LGD_REJECT_UNATTESTED ? "attestation_failed" : "busy", msg);
+	if (why == LGD_REJECT_AGENT_CAP || why == LGD_REJECT_FULL)
+		json_object_set_new(resp, "retry_after_ms", json_integer(LGD_BUSY_RETRY_MS));
+	text = json_dumps(resp, JSON_COMPACT);
+	if (text) {
+		size_t len = strlen(text);
+
+		text[len] = '\n';
+		if (send(fd, text, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
+			/* Nobody to tell: counted above. */
 		}
-		c->src.kind = LGD_SRC_CONN;
-		c->src.fd = fd;
-		c->accepted_ns = lg_boottime_ns();
-		/* Attest now: the pid-reuse check compares against this moment. */
-		c->attest_err = lgd_attest_peer(fd, c->accepted_ns, LGD_CGROUP_MOUNT, &c->peer);
-		if (c->attest_err)
-			snprintf(c->attest_msg, sizeof(c->attest_msg), "%s", lg_errmsg());
-		/* One cgroup cannot take the socket from the others, nor from admins. */
-		if (!c->attest_err && !conn_allowed(d, c)) {
-			lgd_peer_release(&c->peer);
-			close(fd);
-			free(c);
-			continue;
-		}
-		ev.data.ptr = c;
-		if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev)) {
-			lgd_peer_release(&c->peer);
-			close(fd);
-			free(c);
-			continue;
-		}
+		free(text);
+	}
+	json_decref(resp);
+	close(fd);
+}
+
+/* The slots @c counts against: its agent's, or its own cgroup's. */
+static void set_owner(const struct lgd *d, struct conn *c)
+{
+	const char *reason;
+
+	if (lgd_agent_cgroup_of(d, c->peer.cgroup, c->owner, sizeof(c->owner), &reason))
+		snprintf(c->owner, sizeof(c->owner), "%s", c->peer.cgroup);
+}
+
+/*
+ * Before the whole attestation: is @fd's peer one whose agent holds its
+ * connections already? A cheap look (its pid's cgroup, as the kernel says
+ * now), so that a flood is turned away at a fraction of the cost of
+ * attesting it; the peer a connection is granted to is attested in full.
+ */
+static bool over_cap_early(const struct lgd *d, int fd, struct conn *c)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) || cred.pid <= 0 ||
+	    lgd_pid_cgroup(cred.pid, LGD_CGROUP_MOUNT, c->peer.cgroup, sizeof(c->peer.cgroup)))
+		return false; /* the attestation says why */
+	c->peer.pid = cred.pid;
+	c->peer.uid = cred.uid;
+	set_owner(d, c);
+	return conn_slot(d, c) == LGD_REJECT_AGENT_CAP;
+}
+
+/* One connection from the listener; false when there is none left. */
+static bool accept_one(struct lgd *d, int epfd)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd = accept4(listener.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), err;
+	enum lgd_control_reject why;
+	char msg[PATH_MAX + 128];
+	struct conn *c;
+
+	if (fd < 0)
+		return false;
+	stats.accepted++;
+	if (nconns >= LGD_MAX_CONNS) {
+		snprintf(msg, sizeof(msg), "livegrantd holds its most connections (%d): try again",
+			 LGD_MAX_CONNS);
+		turn_away(fd, LGD_REJECT_FULL, msg);
+		return true;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		turn_away(fd, LGD_REJECT_FULL, "livegrantd is out of memory: try again");
+		return true;
+	}
+	c->src.kind = LGD_SRC_CONN;
+	c->src.fd = fd;
+	c->peer.pidfd = -1;
+	c->accepted_ns = lg_boottime_ns();
+	if (over_cap_early(d, fd, c)) {
+		why = LGD_REJECT_AGENT_CAP;
+		goto refuse;
+	}
+	/* Attest now: the pid-reuse check compares against this moment. */
+	err = lgd_attest_peer(fd, c->accepted_ns, LGD_CGROUP_MOUNT, &c->peer);
+	if (err) {
+		/* Said now, whatever it asks: a caller we cannot place holds no slot. */
+		snprintf(msg, sizeof(msg), "%s", lg_errmsg());
+		lgd_peer_release(&c->peer);
+		free(c);
+		turn_away(fd, LGD_REJECT_UNATTESTED, msg);
+		return true;
+	}
+	set_owner(d, c);
+	why = conn_slot(d, c);
+	ev.data.ptr = c;
+	if (why == LGD_REJECT_MAX && epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0) {
 		c->next = conns;
 		conns = c;
-		nconns++;
+		stats.open = ++nconns;
+		return true;
 	}
+refuse:
+	if (why == LGD_REJECT_AGENT_CAP)
+		snprintf(
+			msg, sizeof(msg),
+			"agent cgroup %s holds %d connections to livegrantd already: try again when one ends",
+			c->owner, LGD_MAX_CONNS_PER_AGENT);
+	else
+		snprintf(msg, sizeof(msg), "livegrantd holds its most connections (%d): try again",
+			 LGD_MAX_CONNS);
+	lgd_peer_release(&c->peer);
+	free(c);
+	turn_away(fd, why == LGD_REJECT_MAX ? LGD_REJECT_FULL : why, msg);
+	return true;
+}
+
+/*
+ * What waits, up to LGD_ACCEPT_BUDGET: the listener is level-triggered, so
+ * the rest is taken on the loop's next turn, after its other work.
+ */
+static void accept_some(struct lgd *d, int epfd)
+{
+	for (int i = 0; i < LGD_ACCEPT_BUDGET && accept_one(d, epfd); i++)
+		;
 }
 
 /*
@@ -250,16 +382,12 @@ static void handle_request(struct lgd *d, struct conn *c)
 	json_t *resp = json_object(), *req;
 	json_error_t jerr;
 
-	if (c->attest_err) {
-		lgd_refuse(resp, "attestation_failed", c->attest_msg);
-	} else {
-		req = json_loadb(c->buf, c->len, JSON_REJECT_DUPLICATES, &jerr);
-		if (!json_is_object(req))
-			lgd_refuse(resp, "bad_request", "request is not one JSON object");
-		else
-			lgd_control_dispatch(d, &c->peer, req, resp);
-		json_decref(req);
-	}
+	req = json_loadb(c->buf, c->len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!json_is_object(req))
+		lgd_refuse(resp, "bad_request", "request is not one JSON object");
+	else
+		lgd_control_dispatch(d, &c->peer, req, resp);
+	json_decref(req);
 	respond(c, resp);
 	json_decref(resp);
 }
@@ -271,7 +399,7 @@ void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src)
 	ssize_t n;
 
 	if (src->kind == LGD_SRC_LISTEN) {
-		accept_all(d, epfd);
+		accept_some(d, epfd);
 		return;
 	}
 	n = read(c->src.fd, c->buf + c->len, LGD_MAX_REQUEST - c->len);
@@ -288,6 +416,7 @@ void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src)
 	if (!nl) {
 		json_t *resp = json_object();
 
+		stats.rejected[LGD_REJECT_TOO_LARGE]++;
 		lgd_refuse(resp, "too_large", "request longer than 64 KiB");
 		respond(c, resp);
 		json_decref(resp);
@@ -305,9 +434,16 @@ void lgd_control_sweep(int epfd)
 
 	for (; c; c = next) {
 		next = c->next;
-		if (now - c->accepted_ns > limit)
-			conn_close(epfd, c);
+		if (now - c->accepted_ns <= limit)
+			continue;
+		stats.rejected[LGD_REJECT_TIMEOUT]++;
+		conn_close(epfd, c);
 	}
+}
+
+void lgd_control_stats(struct lgd_control_stats *out)
+{
+	*out = stats;
 }
 
 void lgd_control_close(int epfd)

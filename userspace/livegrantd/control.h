@@ -3,8 +3,38 @@
 #ifndef LGD_CONTROL_H
 #define LGD_CONTROL_H
 
+#include <stdint.h>
+
 struct lgd;
 struct lgd_src;
+
+/*
+ * Why the control socket turned a connection away, or closed it without an
+ * answer to its request; each is counted (status, metrics). The order is
+ * the names' order: add at the end.
+ */
+#define LGD_CONTROL_REJECTS(X)                                                         \
+	X(AGENT_CAP, "agent_cap") /* its agent held LGD_MAX_CONNS_PER_AGENT already */ \
+	X(FULL, "full") /* every slot was taken */                                     \
+	X(UNATTESTED, "unattested") /* the caller could not be attested */             \
+	X(TIMEOUT, "timeout") /* no whole request within LGD_REQUEST_TIMEOUT_S */      \
+	X(TOO_LARGE, "too_large") /* a request longer than LGD_MAX_REQUEST */
+
+enum lgd_control_reject {
+#define LGD_REJECT_ENUM(id, name) LGD_REJECT_##id,
+	LGD_CONTROL_REJECTS(LGD_REJECT_ENUM)
+#undef LGD_REJECT_ENUM
+		LGD_REJECT_MAX
+};
+
+struct lgd_control_stats {
+	uint64_t open; /* connections held now */
+	uint64_t accepted; /* since start, rejected ones included */
+	uint64_t rejected[LGD_REJECT_MAX];
+};
+
+const char *lgd_control_reject_name(unsigned int r);
+void lgd_control_stats(struct lgd_control_stats *out);
 
 /*
  * Refuse a control socket path whose directory (or one above it) someone

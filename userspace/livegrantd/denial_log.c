@@ -17,6 +17,33 @@
 #include "denial_log_names.h"
 #include "livegrant.h"
 
+/*
+ * The log's end if it is not a newline: the half line is cut, back to the
+ * last whole line (or to nothing, when the last 64 KiB hold no newline).
+ */
+static void cut_torn_tail(struct lgd_denial_log *l)
+{
+	char buf[65536];
+	off_t from = l->size > sizeof(buf) ? (off_t)(l->size - sizeof(buf)) : 0;
+	ssize_t n;
+
+	if (!l->size)
+		return;
+	n = pread(l->fd, buf, l->size - from, from);
+	if (n <= 0 || buf[n - 1] == '\n')
+		return;
+	while (n > 0 && buf[n - 1] != '\n')
+		n--;
+	if (ftruncate(l->fd, from + n)) {
+		fprintf(stderr, "livegrantd: %s ends in a half line that cannot be cut: %s\n",
+			l->path, strerror(errno));
+		return;
+	}
+	fprintf(stderr, "livegrantd: %s ended in a half-written line of %llu bytes: cut\n", l->path,
+		(unsigned long long)(l->size - (from + n)));
+	l->size = from + n;
+}
+
 int lgd_denial_log_open(struct lgd_denial_log *l, const char *state_dir, uint64_t max_bytes,
 			uint32_t keep)
 {
@@ -26,11 +53,12 @@ int lgd_denial_log_open(struct lgd_denial_log *l, const char *state_dir, uint64_
 	snprintf(l->path, sizeof(l->path), "%s/%s", state_dir, LG_DENIAL_LOG_NAME);
 	l->max_bytes = max_bytes;
 	l->keep = keep;
-	l->fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	l->fd = open(l->path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (l->fd < 0)
 		return lg_err(-errno, "denial log %s: %s", l->path, strerror(errno));
 	if (!fstat(l->fd, &st))
 		l->size = st.st_size;
+	cut_torn_tail(l);
 	return 0;
 }
 
@@ -93,9 +121,65 @@ static void rotate(struct lgd_denial_log *l)
 	l->size = 0;
 }
 
+/*
+ * One write of @len bytes (a line and its newline): readers never see half
+ * a line. A short write is cut back off; false with errno set when the
+ * bytes are not in the file.
+ */
+static bool write_whole(struct lgd_denial_log *l, const char *buf, size_t len)
+{
+	ssize_t n = write(l->fd, buf, len);
+	int err = errno;
+
+	if (n == (ssize_t)len) {
+		l->size += len;
+		return true;
+	}
+	/* Short (the disk filled mid-line): no half line stays behind. */
+	if (n > 0 && ftruncate(l->fd, l->size))
+		fprintf(stderr, "livegrantd: cutting a half line off %s failed: %s\n", l->path,
+			strerror(errno));
+	errno = n < 0 ? err : ENOSPC;
+	return false;
+}
+
+/* The first failure of a run of them: said once, and counted from here. */
+static void writing_stopped(struct lgd_denial_log *l, int err)
+{
+	if (l->write_err)
+		return;
+	l->write_err = err;
+	l->failing_since_ns = lg_boottime_ns();
+	fprintf(stderr,
+		"livegrantd: cannot write the denial log %s: %s; enforcement goes on, the lines not written are counted and still go to standard output\n",
+		l->path, strerror(err));
+}
+
+/* Writing works again: a summary of what is missing goes first. */
+static bool writing_resumed(struct lgd_denial_log *l)
+{
+	char line[512];
+	int len;
+
+	len = snprintf(
+		line, sizeof(line),
+		"{\"summary\":\"log_unwritten\",\"unwritten\":%llu,\"error\":\"%s\",\"for_s\":%llu}\n",
+		(unsigned long long)l->unwritten, strerror(l->write_err),
+		(unsigned long long)((lg_boottime_ns() - l->failing_since_ns) / 1000000000ULL));
+	if (!write_whole(l, line, len))
+		return false;
+	fprintf(stderr,
+		"livegrantd: writing the denial log %s again; %llu lines were not written\n",
+		l->path, (unsigned long long)l->unwritten);
+	l->write_err = 0;
+	l->unwritten = 0;
+	return true;
+}
+
 static void append(struct lgd_denial_log *l, const char *line)
 {
 	size_t n = strlen(line);
+	char *buf;
 
 	puts(line);
 	fflush(stdout);
@@ -103,18 +187,19 @@ static void append(struct lgd_denial_log *l, const char *line)
 		return;
 	if (l->size + n + 1 > l->max_bytes && l->size)
 		rotate(l);
-	/* One write of line and newline: readers never see half a line. */
-	{
-		char *buf = malloc(n + 1);
-
-		if (!buf)
-			return;
+	buf = malloc(n + 1);
+	if (buf) {
 		memcpy(buf, line, n);
 		buf[n] = '\n';
-		if (write(l->fd, buf, n + 1) == (ssize_t)(n + 1))
-			l->size += n + 1;
-		free(buf);
 	}
+	if (buf && (!l->write_err || writing_resumed(l)) && write_whole(l, buf, n + 1)) {
+		free(buf);
+		return;
+	}
+	writing_stopped(l, buf ? errno : ENOMEM);
+	l->unwritten++;
+	l->unwritten_total++;
+	free(buf);
 }
 
 static struct lgd_rate *rate_slot(struct lgd_denial_log *l, uint64_t agent)

@@ -4,6 +4,12 @@
  * rotated by size into gzip-compressed files (denials.jsonl.1.gz is the
  * newest), rate-limited per agent with a counted summary, and a line for
  * events the kernel could not deliver. Nothing is dropped without a count.
+ *
+ * A write that fails (a full disk, a read-only state directory) leaves no
+ * half line: the file is cut back to its last whole line. The lines that
+ * could not be written are counted (status, metrics) and still go to
+ * standard output; once writing works again, a "log_unwritten" summary line
+ * says how many are missing and why, before the next line.
  */
 #ifndef LGD_DENIAL_LOG_H
 #define LGD_DENIAL_LOG_H
@@ -32,11 +38,20 @@ struct lgd_denial_log {
 	uint64_t max_bytes;
 	uint32_t keep;
 	uint64_t lost_seen; /* kernel events_lost already reported */
+	int write_err; /* 0, or the errno of the failure that stops writing */
+	uint64_t unwritten; /* lines not written since writing stopped */
+	uint64_t unwritten_total; /* since start */
+	uint64_t failing_since_ns; /* CLOCK_BOOTTIME */
 	struct lgd_rate rate[LGD_RATE_SLOTS];
 };
 
 struct lgd;
 
+/*
+ * Open (create) the log in @state_dir. A last line left half-written (a
+ * crash, a full disk) is cut off, and said, so that the next line starts a
+ * line of its own.
+ */
 int lgd_denial_log_open(struct lgd_denial_log *l, const char *state_dir, uint64_t max_bytes,
 			uint32_t keep);
 /*

@@ -486,9 +486,14 @@ static void drain(int fd)
 static void collect_metrics(struct lgd_metrics *m, void *ctx)
 {
 	struct lgd *d = ctx;
+	struct lgd_control_stats cs;
 	uint64_t ctr[LG_COUNTERS];
 
 	lgd_agents_metrics(d, m);
+	lgd_control_stats(&cs);
+	lgd_metrics_control(m, &cs);
+	lgd_metrics_denial_log(m, d->log.fd >= 0 && !d->log.write_err, d->log.unwritten_total);
+	lgd_metrics_state_file(m, !d->saver.failing, d->saver.failures);
 	lgd_metrics_kube_pods(m, d->kube.n);
 	for (size_t i = 0; i < d->bundles.n; i++) {
 		const struct lgd_bundle *b = &d->bundles.v[i];

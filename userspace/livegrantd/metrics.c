@@ -188,6 +188,28 @@ void lgd_metrics_bundle(struct lgd_metrics *m, size_t i, const struct lgd_metric
 		m->bundles[i] = *b;
 }
 
+void lgd_metrics_denial_log(struct lgd_metrics *m, bool writing, uint64_t unwritten)
+{
+	if (!ready(m))
+		return;
+	m->log_writing = writing;
+	m->log_unwritten = unwritten;
+}
+
+void lgd_metrics_state_file(struct lgd_metrics *m, bool saved, uint64_t failures)
+{
+	if (!ready(m))
+		return;
+	m->state_saved = saved;
+	m->state_failures = failures;
+}
+
+void lgd_metrics_control(struct lgd_metrics *m, const struct lgd_control_stats *st)
+{
+	if (ready(m))
+		m->control = *st;
+}
+
 void lgd_metrics_kube_pods(struct lgd_metrics *m, size_t n)
 {
 	if (ready(m))
@@ -386,6 +408,44 @@ static void put_kube(FILE *f, const struct lgd_metrics *m)
 	fprintf(f, "livegrant_kube_agent_pods %llu\n", (unsigned long long)m->kube_pods);
 }
 
+static void put_denial_log(FILE *f, const struct lgd_metrics *m)
+{
+	put_family(
+		f, "livegrant_denial_log_writing", "gauge",
+		"1 while the denial log is written; 0 while writes fail (a full disk, a read-only state_dir).");
+	fprintf(f, "livegrant_denial_log_writing %d\n", m->log_writing);
+	put_family(
+		f, "livegrant_denial_log_unwritten_total", "counter",
+		"Denial log lines that could not be written (they still went to standard output).");
+	fprintf(f, "livegrant_denial_log_unwritten_total %llu\n",
+		(unsigned long long)m->log_unwritten);
+	put_family(
+		f, "livegrant_state_saved", "gauge",
+		"1 when livegrantd's last save of its state file succeeded; 0 while saves fail (agents and revocations held in memory only).");
+	fprintf(f, "livegrant_state_saved %d\n", m->state_saved);
+	put_family(f, "livegrant_state_save_failures_total", "counter",
+		   "Failed saves of the state file (each is retried).");
+	fprintf(f, "livegrant_state_save_failures_total %llu\n",
+		(unsigned long long)m->state_failures);
+}
+
+static void put_control(FILE *f, const struct lgd_metrics *m)
+{
+	put_family(f, "livegrant_control_connections", "gauge",
+		   "Connections to the control socket held now.");
+	fprintf(f, "livegrant_control_connections %llu\n", (unsigned long long)m->control.open);
+	put_family(f, "livegrant_control_accepted_total", "counter",
+		   "Connections accepted on the control socket, those turned away included.");
+	fprintf(f, "livegrant_control_accepted_total %llu\n",
+		(unsigned long long)m->control.accepted);
+	put_family(
+		f, "livegrant_control_rejected_total", "counter",
+		"Control socket connections turned away or closed without an answer to their request, by reason.");
+	for (unsigned int r = 0; r < LGD_REJECT_MAX; r++)
+		fprintf(f, "livegrant_control_rejected_total{reason=\"%s\"} %llu\n",
+			lgd_control_reject_name(r), (unsigned long long)m->control.rejected[r]);
+}
+
 /* NAME{domain="D"[,result="R"]} */
 static void put_bundle_series(FILE *f, const char *name, const char *domain, const char *result)
 {
@@ -445,6 +505,8 @@ static char *render(const struct lgd_metrics *m, size_t *len)
 	put_refresh(f, m);
 	put_kube(f, m);
 	put_bundles(f, m);
+	put_denial_log(f, m);
+	put_control(f, m);
 	failed = ferror(f);
 	if (fclose(f) || failed) {
 		free(buf);

@@ -20,11 +20,13 @@
 #ifndef LGD_METRICS_H
 #define LGD_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "bundle_fetch.h"
 #include "config.h"
+#include "control.h"
 #include "kubelet.h"
 #include "livegrant.h"
 
@@ -125,6 +127,11 @@ struct lgd_metrics {
 	uint64_t kubelet[LGD_KUBELET_RESULT_MAX];
 	uint64_t kube_pods;
 	struct lgd_metrics_bundle *bundles;
+	struct lgd_control_stats control;
+	bool log_writing;
+	uint64_t log_unwritten;
+	bool state_saved;
+	uint64_t state_failures;
 	lgd_metrics_collect_fn collect;
 	void *collect_ctx;
 	struct MHD_Daemon *httpd;
@@ -169,6 +176,12 @@ void lgd_metrics_kernel_counters(struct lgd_metrics *m, const uint64_t ctr[LG_CO
 void lgd_metrics_kubelet_result(struct lgd_metrics *m, unsigned int kind);
 /* Gauge: the agent pods governed now. */
 void lgd_metrics_kube_pods(struct lgd_metrics *m, size_t n);
+/* The denial log: being written, and the lines it could not take since start. */
+void lgd_metrics_denial_log(struct lgd_metrics *m, bool writing, uint64_t unwritten);
+/* The state file: the last save succeeded, and the failed saves since start. */
+void lgd_metrics_state_file(struct lgd_metrics *m, bool saved, uint64_t failures);
+/* The control socket's connections now (lgd_control_stats()). */
+void lgd_metrics_control(struct lgd_metrics *m, const struct lgd_control_stats *st);
 /* The trust bundle of domain @i (0-based) now; out of range is ignored. */
 void lgd_metrics_bundle(struct lgd_metrics *m, size_t i, const struct lgd_metrics_bundle *b);
 /* Time one refresh pass: start before lgd_refresh(), done after it. */

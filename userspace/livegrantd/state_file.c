@@ -132,15 +132,35 @@ static json_t *to_json(const struct lgd_state_snapshot *s)
 	return root;
 }
 
-int lgd_state_snapshot_write(const char *path, const struct lgd_state_snapshot *s)
+static int sync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd, err = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		return 0;
+	*slash = 0;
+	fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd))
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	return err ? lg_err(err, "saving %s: syncing its directory failed: %s", path,
+			    strerror(-err)) :
+		     0;
+}
+
+/* @root into @path: a temporary file, synced, renamed, the directory synced. */
+static int write_json_file(const char *path, json_t *root)
 {
 	char tmp[PATH_MAX + 8];
-	json_t *root = to_json(s);
 	char *text = json_dumps(root, JSON_INDENT(1) | JSON_SORT_KEYS);
 	int fd, err = 0;
 	size_t len;
 
-	json_decref(root);
 	if (!text)
 		return lg_err(-ENOMEM, "out of memory");
 	len = strlen(text);
@@ -157,7 +177,38 @@ int lgd_state_snapshot_write(const char *path, const struct lgd_state_snapshot *
 		unlink(tmp);
 		return lg_err(err, "saving %s failed: %s", path, strerror(-err));
 	}
-	return 0;
+	/* The rename itself is durable only once the directory is. */
+	return sync_dir_of(path);
+}
+
+void lgd_state_revoked_path(char *out, size_t size, const char *state_path)
+{
+	const char *slash = strrchr(state_path, '/');
+	int dir = slash ? (int)(slash - state_path) : 0;
+
+	snprintf(out, size, "%.*s%s%s", dir, state_path, slash ? "/" : "", LGD_REVOKED_NAME);
+}
+
+/*
+ * The revocations go into a file of their own too, first: a state file
+ * found corrupt at start can then be set aside without forgetting which
+ * tokens are revoked (lgd_state_read()).
+ */
+int lgd_state_snapshot_write(const char *path, const struct lgd_state_snapshot *s)
+{
+	char rpath[PATH_MAX];
+	json_t *root = to_json(s), *rev;
+	int err;
+
+	lgd_state_revoked_path(rpath, sizeof(rpath), path);
+	rev = json_pack("{s:i, s:O}", "version", STATE_VERSION, "revoked",
+			json_object_get(root, "revoked"));
+	err = rev ? write_json_file(rpath, rev) : lg_err(-ENOMEM, "out of memory");
+	if (!err)
+		err = write_json_file(path, root);
+	json_decref(rev);
+	json_decref(root);
+	return err;
 }
 
 int lgd_state_write(const char *path, const struct lgd_agents *agents,
@@ -233,32 +284,118 @@ static int read_revoked(const char *path, struct lgd_revocations *r, json_t *rev
 	return 0;
 }
 
+/*
+ * Read a file livegrantd wrote (@what for messages) into @root: 0, -ENOENT
+ * when there is none, or -EINVAL with *why when it is not one we wrote.
+ */
+static int load_file(const char *path, json_t **root, char *why, size_t size)
+{
+	json_error_t jerr;
+
+	*root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*root) {
+		if (access(path, F_OK) && errno == ENOENT)
+			return -ENOENT;
+		snprintf(why, size, "line %d: %s", jerr.line, jerr.text);
+		return -EINVAL;
+	}
+	if (json_integer_value(json_object_get(*root, "version")) != STATE_VERSION) {
+		snprintf(why, size, "not a state file of version %d", STATE_VERSION);
+		json_decref(*root);
+		*root = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* @path renamed to PATH.corrupt-SECONDS[-N] (never over another); its new name into @out. */
+static int set_aside(const char *path, char *out, size_t size)
+{
+	long long now = (long long)time(NULL);
+
+	snprintf(out, size, "%s.corrupt-%lld", path, now);
+	for (int n = 1; !access(out, F_OK) && n < 100; n++)
+		snprintf(out, size, "%s.corrupt-%lld-%d", path, now, n);
+	if (rename(path, out))
+		return lg_err(-errno, "setting %s aside as %s failed: %s", path, out,
+			      strerror(errno));
+	return 0;
+}
+
+/* The saved agents and revocations of @root; -EINVAL with lg_errmsg() if malformed. */
+static int read_state(const char *path, const struct lg_config *cfg, json_t *root,
+		      struct lgd_agents *agents, struct lgd_revocations *revoked)
+{
+	int err = read_agents(path, cfg, agents, json_object_get(root, "agents"));
+
+	return err ? err : read_revoked(path, revoked, json_object_get(root, "revoked"));
+}
+
 int lgd_state_read(const char *path, const struct lg_config *cfg, struct lgd_agents *agents,
 		   struct lgd_revocations *revoked)
 {
-	json_error_t jerr;
-	json_t *root;
-	int err;
+	char rpath[PATH_MAX], aside[PATH_MAX + 32], why[256] = "", rwhy[256] = "";
+	json_t *root = NULL, *rroot = NULL;
+	struct lgd_agents tmp_agents = { 0 };
+	struct lgd_revocations tmp_rev = { 0 };
+	int err, rerr;
 
-	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		if (access(path, F_OK))
-			return 0; /* first start */
-		return lg_err(-EINVAL, "%s:%d: %s: remove the file to start without saved agents",
-			      path, jerr.line, jerr.text);
+	lgd_state_revoked_path(rpath, sizeof(rpath), path);
+	err = load_file(path, &root, why, sizeof(why));
+	rerr = load_file(rpath, &rroot, rwhy, sizeof(rwhy));
+	/* Entries are read into scratch tables: a file that fails half-way gives nothing. */
+	if (!err && read_state(path, cfg, root, &tmp_agents, &tmp_rev)) {
+		snprintf(why, sizeof(why), "%s", lg_errmsg());
+		lgd_agents_free(&tmp_agents);
+		lgd_revocations_free(&tmp_rev);
+		tmp_agents = (struct lgd_agents){ 0 };
+		tmp_rev = (struct lgd_revocations){ 0 };
+		err = -EINVAL;
 	}
-	if (json_integer_value(json_object_get(root, "version")) != STATE_VERSION) {
-		json_decref(root);
+	if (!rerr && read_revoked(rpath, &tmp_rev, json_object_get(rroot, "revoked"))) {
+		snprintf(rwhy, sizeof(rwhy), "%s", lg_errmsg());
+		rerr = -EINVAL;
+	}
+	json_decref(root);
+	json_decref(rroot);
+	if (err == -EINVAL && rerr) {
+		/* Which tokens were revoked is known from neither: no start on a guess. */
+		lgd_revocations_free(&tmp_rev);
 		return lg_err(
 			-EINVAL,
-			"%s: unknown state version: remove the file to start without saved agents",
-			path);
+			"state file %s is corrupt (%s), and %s, the second copy of its revocations, %s%s%s: livegrantd does not start without knowing which tokens are revoked. "
+			"Repair %s if you can; or move both files aside, start, and revoke again the tokens you had revoked (until then they can be presented again, each until its exp)",
+			path, why, rpath, rerr == -ENOENT ? "is missing" : "is corrupt too (",
+			rerr == -ENOENT ? "" : rwhy, rerr == -ENOENT ? "" : ")", path);
 	}
-	err = read_agents(path, cfg, agents, json_object_get(root, "agents"));
-	if (!err)
-		err = read_revoked(path, revoked, json_object_get(root, "revoked"));
-	json_decref(root);
-	return err;
+	if (err == -EINVAL) {
+		/* Never trusted, never lost: set aside; its agents present again. */
+		int e = set_aside(path, aside, sizeof(aside));
+
+		if (e) {
+			lgd_revocations_free(&tmp_rev);
+			return e;
+		}
+		fprintf(stderr,
+			"livegrantd: state file %s is corrupt (%s): set aside as %s, not trusted; its agents must present their tokens again; the revocations are kept (from %s)\n",
+			path, why, aside, rpath);
+	}
+	if (rerr == -EINVAL && !set_aside(rpath, aside, sizeof(aside)))
+		fprintf(stderr,
+			"livegrantd: %s is corrupt (%s): set aside as %s; the revocations are read from %s and written to both again at the next save\n",
+			rpath, rwhy, aside, path);
+	/* Both copies read: a revocation in either stands. */
+	for (size_t i = 0; i < tmp_rev.n; i++)
+		if (!lgd_is_revoked(revoked, tmp_rev.v[i].jti) &&
+		    lgd_add_revoked(revoked, tmp_rev.v[i].jti, tmp_rev.v[i].exp)) {
+			lgd_revocations_free(&tmp_rev);
+			lgd_agents_free(&tmp_agents);
+			return lg_err(-ENOMEM, "out of memory");
+		}
+	lgd_revocations_free(&tmp_rev);
+	lgd_agents_free(agents);
+	*agents = tmp_agents;
+	return 0;
 }
 
 int lgd_state_load(struct lgd *d)

@@ -33,13 +33,24 @@ static void outcome(struct lgd *d, int err, const char *msg)
 	struct lgd_saver *s = &d->saver;
 
 	s->next_ns = lg_monotonic_ns() + LGD_SAVE_PACE * s->write_ns;
-	if (!err)
+	if (!err) {
+		if (s->failing)
+			fprintf(stderr, "livegrantd: state saved again, after %llu failed tries\n",
+				(unsigned long long)s->failing);
+		s->failing = 0;
 		return;
+	}
 	s->failures++;
+	if (!s->failing++)
+		s->failing_since_ns = lg_boottime_ns();
+	snprintf(s->error, sizeof(s->error), "%s", msg);
 	s->pending = true;
 	s->due_ns = lg_monotonic_ns() + LGD_SAVE_RETRY_MS * 1000000ULL;
-	/* @msg names the file and the error (lgd_state_snapshot_write()). */
-	fprintf(stderr, "livegrantd: %s; retrying in %d ms\n", msg, LGD_SAVE_RETRY_MS);
+	/* @msg names the file and the error (lgd_state_snapshot_write()): the first, then every tenth. */
+	if (s->failing % 10 == 1)
+		fprintf(stderr,
+			"livegrantd: %s; enforcement goes on from memory; retrying every %d ms (%llu failed in a row)\n",
+			msg, LGD_SAVE_RETRY_MS, (unsigned long long)s->failing);
 }
 
 /* Read the writer's signal, if it is there: 1 if it was. */

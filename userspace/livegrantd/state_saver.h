@@ -53,7 +53,10 @@ struct lgd_saver {
 	struct lgd_state_snapshot *snap;
 	int result;
 	char msg[512];
-	uint64_t failures;
+	uint64_t failures; /* since start */
+	uint64_t failing; /* in a row now; 0: the last save succeeded */
+	uint64_t failing_since_ns; /* CLOCK_BOOTTIME, of the first of them */
+	char error[512]; /* the last failure's, while failing */
 	uint64_t write_ns;
 	uint64_t next_ns;
 };

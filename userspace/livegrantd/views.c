@@ -9,6 +9,7 @@
 #include "admission.h"
 #include "daemon.h"
 #include "attest.h"
+#include "control.h"
 #include "privileges.h"
 #include "views.h"
 
@@ -181,6 +182,53 @@ static void status_kernel(struct lgd *d, json_t *resp)
 	json_object_set_new(resp, "events_lost", json_integer(lost));
 }
 
+/* The control socket's connections: held now, accepted, turned away by reason. */
+static json_t *control_json(void)
+{
+	struct lgd_control_stats st;
+	json_t *rej = json_object();
+
+	lgd_control_stats(&st);
+	for (unsigned int r = 0; r < LGD_REJECT_MAX; r++)
+		json_object_set_new(rej, lgd_control_reject_name(r), json_integer(st.rejected[r]));
+	return json_pack("{s:I, s:I, s:o}", "open", (json_int_t)st.open, "accepted",
+			 (json_int_t)st.accepted, "rejected", rej);
+}
+
+/* The denial log: where, how big, and whether its lines reach it. */
+static json_t *denial_log_json(const struct lgd_denial_log *l)
+{
+	json_t *o = json_pack("{s:s, s:I, s:b, s:I}", "path", l->path, "bytes", (json_int_t)l->size,
+			      "writing", l->fd >= 0 && !l->write_err, "unwritten_total",
+			      (json_int_t)l->unwritten_total);
+
+	if (l->write_err) {
+		json_object_set_new(o, "error", json_string(strerror(l->write_err)));
+		json_object_set_new(o, "unwritten", json_integer(l->unwritten));
+		json_object_set_new(
+			o, "failing_for_s",
+			json_integer((lg_boottime_ns() - l->failing_since_ns) / 1000000000ULL));
+	}
+	return o;
+}
+
+/* The state file: whether what livegrantd holds is saved, and if not why. */
+static json_t *state_file_json(const struct lgd *d)
+{
+	const struct lgd_saver *s = &d->saver;
+	json_t *o = json_pack("{s:s, s:b, s:I}", "path", d->state_path, "saved", !s->failing,
+			      "failures", (json_int_t)s->failures);
+
+	if (s->failing) {
+		json_object_set_new(o, "error", json_string(s->error));
+		json_object_set_new(o, "failing", json_integer(s->failing));
+		json_object_set_new(
+			o, "failing_for_s",
+			json_integer((lg_boottime_ns() - s->failing_since_ns) / 1000000000ULL));
+	}
+	return o;
+}
+
 void lgd_status_json(struct lgd *d, json_t *resp)
 {
 	char privs[128];
@@ -207,6 +255,9 @@ void lgd_status_json(struct lgd *d, json_t *resp)
 	json_object_set_new(resp, "privileges", json_string(privs));
 	json_object_set_new(resp, "kubernetes", lgd_kube_status_json(d));
 	json_object_set_new(resp, "trust_bundles", lgd_bundles_status(&d->bundles));
+	json_object_set_new(resp, "control", control_json());
+	json_object_set_new(resp, "denial_log", denial_log_json(&d->log));
+	json_object_set_new(resp, "state_file", state_file_json(d));
 	status_kernel(d, resp);
 }
 

@@ -1,0 +1,156 @@
+#!/bin/sh
+# tests/kernel/faults.sh - faults of livegrantd's own disk, in the VM, with an
+# agent at work: its state directory on a small tmpfs that is filled up, and
+# state files that are corrupt at start.
+#   1. the disk fills: enforcement goes on; status and the metrics say the
+#      denial log and the state file are not written; every denial
+#      meanwhile is written or counted, exactly;
+#   2. space returns: "log_unwritten" summaries with those counts come
+#      first, then the log goes on, with no half line anywhere;
+#   3. a denial log that ends in a half line (a crash mid-write) is cut back
+#      to its last whole line at start;
+#   4. a corrupt state file: set aside, never trusted, the revocations kept
+#      from their second copy; both copies corrupt: livegrantd refuses to
+#      start and says what to do.
+#   tools/vmrun --add $PWD/tests/kernel -- sh tests/kernel/faults.sh
+# Ends with "faults: N passed, N failed".
+
+. tests/kernel/lib.sh
+
+SD=/run/lgfull
+SOCK=$SD/livegrant.sock
+export LIVEGRANT_SOCKET=$SOCK
+METRICS=http://127.0.0.1:9464/metrics
+
+claims() { # SUB
+	printf '{"iss":"https://issuer.qa.example","sub":"spiffe://example.org/agent/%s","aud":"livegrant://test-node","domain":"qa","task":"faults test","allow":{"exec":["/bin/busybox","%s"],"read":["/tmp/lgt/ws/"]}}' \
+		"$1" "$LG"
+}
+
+setup() {
+	setup_keys || return 1
+	mkdir -p $SD && mount -t tmpfs -o size=1m,mode=0755 tmpfs $SD || return 1
+	cat >$W/config.yaml <<EOF
+state_dir: $SD
+bpffs_dir: /sys/fs/bpf/livegrant
+audience: livegrant://test-node
+refresh_interval: 2s
+agent_cgroups: [$ROOT]
+metrics_listen: 127.0.0.1:9464
+baseline:
+  read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
+  exec: [/lib/, /lib64/, /usr/lib/, /usr/lib64/]
+  readwrite: [/dev/null]
+domains:
+  qa:
+    trust_bundle: $W/qa.jwks
+    max_ttl: 1h
+EOF
+	for n in a b c d e; do
+		mint $n "$(claims $n)" || return 1
+	done
+}
+
+metric() { wget -qO- $METRICS | sed -n "s/^$1 //p"; }
+# deny N NAME: agent "a" tries to read N files outside its grant (each denied)
+deny() {
+	as_agent a $W/a.jwt -- /bin/busybox sh -c \
+		"for i in \$(seq 1 $1); do cat /tmp/lgt/secret-$2-\$i 2>/dev/null; done; true"
+}
+# every line of the denial log is whole JSON
+all_json() {
+	$LG denials --json --state-dir $SD >$W/all.jsonl 2>$W/all.err
+	lacks $W/all.err 'not JSON' && [ -s $W/all.jsonl ]
+}
+lines_of() { grep -c "secret-$1-" $SD/denials.jsonl; }
+
+check "setup: keys, a 1 MiB tmpfs state_dir, tokens" setup
+for i in $(seq 1 40); do
+	for k in warm full after; do echo data >/tmp/lgt/secret-$k-$i; done
+done
+check "livegrantd starts" start_lgd
+warm() { deny 3 warm >/dev/null 2>&1; sleep 1.5; [ "$(lines_of warm)" -eq 3 ]; }
+check "the agent is denied outside its grant, and it is logged" warm
+
+# --- 1. the disk fills ------------------------------------------------------
+# Full, the log can still take lines into the slack of its last page, and a
+# failed save frees the pages it took: some of the 25 lines may be written.
+# What is exact is the sum: written + counted as not written = 25.
+dd if=/dev/zero of=$SD/fill bs=4k 2>/dev/null
+deny 25 full
+sleep 1.5
+# A new agent: its record cannot be saved either.
+as_agent b $W/b.jwt -- /bin/busybox true
+sleep 2
+$LG status >$W/status.txt 2>&1
+grep '^state file\|^denial log' $W/status.txt | sed 's/^/    /'
+written=$(lines_of full)
+unwritten=$(metric livegrant_denial_log_unwritten_total)
+echo "    25 denials while full: $written written, $unwritten counted as not written"
+check "enforcement went on: every denial written or counted, exactly" sh -c "[ $((written + unwritten)) -eq 25 ]"
+check "  and the log could not take them all" sh -c "[ $unwritten -ge 10 ]"
+check "status says the denial log is not written, and why" \
+	contains $W/status.txt 'denial log: .*NOT WRITTEN .*No space left'
+check "  and how many lines were not written" contains $W/status.txt "$unwritten lines not written since start"
+check "status says the state file is not saved" contains $W/status.txt 'state file: .* NOT SAVED .*No space left'
+check "the metrics say so" sh -c "[ \"$(metric livegrant_denial_log_writing)\" = 0 ] && [ \"$(metric livegrant_state_saved)\" = 0 ]"
+check "livegrantd said it on stderr once per stretch of failures, not once a line" \
+	sh -c "[ $(grep -c 'cannot write the denial log' $W/lgd.log) -le 3 ]"
+
+# --- 2. space returns -------------------------------------------------------
+rm -f $SD/fill
+deny 4 after
+sleep 2.5
+$LG status >$W/status2.txt 2>&1
+grep '^state file\|^denial log' $W/status2.txt | sed 's/^/    /'
+grep log_unwritten $SD/denials.jsonl | sed 's/^/    log: /'
+summed=$(sed -n 's/.*"summary":"log_unwritten","unwritten":\([0-9]*\),.*/\1/p' $SD/denials.jsonl | awk '{s += $1} END {print s + 0}')
+check "log_unwritten summaries name every line missing ($unwritten)" sh -c "[ $summed -eq $unwritten ]"
+check "  one for each stretch livegrantd reported on stderr" sh -c \
+	"[ $(grep -c log_unwritten $SD/denials.jsonl) -eq $(grep -c 'cannot write the denial log' $W/lgd.log) ]"
+check "the denials after it are logged" sh -c "[ $(lines_of after) -eq 4 ]"
+last_summary=$(grep -n log_unwritten $SD/denials.jsonl | tail -n 1 | cut -d: -f1)
+first_after=$(grep -n secret-after-1 $SD/denials.jsonl | cut -d: -f1)
+check "  the summaries come before them" sh -c "[ ${last_summary:-0} -gt 0 ] && [ ${last_summary:-0} -lt ${first_after:-0} ]"
+check "every line of the log is whole JSON (livegrant denials reads it all)" all_json
+check "livegrant denials shows the summaries" sh -c "$LG denials --state-dir $SD | grep -q 'lines not written'"
+check "status: the denial log is written again" contains $W/status2.txt 'denial log: [^ ]*, [0-9]* bytes'
+check "  and the state file saved" contains $W/status2.txt 'state file: .*, saved'
+check "  the metrics too" sh -c "[ \"$(metric livegrant_denial_log_writing)\" = 1 ] && [ \"$(metric livegrant_state_saved)\" = 1 ]"
+
+# --- 3. a half line left by a crash ---------------------------------------
+stop_lgd
+printf '{"time":"2026-12-07T00:00:00Z","agent":"torn' >>$SD/denials.jsonl
+check "livegrantd starts on a log that ends in a half line" start_lgd
+check "  it says it cut the half line" contains $W/lgd.log 'half-written line of .* bytes: cut'
+deny 1 after >/dev/null 2>&1
+sleep 1.5
+after5() { [ "$(lines_of after)" -eq 5 ] && all_json; }
+check "  the next denial is a line of its own (read, not lost)" after5
+
+# --- 4. corrupt state files ---------------------------------------------------
+as_agent c $W/c.jwt -- /bin/busybox true
+$LG revoke spiffe://example.org/agent/c >$W/revoke.out 2>&1
+sleep 1
+stop_lgd
+cp $SD/state.json $W/state.good
+echo '{"version": 1, "agents": [ {"cgroup": "/sys/fs/cg' >$SD/state.json
+check "livegrantd starts past a corrupt state file" start_lgd
+check "  it says so, and where it set the file aside" contains $W/lgd.log 'state file .* is corrupt.*set aside as'
+check "  the file is set aside, not deleted" sh -c "ls $SD/state.json.corrupt-* >/dev/null"
+still_revoked() {
+	! as_agent c2 $W/c.jwt -- /bin/busybox true >$W/c2.out 2>&1 && contains $W/c2.out revoked
+}
+check "  the revoked token stays revoked (from revoked.json)" still_revoked
+check "  an agent of the corrupt file presents again, and works" \
+	as_agent d $W/d.jwt -- /bin/busybox cat /tmp/lgt/ws/a >/dev/null
+stop_lgd
+echo garbage >$SD/state.json
+echo garbage >$SD/revoked.json
+: >$W/lgd.log
+$B/livegrantd --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log
+rc=$?
+sed 's/^/    | /' $W/lgd.log | tail -n 3
+check "both copies corrupt: livegrantd refuses to start" sh -c "[ $rc -ne 0 ]"
+check "  and says how to go on, and what it costs" contains $W/lgd.log 'revocations'
+summary faults
