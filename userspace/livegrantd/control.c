@@ -72,18 +72,7 @@ struct conn {
 	char buf[LGD_MAX_REQUEST + 1];
 };
 
-static const char *const reject_names[] = {
-#define LGD_REJECT_NAME(id, name) [LGD_REJECT_##id] = name,
-	LGD_CONTROL_REJECTS(LGD_REJECT_NAME)
-#undef LGD_REJECT_NAME
-};
-
 static struct lgd_control_stats stats;
-
-const char *lgd_control_reject_name(unsigned int r)
-{
-	return r < LGD_REJECT_MAX ? reject_names[r] : "?";
-}
 
 static struct lgd_src listener = { .kind = LGD_SRC_LISTEN, .fd = -1 };
 

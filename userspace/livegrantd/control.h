@@ -33,7 +33,17 @@ struct lgd_control_stats {
 	uint64_t rejected[LGD_REJECT_MAX];
 };
 
-const char *lgd_control_reject_name(unsigned int r);
+/* The name of reject reason @r (status, metrics); inline: the metrics' tests use it alone. */
+static inline const char *lgd_control_reject_name(unsigned int r)
+{
+	static const char *const names[] = {
+#define LGD_REJECT_NAME(id, name) [LGD_REJECT_##id] = name,
+		LGD_CONTROL_REJECTS(LGD_REJECT_NAME)
+#undef LGD_REJECT_NAME
+	};
+
+	return r < LGD_REJECT_MAX ? names[r] : "?";
+}
 void lgd_control_stats(struct lgd_control_stats *out);
 
 /*
