@@ -11,8 +11,9 @@
  *                                          -> busy=N timed_out=N open_at_end=N failed=N
  *   lg-sockabuse reconnect SOCK SECONDS
  *       connect and close without pause.   -> connects=N
- *   lg-sockabuse orphans SOCK N
- *       N children, each connects and exits before livegrantd accepts.
+ *   lg-sockabuse orphans SOCK N DELAY_MS
+ *       after DELAY_MS, N children, each connects and exits (reaped) before livegrantd
+ *       accepts, a child of its holding the connection open for 4 s.
  *                                          -> orphans=N
  *   lg-sockabuse garbage SOCK
  *       one connection per hostile request: garbage, a NUL, deep nesting,
@@ -158,16 +159,27 @@ static int mode_reconnect(int seconds)
 	return 0;
 }
 
-static int mode_orphans(int n)
+static int mode_orphans(int n, int delay_ms)
 {
 	int made = 0;
 
+	usleep(delay_ms * 1000);
 	for (int i = 0; i < n; i++) {
 		pid_t pid = fork();
 
 		if (pid == 0) {
-			/* Connected, then gone before livegrantd looks at the peer. */
-			_exit(dial(true) < 0);
+			/*
+			 * The connector exits at once (and is reaped), while a
+			 * child of its keeps the connection open and silent:
+			 * livegrantd accepts a live connection whose peer is gone.
+			 */
+			int fd = dial(true);
+
+			if (fd >= 0 && fork() == 0) {
+				sleep(4);
+				_exit(0);
+			}
+			_exit(fd < 0);
 		}
 		made += pid > 0;
 	}
@@ -382,8 +394,8 @@ int main(int argc, char **argv)
 		return mode_hold(atoi(argv[3]), atoi(argv[4]));
 	if (!strcmp(argv[1], "reconnect") && argc == 4)
 		return mode_reconnect(atoi(argv[3]));
-	if (!strcmp(argv[1], "orphans") && argc == 4)
-		return mode_orphans(atoi(argv[3]));
+	if (!strcmp(argv[1], "orphans") && argc == 5)
+		return mode_orphans(atoi(argv[3]), atoi(argv[4]));
 	if (!strcmp(argv[1], "garbage") && argc == 3)
 		return mode_garbage();
 	if (!strcmp(argv[1], "noread") && argc == 5)

@@ -72,6 +72,23 @@ static char *read_text(const char *path)
 		buf[n] = 0;
 	return buf;
 }
+/* A state file @path in a new directory @dir (its revoked.json beside it): an fd of it. */
+static int tmp_state(char *dir, char *path)
+{
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, 64, "%s/state.json", dir);
+	return open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+}
+
+static void tmp_state_done(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", dir);
+}
 
 static void test_state_reads_and_writes_todays_format(void)
 {
@@ -105,7 +122,7 @@ static void test_state_reads_and_writes_todays_format(void)
 	free(text);
 	unlink(in);
 	unlink(out);
-	rmdir(dir);
+	tmp_state_done(dir);
 	lgd_agents_free(&agents);
 	lgd_revocations_free(&revoked);
 }
@@ -200,6 +217,22 @@ static void test_state_corrupt_file(void)
 	CHECK(strstr(lg_errmsg(), "revoke again") && strstr(lg_errmsg(), "Repair"),
 	      "the refusal says what to do: %s", lg_errmsg());
 	CHECK(access(path, F_OK) == 0, "  and touches neither file");
+	/* No state file, a corrupt copy: the revocations are known from nowhere. */
+	unlink(path);
+	CHECK(lgd_state_read(path, &cfg, &back, &rback) == -EINVAL,
+	      "no state file and a corrupt copy: no start");
+	/* A copy older than the state file by hours (a downgraded build saved): not trusted. */
+	CHECK(!lgd_state_write(path, &agents, &revoked), "write again");
+	{
+		struct timespec old[2] = { { .tv_sec = time(NULL) - 7200 },
+					   { .tv_sec = time(NULL) - 7200 } };
+
+		CHECK(!utimensat(AT_FDCWD, rpath, old, 0), "age the copy");
+	}
+	put_text(path, "garbage");
+	CHECK(lgd_state_read(path, &cfg, &back, &rback) == -EINVAL &&
+		      strstr(lg_errmsg(), "older than the state file"),
+	      "a corrupt state file and a stale copy: no start (%s)", lg_errmsg());
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	CHECK(system(cmd) == 0, "cleanup");
 	lgd_agents_free(&agents);
@@ -347,8 +380,8 @@ static bool writer_signalled(struct lgd *d)
  */
 static void test_saver_writes_the_snapshot(void)
 {
-	char path[] = "/tmp/lgd-test-saver-XXXXXX";
-	int fd = mkstemp(path);
+	char dir[] = "/tmp/lgd-test-saver-XXXXXX", path[64];
+	int fd = tmp_state(dir, path);
 	uint64_t t_reap;
 	struct lgd d;
 	char *text;
@@ -399,7 +432,7 @@ static void test_saver_writes_the_snapshot(void)
 	free(text);
 	lgd_saver_close(&d);
 	lgd_agents_free(&d.agents);
-	unlink(path);
+	tmp_state_done(dir);
 }
 
 /*
@@ -408,8 +441,8 @@ static void test_saver_writes_the_snapshot(void)
  */
 static void test_saver_sync_save_comes_last(void)
 {
-	char path[] = "/tmp/lgd-test-saver-XXXXXX";
-	int fd = mkstemp(path);
+	char dir[] = "/tmp/lgd-test-saver-XXXXXX", path[64];
+	int fd = tmp_state(dir, path);
 	struct lgd d;
 	char *text;
 
@@ -431,7 +464,7 @@ static void test_saver_sync_save_comes_last(void)
 	CHECK(!d.saver.busy && !d.saver.failures, "no writer left, no failure");
 	lgd_saver_close(&d);
 	lgd_agents_free(&d.agents);
-	unlink(path);
+	tmp_state_done(dir);
 }
 
 /*
@@ -440,8 +473,8 @@ static void test_saver_sync_save_comes_last(void)
  */
 static void test_saver_unsignalled_writer_is_reaped(void)
 {
-	char path[] = "/tmp/lgd-test-saver-XXXXXX";
-	int fd = mkstemp(path), spare;
+	char dir[] = "/tmp/lgd-test-saver-XXXXXX", path[64];
+	int fd = tmp_state(dir, path), spare;
 	struct lgd d;
 	char *text;
 
@@ -466,7 +499,7 @@ static void test_saver_unsignalled_writer_is_reaped(void)
 	d.saver.done_fd = spare;
 	lgd_saver_close(&d);
 	lgd_agents_free(&d.agents);
-	unlink(path);
+	tmp_state_done(dir);
 }
 
 /* A failed write is counted, said, and tried again a second later. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
@@ -19,9 +20,11 @@
 /*
  * A refusal that says when to try again (an unknown kid while the issuer's
  * keys are fetched again, livegrantd busy): at most this many tries, this
- * long a wait for one, and this long a wait in all.
+ * long a wait for one, and this long a wait in all (each wait is a little
+ * longer than asked, by chance, so that clients turned away together do
+ * not come back together).
  */
-#define LGC_PRESENT_TRIES 20
+#define LGC_PRESENT_TRIES 200
 #define LGC_PRESENT_RETRY_MAX_MS 30000
 #define LGC_PRESENT_WAIT_MAX_MS 30000
 
@@ -88,6 +91,7 @@ int lgc_present(const char *socket_path, const char *token, bool quiet)
 	uint32_t ms = 0, waited = 0;
 	int rc;
 
+	srandom((unsigned int)getpid() ^ (unsigned int)time(NULL));
 	/* Presentations until one is not told to wait, within the bounds above. */
 	for (int i = 0;; i++) {
 		bool last = i + 1 >= LGC_PRESENT_TRIES || waited >= LGC_PRESENT_WAIT_MAX_MS;
@@ -95,6 +99,7 @@ int lgc_present(const char *socket_path, const char *token, bool quiet)
 		rc = present_once(socket_path, token, last, &resp, &ms);
 		if (!ms)
 			break;
+		ms += (uint32_t)random() % (ms / 2 + 1);
 		usleep(ms * 1000U);
 		waited += ms;
 	}

@@ -54,6 +54,14 @@ static int ask(const char *sock, char *last, size_t size)
 		snprintf(last, size, "livegrantd is not reachable at %s: %s", sock, why);
 		return 0;
 	}
+	/* Busy (the caller's agent, or livegrantd, holds its most connections): not yet. */
+	if (!json_is_true(json_object_get(resp, "ok")) &&
+	    json_integer_value(json_object_get(resp, "retry_after_ms")) > 0) {
+		snprintf(last, size, "livegrantd is busy: %s",
+			 json_string_value(json_object_get(resp, "error")) ?: "try again");
+		json_decref(resp);
+		return 0;
+	}
 	if (!json_is_true(json_object_get(resp, "ok"))) {
 		lgc_print_refusal("wait", resp);
 		json_decref(resp);

@@ -219,13 +219,16 @@ static void turn_away(int fd, enum lgd_control_reject why, const char *msg)
 	close(fd);
 }
 
-/* The slots @c counts against: its agent's, or its own cgroup's. */
+/*
+ * The slots @c counts against: its agent's; a caller that is no agent, its
+ * uid's (a user can make cgroups of its own at will, not uids).
+ */
 static void set_owner(const struct lgd *d, struct conn *c)
 {
 	const char *reason;
 
 	if (lgd_agent_cgroup_of(d, c->peer.cgroup, c->owner, sizeof(c->owner), &reason))
-		snprintf(c->owner, sizeof(c->owner), "%s", c->peer.cgroup);
+		snprintf(c->owner, sizeof(c->owner), "uid %u", (unsigned)c->peer.uid);
 }
 
 /*
@@ -360,6 +363,8 @@ static void respond(struct conn *c, json_t *resp)
 	 */
 	ensure_sndbuf(c->src.fd, len + 1);
 	n = send(c->src.fd, text, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0 || (size_t)n != len + 1)
+		stats.rejected[LGD_REJECT_REPLY_LOST]++;
 	if (n < 0 || (size_t)n != len + 1)
 		fprintf(stderr, "livegrantd: reply to pid %d lost (%zd of %zu bytes sent): %s\n",
 			c->peer.pid, n, len + 1, n < 0 ? strerror(errno) : "socket buffer full");

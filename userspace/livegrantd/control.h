@@ -18,7 +18,8 @@ struct lgd_src;
 	X(FULL, "full") /* every slot was taken */                                     \
 	X(UNATTESTED, "unattested") /* the caller could not be attested */             \
 	X(TIMEOUT, "timeout") /* no whole request within LGD_REQUEST_TIMEOUT_S */      \
-	X(TOO_LARGE, "too_large") /* a request longer than LGD_MAX_REQUEST */
+	X(TOO_LARGE, "too_large") /* a request longer than LGD_MAX_REQUEST */          \
+	X(REPLY_LOST, "reply_lost") /* answered, but the client did not take it */
 
 enum lgd_control_reject {
 #define LGD_REJECT_ENUM(id, name) LGD_REJECT_##id,

@@ -24,24 +24,35 @@
 static void cut_torn_tail(struct lgd_denial_log *l)
 {
 	char buf[65536];
-	off_t from = l->size > sizeof(buf) ? (off_t)(l->size - sizeof(buf)) : 0;
-	ssize_t n;
+	uint64_t end = l->size, cut;
+	ssize_t n = 0;
 
-	if (!l->size)
+	if (!l->size || (pread(l->fd, buf, 1, l->size - 1) == 1 && buf[0] == '\n'))
 		return;
-	n = pread(l->fd, buf, l->size - from, from);
-	if (n <= 0 || buf[n - 1] == '\n')
-		return;
-	while (n > 0 && buf[n - 1] != '\n')
-		n--;
-	if (ftruncate(l->fd, from + n)) {
+	/* Back from the end, a chunk at a time, to the last newline (or the start). */
+	while (end > 0) {
+		uint64_t from = end > sizeof(buf) ? end - sizeof(buf) : 0;
+
+		n = pread(l->fd, buf, end - from, from);
+		if (n <= 0)
+			return;
+		while (n > 0 && buf[n - 1] != '\n')
+			n--;
+		if (n > 0) {
+			end = from + n;
+			break;
+		}
+		end = from;
+	}
+	cut = end;
+	if (ftruncate(l->fd, cut)) {
 		fprintf(stderr, "livegrantd: %s ends in a half line that cannot be cut: %s\n",
 			l->path, strerror(errno));
 		return;
 	}
 	fprintf(stderr, "livegrantd: %s ended in a half-written line of %llu bytes: cut\n", l->path,
-		(unsigned long long)(l->size - (from + n)));
-	l->size = from + n;
+		(unsigned long long)(l->size - cut));
+	l->size = cut;
 }
 
 int lgd_denial_log_open(struct lgd_denial_log *l, const char *state_dir, uint64_t max_bytes,
@@ -95,12 +106,32 @@ static int gzip_file(const char *from, const char *to)
 	return err;
 }
 
-/* denials.jsonl -> .1.gz, .1.gz -> .2.gz, ..., the oldest beyond keep goes. */
+/*
+ * denials.jsonl -> .1.gz, .1.gz -> .2.gz, ..., the oldest beyond keep goes.
+ * The live file is compressed first, to a name of its own: only once that
+ * worked does the chain move, so a full disk costs no rotated file. A
+ * failed rotation is tried again a minute later, not at every line.
+ */
 static void rotate(struct lgd_denial_log *l)
 {
-	char a[PATH_MAX + 16], b[PATH_MAX + 16];
+	char a[PATH_MAX + 16], b[PATH_MAX + 16], tmp[PATH_MAX + 16];
+	uint64_t now = lg_boottime_ns();
 	int err;
 
+	if (l->rotate_failed_ns && now - l->rotate_failed_ns < 60ULL * 1000000000ULL)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.rotating.gz", l->path);
+	err = gzip_file(l->path, tmp);
+	if (err) {
+		unlink(tmp);
+		l->rotate_failed_ns = now;
+		/* Keep writing to the big file rather than lose lines. */
+		fprintf(stderr,
+			"livegrantd: rotating %s failed: %s; the file grows past denial_log_max_bytes until a rotation works (tried again in 60 s)\n",
+			l->path, strerror(-err));
+		return;
+	}
+	l->rotate_failed_ns = 0;
 	lg_denial_log_rotated(a, sizeof(a), l->path, l->keep);
 	unlink(a);
 	for (uint32_t i = l->keep; i > 1; i--) {
@@ -109,11 +140,9 @@ static void rotate(struct lgd_denial_log *l)
 		rename(a, b);
 	}
 	lg_denial_log_rotated(a, sizeof(a), l->path, 1);
-	err = gzip_file(l->path, a);
-	if (err) {
-		/* Keep writing to the big file rather than lose lines. */
-		fprintf(stderr, "livegrantd: rotating %s failed: %s; not rotated\n", l->path,
-			strerror(-err));
+	if (rename(tmp, a)) {
+		fprintf(stderr, "livegrantd: rotating %s: %s\n", l->path, strerror(errno));
+		unlink(tmp);
 		return;
 	}
 	if (ftruncate(l->fd, 0))
@@ -270,6 +299,9 @@ static void summary(struct lgd_denial_log *l, json_t *o)
 
 void lgd_denial_log_tick(struct lgd_denial_log *l, uint64_t events_lost)
 {
+	/* Writes fail: try once a second, so that status clears without a new line. */
+	if (l->write_err && l->fd >= 0)
+		writing_resumed(l);
 	for (size_t i = 0; i < LGD_RATE_SLOTS; i++) {
 		struct lgd_rate *r = &l->rate[i];
 		json_t *o;

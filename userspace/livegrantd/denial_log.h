@@ -42,6 +42,7 @@ struct lgd_denial_log {
 	uint64_t unwritten; /* lines not written since writing stopped */
 	uint64_t unwritten_total; /* since start */
 	uint64_t failing_since_ns; /* CLOCK_BOOTTIME */
+	uint64_t rotate_failed_ns; /* CLOCK_BOOTTIME of a failed rotation; 0: none */
 	struct lgd_rate rate[LGD_RATE_SLOTS];
 };
 

@@ -624,6 +624,8 @@ static int run(struct lgd *d)
 		if (backlog)
 			backlog = drain_replaced(d, ticks);
 		/* So is what is left in this build's ring (read_events()). */
+		bool events_read = events_left;
+
 		if (events_left)
 			events_left = read_events(reader);
 		/* A refresh pass under way: a slice per loop, between other work. */
@@ -656,7 +658,10 @@ static int run(struct lgd *d)
 				lgd_control_handle(d, epfd, src);
 				break;
 			case LGD_SRC_EVENTS:
-				events_left = read_events(reader);
+				/* One slice a turn: the ring stays readable while records are left. */
+				if (!events_read)
+					events_left = read_events(reader);
+				events_read = true;
 				break;
 			case LGD_SRC_REFRESH:
 				drain(src->fd);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -296,6 +297,10 @@ static int load_file(const char *path, json_t **root, char *why, size_t size)
 	if (!*root) {
 		if (access(path, F_OK) && errno == ENOENT)
 			return -ENOENT;
+		/* Unreadable is not corrupt: the start fails, nothing is set aside. */
+		if (json_error_code(&jerr) == json_error_cannot_open_file ||
+		    json_error_code(&jerr) == json_error_out_of_memory)
+			return lg_err(-EIO, "cannot read %s: %s", path, jerr.text);
 		snprintf(why, size, "line %d: %s", jerr.line, jerr.text);
 		return -EINVAL;
 	}
@@ -306,6 +311,19 @@ static int load_file(const char *path, json_t **root, char *why, size_t size)
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/*
+ * Was @rpath last written well before @path? Each save writes it first, so
+ * the two are seconds apart at most; more means a build without the copy
+ * (a downgrade) saved the state file since, and the copy lacks what that
+ * build revoked.
+ */
+static bool copy_is_stale(const char *path, const char *rpath)
+{
+	struct stat a, b;
+
+	return !stat(path, &a) && !stat(rpath, &b) && a.st_mtime > b.st_mtime + 60;
 }
 
 /* @path renamed to PATH.corrupt-SECONDS[-N] (never over another); its new name into @out. */
@@ -358,14 +376,39 @@ int lgd_state_read(const char *path, const struct lg_config *cfg, struct lgd_age
 	}
 	json_decref(root);
 	json_decref(rroot);
-	if (err == -EINVAL && rerr) {
-		/* Which tokens were revoked is known from neither: no start on a guess. */
+	/* Unreadable (not corrupt): say so, change nothing. */
+	if ((err && err != -ENOENT && err != -EINVAL) ||
+	    (rerr && rerr != -ENOENT && rerr != -EINVAL)) {
+		lgd_agents_free(&tmp_agents);
 		lgd_revocations_free(&tmp_rev);
+		return err && err != -ENOENT && err != -EINVAL ? err : rerr;
+	}
+	if (err == -EINVAL && !rerr && copy_is_stale(path, rpath)) {
+		snprintf(
+			rwhy, sizeof(rwhy),
+			"older than the state file by over a minute: a build without it saved since");
+		rerr = -ESTALE;
+	}
+	if (err && rerr) {
+		/*
+		 * Which tokens were revoked is known from neither (a corrupt
+		 * state file, or none, and a copy that is corrupt, stale or
+		 * missing): no start on a guess.
+		 */
+		lgd_revocations_free(&tmp_rev);
+		if (err == -ENOENT && rerr == -ENOENT)
+			return 0; /* a first start */
+		if (err == -ENOENT)
+			return lg_err(
+				-EINVAL,
+				"%s, the copy of livegrantd's revocations, is corrupt (%s) and there is no state file %s to read them from: livegrantd does not start without knowing which tokens are revoked. "
+				"Repair %s if you can; or move it aside, start, and revoke again the tokens you had revoked (until then they can be presented again, each until its exp)",
+				rpath, rwhy, path, rpath);
 		return lg_err(
 			-EINVAL,
 			"state file %s is corrupt (%s), and %s, the second copy of its revocations, %s%s%s: livegrantd does not start without knowing which tokens are revoked. "
 			"Repair %s if you can; or move both files aside, start, and revoke again the tokens you had revoked (until then they can be presented again, each until its exp)",
-			path, why, rpath, rerr == -ENOENT ? "is missing" : "is corrupt too (",
+			path, why, rpath, rerr == -ENOENT ? "is missing" : "cannot be used (",
 			rerr == -ENOENT ? "" : rwhy, rerr == -ENOENT ? "" : ")", path);
 	}
 	if (err == -EINVAL) {
