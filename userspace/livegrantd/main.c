@@ -708,6 +708,12 @@ static int run(struct lgd *d)
 		}
 		lgd_state_save_start(d);
 	}
+	/*
+	 * A last refresh (every check a refresh makes): the grants then lapse
+	 * two intervals after this stop, not after the last timer's, so that a
+	 * successor (an upgrade, a restart) has the whole window to take over.
+	 */
+	lgd_refresh(d);
 	fprintf(stderr, "livegrantd: stopping; enforcement stays, grants lapse within %llus\n",
 		(unsigned long long)(2 * d->cfg->refresh_interval_s));
 	lgd_kube_stop(d);
