@@ -92,11 +92,7 @@ at_least() { [ "$1" -ge "$2" ] && return 0; echo "    $1 < $2"; return 1; }
 check "setup: keys, config, tokens" setup
 check "livegrantd starts" start_lgd
 sample_lgd &
-as_agent by $W/by.jwt -- $LOOP /tmp/lgt/ws/a /tmp/lgt/secret >$W/loop.out 2>&1 &
-for _ in $(seq 1 100); do
-	grep -q '^started' $W/loop.out 2>/dev/null && break
-	sleep 0.1
-done
+start_accessloop by $W/by.jwt
 check "the bystander agent works" contains $W/loop.out '^started'
 
 # --- 1. one agent floods ---------------------------------------------------
@@ -181,11 +177,7 @@ honest 1 11 >$W/h5.out
 check "livegrantd still answers: an honest agent presents" contains $W/h5.out 'ok=1 of 1'
 check "  and status answers" sh -c "$LG status >$W/status.txt 2>&1"
 grep '^control socket' $W/status.txt | sed 's/^/    /'
-kill -TERM $(cat $ROOT/by/cgroup.procs) 2>/dev/null
-for _ in $(seq 1 50); do
-	grep -q '^rounds=' $W/loop.out && break
-	sleep 0.1
-done
+stop_accessloop by
 echo "    bystander: $(grep '^rounds=' $W/loop.out)"
 check "the bystander's allowed open never failed (its grant never lapsed)" contains $W/loop.out 'allowed_failed=0 '
 check "  and its denied open never succeeded" contains $W/loop.out 'denied_succeeded=0$'

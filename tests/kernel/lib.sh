@@ -154,6 +154,28 @@ start_https_stub() {
 	return 1
 }
 
+# start_accessloop NAME TOKEN: lg-accessloop (tests/tools/accessloop.c) as
+# agent NAME in the background, reading /tmp/lgt/ws/a (to be allowed) and
+# /tmp/lgt/secret (to be denied) every 2 ms, its output in $W/loop.out;
+# returns once it says "started" (or after 10 s: the caller checks).
+start_accessloop() {
+	as_agent $1 $2 -- $B/tests/lg-accessloop /tmp/lgt/ws/a /tmp/lgt/secret >$W/loop.out 2>&1 &
+	for _ in $(seq 1 100); do
+		grep -q '^started' $W/loop.out 2>/dev/null && return 0
+		sleep 0.1
+	done
+}
+
+# stop_accessloop NAME: end agent NAME's loop; it prints its "rounds=" line.
+stop_accessloop() {
+	# livegrant exec may sit between the shell and the loop: signal the loop.
+	kill -TERM $(cat $ROOT/$1/cgroup.procs) 2>/dev/null
+	for _ in $(seq 1 50); do
+		grep -q '^rounds=' $W/loop.out && return 0
+		sleep 0.1
+	done
+}
+
 summary() { # NAME: the suite's closing line and exit status
 	echo "$1: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]

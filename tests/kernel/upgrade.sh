@@ -89,11 +89,7 @@ check "the old release (9a58c45) starts" start_bin $LEGACY
 check "  and pins without a manifest" sh -c "[ -d $PINS/links ] && [ -d $PINS/maps ]"
 
 mint loop "$(claims spiffe://example.org/agent/upgrade)"
-as_agent up1 $W/loop.jwt -- $LOOP /tmp/lgt/ws/a /tmp/lgt/secret >$W/loop.out 2>&1 &
-for _ in $(seq 1 100); do
-	grep -q '^started' $W/loop.out 2>/dev/null && break
-	sleep 0.1
-done
+start_accessloop up1 $W/loop.jwt
 check "the agent works under the old release" contains $W/loop.out '^started'
 steady 2
 
@@ -137,12 +133,7 @@ check "  adopts the pins as they are" started_as adopted
 check "  one set remains" one_set
 steady 2
 
-# livegrant exec may sit between the shell and the loop: signal the loop.
-kill -TERM $(cat $ROOT/up1/cgroup.procs) 2>/dev/null
-for _ in $(seq 1 50); do
-	grep -q '^rounds=' $W/loop.out && break
-	sleep 0.1
-done
+stop_accessloop up1
 sed 's/^/    loop: /' $W/loop.out | tail -n 12
 check "the agent sampled throughout (over 2000 rounds)" \
 	sh -c "grep -q '^rounds=' $W/loop.out && [ \$(sed -n 's/^rounds=\([0-9]*\).*/\1/p' $W/loop.out) -gt 2000 ]"

@@ -192,6 +192,49 @@ static enum lgd_control_reject conn_slot(const struct lgd *d, const struct conn 
 }
 
 /*
+ * Make @fd's send buffer hold @need bytes. SO_SNDBUFFORCE (livegrantd has
+ * CAP_NET_ADMIN) passes net.core.wmem_max; the kernel doubles what it is
+ * given for its own bookkeeping.
+ */
+static void ensure_sndbuf(int fd, size_t need)
+{
+	int cur = 0, want;
+	socklen_t l = sizeof(cur);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &l) == 0 && (size_t)cur / 2 > need)
+		return;
+	want = need > (size_t)INT_MAX / 2 ? INT_MAX / 2 : (int)need + 65536;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
+}
+
+/*
+ * @resp as one line on @fd, whole, never blocking the loop: a reply larger
+ * than the socket's send buffer (the agents list of a large fleet is
+ * megabytes) first gets a buffer that holds it, so that one send queues
+ * all of it. A peer that does not read, or a short send, loses the reply:
+ * the client then reports no valid reply, never a truncated one taken for
+ * whole. Returns what send() did (-1 with errno also without memory); the
+ * line's length in *len.
+ */
+static ssize_t send_reply(int fd, json_t *resp, size_t *len)
+{
+	char *text = json_dumps(resp, JSON_COMPACT);
+	ssize_t n;
+
+	if (!text) {
+		errno = ENOMEM;
+		return -1;
+	}
+	*len = strlen(text) + 1;
+	text[*len - 1] = '\n';
+	ensure_sndbuf(fd, *len);
+	n = send(fd, text, *len, MSG_NOSIGNAL | MSG_DONTWAIT);
+	free(text);
+	return n;
+}
+
+/*
  * Answer @fd at once with a refusal and close it: the client reads it
  * after its request (its send may fail on the closed socket; the reply
  * stays readable). Never blocks: a client that does not read loses it.
@@ -199,22 +242,20 @@ static enum lgd_control_reject conn_slot(const struct lgd *d, const struct conn 
 static void turn_away(int fd, enum lgd_control_reject why, const char *msg)
 {
 	json_t *resp = json_object();
-	char *text;
+	char full[96];
+	size_t len;
 
 	stats.rejected[why]++;
+	if (!msg) {
+		snprintf(full, sizeof(full),
+			 "livegrantd holds its most connections (%d): try again", LGD_MAX_CONNS);
+		msg = full;
+	}
 	lgd_refuse(resp, why == LGD_REJECT_UNATTESTED ? "attestation_failed" : "busy", msg);
 	if (why == LGD_REJECT_AGENT_CAP || why == LGD_REJECT_FULL)
 		json_object_set_new(resp, "retry_after_ms", json_integer(LGD_BUSY_RETRY_MS));
-	text = json_dumps(resp, JSON_COMPACT);
-	if (text) {
-		size_t len = strlen(text);
-
-		text[len] = '\n';
-		if (send(fd, text, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0) {
-			/* Nobody to tell: counted above. */
-		}
-		free(text);
-	}
+	/* Nobody to tell if it is lost: counted above. */
+	send_reply(fd, resp, &len);
 	json_decref(resp);
 	close(fd);
 }
@@ -264,9 +305,7 @@ static bool accept_one(struct lgd *d, int epfd)
 		return false;
 	stats.accepted++;
 	if (nconns >= LGD_MAX_CONNS) {
-		snprintf(msg, sizeof(msg), "livegrantd holds its most connections (%d): try again",
-			 LGD_MAX_CONNS);
-		turn_away(fd, LGD_REJECT_FULL, msg);
+		turn_away(fd, LGD_REJECT_FULL, NULL);
 		return true;
 	}
 	c = calloc(1, sizeof(*c));
@@ -303,16 +342,13 @@ static bool accept_one(struct lgd *d, int epfd)
 	}
 refuse:
 	if (why == LGD_REJECT_AGENT_CAP)
-		snprintf(
-			msg, sizeof(msg),
-			"agent cgroup %s holds %d connections to livegrantd already: try again when one ends",
-			c->owner, LGD_MAX_CONNS_PER_AGENT);
-	else
-		snprintf(msg, sizeof(msg), "livegrantd holds its most connections (%d): try again",
-			 LGD_MAX_CONNS);
+		snprintf(msg, sizeof(msg),
+			 "%s holds %d connections to livegrantd already: try again when one ends",
+			 c->owner, LGD_MAX_CONNS_PER_AGENT);
 	lgd_peer_release(&c->peer);
 	free(c);
-	turn_away(fd, why == LGD_REJECT_MAX ? LGD_REJECT_FULL : why, msg);
+	turn_away(fd, why == LGD_REJECT_MAX ? LGD_REJECT_FULL : why,
+		  why == LGD_REJECT_AGENT_CAP ? msg : NULL);
 	return true;
 }
 
@@ -326,49 +362,16 @@ static void accept_some(struct lgd *d, int epfd)
 		;
 }
 
-/*
- * Make @fd's send buffer hold @need bytes. SO_SNDBUFFORCE (livegrantd has
- * CAP_NET_ADMIN) passes net.core.wmem_max; the kernel doubles what it is
- * given for its own bookkeeping.
- */
-static void ensure_sndbuf(int fd, size_t need)
-{
-	int cur = 0, want;
-	socklen_t l = sizeof(cur);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &cur, &l) == 0 && (size_t)cur / 2 > need)
-		return;
-	want = need > (size_t)INT_MAX / 2 ? INT_MAX / 2 : (int)need + 65536;
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)))
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
-}
-
 static void respond(struct conn *c, json_t *resp)
 {
-	char *text = json_dumps(resp, JSON_COMPACT);
-	size_t len;
-	ssize_t n;
+	size_t len = 0;
+	ssize_t n = send_reply(c->src.fd, resp, &len);
 
-	if (!text)
+	if (n >= 0 && (size_t)n == len)
 		return;
-	len = strlen(text);
-	text[len] = '\n';
-	/*
-	 * The reply is sent whole, never blocking the loop: a reply larger than
-	 * the socket's send buffer (the agents list of a large fleet is
-	 * megabytes) first gets a buffer that holds it, so that one send queues
-	 * all of it. A peer that does not read, or a short send, loses the
-	 * reply, said here: the client then reports no valid reply, never a
-	 * truncated one taken for whole.
-	 */
-	ensure_sndbuf(c->src.fd, len + 1);
-	n = send(c->src.fd, text, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n < 0 || (size_t)n != len + 1)
-		stats.rejected[LGD_REJECT_REPLY_LOST]++;
-	if (n < 0 || (size_t)n != len + 1)
-		fprintf(stderr, "livegrantd: reply to pid %d lost (%zd of %zu bytes sent): %s\n",
-			c->peer.pid, n, len + 1, n < 0 ? strerror(errno) : "socket buffer full");
-	free(text);
+	stats.rejected[LGD_REJECT_REPLY_LOST]++;
+	fprintf(stderr, "livegrantd: reply to pid %d lost (%zd of %zu bytes sent): %s\n",
+		c->peer.pid, n, len, n < 0 ? strerror(errno) : "socket buffer full");
 }
 
 static void handle_request(struct lgd *d, struct conn *c)
