@@ -172,6 +172,31 @@ struct {
 	__uint(max_entries, LG_EVENTS_RING_BYTES);
 } lg_events SEC(".maps") __weak;
 
+/*
+ * Each agent's event budget and the fate of its events (report.h). Not
+ * preallocated: entries are made at an agent's first event, and hold a
+ * spin lock (kept out of the way of element reuse by @agent, abi.h).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LG_EVENT_BUDGETS);
+	__type(key, __u64);
+	__type(value, struct lg_event_budget);
+} lg_event_budgets SEC(".maps") __weak;
+
+/*
+ * What livegrantd has reported of each budget's counts. No program uses
+ * it; it is pinned with the set so that a restarted livegrantd knows.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, LG_EVENT_BUDGETS);
+	__type(key, __u64);
+	__type(value, struct lg_events_reported);
+} lg_events_reported SEC(".maps") __weak;
+
 /* enum lg_counter per hook, per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -34,18 +34,144 @@ static __always_inline void lg_count(enum lg_hook hook, enum lg_counter ctr)
 		*v += 1; /* per-CPU: no atomic needed */
 }
 
+/* The budget events of @agent draw on: its own entry, made at its first event. */
+static __always_inline struct lg_event_budget *lg_budget_of(__u64 agent, __u64 now, __u64 *key)
+{
+	struct lg_event_budget fresh = {
+		.agent = agent,
+		.credit_ns = LG_EVENT_BURST * LG_EVENT_COST_NS,
+		.last_ns = now,
+	};
+	struct lg_event_budget *b;
+
+	*key = agent;
+	b = bpf_map_lookup_elem(&lg_event_budgets, &agent);
+	if (b)
+		return b;
+	/* -EEXIST (another CPU made it meanwhile) is as good as success. */
+	bpf_map_update_elem(&lg_event_budgets, &agent, &fresh, BPF_NOEXIST);
+	b = bpf_map_lookup_elem(&lg_event_budgets, &agent);
+	if (b)
+		return b;
+	/* The map is full or out of memory: the spill entry's budget, shared. */
+	*key = LG_EVENT_SPILL;
+	return bpf_map_lookup_elem(&lg_event_budgets, key);
+}
+
+/* Refill @b's credit up to @now (under its lock). */
+static __always_inline void lg_budget_refill(struct lg_event_budget *b, __u64 now)
+{
+	/* Boot time read on another CPU may be a little behind: never go back. */
+	if (now > b->last_ns) {
+		b->credit_ns += now - b->last_ns;
+		b->last_ns = now;
+	}
+	if (b->credit_ns > LG_EVENT_BURST * LG_EVENT_COST_NS)
+		b->credit_ns = LG_EVENT_BURST * LG_EVENT_COST_NS;
+}
+
+/* Outcomes of lg_budget_take(). */
+enum lg_budget_verdict {
+	LG_BUDGET_SEND, /* within the budget: counted as sent */
+	LG_BUDGET_OVER, /* over it: counted as suppressed, not to be sent */
+	LG_BUDGET_NONE, /* no entry to count in: send, counted in no budget */
+};
+
 /*
- * Send @ev (header plus target_len bytes of target). A full ring buffer
- * loses the event, never the decision; the loss is counted.
+ * Take one event's cost from @b (entry @key). Every event that finds its
+ * entry is counted in it exactly once, here: as sent or as suppressed.
+ */
+static __always_inline enum lg_budget_verdict lg_budget_take(struct lg_event_budget *b, __u64 key,
+							     __u64 now)
+{
+	enum lg_budget_verdict v = LG_BUDGET_OVER;
+
+	bpf_spin_lock(&b->lock);
+	/*
+	 * Another id: userspace removed the entry (its agent is gone) and the
+	 * element was reused while this program held it. Not this agent's to
+	 * count in: the caller turns to the spill entry.
+	 */
+	if (b->agent != key) {
+		bpf_spin_unlock(&b->lock);
+		return LG_BUDGET_NONE;
+	}
+	lg_budget_refill(b, now);
+	if (b->credit_ns >= LG_EVENT_COST_NS) {
+		b->credit_ns -= LG_EVENT_COST_NS;
+		b->sent++;
+		v = LG_BUDGET_SEND;
+	} else {
+		b->suppressed++;
+	}
+	bpf_spin_unlock(&b->lock);
+	return v;
+}
+
+/* An event counted as sent in @b did not reach the ring: count it lost instead. */
+static __always_inline void lg_budget_lost(struct lg_event_budget *b, __u64 key, bool was_sent)
+{
+	bpf_spin_lock(&b->lock);
+	if (b->agent == key) {
+		if (was_sent && b->sent)
+			b->sent--;
+		b->lost++;
+	}
+	bpf_spin_unlock(&b->lock);
+}
+
+/*
+ * An event of @agent that cannot be sent at all (no scratch slot): counted
+ * lost, in the agent's entry as in the hook's counter.
+ */
+static __always_inline void lg_event_lost(__u64 agent, enum lg_hook hook)
+{
+	__u64 key, now = bpf_ktime_get_boot_ns();
+	struct lg_event_budget *b = lg_budget_of(agent, now, &key);
+
+	lg_count(hook, LG_CTR_EVENTS_LOST);
+	if (b)
+		lg_budget_lost(b, key, false);
+}
+
+/*
+ * Send @ev (header plus target_len bytes of target), if the agent's budget
+ * allows: an agent denied without pause has a burst of LG_EVENT_BURST
+ * events, then LG_EVENT_RATE_PER_S a second, so that its flood cannot fill
+ * the ring and hide another agent's events. Over the budget the event is
+ * counted as suppressed (per agent, and per hook); within it, a full ring
+ * loses the event, counted as lost. Never the decision: the caller returns
+ * the verdict whatever happens here.
  */
 static __always_inline void lg_emit(enum lg_hook hook, struct lg_event *ev)
 {
-	__u64 size = LG_EVENT_HEADER_SIZE + ev->target_len;
+	__u64 key, now = ev->time_ns, size;
+	struct lg_event_budget *b = lg_budget_of(ev->agent_cgroup_id, now, &key);
+	enum lg_budget_verdict v = b ? lg_budget_take(b, key, now) : LG_BUDGET_NONE;
 
+	/* The agent's entry went away under us: the spill entry counts it. */
+	if (v == LG_BUDGET_NONE && key != LG_EVENT_SPILL) {
+		key = LG_EVENT_SPILL;
+		b = bpf_map_lookup_elem(&lg_event_budgets, &key);
+		v = b ? lg_budget_take(b, key, now) : LG_BUDGET_NONE;
+	}
+	if (v == LG_BUDGET_OVER) {
+		lg_count(hook, LG_CTR_EVENTS_SUPPRESSED);
+		return;
+	}
+	/*
+	 * Read the length here, next to its use: computed before the budget
+	 * calls, clang kept the unbounded sum on the stack and the verifier
+	 * lost the bound below ("R3 unbounded memory access").
+	 */
+	size = LG_EVENT_HEADER_SIZE + ev->target_len;
 	if (size > sizeof(*ev))
 		size = sizeof(*ev);
-	if (bpf_ringbuf_output(&lg_events, ev, size, 0))
-		lg_count(hook, LG_CTR_EVENTS_LOST);
+	if (!bpf_ringbuf_output(&lg_events, ev, size, 0))
+		return;
+	lg_count(hook, LG_CTR_EVENTS_LOST);
+	if (v == LG_BUDGET_SEND)
+		lg_budget_lost(b, key, true);
 }
 
 /* What a decided denial returns: allowed in audit mode, else -EACCES. */
@@ -107,7 +233,7 @@ static __always_inline int lg_decide(const struct lg_subject *s, enum lg_hook ho
 		bpf_get_current_comm(ev->comm, sizeof(ev->comm));
 		lg_emit(hook, ev);
 	} else {
-		lg_count(hook, LG_CTR_EVENTS_LOST);
+		lg_event_lost(s->agent_cgroup_id, hook);
 	}
 
 	return lg_verdict(s, hook);

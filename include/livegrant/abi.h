@@ -18,7 +18,7 @@
 #include "limits.h"
 #include "hooks.h" /* enum lg_hook, from the hook registry */
 
-#define LG_ABI_VERSION 9
+#define LG_ABI_VERSION 10
 
 /*
  * Access rights: what an action asks for, and what a rule grants. There are
@@ -230,6 +230,7 @@ enum lg_counter {
 	LG_CTR_AUDITED = 2, /* would-be denials allowed in audit mode */
 	LG_CTR_EVENTS_LOST = 3, /* events the ring buffer had no room for */
 	LG_CTR_CACHED = 4, /* of the allowed: decided by the verdict cache (ABI 7) */
+	LG_CTR_EVENTS_SUPPRESSED = 5, /* events over the agent's budget (ABI 10) */
 	LG_CTR_MAX,
 };
 #define LG_COUNTERS (LG_HOOK_CAPACITY * LG_CTR_MAX)
@@ -333,6 +334,56 @@ struct lg_agent {
 	__u32 domain;
 	__u8 mode;
 	__u8 pad[3];
+};
+
+/*
+ * LG_EVENT_SPILL - the lg_event_budgets key no agent has (cgroup ids start
+ * at 1): the budget that agents share whose own entry could not be made
+ * (the map full). Userspace creates it with the maps and never removes it.
+ */
+#define LG_EVENT_SPILL 0ULL
+
+/**
+ * struct lg_event_budget - value of lg_event_budgets, keyed by the agent id
+ * events name (lg_event.agent_cgroup_id): that agent's event budget and
+ * what became of its events, since the entry was made. Made by the programs
+ * at the agent's first event; removed by userspace once the id is neither
+ * a registered agent nor a root. Written under @lock only.
+ * @agent:      the key again: a program that finds another id holds an
+ *              element being removed and reused, and counts in the spill
+ *              entry instead.
+ * @credit_ns:  budget left, as time: each event costs LG_EVENT_COST_NS, and
+ *              the credit grows with CLOCK_BOOTTIME up to LG_EVENT_BURST
+ *              events' worth.
+ * @last_ns:    CLOCK_BOOTTIME of the last update of @credit_ns.
+ * @sent:       events put on the ring buffer.
+ * @suppressed: events over the budget: counted here, not sent.
+ * @lost:       events within the budget the ring had no room for, or for
+ *              which no scratch slot was free.
+ * Every denial or audited would-be denial of the agent adds one to exactly
+ * one of @sent, @suppressed and @lost.
+ */
+struct lg_event_budget {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	__u64 agent;
+	__u64 credit_ns;
+	__u64 last_ns;
+	__u64 sent;
+	__u64 suppressed;
+	__u64 lost;
+};
+
+/**
+ * struct lg_events_reported - value of lg_events_reported, same key as
+ * lg_event_budgets: how much of the entry's @suppressed and @lost
+ * livegrantd has already written as summaries. Written by userspace only,
+ * and kept with the pins, so that a livegrantd that was killed and adopts
+ * the maps neither repeats a summary nor leaves one out.
+ */
+struct lg_events_reported {
+	__u64 suppressed;
+	__u64 lost;
 };
 
 /**
@@ -519,6 +570,10 @@ _Static_assert(sizeof(struct lg_agent) == 4 + 4 + 8 + 8 + 4 + 1 + 3,
 	       "lg_agent has implicit padding");
 _Static_assert(__builtin_offsetof(struct lg_agent, expires_ns) == 16,
 	       "lg_agent layout is relied on by builds of other ABI versions (loader.c)");
+_Static_assert(sizeof(struct lg_event_budget) == 4 + 4 + 6 * 8,
+	       "lg_event_budget has implicit padding");
+_Static_assert(sizeof(struct lg_events_reported) == 2 * 8,
+	       "lg_events_reported has implicit padding");
 _Static_assert(sizeof(struct lg_path_key) == 8 + 16 + 4 + 4, "lg_path_key has implicit padding");
 _Static_assert(sizeof(struct lg_net_key) == 4 + 4 + 8 + 16, "lg_net_key has implicit padding");
 _Static_assert(LG_NET_KEY_FIXED_BITS == 8 * (4 + 8),

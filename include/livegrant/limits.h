@@ -146,6 +146,25 @@ _Static_assert(LG_PATH_RULE_ENTRIES >= 2 * LG_MAX_PATH_ENTRIES,
 #define LG_EVENTS_RING_BYTES (4 * 1024 * 1024)
 
 /*
+ * The event budget of one agent (bpf/lib/report.h): a burst of
+ * LG_EVENT_BURST events, then LG_EVENT_RATE_PER_S a second. The programs
+ * keep it, before the ring buffer, so that one agent's flood can fill
+ * neither the ring nor livegrantd's loop and hide another agent's denials;
+ * what is over it is counted per agent, not sent. The decision itself never
+ * depends on the budget.
+ */
+#define LG_EVENT_BURST 200
+#define LG_EVENT_RATE_PER_S 100
+#define LG_EVENT_COST_NS (1000000000ULL / LG_EVENT_RATE_PER_S)
+/*
+ * LG_EVENT_BUDGETS - entries of lg_event_budgets: one per agent id an event
+ * can name (a registered agent cgroup, or an agent root for a task below
+ * none), and the spill entry (LG_EVENT_SPILL) that agents share should the
+ * map ever be full.
+ */
+#define LG_EVENT_BUDGETS (LG_MAX_AGENTS + LG_MAX_ROOTS + 1)
+
+/*
  * Checks both compilers (clang for bpf/, gcc for userspace/) make on every
  * build, so a changed limit breaks the build instead of the enforcement.
  */
@@ -196,6 +215,11 @@ _Static_assert(LG_MAX_ROOT_LEVEL <= LG_ROOT_LEVELS,
 	       "roots may only be registered at levels the kernel searches");
 _Static_assert(LG_MAX_CGROUP_DEPTH > 0 && LG_MAX_CGROUP_DEPTH <= 64,
 	       "LG_MAX_CGROUP_DEPTH bounds an unrolled loop: keep it small");
+_Static_assert(LG_EVENT_RATE_PER_S > 0 && 1000000000ULL % LG_EVENT_RATE_PER_S == 0,
+	       "LG_EVENT_COST_NS must be exact: the budget's count is");
+_Static_assert(LG_EVENT_BURST > 0 &&
+		       LG_EVENT_BURST * LG_EVENT_COST_NS / LG_EVENT_COST_NS == LG_EVENT_BURST,
+	       "the budget's credit (LG_EVENT_BURST * LG_EVENT_COST_NS) fits 64 bits");
 _Static_assert(LG_SCRATCH_SLOTS > 0 && LG_SCRATCH_SLOTS <= 16,
 	       "LG_SCRATCH_SLOTS bounds an unrolled loop: keep it small");
 _Static_assert(LG_MAX_PORT_RANGES > 0 && LG_MAX_PORT_RANGES <= 64,

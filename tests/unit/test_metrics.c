@@ -526,6 +526,8 @@ static void check_families(struct expo *e)
 	CHECK(!strcmp(type_of(e, "livegrant_token_verifications_total"), "counter"), "tokens TYPE");
 	CHECK(!strcmp(type_of(e, "livegrant_kernel_decisions_total"), "counter"), "kernel TYPE");
 	CHECK(!strcmp(type_of(e, "livegrant_events_lost_total"), "counter"), "lost TYPE");
+	CHECK(!strcmp(type_of(e, "livegrant_events_suppressed_total"), "counter"),
+	      "suppressed TYPE");
 	CHECK(!strcmp(type_of(e, "livegrant_refresh_seconds"), "histogram"), "refresh TYPE");
 }
 
@@ -569,6 +571,8 @@ static void check_values(struct expo *e)
 	CHECK(VALUE(e, k, "hook", "connect", "decision", "denied") == 7, "denied");
 	CHECK(VALUE(e, k, "hook", "exec", "decision", "audited") == 5, "audited");
 	CHECK(VALUE(e, "livegrant_events_lost_total") == 11, "events lost summed over hooks");
+	CHECK(VALUE(e, "livegrant_events_suppressed_total") == 2 + 3000,
+	      "events suppressed summed over hooks");
 	CHECK(VALUE(e, "livegrant_kernel_cached_decisions_total", "hook", "file_open") == 900,
 	      "cached decisions of file_open");
 	CHECK(VALUE(e, h, "le", "0.001") == 1, "first bucket");
@@ -600,6 +604,8 @@ static void update(struct lgd_metrics *m)
 	kernel_ctr[LG_HOOK_EXEC * LG_CTR_MAX + LG_CTR_EVENTS_LOST] = 4;
 	kernel_ctr[LG_HOOK_SENDMSG * LG_CTR_MAX + LG_CTR_EVENTS_LOST] = 7;
 	kernel_ctr[LG_HOOK_FILE_OPEN * LG_CTR_MAX + LG_CTR_CACHED] = 900;
+	kernel_ctr[LG_HOOK_EXEC * LG_CTR_MAX + LG_CTR_EVENTS_SUPPRESSED] = 2;
+	kernel_ctr[LG_HOOK_FILE_OPEN * LG_CTR_MAX + LG_CTR_EVENTS_SUPPRESSED] = 3000;
 }
 
 static struct reply reply;

@@ -294,7 +294,7 @@ int cmd_status(int argc, char **argv)
 		       "mode:     %s\n"
 		       "agents:   %lld\n"
 		       "grants:   %lld\n"
-		       "events lost: %lld\n",
+		       "events lost: %lld, suppressed over agents' budgets: %lld\n",
 		       json_string_value(json_object_get(resp, "version")),
 		       json_integer_value(json_object_get(resp, "abi_version")),
 		       json_is_true(json_object_get(resp, "bpf_lsm_active")) ? "active" :
@@ -308,7 +308,8 @@ int cmd_status(int argc, char **argv)
 		       json_string_value(json_object_get(resp, "mode")),
 		       json_integer_value(json_object_get(resp, "agents")),
 		       json_integer_value(json_object_get(resp, "grants")),
-		       json_integer_value(json_object_get(resp, "events_lost")));
+		       json_integer_value(json_object_get(resp, "events_lost")),
+		       json_integer_value(json_object_get(resp, "events_suppressed")));
 		print_unenforced(json_object_get(resp, "hooks"));
 		print_kube(json_object_get(resp, "kubernetes"));
 		print_bundles(json_object_get(resp, "trust_bundles"));

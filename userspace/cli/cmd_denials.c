@@ -158,7 +158,7 @@ static void print_line(const struct filter *f, const char *line)
 
 		snprintf(what, sizeof(what), "(%lld %s)", (long long)n, counts);
 		printf("%-30s %-28s %-6s %7s %-12s %-11s %-32s %-10s %-15s %s\n", str(o, "time"),
-		       str(o, "agent"), "", "", "", "", what, "", summary, "");
+		       who(o), "", "", "", "", what, "", summary, "");
 	} else {
 		printf("%-30s %-28s %-6s %7lld %-12s %-11s %-32s %-10s %-15s %s\n", str(o, "time"),
 		       who(o), str(o, "domain"), json_integer_value(json_object_get(o, "pid")),

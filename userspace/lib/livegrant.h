@@ -430,6 +430,35 @@ int lg_events_consume(struct lg_event_reader *r, unsigned int budget_ms, bool *m
 int lg_events_fd(struct lg_event_reader *r);
 void lg_events_close(struct lg_event_reader *r);
 
+/**
+ * struct lg_event_tally - what became of one agent's events
+ * (lg_event_budgets, bpf/lib/report.h).
+ * @agent:          the agent id events name; LG_EVENT_SPILL for agents that
+ *                  shared the spill entry.
+ * @sent, @suppressed, @lost: totals since the entry was made.
+ * @new_suppressed, @new_lost: of those, not reported before.
+ * @gone:           the entry was removed with this call: its id is neither
+ *                  a registered agent nor an agent root any more.
+ */
+struct lg_event_tally {
+	uint64_t agent;
+	uint64_t sent, suppressed, lost;
+	uint64_t new_suppressed, new_lost;
+	bool gone;
+};
+
+typedef void (*lg_tally_fn)(void *ctx, const struct lg_event_tally *t);
+
+/*
+ * Hand every agent whose events were suppressed or lost since the last
+ * call to @fn, then mark them reported (kept with the pins: a restarted
+ * caller neither repeats nor misses one; a crash between @fn and the mark
+ * repeats, never misses). With @sweep, also remove the entries of agents
+ * that are gone, after handing over what was left unreported of them.
+ * Returns the number of entries read, or a negative errno.
+ */
+int lg_event_tallies(struct lg_enforcer *e, bool sweep, lg_tally_fn fn, void *ctx);
+
 /* Counters summed over CPUs: out[hook * LG_CTR_MAX + counter]. */
 int lg_counters_read(struct lg_enforcer *e, uint64_t out[LG_COUNTERS]);
 

@@ -231,54 +231,12 @@ static void append(struct lgd_denial_log *l, const char *line)
 	free(buf);
 }
 
-static struct lgd_rate *rate_slot(struct lgd_denial_log *l, uint64_t agent)
+void lgd_denial_log_write(struct lgd_denial_log *l, const char *line)
 {
-	struct lgd_rate *oldest = &l->rate[0];
-	size_t h = (size_t)(agent * 0x9e3779b97f4a7c15ULL >> 56) % LGD_RATE_SLOTS;
-
-	for (size_t i = 0; i < 8; i++) {
-		struct lgd_rate *r = &l->rate[(h + i) % LGD_RATE_SLOTS];
-
-		if (r->agent == agent)
-			return r;
-		if (!r->agent) {
-			r->agent = agent;
-			r->tokens = LGD_RATE_BURST;
-			return r;
-		}
-		if (r->last_ns < oldest->last_ns)
-			oldest = r;
-	}
-	/* Table busy: reuse the quietest slot (its pending summary is flushed first). */
-	if (oldest->suppressed)
-		lgd_denial_log_tick(l, l->lost_seen);
-	memset(oldest, 0, sizeof(*oldest));
-	oldest->agent = agent;
-	oldest->tokens = LGD_RATE_BURST;
-	return oldest;
-}
-
-void lgd_denial_log_write(struct lgd_denial_log *l, uint64_t agent, const char *sub,
-			  const char *cgroup, const char *line)
-{
-	uint64_t now = lg_boottime_ns();
-	struct lgd_rate *r = rate_slot(l, agent);
-
-	r->tokens += (double)(now - r->last_ns) / 1e9 * LGD_RATE_PER_S;
-	if (r->tokens > LGD_RATE_BURST)
-		r->tokens = LGD_RATE_BURST;
-	r->last_ns = now;
-	snprintf(r->sub, sizeof(r->sub), "%s", sub ? sub : "");
-	snprintf(r->cgroup, sizeof(r->cgroup), "%s", cgroup ? cgroup : "");
-	if (r->tokens < 1) {
-		r->suppressed++;
-		return;
-	}
-	r->tokens -= 1;
 	append(l, line);
 }
 
-static void summary(struct lgd_denial_log *l, json_t *o)
+void lgd_denial_log_summary(struct lgd_denial_log *l, json_t *o)
 {
 	char when[64];
 	struct timespec ts;
@@ -297,33 +255,11 @@ static void summary(struct lgd_denial_log *l, json_t *o)
 	free(text);
 }
 
-void lgd_denial_log_tick(struct lgd_denial_log *l, uint64_t events_lost)
+void lgd_denial_log_tick(struct lgd_denial_log *l)
 {
 	/* Writes fail: try once a second, so that status clears without a new line. */
 	if (l->write_err && l->fd >= 0)
 		writing_resumed(l);
-	for (size_t i = 0; i < LGD_RATE_SLOTS; i++) {
-		struct lgd_rate *r = &l->rate[i];
-		json_t *o;
-
-		if (!r->suppressed)
-			continue;
-		o = json_object();
-		json_object_set_new(o, "summary", json_string("rate_limited"));
-		json_object_set_new(o, "agent", json_string(r->sub));
-		json_object_set_new(o, "cgroup", json_string(r->cgroup));
-		json_object_set_new(o, "suppressed", json_integer(r->suppressed));
-		r->suppressed = 0;
-		summary(l, o);
-	}
-	if (events_lost > l->lost_seen) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "summary", json_string("events_lost"));
-		json_object_set_new(o, "lost", json_integer(events_lost - l->lost_seen));
-		l->lost_seen = events_lost;
-		summary(l, o);
-	}
 }
 
 void lgd_denial_log_close(struct lgd_denial_log *l)

@@ -56,18 +56,27 @@ static json_t *safe_string(const char *s, size_t n)
 	return v;
 }
 
+/* Who agent id @id is: its token's subject ("" if none) and its cgroup ("" if unknown). */
+static void agent_names(struct lgd *d, uint64_t id, const char **sub, const char **cgroup)
+{
+	const struct lgd_agent *a = lgd_agent_by_cgroup_id(&d->agents, id);
+	/* An agent pod that presented nothing yet has no record: its cgroup is the pod's. */
+	const struct lgd_pod_root *pod = a ? NULL : lgd_kube_pod_by_id(d, id);
+
+	*sub = a && a->sub ? a->sub : "";
+	*cgroup = a ? a->cgroup : pod ? pod->path : "";
+}
+
 int lgd_print_event(void *ctx, const struct lg_event *ev)
 {
 	struct lgd *d = ctx;
-	const struct lgd_agent *a = lgd_agent_by_cgroup_id(&d->agents, ev->agent_cgroup_id);
-	/* An agent pod that presented nothing yet has no record: its cgroup is the pod's. */
-	const struct lgd_pod_root *pod = a ? NULL : lgd_kube_pod_by_id(d, ev->agent_cgroup_id);
-	const char *cgroup = a ? a->cgroup : pod ? pod->path : NULL;
+	const char *sub, *cgroup;
 	char when[64], target[LG_PATH_MAX + 64], access[256];
 	const char *domain = "", *target_domain = "";
 	json_t *o;
 	char *line;
 
+	agent_names(d, ev->agent_cgroup_id, &sub, &cgroup);
 	if (ev->domain && ev->domain <= d->cfg->n_domains)
 		domain = d->cfg->domains[ev->domain - 1].name;
 	/* Other events use target_domain for a pid or an operation (abi.h). */
@@ -82,8 +91,8 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 	if (!o)
 		return 0;
 	json_object_set_new(o, "time", json_string(when));
-	json_object_set_new(o, "agent", json_string(a && a->sub ? a->sub : ""));
-	json_object_set_new(o, "cgroup", json_string(cgroup ? cgroup : ""));
+	json_object_set_new(o, "agent", json_string(sub));
+	json_object_set_new(o, "cgroup", json_string(cgroup));
 	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)ev->cgroup_id));
 	json_object_set_new(o, "domain", json_string(domain));
 	json_object_set_new(o, "pid", json_integer(ev->tgid));
@@ -102,8 +111,52 @@ int lgd_print_event(void *ctx, const struct lg_event *ev)
 	line = json_dumps(o, JSON_COMPACT);
 	json_decref(o);
 	if (line) {
-		lgd_denial_log_write(&d->log, ev->agent_cgroup_id, a ? a->sub : NULL, cgroup, line);
+		lgd_denial_log_write(&d->log, line);
 		free(line);
 	}
 	return 0;
+}
+
+/*
+ * One summary of agent @t->agent: @what ("rate_limited", "events_lost"),
+ * @n of them since the last, @total since its budget was made.
+ */
+static void tally_summary(struct lgd *d, const struct lg_event_tally *t, const char *what,
+			  const char *field, uint64_t n, uint64_t total)
+{
+	char total_field[32];
+	const char *sub, *cgroup;
+	json_t *o = json_object();
+
+	if (!o)
+		return;
+	agent_names(d, t->agent, &sub, &cgroup);
+	snprintf(total_field, sizeof(total_field), "%s_total", field);
+	json_object_set_new(o, "summary", json_string(what));
+	json_object_set_new(o, "agent", json_string(sub));
+	json_object_set_new(o, "cgroup", json_string(cgroup));
+	json_object_set_new(o, "cgroup_id", json_integer((json_int_t)t->agent));
+	/* The spill entry: agents whose own budget could not be made share it. */
+	if (t->agent == LG_EVENT_SPILL)
+		json_object_set_new(o, "shared", json_true());
+	json_object_set_new(o, field, json_integer((json_int_t)n));
+	json_object_set_new(o, total_field, json_integer((json_int_t)total));
+	json_object_set_new(o, "sent_total", json_integer((json_int_t)t->sent));
+	lgd_denial_log_summary(&d->log, o);
+}
+
+static void on_tally(void *ctx, const struct lg_event_tally *t)
+{
+	struct lgd *d = ctx;
+
+	if (t->new_suppressed)
+		tally_summary(d, t, "rate_limited", "suppressed", t->new_suppressed, t->suppressed);
+	if (t->new_lost)
+		tally_summary(d, t, "events_lost", "lost", t->new_lost, t->lost);
+}
+
+void lgd_events_tally(struct lgd *d, bool sweep)
+{
+	if (lg_event_tallies(d->e, sweep, on_tally, d) < 0)
+		fprintf(stderr, "livegrantd: %s\n", lg_errmsg());
 }

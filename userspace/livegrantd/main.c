@@ -379,6 +379,11 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
  * What the ring cannot take meanwhile the kernel counts as lost.
  */
 #define LGD_EVENTS_SLICE_MS 50
+/*
+ * Every this many ticks, the kernel's event budgets of agents that are gone
+ * are removed (each tick reports what the budgets suppressed or lost).
+ */
+#define LGD_BUDGET_SWEEP_TICKS 10
 
 /*
  * The next refresh slice's budget: LGD_REFRESH_SLICE_NS, until the pass is
@@ -434,18 +439,6 @@ static void report_unenforced(struct lgd *d)
 			"livegrantd: NOT ENFORCED on this kernel: hook %s (it has no LSM hook %s)\n",
 			lg_hook_name(h), lg_hook_info(h)->lsm);
 	}
-}
-
-/* Events the kernel could not put on the ring buffer, all hooks. */
-static uint64_t events_lost(struct lgd *d)
-{
-	uint64_t c[LG_COUNTERS], n = 0;
-
-	if (lg_counters_read(d->e, c))
-		return d->log.lost_seen;
-	for (int h = 0; h < LG_HOOK_MAX; h++)
-		n += c[h * LG_CTR_MAX + LG_CTR_EVENTS_LOST];
-	return n;
 }
 
 static int add_timer(int epfd, struct lgd_src *src, uint64_t seconds)
@@ -554,8 +547,6 @@ static int run(struct lgd *d)
 				  d->cfg->denial_log_keep);
 	if (err)
 		return err;
-	/* Losses before this start were reported by the run that saw them. */
-	d->log.lost_seen = events_lost(d);
 	err = lg_events_open(d->e, lgd_print_event, d, &reader);
 	/*
 	 * The grants restored before the commit have two refresh intervals
@@ -681,7 +672,8 @@ static int run(struct lgd *d)
 				lgd_kube_sweep(d);
 				lgd_bundles_tick(&d->bundles);
 				lgd_metrics_run(&d->metrics); /* enforces its timeouts */
-				lgd_denial_log_tick(&d->log, events_lost(d));
+				lgd_events_tally(d, ticks % LGD_BUDGET_SWEEP_TICKS == 0);
+				lgd_denial_log_tick(&d->log);
 				backlog = drain_replaced(d, ++ticks);
 				break;
 			case LGD_SRC_METRICS:
@@ -714,6 +706,8 @@ static int run(struct lgd *d)
 	 * successor (an upgrade, a restart) has the whole window to take over.
 	 */
 	lgd_refresh(d);
+	/* What the budgets counted since the last tick, so a successor need not. */
+	lgd_events_tally(d, false);
 	fprintf(stderr, "livegrantd: stopping; enforcement stays, grants lapse within %llus\n",
 		(unsigned long long)(2 * d->cfg->refresh_interval_s));
 	lgd_kube_stop(d);

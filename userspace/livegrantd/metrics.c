@@ -239,6 +239,7 @@ void lgd_metrics_kernel_counters(struct lgd_metrics *m, const uint64_t ctr[LG_CO
 	if (!ready(m))
 		return;
 	m->events_lost = 0;
+	m->events_suppressed = 0;
 	for (size_t h = 0; h < LG_HOOK_MAX; h++) {
 		const uint64_t *c = &ctr[h * LG_CTR_MAX];
 
@@ -246,6 +247,7 @@ void lgd_metrics_kernel_counters(struct lgd_metrics *m, const uint64_t ctr[LG_CO
 		m->kernel[h][LGD_MDEC_DENIED] = c[LG_CTR_DENIED];
 		m->kernel[h][LGD_MDEC_AUDITED] = c[LG_CTR_AUDITED];
 		m->events_lost += c[LG_CTR_EVENTS_LOST];
+		m->events_suppressed += c[LG_CTR_EVENTS_SUPPRESSED];
 		m->cached[h] = c[LG_CTR_CACHED];
 	}
 }
@@ -367,6 +369,11 @@ static void put_kernel(FILE *f, const struct lgd_metrics *m)
 		f, "livegrant_events_lost_total", "counter",
 		"Denial events the kernel's ring buffer had no room for (the decisions still stood).");
 	fprintf(f, "livegrant_events_lost_total %llu\n", (unsigned long long)m->events_lost);
+	put_family(
+		f, "livegrant_events_suppressed_total", "counter",
+		"Denial events over their agent's event budget, counted per agent in the kernel and summarized in the denial log instead of sent.");
+	fprintf(f, "livegrant_events_suppressed_total %llu\n",
+		(unsigned long long)m->events_suppressed);
 	put_family(
 		f, "livegrant_kernel_cached_decisions_total", "counter",
 		"Of the allowed decisions, those the verdict cache made without matching the path again, by hook.");

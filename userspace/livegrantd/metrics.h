@@ -101,6 +101,7 @@ typedef void (*lgd_metrics_collect_fn)(struct lgd_metrics *m, void *ctx);
  * @agents:    agents by state, as of the last collect.
  * @kernel:    kernel decisions by hook, as of the last collect.
  * @events_lost: events the kernel's ring had no room for (sum over hooks).
+ * @events_suppressed: events over their agent's budget (sum over hooks).
  * @cached:    allowed decisions the verdict cache made, by hook.
  * @refresh_*: the histogram of refresh pass durations; @refresh_start_ns
  *             the CLOCK_MONOTONIC start of the pass being timed (0: none).
@@ -118,6 +119,7 @@ struct lgd_metrics {
 	uint64_t agents[LGD_MST_COUNT];
 	uint64_t kernel[LG_HOOK_MAX][LGD_MDEC_COUNT];
 	uint64_t events_lost;
+	uint64_t events_suppressed;
 	uint64_t cached[LG_HOOK_MAX];
 	uint64_t refresh_buckets[LGD_METRICS_REFRESH_BUCKETS];
 	uint64_t refresh_count;

@@ -170,16 +170,19 @@ static json_t *hooks_json(struct lgd *d)
 static void status_kernel(struct lgd *d, json_t *resp)
 {
 	int total = 0, pinned = lg_enforcer_links_pinned(d->cfg->bpffs_dir, &total);
-	uint64_t c[LG_COUNTERS], lost = 0;
+	uint64_t c[LG_COUNTERS], lost = 0, suppressed = 0;
 
 	json_object_set_new(resp, "programs_attached", json_integer(pinned));
 	json_object_set_new(resp, "programs", json_integer(total));
 	json_object_set_new(resp, "start", json_string(lg_start_name(lg_enforcer_start(d->e))));
 	json_object_set_new(resp, "hooks", hooks_json(d));
 	if (!lg_counters_read(d->e, c))
-		for (int h = 0; h < LG_HOOK_MAX; h++)
+		for (int h = 0; h < LG_HOOK_MAX; h++) {
 			lost += c[h * LG_CTR_MAX + LG_CTR_EVENTS_LOST];
+			suppressed += c[h * LG_CTR_MAX + LG_CTR_EVENTS_SUPPRESSED];
+		}
 	json_object_set_new(resp, "events_lost", json_integer(lost));
+	json_object_set_new(resp, "events_suppressed", json_integer(suppressed));
 }
 
 /* The control socket's connections: held now, accepted, turned away by reason. */

@@ -20,6 +20,8 @@ enum lg_map_idx {
 	LG_MAP_COUNTERS,
 	LG_MAP_DOMAIN_NETS,
 	LG_MAP_SUSPENDED,
+	LG_MAP_EVENT_BUDGETS,
+	LG_MAP_EVENTS_REPORTED,
 	LG_MAP_MAX,
 };
 
@@ -85,6 +87,9 @@ int lg_enforcer_set_attached(struct lg_enforcer *e, bool attached);
 
 /* loader.c: close what is still open of the set found at open. */
 void close_prev_maps(struct lg_enforcer *e);
+
+/* event_budgets.c: make the spill entry every agent can fall back on. */
+int lg_event_budgets_init(struct lg_enforcer *e);
 
 /* grants.c: write the expiry of @id's live grant in the agents map @fd. */
 int lg_grant_extend_fd(int fd, uint64_t id, uint64_t expires_ns);

@@ -58,6 +58,8 @@ static const char *const map_names[LG_MAP_MAX] = {
 	[LG_MAP_COUNTERS] = "lg_counters",
 	[LG_MAP_DOMAIN_NETS] = "lg_domain_nets",
 	[LG_MAP_SUSPENDED] = "lg_suspended",
+	[LG_MAP_EVENT_BUDGETS] = "lg_event_budgets",
+	[LG_MAP_EVENTS_REPORTED] = "lg_events_reported",
 };
 
 /*
@@ -848,6 +850,8 @@ static int open_enforcer(struct lg_enforcer *e, const struct lg_enforcer_opts *o
 		err = find_prev(e);
 	if (!err && e->start != LG_START_ADOPTED)
 		err = load(e);
+	if (!err)
+		err = lg_event_budgets_init(e);
 	if (!err && !o->staged)
 		err = lg_enforcer_commit(e);
 	return err;
