@@ -1,7 +1,9 @@
 # livegrant build. `make` builds everything into build/; `make test` installs
 # what is missing, builds, runs the host unit tests and the kernel tests in
 # VMs (Debian's 6.1, 6.12 and sid cloud kernels), and ends with one summary
-# line.
+# line. `make fuzz [FUZZ_SECONDS=60]` runs the parsers' fuzzers, `make
+# sanitize` the unit tests under ASan and UBSan
+# (docs/testing.md#fuzzing-and-sanitizers).
 #
 # BPF chain (libbpf-bootstrap style): clang -> one object per hook file ->
 # `bpftool gen object` links them -> `bpftool gen skeleton`. vmlinux.h comes
