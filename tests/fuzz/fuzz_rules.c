@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The grant's own lists as a ceiling, and each rule against the one before. */
 	for (size_t i = 0; i < g->n; i++) {
 		/* A rule that parses is within itself, so a ceiling listing it covers it. */
-		if (g->kind[i] >= 0 && i < MAX_COVERED && parses(g->kind[i], g->lines[i])) {
+		if (i < MAX_COVERED && g->kind[i] >= 0 && parses(g->kind[i], g->lines[i])) {
 			FUZZ_ASSERT(
 				lg_rule_within(g->kind[i], g->lines[i], g->kind[i], g->lines[i]));
 			FUZZ_ASSERT(lg_rule_covered(g->kind[i], g->lines[i], g->spec.rules));
