@@ -1,7 +1,9 @@
 # livegrant build. `make` builds everything into build/; `make test` installs
 # what is missing, builds, runs the host unit tests and the kernel tests in
 # VMs (Debian's 6.1, 6.12 and sid cloud kernels), and ends with one summary
-# line.
+# line. `make fuzz [FUZZ_SECONDS=60]` runs the parsers' fuzzers, `make
+# sanitize` the unit tests under ASan and UBSan
+# (docs/testing.md#fuzzing-and-sanitizers).
 #
 # BPF chain (libbpf-bootstrap style): clang -> one object per hook file ->
 # `bpftool gen object` links them -> `bpftool gen skeleton`. vmlinux.h comes
@@ -38,6 +40,12 @@ BPF_TMPS   += $(BUILD)/bpf/extra_hook.tmp.o
 BPF_CFLAGS += -DLG_TEST_EXTRA_HOOK
 CFLAGS     += -DLG_TEST_EXTRA_HOOK
 endif
+# LG_SANITIZE=1: userspace under ASan and UBSan, every report fatal (make
+# sanitize, which gives it a BUILD of its own). The BPF programs are as ever.
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ifeq ($(LG_SANITIZE),1)
+CFLAGS     += -O1 $(SAN_FLAGS)
+endif
 CORE_OBJS    := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(wildcard userspace/lib/*.c))
 ENFORCE_OBJS := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(wildcard userspace/lib/enforce/*.c))
 POLICY_OBJS  := $(patsubst userspace/%.c,$(BUILD)/obj/%.o,$(wildcard userspace/lib/policy/*.c))
@@ -55,7 +63,8 @@ TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD
 	$(BUILD)/tests/lg-mapprog $(BUILD)/tests/lg-preload.so $(BUILD)/tests/lg-bench \
 	$(BUILD)/tests/lg-bench-noop $(BUILD)/tests/lg-present-load $(BUILD)/tests/lg-https-stub
 
-.PHONY: all deps test unit-test kernel-test demo bench format lint compdb clean vmlinux-h upgrade-builds install FORCE
+.PHONY: all deps test unit-test kernel-test demo bench fuzz fuzz-build sanitize sanitize-build \
+	sanitize-vm format lint compdb clean vmlinux-h upgrade-builds install FORCE
 all: $(PROGS) $(TESTS)
 
 deps:
@@ -259,6 +268,86 @@ unit-test: all
 kernel-test: all upgrade-builds
 	tests/run --kernel-only --kernels "$(KERNELS)"
 
+# ---- fuzzing (make fuzz; docs/testing.md#fuzzing-and-sanitizers) --------
+# One libFuzzer harness per parser (tests/fuzz/fuzz_TARGET.c, seeds in
+# tests/fuzz/corpus/TARGET/), built with clang under ASan and UBSan.
+# `make fuzz` runs each for FUZZ_SECONDS over a copy of its seeds
+# (tests/fuzz/run) and fails on any crash, leak, timeout or OOM; tests/run
+# runs them for a few seconds each as its `fuzz` suite. Built in
+# $(FUZZ_BUILD), beside $(BUILD) and not in it: the whole of $(BUILD) is
+# copied into every test VM, and the fuzzers' binaries and corpora would
+# only slow each boot down.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := $(BUILD).fuzz
+FUZZ_CFLAGS  := -g -O1 $(SAN_FLAGS) -fsanitize=fuzzer-no-link -std=gnu11 -Wall -Wextra -Werror \
+	-Wshadow -Wno-missing-field-initializers -Iinclude $(LIB_INCLUDES) -MMD -MP
+FUZZ_LDLIBS  := -lcrypto -ljansson -lyaml -lz
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_OBJ     := $(FUZZ_BUILD)/obj
+FUZZ_CORE    := $(FUZZ_BUILD)/liblivegrant-core.a
+FUZZ_POLICY  := $(FUZZ_BUILD)/liblivegrant-policy.a
+
+# The parsers are instrumented for coverage too, or the fuzzer would be blind.
+$(FUZZ_OBJ)/%.o: userspace/%.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_CORE): $(patsubst userspace/%.c,$(FUZZ_OBJ)/%.o,$(wildcard userspace/lib/*.c))
+	$(AR) rcs $@ $^
+$(FUZZ_POLICY): $(patsubst userspace/%.c,$(FUZZ_OBJ)/%.o,$(wildcard userspace/lib/policy/*.c))
+	$(AR) rcs $@ $^
+
+# What each harness links besides itself.
+$(FUZZ_BUILD)/fuzz_token $(FUZZ_BUILD)/fuzz_trust_bundle $(FUZZ_BUILD)/fuzz_config: \
+	$(FUZZ_POLICY) $(FUZZ_CORE)
+$(FUZZ_BUILD)/fuzz_rules: $(FUZZ_CORE)
+$(FUZZ_BUILD)/fuzz_control_request: $(FUZZ_OBJ)/livegrantd/control_request.o
+$(FUZZ_BUILD)/fuzz_denial_log: $(FUZZ_OBJ)/cli/denial_reader.o
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -Iuserspace/livegrantd -Iuserspace/cli \
+		-o $@ $< $(filter %.o %.a,$^) $(FUZZ_LDLIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	tests/fuzz/run --seconds $(FUZZ_SECONDS) --bin $(FUZZ_BUILD) --out $(FUZZ_BUILD)/run \
+		$(FUZZ_TARGETS)
+
+# ---- sanitizers (make sanitize; docs/testing.md#fuzzing-and-sanitizers) -
+# livegrantd, the CLI, the issuer and the unit tests built under ASan and
+# UBSan (every report fatal) in $(SANITIZE_BUILD), beside $(BUILD) for the
+# reason above, and the unit tests run there by tests/sanitize: any
+# sanitizer report, in a test or in a program it ran, fails the stage.
+SANITIZE_BUILD := $(BUILD).sanitize
+
+sanitize-build:
+	$(MAKE) --no-print-directory BUILD=$(SANITIZE_BUILD) LG_SANITIZE=1 \
+		$(SANITIZE_BUILD)/livegrantd $(SANITIZE_BUILD)/livegrant $(SANITIZE_BUILD)/livegrant-issuer \
+		$(SANITIZE_BUILD)/tests/lg-https-stub $(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(UNIT_BINS))
+
+sanitize: sanitize-build
+	tests/sanitize $(SANITIZE_BUILD)
+
+# The daemon suite in a VM with the sanitized livegrantd and issuer (the CLI
+# and the static test tools as built: tests/sanitize-daemon.sh says why),
+# gathered in $(SANITIZE_BUILD)/vm for tests/kernel/lib.sh's LG_TEST_BUILD.
+# Not part of make test (docs/testing.md#fuzzing-and-sanitizers): the
+# sanitized livegrantd restarts too slowly for the suite's 2 s refresh
+# interval, and the 30-minute budget has no room for another daemon suite.
+sanitize-vm: sanitize-build all
+	rm -rf $(SANITIZE_BUILD)/vm && mkdir -p $(SANITIZE_BUILD)/vm/tests
+	cp $(SANITIZE_BUILD)/livegrantd $(SANITIZE_BUILD)/livegrant-issuer $(BUILD)/livegrant \
+		$(SANITIZE_BUILD)/vm/
+	cp $(BUILD)/tests/lg-netprobe $(BUILD)/tests/lg-accessloop $(BUILD)/tests/lg-https-stub \
+		$(SANITIZE_BUILD)/vm/tests/
+	tools/vmrun --kernel 6.1 --timeout 900 --add $(CURDIR)/tests/kernel \
+		--add $(CURDIR)/tests/sanitize-daemon.sh --add $(CURDIR)/$(SANITIZE_BUILD)/vm \
+		--add /usr/bin/setpriv -- sh tests/sanitize-daemon.sh
+
 # ---- developer habits ----------------------------------------------------
 FORMAT_SRCS := $(shell git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null | grep -v '^bpf/vmlinux/')
 format:
@@ -306,6 +395,6 @@ vmlinux-h:
 	tools/gen-vmlinux-h $(VMLINUX_DIR)/vmlinux.h
 
 clean:
-	rm -rf $(BUILD) $(BUILD).upgrade
+	rm -rf $(BUILD) $(BUILD).upgrade $(BUILD).fuzz $(BUILD).sanitize
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -3,7 +3,8 @@
 # the repository root inside the guest): checks, livegrantd start and stop,
 # minting tokens with the development issuer, running commands as agents.
 
-B=$PWD/build
+# LG_TEST_BUILD: another tree of the same binaries (tests/sanitize-daemon.sh).
+B=${LG_TEST_BUILD:-$PWD/build}
 LG=$B/livegrant
 ISSUER=$B/livegrant-issuer
 W=/tmp/lgd

@@ -922,6 +922,24 @@ static void test_list_limit(void)
 	      "message: %s", lg_errmsg());
 }
 
+/* lg_config_parse(): the same document from memory, no NUL needed, named as given. */
+static void test_parse_buffer(void)
+{
+	static const char yaml[] = "audience: a\nagent_cgroups: [/sys/fs/cgroup/agents]\n" DOM
+				   "mode: audit\nXXXX";
+	struct lg_config *c = NULL;
+	/* Up to the junk after the last newline: a buffer need not end in a NUL. */
+	int err = lg_config_parse("inline", yaml, sizeof(yaml) - 1 - 4, &c);
+
+	CHECK(!err && c && c->mode == LG_MODE_AUDIT && !strcmp(c->path, "inline") &&
+		      !strcmp(c->state_dir, "/run/livegrant"),
+	      "parsed from memory: %d %s", err, lg_errmsg());
+	lg_config_free(c);
+	err = lg_config_parse("inline", "audience: [\n", 12, &c);
+	CHECK(err == -EINVAL && !c && !strncmp(lg_errmsg(), "inline:", 7),
+	      "errors name the buffer: %s", lg_errmsg());
+}
+
 int main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/lg-config-XXXXXX");
@@ -939,6 +957,7 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_list_limit);
 	RUN(test_file_errors);
+	RUN(test_parse_buffer);
 	for (size_t i = 0; i < sizeof(written) / sizeof(written[0]); i++) {
 		char path[128];
 

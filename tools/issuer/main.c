@@ -352,7 +352,7 @@ static int jwks_add(json_t *keys, const char *kid, const char *pub)
 {
 	char *thumb = NULL;
 	EVP_PKEY *pkey;
-	json_t *jwk;
+	json_t *jwk = NULL;
 	int err;
 
 	err = read_pem_key(pub, false, &pkey);
@@ -371,8 +371,11 @@ static int jwks_add(json_t *keys, const char *kid, const char *pub)
 				     pub, kid);
 	}
 	free(thumb);
-	if (err)
+	if (err) {
+		/* A kid used twice: its JWK was made, and is not kept. */
+		json_decref(jwk);
 		return err;
+	}
 	if (json_array_append_new(keys, jwk))
 		return lg_err(-ENOMEM, "out of memory");
 	return 0;

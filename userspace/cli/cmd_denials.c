@@ -22,186 +22,34 @@
 #include <zlib.h>
 
 #include "client.h"
+#include "denial_reader.h"
 #include "denial_log_names.h"
 #include "livegrant.h"
-
-struct filter {
-	const char *agent;
-	const char *reason;
-	int64_t since; /* epoch seconds, 0: all */
-	long limit; /* last N, 0: all */
-	bool json;
-};
-
-/* The last @limit matching lines, in order (a ring when limited). */
-struct ring {
-	char **v;
-	size_t cap, n, head;
-};
-
-static void ring_push(struct ring *r, char *line)
-{
-	if (!r->cap) {
-		char **t = realloc(r->v, (r->n + 1) * sizeof(*t));
-
-		if (!t) {
-			free(line);
-			return;
-		}
-		r->v = t;
-		r->v[r->n++] = line;
-		return;
-	}
-	if (r->n < r->cap) {
-		r->v[(r->head + r->n++) % r->cap] = line;
-		return;
-	}
-	free(r->v[r->head]);
-	r->v[r->head] = line;
-	r->head = (r->head + 1) % r->cap;
-}
-
-static int64_t parse_time(const char *s)
-{
-	struct tm tm = { 0 };
-
-	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm))
-		return 0;
-	return timegm(&tm);
-}
-
-static bool matches(const struct filter *f, json_t *o)
-{
-	const char *agent = json_string_value(json_object_get(o, "agent"));
-	const char *cgroup = json_string_value(json_object_get(o, "cgroup"));
-	const char *reason = json_string_value(json_object_get(o, "reason"));
-	const char *summary = json_string_value(json_object_get(o, "summary"));
-
-	if (summary && !reason)
-		reason = summary; /* rate_limited, events_lost */
-	if (f->agent) {
-		const char *base = cgroup ? strrchr(cgroup, '/') : NULL;
-
-		if (!((agent && !strcmp(agent, f->agent)) ||
-		      (cgroup && !strcmp(cgroup, f->agent)) ||
-		      (base && !strcmp(base + 1, f->agent))))
-			return false;
-	}
-	if (f->reason && (!reason || strcmp(reason, f->reason)))
-		return false;
-	if (f->since && parse_time(json_string_value(json_object_get(o, "time"))) < f->since)
-		return false;
-	return true;
-}
-
-static const char *str(json_t *o, const char *k)
-{
-	const char *v = json_string_value(json_object_get(o, k));
-
-	return v ? v : "";
-}
-
-/* Who: the token's subject, or for an agent that presented none its cgroup's name. */
-static const char *who(json_t *o)
-{
-	const char *agent = str(o, "agent"), *cgroup = str(o, "cgroup"), *base;
-
-	if (*agent)
-		return agent;
-	base = strrchr(cgroup, '/');
-	return base && base[1] ? base + 1 : *cgroup ? cgroup : "-";
-}
-
-static void print_header(const struct filter *f)
-{
-	if (!f->json)
-		printf("%-30s %-28s %-6s %7s %-12s %-11s %-32s %-10s %-15s %s\n", "TIME", "AGENT",
-		       "DOMAIN", "PID", "COMM", "HOOK", "TARGET", "ACCESS", "REASON", "ACTION");
-}
 
 /* Lines that are not JSON (torn by a crash, corrupt): counted, never skipped unsaid. */
 static unsigned long unreadable;
 
-/* A summary line's count and what it counts. */
-static json_int_t summary_count(json_t *o, const char *summary, const char **what)
-{
-	if (!strcmp(summary, "rate_limited")) {
-		*what = "denials not logged";
-		return json_integer_value(json_object_get(o, "suppressed"));
-	}
-	if (!strcmp(summary, "log_unwritten")) {
-		*what = "lines not written";
-		return json_integer_value(json_object_get(o, "unwritten"));
-	}
-	*what = "events lost";
-	return json_integer_value(json_object_get(o, "lost"));
-}
-
-static void print_line(const struct filter *f, const char *line)
-{
-	json_t *o;
-	const char *summary;
-
-	if (f->json) {
-		puts(line);
-		fflush(stdout); /* --follow into a pipe or file: line by line */
-		return;
-	}
-	o = json_loads(line, 0, NULL);
-	if (!o)
-		return;
-	summary = json_string_value(json_object_get(o, "summary"));
-	if (summary) {
-		const char *counts;
-		char what[64];
-		json_int_t n = summary_count(o, summary, &counts);
-
-		snprintf(what, sizeof(what), "(%lld %s)", (long long)n, counts);
-		printf("%-30s %-28s %-6s %7s %-12s %-11s %-32s %-10s %-15s %s\n", str(o, "time"),
-		       who(o), "", "", "", "", what, "", summary, "");
-	} else {
-		printf("%-30s %-28s %-6s %7lld %-12s %-11s %-32s %-10s %-15s %s\n", str(o, "time"),
-		       who(o), str(o, "domain"), json_integer_value(json_object_get(o, "pid")),
-		       str(o, "comm"), str(o, "hook"), str(o, "target"), str(o, "access"),
-		       str(o, "reason"), str(o, "action"));
-	}
-	fflush(stdout);
-	json_decref(o);
-}
-
 /*
- * Feed every line of the (possibly gzip-compressed) file @path to the ring.
- * Returns the offset read up to, where --follow continues.
+ * Keep the matching lines of the (possibly gzip-compressed) file @path in
+ * @r. Returns the offset read up to, where --follow continues.
  */
-static long read_file(const char *path, const struct filter *f, struct ring *r)
+static long read_file(const char *path, const struct lgc_denial_filter *f,
+		      struct lgc_denial_ring *r)
 {
 	gzFile gz = gzopen(path, "rb"); /* reads plain files as they are */
-	char buf[LG_PATH_MAX + 4096];
 	long end;
 
 	if (!gz)
 		return 0;
-	while (gzgets(gz, buf, sizeof(buf))) {
-		size_t n = strlen(buf);
-		json_t *o;
-
-		if (n && buf[n - 1] == '\n')
-			buf[--n] = 0;
-		o = json_loads(buf, 0, NULL);
-		unreadable += !o && n;
-		if (o && matches(f, o))
-			ring_push(r, strdup(buf));
-		json_decref(o);
-	}
-	end = gztell(gz);
+	end = lgc_denials_read(gz, f, r, &unreadable);
 	gzclose(gz);
 	return end;
 }
 
 /* Print lines appended to @path from @pos on, following rotation. */
-static int follow(const char *path, const struct filter *f, long pos)
+static int follow(const char *path, const struct lgc_denial_filter *f, long pos)
 {
-	char buf[LG_PATH_MAX + 4096];
+	char buf[LGC_DENIAL_LINE_MAX];
 	struct stat st;
 	ino_t ino = 0;
 	FILE *fp = NULL;
@@ -229,8 +77,8 @@ static int follow(const char *path, const struct filter *f, long pos)
 				fprintf(stderr,
 					"livegrant: a line of %s is not JSON (torn or corrupt)\n",
 					path);
-			if (o && matches(f, o))
-				print_line(f, buf);
+			if (o && lgc_denial_matches(f, o))
+				lgc_denial_print(f, buf, stdout);
 			json_decref(o);
 		}
 		if (fp)
@@ -270,8 +118,8 @@ int cmd_denials(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct filter f = { 0 };
-	struct ring r = { 0 };
+	struct lgc_denial_filter f = { 0 };
+	struct lgc_denial_ring r = { 0 };
 	const char *dir = NULL, *sock = NULL;
 	char path[4096], rot[4200], *sockdup;
 	bool do_follow = false;
@@ -351,14 +199,10 @@ int cmd_denials(int argc, char **argv)
 		read_file(rot, &f, &r);
 	}
 	end = read_file(path, &f, &r);
-	print_header(&f);
-	for (size_t i = 0; i < r.n; i++) {
-		char *line = r.v[(r.head + i) % (r.cap ? r.cap : r.n)];
-
-		print_line(&f, line);
-		free(line);
-	}
-	free(r.v);
+	lgc_denial_print_header(&f, stdout);
+	for (size_t i = 0; i < r.n; i++)
+		lgc_denial_print(&f, lgc_denial_ring_at(&r, i), stdout);
+	lgc_denial_ring_free(&r);
 	if (unreadable)
 		fprintf(stderr,
 			"livegrant: %lu lines of the denial log are not JSON (torn or corrupt) and are not shown\n",

@@ -37,10 +37,10 @@
 #include "admission.h"
 #include "control.h"
 #include "control_ops.h"
+#include "control_request.h"
 #include "daemon.h"
 #include "views.h"
 
-#define LGD_MAX_REQUEST 65536
 #define LGD_REQUEST_TIMEOUT_S 5
 #define LGD_MAX_CONNS 256
 /* Slots only admins may take, and the most one agent may hold. */
@@ -374,17 +374,17 @@ static void respond(struct conn *c, json_t *resp)
 		c->peer.pid, n, len, n < 0 ? strerror(errno) : "socket buffer full");
 }
 
-static void handle_request(struct lgd *d, struct conn *c)
+static void handle_request(struct lgd *d, struct conn *c, size_t len)
 {
-	json_t *resp = json_object(), *req;
-	json_error_t jerr;
+	json_t *resp = json_object();
+	struct lgd_request req;
+	const char *msg;
 
-	req = json_loadb(c->buf, c->len, JSON_REJECT_DUPLICATES, &jerr);
-	if (!json_is_object(req))
-		lgd_refuse(resp, "bad_request", "request is not one JSON object");
+	if (lgd_request_decode(c->buf, len, &req, &msg))
+		lgd_refuse(resp, "bad_request", msg);
 	else
-		lgd_control_dispatch(d, &c->peer, req, resp);
-	json_decref(req);
+		lgd_control_dispatch(d, &c->peer, &req, resp);
+	lgd_request_release(&req);
 	respond(c, resp);
 	json_decref(resp);
 }
@@ -392,7 +392,7 @@ static void handle_request(struct lgd *d, struct conn *c)
 void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src)
 {
 	struct conn *c = (struct conn *)src;
-	char *nl;
+	size_t line_len;
 	ssize_t n;
 
 	if (src->kind == LGD_SRC_LISTEN) {
@@ -407,19 +407,21 @@ void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src)
 		return;
 	}
 	c->len += n;
-	nl = memchr(c->buf, '\n', c->len);
-	if (!nl && c->len < LGD_MAX_REQUEST)
+	switch (lgd_request_frame(c->buf, c->len, &line_len)) {
+	case LGD_FRAME_MORE:
 		return;
-	if (!nl) {
+	case LGD_FRAME_TOO_LARGE: {
 		json_t *resp = json_object();
 
 		stats.rejected[LGD_REJECT_TOO_LARGE]++;
 		lgd_refuse(resp, "too_large", "request longer than 64 KiB");
 		respond(c, resp);
 		json_decref(resp);
-	} else {
-		c->len = nl - c->buf;
-		handle_request(d, c);
+		break;
+	}
+	case LGD_FRAME_LINE:
+		handle_request(d, c, line_len);
+		break;
 	}
 	conn_close(epfd, c);
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * control_ops.c - see control_ops.h. ops[] is the protocol: each request's
- * name, who may make it, and its handler. Agents may only "present" a token
- * for themselves; everything else needs the host's administrator. An op
- * not in the table is refused before the caller's rights are looked at.
+ * control_ops.c - see control_ops.h. ops[] is the protocol: for each op of
+ * control_request.h, who may make it and its handler. Agents may only
+ * "present" a token for themselves; everything else needs the host's
+ * administrator. An op not in the table is refused before the caller's
+ * rights are looked at (lgd_request_decode()).
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -20,9 +21,9 @@ enum caller {
 };
 
 struct op {
-	const char *name;
 	enum caller who;
-	void (*handle)(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp);
+	void (*handle)(struct lgd *d, struct lgd_peer *peer, const struct lgd_request *req,
+		       json_t *resp);
 };
 
 bool lgd_caller_is_admin(const struct lgd *d, const struct lgd_peer *p)
@@ -30,12 +31,13 @@ bool lgd_caller_is_admin(const struct lgd *d, const struct lgd_peer *p)
 	return p->uid == 0 && !lgd_under_root(d, p->cgroup) && lgd_kube_may_admin(d, p->cgroup);
 }
 
-static void op_present(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+static void op_present(struct lgd *d, struct lgd_peer *peer, const struct lgd_request *req,
+		       json_t *resp)
 {
 	struct lgd_admit_req ad = { .mode = LGD_ADMIT_PRESENT, .peer = peer };
 	const struct lgd_agent *a;
 
-	ad.token = json_string_value(json_object_get(req, "token"));
+	ad.token = req->arg;
 	if (!ad.token) {
 		lgd_refuse(resp, "bad_request", "present needs a \"token\" string");
 		return;
@@ -57,9 +59,10 @@ static void op_present(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t
 	json_object_set_new(resp, "token_exp", json_integer(a->times.exp));
 }
 
-static void op_revoke(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+static void op_revoke(struct lgd *d, struct lgd_peer *peer, const struct lgd_request *req,
+		      json_t *resp)
 {
-	const char *target = json_string_value(json_object_get(req, "target"));
+	const char *target = req->arg;
 
 	(void)peer;
 	if (!target || !*target)
@@ -69,9 +72,10 @@ static void op_revoke(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t 
 		lgd_revoke(d, target, resp);
 }
 
-static void op_grants(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+static void op_grants(struct lgd *d, struct lgd_peer *peer, const struct lgd_request *req,
+		      json_t *resp)
 {
-	const char *agent = json_string_value(json_object_get(req, "agent"));
+	const char *agent = req->arg;
 
 	(void)peer;
 	if (!agent || !*agent)
@@ -80,7 +84,8 @@ static void op_grants(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t 
 		lgd_grants_json(d, agent, resp);
 }
 
-static void op_agents(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+static void op_agents(struct lgd *d, struct lgd_peer *peer, const struct lgd_request *req,
+		      json_t *resp)
 {
 	(void)peer;
 	(void)req;
@@ -88,7 +93,8 @@ static void op_agents(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t 
 	json_object_set_new(resp, "agents", lgd_agents_json(d));
 }
 
-static void op_status(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+static void op_status(struct lgd *d, struct lgd_peer *peer, const struct lgd_request *req,
+		      json_t *resp)
 {
 	(void)peer;
 	(void)req;
@@ -100,7 +106,8 @@ static void op_status(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t 
  * below a root in the kernel's root map? `livegrant wait` asks this from an
  * agent pod's init container, before the pod's first container starts.
  */
-static void op_governed(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
+static void op_governed(struct lgd *d, struct lgd_peer *peer, const struct lgd_request *req,
+			json_t *resp)
 {
 	bool governed;
 
@@ -121,31 +128,23 @@ static void op_governed(struct lgd *d, struct lgd_peer *peer, json_t *req, json_
 	json_object_set_new(resp, "cgroup", json_string(peer->cgroup));
 }
 
-static const struct op ops[] = {
-	{ "present", CALLER_ANY, op_present }, { "revoke", CALLER_ADMIN, op_revoke },
-	{ "agents", CALLER_ADMIN, op_agents }, { "status", CALLER_ADMIN, op_status },
-	{ "grants", CALLER_ADMIN, op_grants }, { "governed", CALLER_ANY, op_governed },
+/* By enum lgd_op: who may ask for each op of control_request.h, and what answers it. */
+static const struct op ops[LGD_OP_MAX] = {
+	[LGD_OP_PRESENT] = { CALLER_ANY, op_present },
+	[LGD_OP_REVOKE] = { CALLER_ADMIN, op_revoke },
+	[LGD_OP_AGENTS] = { CALLER_ADMIN, op_agents },
+	[LGD_OP_STATUS] = { CALLER_ADMIN, op_status },
+	[LGD_OP_GRANTS] = { CALLER_ADMIN, op_grants },
+	[LGD_OP_GOVERNED] = { CALLER_ANY, op_governed },
 };
 
-static const struct op *op_find(const char *name)
+void lgd_control_dispatch(struct lgd *d, struct lgd_peer *peer, const struct lgd_request *req,
+			  json_t *resp)
 {
-	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
-		if (!strcmp(ops[i].name, name))
-			return &ops[i];
-	return NULL;
-}
+	const struct op *op = &ops[req->op];
 
-void lgd_control_dispatch(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp)
-{
-	const char *name = json_string_value(json_object_get(req, "op"));
-	const struct op *op;
-
-	if (!name) {
-		lgd_refuse(resp, "bad_request", "request has no \"op\"");
-		return;
-	}
-	op = op_find(name);
-	if (!op) {
+	/* An op of control_request.h this table forgot: unknown, never a NULL call. */
+	if (!op->handle) {
 		lgd_refuse(resp, "bad_request", "unknown op");
 		return;
 	}

@@ -11,12 +11,14 @@
 #include <jansson.h>
 
 #include "attest.h"
+#include "control_request.h"
 
 struct lgd;
 
 /* uid 0 from a process outside every agent root: the host's administrator. */
 bool lgd_caller_is_admin(const struct lgd *d, const struct lgd_peer *p);
-/* Answer request @req (a JSON object) of attested caller @peer into @resp. */
-void lgd_control_dispatch(struct lgd *d, struct lgd_peer *peer, json_t *req, json_t *resp);
+/* Answer the decoded request @req of attested caller @peer into @resp. */
+void lgd_control_dispatch(struct lgd *d, struct lgd_peer *peer, const struct lgd_request *req,
+			  json_t *resp);
 
 #endif /* LGD_CONTROL_OPS_H */

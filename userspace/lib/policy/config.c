@@ -1792,23 +1792,22 @@ static int parse_document(struct cfg *x)
 	return err;
 }
 
-int lg_config_load(const char *path, struct lg_config **out)
+int lg_config_parse(const char *name, const char *buf, size_t len, struct lg_config **out)
 {
-	struct cfg x = { .file = path };
-	unsigned char *buf = NULL;
+	struct cfg x = { .file = name, .buf = (const unsigned char *)buf, .len = len };
 	struct lg_config *c;
 	int err;
 
 	*out = NULL;
-	if (!path || !*path)
-		return lg_err(-EINVAL, "no configuration file given; pass --config FILE");
-	err = read_file(path, &buf, &x.len);
-	if (err)
-		return err;
-	x.buf = buf;
+	if (!name || !buf)
+		return lg_err(-EINVAL, "no configuration given");
+	/* The same limit as a file's, so that both ways in accept the same documents. */
+	if (len > CFG_FILE_MAX)
+		return lg_err(-EFBIG, "%s: %zu bytes, more than %d: not a configuration file", name,
+			      len, CFG_FILE_MAX);
 	c = calloc(1, sizeof(*c));
 	x.c = c;
-	if (!c || !(c->path = strdup(path))) {
+	if (!c || !(c->path = strdup(name))) {
 		err = cfg_oom(&x);
 		goto out;
 	}
@@ -1827,13 +1826,29 @@ int lg_config_load(const char *path, struct lg_config **out)
 		err = set_default(&x, &c->bpffs_dir, DEFAULT_BPFFS_DIR);
 out:
 	free(x.nets);
-	free(buf);
 	if (err) {
 		lg_config_free(c);
 		return err;
 	}
 	*out = c;
 	return 0;
+}
+
+int lg_config_load(const char *path, struct lg_config **out)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	int err;
+
+	*out = NULL;
+	if (!path || !*path)
+		return lg_err(-EINVAL, "no configuration file given; pass --config FILE");
+	err = read_file(path, &buf, &len);
+	if (err)
+		return err;
+	err = lg_config_parse(path, (const char *)buf, len, out);
+	free(buf);
+	return err;
 }
 
 static void rules_free(struct lg_rules_config *r)

@@ -147,6 +147,12 @@ struct lg_config {
 
 /* Returns 0 or a negative errno; lg_errmsg() is "FILE:LINE: FIELD: ...". */
 int lg_config_load(const char *path, struct lg_config **out);
+/*
+ * The same from the @len bytes at @buf (no NUL needed), named @name in
+ * messages and in lg_config.path: what lg_config_load() does once it has
+ * read the file, and all of it.
+ */
+int lg_config_parse(const char *name, const char *buf, size_t len, struct lg_config **out);
 void lg_config_free(struct lg_config *c);
 const struct lg_domain_config *lg_config_domain(const struct lg_config *c, const char *name);
 
