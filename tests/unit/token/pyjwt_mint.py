@@ -17,6 +17,7 @@ with Debian's /usr/bin/python3 (tools/install-deps installs both packages).
   pyjwt_mint.py verify PUB ALG AUD TOKEN       print the claims; exit 1 if
                                                PyJWT refuses the token
 """
+import base64
 import json
 import sys
 
@@ -53,13 +54,27 @@ def load_public(path):
         return serialization.load_pem_public_key(f.read())
 
 
+def pad_ec_coordinates(jwk, pub):
+    """RFC 7518 6.2.1.2: x and y are the full size of the curve's field.
+    Some PyJWT releases (2.6, Debian 12's) drop leading zero bytes, which
+    livegrant rightly refuses; one key in 128 has one."""
+    if jwk.get("kty") != "EC":
+        return jwk
+    size = (pub.curve.key_size + 7) // 8
+    nums = pub.public_numbers()
+    for name, value in (("x", nums.x), ("y", nums.y)):
+        raw = value.to_bytes(size, "big")
+        jwk[name] = base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return jwk
+
+
 def jwks(pairs):
     keys = []
     for pair in pairs:
         kid, path = pair.split("=", 1)
         pub = load_public(path)
         algo = OKPAlgorithm if isinstance(pub, ed25519.Ed25519PublicKey) else ECAlgorithm
-        jwk = json.loads(algo.to_jwk(pub))
+        jwk = pad_ec_coordinates(json.loads(algo.to_jwk(pub)), pub)
         jwk["kid"] = kid
         keys.append(jwk)
     print(json.dumps({"keys": keys}))
