@@ -65,8 +65,6 @@ sample_lgd() {
 	done >$W/samples
 }
 
-now_ms() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
-
 # honest N FIRST: N honest agents present one token each, one after another;
 # each one's time from the start of livegrant exec to the exec is a sample.
 # Prints "honest: ok=N of N max_ms=N".
@@ -86,8 +84,6 @@ rejected() { # REASON: livegrantd's count of connections turned away for REASON
 	wget -qO- $METRICS | sed -n "s/^livegrant_control_rejected_total{reason=\"$1\"} //p"
 }
 open_conns() { wget -qO- $METRICS | sed -n 's/^livegrant_control_connections //p'; }
-at_most() { [ "$1" -le "$2" ] && return 0; echo "    $1 > $2"; return 1; }
-at_least() { [ "$1" -ge "$2" ] && return 0; echo "    $1 < $2"; return 1; }
 
 check "setup: keys, config, tokens" setup
 check "livegrantd starts" start_lgd

@@ -62,10 +62,6 @@ EOF
 	done
 }
 
-now_ms() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
-at_most() { [ "$1" -le "$2" ] && return 0; echo "    $1 > $2"; return 1; }
-at_least() { [ "$1" -ge "$2" ] && return 0; echo "    $1 < $2"; return 1; }
-equal() { [ "$1" -eq "$2" ] && return 0; echo "    $1 != $2"; return 1; }
 # sum_of FIELD CGROUP SUMMARY: FIELD summed over SUMMARY lines of agent cgroup CGROUP
 sum_of() {
 	grep "\"summary\":\"$3\"" $EV | grep "\"cgroup\":\"$ROOT/$2\"" |

@@ -46,6 +46,13 @@ contains() {
 	return 1
 }
 
+# Numeric checks that show both sides when they fail.
+at_most() { [ "$1" -le "$2" ] && return 0; echo "    $1 > $2"; return 1; }
+at_least() { [ "$1" -ge "$2" ] && return 0; echo "    $1 < $2"; return 1; }
+equal() { [ "$1" -eq "$2" ] && return 0; echo "    $1 != $2"; return 1; }
+# now_ms: milliseconds since boot (busybox has no date +%N)
+now_ms() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
+
 lacks() {
 	! grep -q -- "$2" "$1" && return 0
 	echo "    '$2' unexpectedly in $1:"
