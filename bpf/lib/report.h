@@ -88,9 +88,10 @@ static __always_inline enum lg_budget_verdict lg_budget_take(struct lg_event_bud
 
 	bpf_spin_lock(&b->lock);
 	/*
-	 * Another id: userspace removed the entry (its agent is gone) and the
-	 * element was reused while this program held it. Not this agent's to
-	 * count in: the caller turns to the spill entry.
+	 * Another id: userspace retired the entry (LG_EVENT_RETIRED: its agent
+	 * is gone), or removed it and the element was reused while this
+	 * program held it. Not this agent's to count in: the caller turns to
+	 * the spill entry.
 	 */
 	if (b->agent != key) {
 		bpf_spin_unlock(&b->lock);
@@ -108,21 +109,29 @@ static __always_inline enum lg_budget_verdict lg_budget_take(struct lg_event_bud
 	return v;
 }
 
-/* An event counted as sent in @b did not reach the ring: count it lost instead. */
-static __always_inline void lg_budget_lost(struct lg_event_budget *b, __u64 key, bool was_sent)
+/*
+ * An event counted as sent in @b did not reach the ring: count it lost
+ * instead. False when @b is no longer entry @key's (see lg_budget_take()).
+ */
+static __always_inline bool lg_budget_lost(struct lg_event_budget *b, __u64 key, bool was_sent)
 {
+	bool mine;
+
 	bpf_spin_lock(&b->lock);
-	if (b->agent == key) {
+	mine = b->agent == key;
+	if (mine) {
 		if (was_sent && b->sent)
 			b->sent--;
 		b->lost++;
 	}
 	bpf_spin_unlock(&b->lock);
+	return mine;
 }
 
 /*
  * An event of @agent that cannot be sent at all (no scratch slot): counted
- * lost, in the agent's entry as in the hook's counter.
+ * lost, in the agent's entry (or the spill entry, as in lg_emit()) as in
+ * the hook's counter.
  */
 static __always_inline void lg_event_lost(__u64 agent, enum lg_hook hook)
 {
@@ -130,6 +139,10 @@ static __always_inline void lg_event_lost(__u64 agent, enum lg_hook hook)
 	struct lg_event_budget *b = lg_budget_of(agent, now, &key);
 
 	lg_count(hook, LG_CTR_EVENTS_LOST);
+	if (b && lg_budget_lost(b, key, false))
+		return;
+	key = LG_EVENT_SPILL;
+	b = bpf_map_lookup_elem(&lg_event_budgets, &key);
 	if (b)
 		lg_budget_lost(b, key, false);
 }
@@ -167,10 +180,12 @@ static __always_inline void lg_emit(enum lg_hook hook, struct lg_event *ev)
 	size = LG_EVENT_HEADER_SIZE + ev->target_len;
 	if (size > sizeof(*ev))
 		size = sizeof(*ev);
+	/* Keep the clamped value in the register the helper gets. */
+	barrier_var(size);
 	if (!bpf_ringbuf_output(&lg_events, ev, size, 0))
 		return;
 	lg_count(hook, LG_CTR_EVENTS_LOST);
-	if (v == LG_BUDGET_SEND)
+	if (v == LG_BUDGET_SEND && b)
 		lg_budget_lost(b, key, true);
 }
 

@@ -342,16 +342,23 @@ struct lg_agent {
  * (the map full). Userspace creates it with the maps and never removes it.
  */
 #define LG_EVENT_SPILL 0ULL
+/*
+ * LG_EVENT_RETIRED - lg_event_budget.agent of an entry whose agent is gone:
+ * userspace marks it so (under the lock), reports it, and removes it one
+ * sweep later, when no program can still hold it. A program that finds it
+ * counts in the spill entry. No cgroup has this id.
+ */
+#define LG_EVENT_RETIRED (~0ULL)
 
 /**
  * struct lg_event_budget - value of lg_event_budgets, keyed by the agent id
  * events name (lg_event.agent_cgroup_id): that agent's event budget and
  * what became of its events, since the entry was made. Made by the programs
- * at the agent's first event; removed by userspace once the id is neither
- * a registered agent nor a root. Written under @lock only.
- * @agent:      the key again: a program that finds another id holds an
- *              element being removed and reused, and counts in the spill
- *              entry instead.
+ * at the agent's first event; retired, then removed, by userspace once the
+ * id is neither a registered agent nor a root. Written under @lock only.
+ * @agent:      the key again, or LG_EVENT_RETIRED: a program that finds
+ *              another id holds a retired entry (or an element removed
+ *              and reused), and counts in the spill entry instead.
  * @credit_ns:  budget left, as time: each event costs LG_EVENT_COST_NS, and
  *              the credit grows with CLOCK_BOOTTIME up to LG_EVENT_BURST
  *              events' worth.

@@ -159,10 +159,12 @@ _Static_assert(LG_PATH_RULE_ENTRIES >= 2 * LG_MAX_PATH_ENTRIES,
 /*
  * LG_EVENT_BUDGETS - entries of lg_event_budgets: one per agent id an event
  * can name (a registered agent cgroup, or an agent root for a task below
- * none), and the spill entry (LG_EVENT_SPILL) that agents share should the
- * map ever be full.
+ * none), twice over, because the entries of agents that are gone stay for
+ * up to two sweeps (20 s) and churn must not push new agents into the
+ * spill entry (LG_EVENT_SPILL) that agents share should the map ever be
+ * full; and that entry. Not preallocated: the size costs only buckets.
  */
-#define LG_EVENT_BUDGETS (LG_MAX_AGENTS + LG_MAX_ROOTS + 1)
+#define LG_EVENT_BUDGETS (2 * (LG_MAX_AGENTS + LG_MAX_ROOTS) + 1)
 
 /*
  * Checks both compilers (clang for bpf/, gcc for userspace/) make on every

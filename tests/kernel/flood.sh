@@ -62,19 +62,21 @@ EOF
 	done
 }
 
-# sum_of FIELD CGROUP SUMMARY: FIELD summed over SUMMARY lines of agent cgroup CGROUP
+# sum_of FIELD ID SUMMARY: FIELD summed over SUMMARY lines of the agent whose
+# cgroup id is ID (a summary's cgroup_id is the agent's)
 sum_of() {
-	grep "\"summary\":\"$3\"" $EV | grep "\"cgroup\":\"$ROOT/$2\"" |
+	grep "\"summary\":\"$3\"" $EV | grep "\"cgroup_id\":$2," |
 		sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" | awk '{s += $1} END {print s + 0}'
 }
+cg_id() { stat -c %i $ROOT/$1; } # NAME: the agent cgroup's id
 # logged TARGET: whole denial lines of TARGET
 logged() { grep -c "\"target\":\"$1\"" $EV; }
 # attempts FILE: denied opens the lg-netprobe runs in FILE made ("N of N opens failed")
 attempts() { sed -n 's/^\([0-9]*\) of [0-9]* opens failed$/\1/p' $1 | awk '{s += $1} END {print s + 0}'; }
 tried() { sed -n 's/^[0-9]* of \([0-9]*\) opens failed$/\1/p' $1 | awk '{s += $1} END {print s + 0}'; }
 metric() { wget -qO- $METRICS | sed -n "s/^$1 //p"; }
-# settled N TARGET CGROUP: wait (up to 30 s) until TARGET's lines logged +
-# suppressed + lost for CGROUP reach N: livegrantd reads the ring in slices
+# settled N TARGET ID: wait (up to 30 s) until TARGET's lines logged +
+# suppressed + lost for agent ID reach N: livegrantd reads the ring in slices
 # and writes the budgets' summaries once a second.
 settled() {
 	for _ in $(seq 1 150); do
@@ -91,6 +93,7 @@ start_accessloop by $W/by.jwt
 check "the bystander agent works" contains $W/loop.out '^started'
 as_agent sec $W/sec.jwt -- /bin/busybox true
 check "the second agent has its grant" sh -c "$LG agents | grep -q 'agent/sec .*active'"
+SEC_ID=$(cg_id sec)
 
 # --- 1. one agent floods ---------------------------------------------------
 # (An agent writes no file of ours: its tools print to the stdout it inherits.)
@@ -99,7 +102,9 @@ as_agent flood $W/flood.jwt -- /bin/busybox sh -c "
 	$NP open /tmp/lgt/flood-secret $FLOOD_N &
 	wait" >$W/flood.out 2>&1 &
 FLOOD=$!
+flood_t0=$(now_ms)
 sleep 2
+FLOOD_ID=$(cg_id flood)
 # While it lasts: the second agent is denied 5 times, and `livegrant agents`
 # is timed each second.
 max_agents=0 slow=0 i=1
@@ -115,22 +120,30 @@ while kill -0 $FLOOD 2>/dev/null || [ $i -le 5 ]; do
 	sleep 1
 done
 wait $FLOOD
+flood_s=$((($(now_ms) - flood_t0 + 999) / 1000))
 made=$(attempts $W/flood.out)
 check "the flood really happened ($((2 * FLOOD_N)) opens)" equal "$(tried $W/flood.out)" $((2 * FLOOD_N)) ||
 	sed 's/^/    | /' $W/flood.out
 check "  and was denied every time" equal "$made" $((2 * FLOOD_N))
-settled $made /tmp/lgt/flood-secret flood
+settled $made /tmp/lgt/flood-secret $FLOOD_ID
 f_logged=$(logged /tmp/lgt/flood-secret)
-f_supp=$(sum_of suppressed flood rate_limited)
-f_lost=$(sum_of lost flood events_lost)
+f_supp=$(sum_of suppressed $FLOOD_ID rate_limited)
+f_lost=$(sum_of lost $FLOOD_ID events_lost)
 echo "    figure: flood: $made attempts; $f_logged logged, $f_supp suppressed (rate_limited), $f_lost lost;" \
 	"kernel: $(metric livegrant_events_suppressed_total) suppressed, $(metric livegrant_events_lost_total) lost in all"
 check "every attempt is accounted for: logged + suppressed + lost = attempts" \
 	equal $((f_logged + f_supp + f_lost)) "$made"
-check "  the flood's events were cut to its budget (a burst of 200, then 100/s)" at_least "$f_supp" $((made / 2))
-last_total=$(grep '"summary":"rate_limited"' $EV | grep "\"cgroup\":\"$ROOT/flood\"" | tail -n 1 |
-	sed -n 's/.*"suppressed_total":\([0-9]*\).*/\1/p')
-check "  the last summary's running total is the sum of the summaries" equal "${last_total:-0}" "$f_supp"
+echo "    figure: the flood lasted about $flood_s s: at most $((200 + 100 * (flood_s + 1))) lines within its budget"
+check "  the flood's lines were cut to its budget (a burst of 200, then 100/s)" \
+	at_most "$f_logged" $((200 + 100 * (flood_s + 1)))
+check "  and some were suppressed" at_least "$f_supp" 1
+# last_total FIELD: the running total of the flood's last summary
+last_total() {
+	grep "\"cgroup_id\":$FLOOD_ID," $EV | grep "\"${1}_total\"" | tail -n 1 |
+		sed -n "s/.*\"${1}_total\":\([0-9]*\).*/\1/p"
+}
+check "  the last summary's running total is the sum of the summaries" \
+	equal "$(last_total suppressed)" "$f_supp"
 sec_logged=0
 for i in 1 2 3 4 5; do
 	[ "$(logged /tmp/lgt/sec-$i)" -ge 1 ] && sec_logged=$((sec_logged + 1))
@@ -138,7 +151,7 @@ done
 echo "    figure: second agent: 5 denials during the flood, $sec_logged logged whole"
 check "every one of the second agent's 5 denials was logged whole" equal $sec_logged 5
 check "  none of them was suppressed or lost" \
-	equal $(($(sum_of suppressed sec rate_limited) + $(sum_of lost sec events_lost))) 0
+	equal $(($(sum_of suppressed $SEC_ID rate_limited) + $(sum_of lost $SEC_ID events_lost))) 0
 echo "    figure: livegrant agents during the flood: slowest ${max_agents} ms, $slow over 10 s"
 check "livegrant agents answered every time during the flood" equal $slow 0
 check "  each within 3 s" at_most $max_agents 3000
@@ -171,19 +184,21 @@ wait $LGD_PID 2>/dev/null
 made2=$(($(attempts $W/flood2.out) + made))
 check "livegrantd starts again after kill -9" start_lgd
 check "  and adopted the pinned programs and maps" contains $W/lgd.log 'adopted'
-settled $made2 /tmp/lgt/flood-secret flood
+settled $made2 /tmp/lgt/flood-secret $FLOOD_ID
 late_logged=0
 for i in 1 2 3 4 5; do
 	[ "$(logged /tmp/lgt/late-$i)" -ge 1 ] && late_logged=$((late_logged + 1))
 done
 f_logged=$(logged /tmp/lgt/flood-secret)
-f_supp=$(sum_of suppressed flood rate_limited)
-f_lost=$(sum_of lost flood events_lost)
+f_supp=$(sum_of suppressed $FLOOD_ID rate_limited)
+f_lost=$(sum_of lost $FLOOD_ID events_lost)
 echo "    figure: while livegrantd was stopped and killed: 5 denials of a second agent, $late_logged logged after the restart;" \
 	"the flood's attempts in all: $made2; $f_logged logged, $f_supp suppressed, $f_lost lost"
 check "the denials that waited in the ring were logged after the restart" equal $late_logged 5
 check "across kill -9, every attempt is accounted for once: logged + suppressed + lost = attempts" \
 	equal $((f_logged + f_supp + f_lost)) $made2
+check "  and the last summary's running total is still the sum of the summaries" \
+	equal "$(last_total suppressed)" "$f_supp"
 
 # --- 3. an agent cgroup removed and its name reused -----------------------
 old_id=$(stat -c %i $ROOT/flood 2>/dev/null)
@@ -200,6 +215,20 @@ for _ in $(seq 1 50); do
 	sleep 0.2
 done
 check "livegrantd forgot the removed agent" lacks $W/agents2.out 'agent/flood'
+# Its event budget is retired at a sweep (every 10 s) and removed at the
+# next: up to 20 s. The kernel's own totals must match the log's.
+for _ in $(seq 1 150); do
+	grep -q "event budget of agent cgroup id $FLOOD_ID removed" $W/lgd.log && break
+	sleep 0.2
+done
+gone_line=$(grep "event budget of agent cgroup id $FLOOD_ID removed" $W/lgd.log)
+echo "    figure: ${gone_line#livegrantd: }"
+check "the removed agent's event budget was removed too" test -n "$gone_line"
+# Every denial line of the agent, whatever its target (the flood's, and any other).
+f_lines=$(grep "\"cgroup_id\":$FLOOD_ID," $EV | grep -vc '"summary"')
+kernel_says=$(echo "$gone_line" | sed -n 's/.*: \([0-9]*\) sent, \([0-9]*\) suppressed, \([0-9]*\) lost$/\1 \2 \3/p')
+check "  its kernel totals are the log's: sent = lines logged, suppressed and lost = the summaries'" \
+	test "$kernel_says" = "$f_lines $f_supp $f_lost" || echo "    kernel: $kernel_says; log: $f_lines $f_supp $f_lost"
 as_agent flood -- $NP open /tmp/lgt/ws/a 1 >$W/reuse.out 2>&1
 new_id=$(stat -c %i $ROOT/flood 2>/dev/null)
 echo "    figure: cgroup $ROOT/flood: id $old_id, then $new_id under the same name"

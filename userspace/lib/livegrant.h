@@ -438,7 +438,8 @@ void lg_events_close(struct lg_event_reader *r);
  * @sent, @suppressed, @lost: totals since the entry was made.
  * @new_suppressed, @new_lost: of those, not reported before.
  * @gone:           the entry was removed with this call: its id is neither
- *                  a registered agent nor an agent root any more.
+ *                  a registered agent nor an agent root any more (it was
+ *                  retired a sweep before).
  */
 struct lg_event_tally {
 	uint64_t agent;
@@ -451,10 +452,11 @@ typedef void (*lg_tally_fn)(void *ctx, const struct lg_event_tally *t);
 
 /*
  * Hand every agent whose events were suppressed or lost since the last
- * call to @fn, then mark them reported (kept with the pins: a restarted
- * caller neither repeats nor misses one; a crash between @fn and the mark
- * repeats, never misses). With @sweep, also remove the entries of agents
- * that are gone, after handing over what was left unreported of them.
+ * call to @fn, then mark them reported (kept with the pins: a caller
+ * restarted on the same pins neither repeats nor misses one, except that a
+ * crash between @fn and the mark repeats). With @sweep, also retire the
+ * entries of agents that are gone (programs count in the spill entry from
+ * then on) and remove those retired by the sweep before, @gone set.
  * Returns the number of entries read, or a negative errno.
  */
 int lg_event_tallies(struct lg_enforcer *e, bool sweep, lg_tally_fn fn, void *ctx);

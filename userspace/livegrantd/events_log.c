@@ -149,6 +149,12 @@ static void on_tally(void *ctx, const struct lg_event_tally *t)
 {
 	struct lgd *d = ctx;
 
+	if (t->gone)
+		fprintf(stderr,
+			"livegrantd: event budget of agent cgroup id %llu removed (gone): %llu sent, %llu suppressed, %llu lost\n",
+			(unsigned long long)t->agent, (unsigned long long)t->sent,
+			(unsigned long long)t->suppressed, (unsigned long long)t->lost);
+
 	if (t->new_suppressed)
 		tally_summary(d, t, "rate_limited", "suppressed", t->new_suppressed, t->suppressed);
 	if (t->new_lost)

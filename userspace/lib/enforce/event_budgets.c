@@ -48,15 +48,27 @@ static bool id_in_use(struct lg_enforcer *e, __u64 id)
 }
 
 /*
- * Remove @id's entry, taking its last counts with it: whatever the
- * programs added before the removal is in @v. (One still running on the
- * removed element counts in the spill entry: report.h.)
+ * Retire @id's entry (its agent is gone): marked LG_EVENT_RETIRED under its
+ * lock, so that a program still holding it counts in the spill entry from
+ * now on, and it is removed one sweep later (take_retired()), when none can
+ * hold it any more. Removed at once instead, a program could still count in
+ * the freed element after its last read. @v is what was just read; a
+ * program on the entry between that read and this write (one whose agent
+ * is gone, so one that was already running) would have its count undone.
  */
-static int remove_budget(struct lg_enforcer *e, __u64 id, struct lg_event_budget *v)
+static void retire_budget(struct lg_enforcer *e, __u64 id, const struct lg_event_budget *v)
 {
-	int fd = e->fds[LG_MAP_EVENT_BUDGETS];
+	struct lg_event_budget r = *v;
 
-	if (bpf_map_lookup_and_delete_elem_flags(fd, &id, v, BPF_F_LOCK))
+	r.agent = LG_EVENT_RETIRED;
+	/* Failing, it stays as it is: the next sweep tries again. */
+	bpf_map_update_elem(e->fds[LG_MAP_EVENT_BUDGETS], &id, &r, BPF_EXIST | BPF_F_LOCK);
+}
+
+/* Remove a retired entry, taking its last counts with it into @v. */
+static int take_retired(struct lg_enforcer *e, __u64 id, struct lg_event_budget *v)
+{
+	if (bpf_map_lookup_and_delete_elem_flags(e->fds[LG_MAP_EVENT_BUDGETS], &id, v, BPF_F_LOCK))
 		return -errno;
 	return 0;
 }
@@ -98,22 +110,32 @@ static void tally_one(struct lg_enforcer *e, __u64 id, const struct lg_event_bud
 	bpf_map_update_elem(rfd, &id, &rep, BPF_ANY);
 }
 
-/* One batch read: hand over its entries, remove the gone ones (a visited bucket). */
+/*
+ * One batch read: hand over its entries; with @sweep, retire those of gone
+ * agents and remove those retired a sweep ago (in a visited bucket, so the
+ * walk goes on unchanged).
+ */
 static void tally_batch(struct lg_enforcer *e, __u64 *keys, struct lg_event_budget *vals, __u32 n,
 			bool sweep, lg_tally_fn fn, void *ctx)
 {
 	for (__u32 i = 0; i < n; i++) {
-		bool gone = sweep && !id_in_use(e, keys[i]);
+		bool gone = false;
 
-		if (gone && remove_budget(e, keys[i], &vals[i]))
-			gone = false; /* not removed: the next sweep tries again */
+		if (sweep && vals[i].agent == LG_EVENT_RETIRED)
+			gone = !take_retired(e, keys[i], &vals[i]);
+		else if (sweep && !id_in_use(e, keys[i]))
+			retire_budget(e, keys[i], &vals[i]);
+		/*
+		 * A retired entry's counts were reported the sweep before (no
+		 * program counts in it since): removing it loses nothing.
+		 */
 		tally_one(e, keys[i], &vals[i], gone, fn, ctx);
 	}
 }
 
 int lg_event_tallies(struct lg_enforcer *e, bool sweep, lg_tally_fn fn, void *ctx)
 {
-	LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_F_LOCK);
+	struct bpf_map_batch_opts opts = { .sz = sizeof(opts), .elem_flags = BPF_F_LOCK };
 	int fd = e->fds[LG_MAP_EVENT_BUDGETS], total = 0, err = 0;
 	struct lg_event_budget *vals = calloc(BUDGET_BATCH, sizeof(*vals));
 	__u64 *keys = calloc(BUDGET_BATCH, sizeof(*keys));
