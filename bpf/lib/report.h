@@ -72,14 +72,16 @@ static __always_inline void lg_budget_refill(struct lg_event_budget *b, __u64 no
 
 /* Outcomes of lg_budget_take(). */
 enum lg_budget_verdict {
-	LG_BUDGET_SEND, /* within the budget: counted as sent */
+	LG_BUDGET_SEND, /* within the budget: to be sent, counted when the ring answers */
 	LG_BUDGET_OVER, /* over it: counted as suppressed, not to be sent */
 	LG_BUDGET_NONE, /* no entry to count in: send, counted in no budget */
 };
 
 /*
- * Take one event's cost from @b (entry @key). Every event that finds its
- * entry is counted in it exactly once, here: as sent or as suppressed.
+ * Take one event's cost from @b (entry @key). An event over the budget is
+ * counted here, as suppressed; one within it is counted by
+ * lg_budget_note() once the ring has answered, as sent or as lost, so that
+ * each event is counted once and no count ever goes down.
  */
 static __always_inline enum lg_budget_verdict lg_budget_take(struct lg_event_budget *b, __u64 key,
 							     __u64 now)
@@ -100,7 +102,6 @@ static __always_inline enum lg_budget_verdict lg_budget_take(struct lg_event_bud
 	lg_budget_refill(b, now);
 	if (b->credit_ns >= LG_EVENT_COST_NS) {
 		b->credit_ns -= LG_EVENT_COST_NS;
-		b->sent++;
 		v = LG_BUDGET_SEND;
 	} else {
 		b->suppressed++;
@@ -110,22 +111,32 @@ static __always_inline enum lg_budget_verdict lg_budget_take(struct lg_event_bud
 }
 
 /*
- * An event counted as sent in @b did not reach the ring: count it lost
- * instead. False when @b is no longer entry @key's (see lg_budget_take()).
+ * Count one event in @b as sent or as lost. False when @b is no longer
+ * entry @key's (see lg_budget_take()).
  */
-static __always_inline bool lg_budget_lost(struct lg_event_budget *b, __u64 key, bool was_sent)
+static __always_inline bool lg_budget_count(struct lg_event_budget *b, __u64 key, bool sent)
 {
 	bool mine;
 
 	bpf_spin_lock(&b->lock);
 	mine = b->agent == key;
-	if (mine) {
-		if (was_sent && b->sent)
-			b->sent--;
+	if (mine && sent)
+		b->sent++;
+	else if (mine)
 		b->lost++;
-	}
 	bpf_spin_unlock(&b->lock);
 	return mine;
+}
+
+/* Count one event as sent or lost in @b (entry @key), or else in the spill entry. */
+static __always_inline void lg_budget_note(struct lg_event_budget *b, __u64 key, bool sent)
+{
+	if (b && lg_budget_count(b, key, sent))
+		return;
+	key = LG_EVENT_SPILL;
+	b = bpf_map_lookup_elem(&lg_event_budgets, &key);
+	if (b)
+		lg_budget_count(b, key, sent);
 }
 
 /*
@@ -139,12 +150,7 @@ static __always_inline void lg_event_lost(__u64 agent, enum lg_hook hook)
 	struct lg_event_budget *b = lg_budget_of(agent, now, &key);
 
 	lg_count(hook, LG_CTR_EVENTS_LOST);
-	if (b && lg_budget_lost(b, key, false))
-		return;
-	key = LG_EVENT_SPILL;
-	b = bpf_map_lookup_elem(&lg_event_budgets, &key);
-	if (b)
-		lg_budget_lost(b, key, false);
+	lg_budget_note(b, key, false);
 }
 
 /*
@@ -182,11 +188,14 @@ static __always_inline void lg_emit(enum lg_hook hook, struct lg_event *ev)
 		size = sizeof(*ev);
 	/* Keep the clamped value in the register the helper gets. */
 	barrier_var(size);
-	if (!bpf_ringbuf_output(&lg_events, ev, size, 0))
+	if (bpf_ringbuf_output(&lg_events, ev, size, 0)) {
+		lg_count(hook, LG_CTR_EVENTS_LOST);
+		if (v == LG_BUDGET_SEND)
+			lg_budget_note(b, key, false);
 		return;
-	lg_count(hook, LG_CTR_EVENTS_LOST);
-	if (v == LG_BUDGET_SEND && b)
-		lg_budget_lost(b, key, true);
+	}
+	if (v == LG_BUDGET_SEND)
+		lg_budget_note(b, key, true);
 }
 
 /* What a decided denial returns: allowed in audit mode, else -EACCES. */
