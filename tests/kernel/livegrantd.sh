@@ -287,6 +287,24 @@ check "livegrantd survives connections swept mid-batch" kill -0 "$LGD_PID"
 $LG status >$W/status-after.out 2>&1
 check "and still answers" contains $W/status-after.out "mode:"
 
+# ---- the admin socket -------------------------------------------------------
+# Admins' requests have a socket of their own, served before the agents'
+# queue: root's, mode 0600, and out of every agent's reach in the kernel.
+ADMIN_SOCK=/run/livegrant/livegrant-admin.sock
+check "the admin socket is root's alone (mode 600, uid 0)" \
+	sh -c "[ \"\$(stat -c '%a %u' $ADMIN_SOCK)\" = '600 0' ]"
+$LG status --socket $ADMIN_SOCK >$W/status-admin.out 2>&1
+check "  and answers an admin" contains $W/status-admin.out "mode:"
+mint adm "$(claims spiffe://example.org/agent/adm qa | sed "s|\"exec\":\[|\"exec\":[\"$B/tests/lg-netprobe\",|")"
+as_agent adm $W/adm.jwt -- $B/tests/lg-netprobe hold $ADMIN_SOCK 1 100 >$W/adm.out 2>&1
+check "an agent (root) cannot connect to the admin socket" contains $W/adm.out "held 0 connections"
+for _ in $(seq 1 20); do
+	grep -q 'agent/adm".*"hook":"connect","target":"unix:'$ADMIN_SOCK'"' $W/events.jsonl && break
+	sleep 0.1
+done
+check "  the kernel denied it: no grant reaches it" \
+	contains $W/events.jsonl 'agent/adm".*"hook":"connect","target":"unix:'$ADMIN_SOCK'".*"reason":"not_allowed"'
+
 # ---- the control socket's identity ----------------------------------------
 # Once the real socket has been moved aside (by root outside the agents: an
 # agent's rename there is the file hooks' to stop), an agent (root) tries to

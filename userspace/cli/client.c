@@ -121,9 +121,42 @@ int lgc_print_refusal(const char *what, json_t *resp)
 	return LGC_REFUSED;
 }
 
+/*
+ * The admin socket beside @socket_path when that is livegrantd's agent
+ * socket by name (livegrant.sock: livegrant-admin.sock in the same
+ * directory), into @out. False for any other name, which is then asked
+ * as given, and if the path would not fit.
+ */
+static bool admin_socket_of(const char *socket_path, char *out, size_t size)
+{
+	const char *slash = strrchr(socket_path, '/');
+	const char *base = slash ? slash + 1 : socket_path;
+	int dir = (int)(base - socket_path);
+
+	if (strcmp(base, LGC_SOCKET_NAME))
+		return false;
+	return snprintf(out, size, "%.*s%s", dir, socket_path, LGC_ADMIN_SOCKET_NAME) < (int)size;
+}
+
+/*
+ * An admin request: on the admin socket when there is one we may use, which
+ * livegrantd serves first however many agents queue on the agent socket;
+ * else (a livegrantd before it, or a caller that is not root) on
+ * @socket_path, which answers the same requests.
+ */
+static int admin_request(const char *socket_path, json_t *req, json_t **resp)
+{
+	char admin[108], why[256];
+
+	if (admin_socket_of(socket_path, admin, sizeof(admin)) &&
+	    lgc_try_request(admin, req, resp, why, sizeof(why)) == LGC_OK)
+		return LGC_OK;
+	return lgc_request(socket_path, req, resp);
+}
+
 int lgc_call(const char *socket_path, json_t *req, const char *what, json_t **resp)
 {
-	int rc = lgc_request(socket_path, req, resp);
+	int rc = admin_request(socket_path, req, resp);
 
 	json_decref(req);
 	if (rc)

@@ -7,7 +7,10 @@
 
 #include <jansson.h>
 
-#define LGC_DEFAULT_SOCKET "/run/livegrant/livegrant.sock"
+#define LGC_DEFAULT_SOCKET "/run/livegrant/" LGC_SOCKET_NAME
+/* livegrantd's sockets, in one directory (livegrantd/daemon.h). */
+#define LGC_SOCKET_NAME "livegrant.sock"
+#define LGC_ADMIN_SOCKET_NAME "livegrant-admin.sock"
 
 /* Exit codes of the livegrant command (docs/cli.md). */
 enum lgc_exit {
@@ -29,9 +32,11 @@ int lgc_request(const char *socket_path, json_t *req, json_t **resp);
 int lgc_try_request(const char *socket_path, json_t *req, json_t **resp, char *why, size_t size);
 
 /*
- * Send @req (consumed) and check the reply: LGC_OK with *resp to free, or
- * the exit code after printing what was refused (@what) or why livegrantd
- * was not reachable.
+ * Send @req (consumed), an admin's request, and check the reply: LGC_OK
+ * with *resp to free, or the exit code after printing what was refused
+ * (@what) or why livegrantd was not reachable. It goes to the admin socket
+ * beside @socket_path when that is named livegrant.sock and the admin
+ * socket answers, else to @socket_path.
  */
 int lgc_call(const char *socket_path, json_t *req, const char *what, json_t **resp);
 

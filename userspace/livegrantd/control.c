@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * control.c - livegrantd's control socket, <state_dir>/livegrant.sock.
+ * control.c - livegrantd's control sockets: <state_dir>/livegrant.sock,
+ * which agents reach, and <state_dir>/livegrant-admin.sock, which only
+ * admins do.
  *
  * One request per connection: a JSON object on one line; one JSON object
  * back, then the connection closes. Every caller is attested when its
@@ -8,6 +10,14 @@
  * only "present" a token for themselves; "revoke", "agents" and "status"
  * need uid 0 from a process outside every agent root. What each request
  * does: control_ops.c.
+ *
+ * The admin socket answers the same requests, for admins only. It exists
+ * so that an SRE is answered at once while a thousand agents present: the
+ * agent socket's queue is first come, first served, and the loop defers
+ * its connections once a turn's share is spent (main.c); the admin
+ * socket's are never deferred. It is root's, mode 0600, and agents, root
+ * ones included, cannot connect to it: the kernel lets them reach only
+ * the agent socket (lg_set_control_listener()).
  *
  * No client can hold livegrantd or take the socket from others:
  *  - at most LGD_ACCEPT_BUDGET connections are accepted per loop turn, so a
@@ -75,6 +85,7 @@ struct conn {
 static struct lgd_control_stats stats;
 
 static struct lgd_src listener = { .kind = LGD_SRC_LISTEN, .fd = -1 };
+static struct lgd_src admin_listener = { .kind = LGD_SRC_ADMIN_LISTEN, .fd = -1 };
 
 /*
  * Agents find livegrantd by the socket's path. The kernel lets the control
@@ -120,31 +131,49 @@ int lgd_control_check_dir(const char *socket_path)
 static struct conn *conns;
 static int nconns;
 
-int lgd_control_open(struct lgd *d, int epfd)
+/* Bind and listen on @path with @mode; the listening fd, or a negative errno. */
+static int open_listener(const char *path, mode_t mode, int backlog)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &listener };
 	int fd, err;
 
-	if (strlen(d->socket_path) >= sizeof(sun.sun_path))
+	if (strlen(path) >= sizeof(sun.sun_path))
 		return lg_err(-ENAMETOOLONG,
 			      "control socket path %s is longer than %zu bytes: shorten state_dir",
-			      d->socket_path, sizeof(sun.sun_path) - 1);
-	strcpy(sun.sun_path, d->socket_path);
-	err = lgd_control_check_dir(d->socket_path);
+			      path, sizeof(sun.sun_path) - 1);
+	strcpy(sun.sun_path, path);
+	err = lgd_control_check_dir(path);
 	if (err)
 		return err;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return lg_err(-errno, "socket: %s", strerror(errno));
-	unlink(d->socket_path);
-	/* Agents of any uid connect here; what they may ask is checked per caller. */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(d->socket_path, 0666) ||
-	    listen(fd, LGD_LISTEN_BACKLOG)) {
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(path, mode) ||
+	    listen(fd, backlog)) {
 		err = -errno;
 		close(fd);
-		return lg_err(err, "control socket %s: %s", d->socket_path, strerror(-err));
+		return lg_err(err, "control socket %s: %s", path, strerror(-err));
 	}
+	return fd;
+}
+
+static int watch(int epfd, struct lgd_src *src)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = src };
+
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, src->fd, &ev))
+		return lg_err(-errno, "epoll_ctl: %s", strerror(errno));
+	return 0;
+}
+
+int lgd_control_open(struct lgd *d, int epfd)
+{
+	/* Agents of any uid connect here; what they may ask is checked per caller. */
+	int fd = open_listener(d->socket_path, 0666, LGD_LISTEN_BACKLOG), err;
+
+	if (fd < 0)
+		return fd;
 	/* From now on only this socket is reached through the exception. */
 	err = lg_set_control_listener(d->e, fd);
 	if (err) {
@@ -152,9 +181,15 @@ int lgd_control_open(struct lgd *d, int epfd)
 		return err;
 	}
 	listener.fd = fd;
-	if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev))
-		return lg_err(-errno, "epoll_ctl: %s", strerror(errno));
-	return 0;
+	err = watch(epfd, &listener);
+	if (err)
+		return err;
+	/* Root's alone: the exception above does not reach it, so no agent can. */
+	fd = open_listener(d->admin_socket_path, 0600, LGD_ADMIN_RESERVED);
+	if (fd < 0)
+		return fd;
+	admin_listener.fd = fd;
+	return watch(epfd, &admin_listener);
 }
 
 static void conn_close(int epfd, struct conn *c)
@@ -251,7 +286,11 @@ static void turn_away(int fd, enum lgd_control_reject why, const char *msg)
 			 "livegrantd holds its most connections (%d): try again", LGD_MAX_CONNS);
 		msg = full;
 	}
-	lgd_refuse(resp, why == LGD_REJECT_UNATTESTED ? "attestation_failed" : "busy", msg);
+	lgd_refuse(resp,
+		   why == LGD_REJECT_UNATTESTED ? "attestation_failed" :
+		   why == LGD_REJECT_NOT_ADMIN	? "not_admin" :
+						  "busy",
+		   msg);
 	if (why == LGD_REJECT_AGENT_CAP || why == LGD_REJECT_FULL)
 		json_object_set_new(resp, "retry_after_ms", json_integer(LGD_BUSY_RETRY_MS));
 	/* Nobody to tell if it is lost: counted above. */
@@ -293,10 +332,11 @@ static bool over_cap_early(const struct lgd *d, int fd, struct conn *c)
 }
 
 /* One connection from the listener; false when there is none left. */
-static bool accept_one(struct lgd *d, int epfd)
+static bool accept_one(struct lgd *d, int epfd, const struct lgd_src *from)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
-	int fd = accept4(listener.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), err;
+	int fd = accept4(from->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), err;
+	bool admin_socket = from->kind == LGD_SRC_ADMIN_LISTEN;
 	enum lgd_control_reject why;
 	char msg[PATH_MAX + 128];
 	struct conn *c;
@@ -313,11 +353,11 @@ static bool accept_one(struct lgd *d, int epfd)
 		turn_away(fd, LGD_REJECT_FULL, "livegrantd is out of memory: try again");
 		return true;
 	}
-	c->src.kind = LGD_SRC_CONN;
+	c->src.kind = admin_socket ? LGD_SRC_ADMIN_CONN : LGD_SRC_CONN;
 	c->src.fd = fd;
 	c->peer.pidfd = -1;
 	c->accepted_ns = lg_boottime_ns();
-	if (over_cap_early(d, fd, c)) {
+	if (!admin_socket && over_cap_early(d, fd, c)) {
 		why = LGD_REJECT_AGENT_CAP;
 		goto refuse;
 	}
@@ -333,6 +373,13 @@ static bool accept_one(struct lgd *d, int epfd)
 	}
 	set_owner(d, c);
 	why = conn_slot(d, c);
+	if (admin_socket && !lgd_caller_is_admin(d, &c->peer)) {
+		why = LGD_REJECT_NOT_ADMIN;
+		snprintf(msg, sizeof(msg),
+			 "the admin socket serves uid 0 outside every agent root only "
+			 "(pid %d is uid %u in %.1024s): use %.1024s",
+			 c->peer.pid, (unsigned)c->peer.uid, c->peer.cgroup, d->socket_path);
+	}
 	ev.data.ptr = c;
 	if (why == LGD_REJECT_MAX && epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0) {
 		c->next = conns;
@@ -348,18 +395,20 @@ refuse:
 	lgd_peer_release(&c->peer);
 	free(c);
 	turn_away(fd, why == LGD_REJECT_MAX ? LGD_REJECT_FULL : why,
-		  why == LGD_REJECT_AGENT_CAP ? msg : NULL);
+		  why == LGD_REJECT_AGENT_CAP || why == LGD_REJECT_NOT_ADMIN ? msg : NULL);
 	return true;
 }
 
 /*
- * What waits, up to LGD_ACCEPT_BUDGET: the listener is level-triggered, so
- * the rest is taken on the loop's next turn, after its other work.
+ * What waits, up to LGD_ACCEPT_BUDGET or @deadline_ns: the listener is
+ * level-triggered, so the rest is taken on the loop's next turn, after its
+ * other work. At least one, so that the listener always moves.
  */
-static void accept_some(struct lgd *d, int epfd)
+static void accept_some(struct lgd *d, int epfd, const struct lgd_src *from, uint64_t deadline_ns)
 {
-	for (int i = 0; i < LGD_ACCEPT_BUDGET && accept_one(d, epfd); i++)
-		;
+	for (int i = 0; i < LGD_ACCEPT_BUDGET && accept_one(d, epfd, from); i++)
+		if (lg_monotonic_ns() >= deadline_ns)
+			break;
 }
 
 static void respond(struct conn *c, json_t *resp)
@@ -389,14 +438,14 @@ static void handle_request(struct lgd *d, struct conn *c, size_t len)
 	json_decref(resp);
 }
 
-void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src)
+void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src, uint64_t deadline_ns)
 {
 	struct conn *c = (struct conn *)src;
 	size_t line_len;
 	ssize_t n;
 
-	if (src->kind == LGD_SRC_LISTEN) {
-		accept_some(d, epfd);
+	if (src->kind == LGD_SRC_LISTEN || src->kind == LGD_SRC_ADMIN_LISTEN) {
+		accept_some(d, epfd, src, deadline_ns);
 		return;
 	}
 	n = read(c->src.fd, c->buf + c->len, LGD_MAX_REQUEST - c->len);
@@ -426,6 +475,22 @@ void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src)
 	conn_close(epfd, c);
 }
 
+/*
+ * Has @c's whole request arrived, read or not? Under load the loop defers
+ * ready connections to later turns (main.c), so a request can wait in the
+ * socket past LGD_REQUEST_TIMEOUT_S through no fault of its client.
+ */
+static bool request_arrived(struct conn *c)
+{
+	size_t line_len;
+	ssize_t n;
+
+	if (lgd_request_frame(c->buf, c->len, &line_len) != LGD_FRAME_MORE)
+		return true;
+	n = recv(c->src.fd, c->buf + c->len, LGD_MAX_REQUEST - c->len, MSG_PEEK | MSG_DONTWAIT);
+	return n > 0 && memchr(c->buf + c->len, '\n', n);
+}
+
 void lgd_control_sweep(int epfd)
 {
 	uint64_t limit = (uint64_t)LGD_REQUEST_TIMEOUT_S * 1000000000ULL, now = lg_boottime_ns();
@@ -433,7 +498,7 @@ void lgd_control_sweep(int epfd)
 
 	for (; c; c = next) {
 		next = c->next;
-		if (now - c->accepted_ns <= limit)
+		if (now - c->accepted_ns <= limit || request_arrived(c))
 			continue;
 		stats.rejected[LGD_REJECT_TIMEOUT]++;
 		conn_close(epfd, c);
@@ -452,4 +517,7 @@ void lgd_control_close(int epfd)
 	if (listener.fd >= 0)
 		close(listener.fd);
 	listener.fd = -1;
+	if (admin_listener.fd >= 0)
+		close(admin_listener.fd);
+	admin_listener.fd = -1;
 }

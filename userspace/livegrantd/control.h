@@ -19,7 +19,8 @@ struct lgd_src;
 	X(UNATTESTED, "unattested") /* the caller could not be attested */             \
 	X(TIMEOUT, "timeout") /* no whole request within LGD_REQUEST_TIMEOUT_S */      \
 	X(TOO_LARGE, "too_large") /* a request longer than LGD_MAX_REQUEST */          \
-	X(REPLY_LOST, "reply_lost") /* answered, but the client did not take it */
+	X(REPLY_LOST, "reply_lost") /* answered, but the client did not take it */     \
+	X(NOT_ADMIN, "not_admin") /* on the admin socket, a caller that is no admin */
 
 enum lgd_control_reject {
 #define LGD_REJECT_ENUM(id, name) LGD_REJECT_##id,
@@ -53,9 +54,18 @@ void lgd_control_stats(struct lgd_control_stats *out);
  */
 int lgd_control_check_dir(const char *socket_path);
 int lgd_control_open(struct lgd *d, int epfd);
-/* Handle readiness of the listener or of a connection (@src). */
-void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src);
-/* Close connections that did not finish their request in time. */
+/*
+ * Handle readiness of the listener or of a connection (@src). The listener
+ * accepts until LGD_ACCEPT_BUDGET connections or CLOCK_MONOTONIC
+ * @deadline_ns, whichever comes first; what is left waits for the next
+ * turn of the loop.
+ */
+void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src, uint64_t deadline_ns);
+/*
+ * Close connections that did not send a whole request in time. One whose
+ * request has arrived but was not read yet (the loop deferred it) is not
+ * the client's fault: it is kept, and answered.
+ */
 void lgd_control_sweep(int epfd);
 void lgd_control_close(int epfd);
 

@@ -26,6 +26,8 @@
 /* Where the cgroup v2 hierarchy is mounted in livegrantd's view. */
 #define LGD_CGROUP_MOUNT "/sys/fs/cgroup"
 #define LGD_SOCKET_NAME "livegrant.sock"
+/* Admins' own socket, beside it (control.c): root only, served first. */
+#define LGD_ADMIN_SOCKET_NAME "livegrant-admin.sock"
 #define LGD_STATE_NAME "state.json"
 #define LGD_LOCK_NAME "livegrantd.lock"
 
@@ -38,6 +40,7 @@ struct lgd {
 	char **roots; /* realpath of each cfg->agent_cgroups entry */
 	size_t nroots;
 	char socket_path[PATH_MAX];
+	char admin_socket_path[PATH_MAX];
 	char state_path[PATH_MAX];
 	struct lgd_denial_log log;
 	struct lgd_saver saver; /* when the state file is written (state_saver.h) */
@@ -57,6 +60,8 @@ struct lgd {
 enum lgd_src_kind {
 	LGD_SRC_LISTEN,
 	LGD_SRC_CONN,
+	LGD_SRC_ADMIN_LISTEN, /* the admin socket, and its connections: */
+	LGD_SRC_ADMIN_CONN, /* never deferred by the loop's control budget */
 	LGD_SRC_EVENTS,
 	LGD_SRC_REFRESH,
 	LGD_SRC_TICK,
