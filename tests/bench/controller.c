@@ -11,13 +11,22 @@
  * ("present NS"), then a summary line; tests/bench/controller.sh turns them
  * into figures. Driven by tests/bench/controller.sh in the VM (make bench).
  *
+ * With -a, all COUNT agents present at once: every child joins its cgroup
+ * and waits at a barrier, then all are let go together. A child told to
+ * wait (busy, retry_after_ms) presents again after that long and a little
+ * more, as `livegrant present` does; its sample runs from the release to
+ * its accepted reply, retries included. A refusal or a missing reply is
+ * counted with its reason, never timed; the run fails unless every one was
+ * admitted. One summary line: admitted, refused, no reply, retries, the
+ * wall time, and the quantiles.
+ *
  * With -X ADDR:PORT, each child instead makes a TCP connect to that IPv4
  * address from its (already granted) agent cgroup, which must be denied: a
  * crossing into another trust domain, whose latency to reauth_required
  * livegrantd logs ("ms after the denial"). The sample is the connect().
  *
  * usage: lg-present-load -S SOCKET -R ROOT -T TOKENS [-p PREFIX] [-o FIRST]
- *                        [-n COUNT] [-g GAP_MS]
+ *                        [-n COUNT] [-g GAP_MS | -a]
  *        lg-present-load -R ROOT -X ADDR:PORT [-p PREFIX] [-o FIRST]
  *                        [-n COUNT] [-g GAP_MS]
  */
@@ -30,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -38,12 +48,24 @@
 #include <unistd.h>
 
 #define REPLY_MAX 65536
+/* -a: a client told to wait tries at most this often, for this long in all. */
+#define AT_ONCE_TRIES 200
+#define AT_ONCE_WAIT_MAX_MS 30000
+#define REASON_MAX 48
 
 struct opts {
 	const char *sock, *root, *tokens, *prefix;
 	long first, count, gap_ms;
 	struct sockaddr_in cross; /* -X: where the children connect */
-	bool crossing;
+	bool crossing, at_once;
+};
+
+/* -a: one client's result, written by the child into shared memory. */
+struct outcome {
+	uint64_t ns; /* from the release to the accepted reply */
+	uint32_t tries;
+	enum { NO_REPLY, ADMITTED, REFUSED } kind;
+	char reason[REASON_MAX]; /* the refusal's reason, or why no reply */
 };
 
 static uint64_t now_ns(void)
@@ -86,32 +108,34 @@ static int join_cgroup(const char *dir)
 }
 
 /*
- * In the child, inside its agent cgroup: present @token, and write the
- * nanoseconds from connect() to the end of the reply to @out. Exit 0 only
- * for an {"ok":true} reply.
+ * One presentation of @token on @sock: its whole reply (to the newline or
+ * the close) into @reply. The reply's length, or -1 with errno set when
+ * there was no connection.
  */
-static int present(const char *sock, const char *token, int out)
+static ssize_t exchange(const char *sock, const char *token, char *reply, size_t size)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	static char reply[REPLY_MAX];
 	size_t got = 0;
-	uint64_t t0, dt;
 	char *req;
-	int fd, len;
+	int fd, len, e;
 
 	len = asprintf(&req, "{\"op\":\"present\",\"token\":\"%s\"}\n", token);
 	if (len < 0)
-		return 1;
+		return -1;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	t0 = now_ns();
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) || write_all(fd, req, len)) {
-		fprintf(stderr, "lg-present-load: %s: %s\n", sock, strerror(errno));
-		return 1;
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		free(req);
+		errno = e;
+		return -1;
 	}
+	free(req);
 	/* One reply per connection: read to the newline or the close. */
-	while (got < sizeof(reply) - 1) {
-		ssize_t n = read(fd, reply + got, sizeof(reply) - 1 - got);
+	while (got < size - 1) {
+		ssize_t n = read(fd, reply + got, size - 1 - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -121,14 +145,97 @@ static int present(const char *sock, const char *token, int out)
 		if (memchr(reply + got - n, '\n', n))
 			break;
 	}
-	dt = now_ns() - t0;
 	reply[got] = 0;
 	close(fd);
-	if (!strstr(reply, "\"ok\":true") && !strstr(reply, "\"ok\": true")) {
+	return (ssize_t)got;
+}
+
+static bool admitted(const char *reply)
+{
+	return strstr(reply, "\"ok\":true") || strstr(reply, "\"ok\": true");
+}
+
+/* The integer or string value of "@key" in @reply, crudely: our own daemon's JSON. */
+static const char *field(const char *reply, const char *key)
+{
+	char pat[64];
+	const char *at;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	at = strstr(reply, pat);
+	if (!at)
+		return NULL;
+	at += strlen(pat);
+	while (*at == ' ' || *at == '"')
+		at++;
+	return at;
+}
+
+/*
+ * In the child, inside its agent cgroup: present @token, and write the
+ * nanoseconds from connect() to the end of the reply to @out. Exit 0 only
+ * for an {"ok":true} reply.
+ */
+static int present(const char *sock, const char *token, int out)
+{
+	static char reply[REPLY_MAX];
+	uint64_t t0 = now_ns(), dt;
+
+	if (exchange(sock, token, reply, sizeof(reply)) < 0) {
+		fprintf(stderr, "lg-present-load: %s: %s\n", sock, strerror(errno));
+		return 1;
+	}
+	dt = now_ns() - t0;
+	if (!admitted(reply)) {
 		fprintf(stderr, "lg-present-load: presentation refused: %s\n", reply);
 		return 1;
 	}
 	return write_all(out, (const char *)&dt, sizeof(dt)) ? 1 : 0;
+}
+
+/*
+ * -a, in the child, after the release: present @token until it is admitted,
+ * refused, or unanswered; a reply that says when to try again is obeyed
+ * (with up to half as much again, by chance, as the CLI does), within
+ * AT_ONCE_TRIES and AT_ONCE_WAIT_MAX_MS. The result into @o.
+ */
+static void present_retrying(const char *sock, const char *token, uint64_t t0, struct outcome *o)
+{
+	static char reply[REPLY_MAX];
+	long waited = 0;
+
+	srandom((unsigned int)getpid());
+	for (o->tries = 1;; o->tries++) {
+		const char *retry, *reason;
+		long ms;
+
+		if (exchange(sock, token, reply, sizeof(reply)) < 0) {
+			snprintf(o->reason, sizeof(o->reason), "connect: %s", strerror(errno));
+			return;
+		}
+		if (admitted(reply)) {
+			o->ns = now_ns() - t0;
+			o->kind = ADMITTED;
+			return;
+		}
+		reason = field(reply, "reason");
+		if (!reason) {
+			snprintf(o->reason, sizeof(o->reason), "no valid reply (%zu bytes)",
+				 strlen(reply));
+			return;
+		}
+		retry = field(reply, "retry_after_ms");
+		ms = retry ? atol(retry) : 0;
+		if (ms <= 0 || o->tries >= AT_ONCE_TRIES || waited >= AT_ONCE_WAIT_MAX_MS) {
+			o->kind = REFUSED;
+			snprintf(o->reason, sizeof(o->reason), "%.*s", (int)strcspn(reason, "\","),
+				 reason);
+			return;
+		}
+		ms += random() % (ms / 2 + 1);
+		usleep(ms * 1000);
+		waited += ms;
+	}
 }
 
 /*
@@ -204,6 +311,151 @@ static uint64_t pct(const uint64_t *v, size_t n, double q)
 	return v[i < n ? i : n - 1];
 }
 
+/* The COUNT tokens from line FIRST of @path, into a new array (or NULL). */
+static char **read_tokens(const struct opts *o)
+{
+	char **tok = calloc(o->count, sizeof(*tok)), *line = NULL;
+	FILE *f = fopen(o->tokens, "r");
+	long lineno = 0, n = 0;
+	size_t cap = 0;
+
+	while (tok && f && n < o->count && getline(&line, &cap, f) > 0) {
+		if (lineno++ < o->first)
+			continue;
+		line[strcspn(line, "\r\n")] = 0;
+		tok[n] = strdup(line);
+		if (!tok[n++])
+			break;
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	if (tok && n == o->count && tok[n - 1])
+		return tok;
+	fprintf(stderr, "lg-present-load: %s holds %ld tokens from line %ld, not %ld\n", o->tokens,
+		n, o->first, o->count);
+	for (long i = 0; tok && i < n; i++)
+		free(tok[i]);
+	free(tok);
+	return NULL;
+}
+
+/* -a, the child: its cgroup, the barrier, its presentations; never returns. */
+static void at_once_child(const struct opts *o, const char *dir, const char *token, int go,
+			  const volatile uint64_t *release, struct outcome *out)
+{
+	char c;
+
+	if (join_cgroup(dir)) {
+		snprintf(out->reason, sizeof(out->reason), "joining the cgroup: %s",
+			 strerror(errno));
+		_exit(1);
+	}
+	/* Every child waits here; the parent's close lets them all go at once. */
+	if (read(go, &c, 1) < 0)
+		_exit(1);
+	present_retrying(o->sock, token, *release, out);
+	_exit(0);
+}
+
+static void at_once_report(const struct opts *o, const struct outcome *out, uint64_t wall_ns)
+{
+	uint64_t *ns = calloc(o->count, sizeof(*ns));
+	long admitted_n = 0, refused = 0, unanswered = 0, retried = 0, shown = 0;
+	uint32_t max_tries = 0;
+
+	for (long i = 0; i < o->count; i++) {
+		const struct outcome *r = &out[i];
+
+		if (r->tries > max_tries)
+			max_tries = r->tries;
+		retried += r->tries > 1;
+		if (r->kind == ADMITTED) {
+			if (ns)
+				ns[admitted_n] = r->ns;
+			admitted_n++;
+			continue;
+		}
+		if (r->kind == REFUSED)
+			refused++;
+		else
+			unanswered++;
+		/* The first few, each with its reason: every refusal says why. */
+		if (shown++ < 10)
+			printf("%s %s%ld: %s\n", r->kind == REFUSED ? "refused" : "no_reply",
+			       o->prefix, o->first + i,
+			       r->reason[0] ? r->reason : "(child failed)");
+	}
+	if (ns && admitted_n)
+		qsort(ns, admitted_n, sizeof(*ns), cmp_u64);
+	printf("at_once n=%ld admitted=%ld refused=%ld no_reply=%ld retried=%ld max_tries=%u "
+	       "wall_ms=%llu median_ns=%llu p90_ns=%llu p99_ns=%llu max_ns=%llu\n",
+	       o->count, admitted_n, refused, unanswered, retried, max_tries,
+	       (unsigned long long)(wall_ns / 1000000),
+	       (unsigned long long)(ns && admitted_n ? pct(ns, admitted_n, 0.5) : 0),
+	       (unsigned long long)(ns && admitted_n ? pct(ns, admitted_n, 0.9) : 0),
+	       (unsigned long long)(ns && admitted_n ? pct(ns, admitted_n, 0.99) : 0),
+	       (unsigned long long)(ns && admitted_n ? ns[admitted_n - 1] : 0));
+	free(ns);
+}
+
+/*
+ * -a: COUNT agents, each a child in a cgroup of its own, all presenting at
+ * once. 0 only if every one was admitted.
+ */
+static int run_at_once(const struct opts *o)
+{
+	size_t size = sizeof(uint64_t) + o->count * sizeof(struct outcome);
+	char **tok = read_tokens(o), dir[512];
+	struct outcome *out;
+	uint64_t *release;
+	long forked = 0, ok = 0;
+	int go[2], rc = 1;
+	void *shm;
+
+	shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (!tok || shm == MAP_FAILED || pipe(go))
+		goto out;
+	release = shm;
+	out = (struct outcome *)(release + 1);
+	for (; forked < o->count; forked++) {
+		pid_t pid;
+
+		snprintf(dir, sizeof(dir), "%s/%s%ld", o->root, o->prefix, o->first + forked);
+		if (mkdir(dir, 0755) && errno != EEXIST) {
+			fprintf(stderr, "lg-present-load: mkdir %s: %s\n", dir, strerror(errno));
+			break;
+		}
+		pid = fork();
+		if (pid < 0) {
+			fprintf(stderr, "lg-present-load: fork: %s\n", strerror(errno));
+			break;
+		}
+		if (pid == 0) {
+			close(go[1]);
+			at_once_child(o, dir, tok[forked], go[0], release, &out[forked]);
+		}
+	}
+	close(go[0]);
+	*release = now_ns();
+	close(go[1]); /* the release: every child's read() returns 0 */
+	while (wait(NULL) > 0)
+		;
+	if (forked == o->count) {
+		at_once_report(o, out, now_ns() - *release);
+		for (long i = 0; i < o->count; i++)
+			ok += out[i].kind == ADMITTED;
+		rc = ok == o->count ? 0 : 1;
+	}
+out:
+	for (long i = 0; tok && i < o->count; i++)
+		free(tok[i]);
+	free(tok);
+	if (shm != MAP_FAILED)
+		munmap(shm, size);
+	return rc;
+}
+
 static int run(const struct opts *o)
 {
 	uint64_t *ns = calloc(o->count, sizeof(*ns));
@@ -254,7 +506,7 @@ int main(int argc, char **argv)
 	struct opts o = { .prefix = "load", .count = 1 };
 	int c;
 
-	while ((c = getopt(argc, argv, "S:R:T:X:p:o:n:g:")) != -1) {
+	while ((c = getopt(argc, argv, "S:R:T:X:p:o:n:g:a")) != -1) {
 		char *colon;
 
 		switch (c) {
@@ -290,18 +542,21 @@ int main(int argc, char **argv)
 		case 'g':
 			o.gap_ms = atol(optarg);
 			break;
+		case 'a':
+			o.at_once = true;
+			break;
 		default:
 			goto usage;
 		}
 	}
 	if (!o.root || o.count < 1 || o.first < 0 || o.gap_ms < 0 ||
-	    (!o.crossing && (!o.sock || !o.tokens)))
+	    (!o.crossing && (!o.sock || !o.tokens)) || (o.at_once && (o.crossing || o.gap_ms)))
 		goto usage;
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	return run(&o);
+	return o.at_once ? run_at_once(&o) : run(&o);
 usage:
 	fprintf(stderr, "usage: lg-present-load -S SOCKET -R ROOT -T TOKENS [-p PREFIX] "
-			"[-o FIRST] [-n COUNT] [-g GAP_MS]\n"
+			"[-o FIRST] [-n COUNT] [-g GAP_MS | -a]\n"
 			"       lg-present-load -R ROOT -X ADDR:PORT [-p PREFIX] [-o FIRST] "
 			"[-n COUNT] [-g GAP_MS]\n");
 	return 2;

@@ -57,14 +57,6 @@ EOF
 	done
 }
 
-# sample_lgd: livegrantd's open fds and RSS (KiB), every 0.2 s, into $W/samples.
-sample_lgd() {
-	while kill -0 $LGD_PID 2>/dev/null; do
-		echo "$(ls /proc/$LGD_PID/fd 2>/dev/null | wc -l) $(awk '/^VmRSS/ {print $2}' /proc/$LGD_PID/status)"
-		sleep 0.2
-	done >$W/samples
-}
-
 # honest N FIRST: N honest agents present one token each, one after another;
 # each one's time from the start of livegrant exec to the exec is a sample.
 # Prints "honest: ok=N of N max_ms=N".
@@ -79,7 +71,6 @@ honest() {
 	echo "honest: ok=$ok of $1 max_ms=$max"
 }
 
-field() { sed -n "s/.*$2=\([0-9]*\).*/\1/p" $1 | tail -n 1; } # FILE KEY
 rejected() { # REASON: livegrantd's count of connections turned away for REASON
 	wget -qO- $METRICS | sed -n "s/^livegrant_control_rejected_total{reason=\"$1\"} //p"
 }
@@ -177,8 +168,8 @@ stop_accessloop by
 echo "    bystander: $(grep '^rounds=' $W/loop.out)"
 check "the bystander's allowed open never failed (its grant never lapsed)" contains $W/loop.out 'allowed_failed=0 '
 check "  and its denied open never succeeded" contains $W/loop.out 'denied_succeeded=0$'
-peak_fds=$(sort -n $W/samples | tail -n 1 | cut -d' ' -f1)
-peak_rss=$(awk '/^VmHWM/ {print $2}' /proc/$LGD_PID/status)
+peak_fds=$(peak_fds)
+peak_rss=$(peak_rss)
 echo "    livegrantd: peak $peak_fds open descriptors, peak RSS $((peak_rss / 1024)) MiB ($(wc -l <$W/samples) samples)"
 check "livegrantd's descriptors stayed bounded (at most $MAX_CONNS connections and its own)" \
 	at_most "$peak_fds" $((MAX_CONNS + 64))

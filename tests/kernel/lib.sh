@@ -50,6 +50,8 @@ contains() {
 at_most() { [ "$1" -le "$2" ] && return 0; echo "    $1 > $2"; return 1; }
 at_least() { [ "$1" -ge "$2" ] && return 0; echo "    $1 < $2"; return 1; }
 equal() { [ "$1" -eq "$2" ] && return 0; echo "    $1 != $2"; return 1; }
+# field FILE KEY: the number after KEY= on FILE's last line that has it
+field() { sed -n "s/.*$2=\([0-9]*\).*/\1/p" $1 | tail -n 1; }
 # now_ms: milliseconds since boot (busybox has no date +%N)
 now_ms() { awk '{printf "%d", $1 * 1000}' /proc/uptime; }
 
@@ -91,6 +93,18 @@ start_bin() {
 	sed 's/^/    | /' $W/lgd.log
 	return 1
 }
+
+# sample_lgd: livegrantd's open fds and RSS (KiB), every 0.2 s until it
+# exits, into $W/samples (run it in the background); peak_fds and peak_rss
+# (KiB, the kernel's high-water mark) read the peaks.
+sample_lgd() {
+	while kill -0 $LGD_PID 2>/dev/null; do
+		echo "$(ls /proc/$LGD_PID/fd 2>/dev/null | wc -l) $(awk '/^VmRSS/ {print $2}' /proc/$LGD_PID/status)"
+		sleep 0.2
+	done >$W/samples
+}
+peak_fds() { sort -n $W/samples | tail -n 1 | cut -d' ' -f1; }
+peak_rss() { awk '/^VmHWM/ {print $2}' /proc/$LGD_PID/status; }
 
 stop_lgd() {
 	[ -n "$LGD_PID" ] || return 0
