@@ -42,6 +42,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,6 +53,8 @@
 #define AT_ONCE_TRIES 200
 #define AT_ONCE_WAIT_MAX_MS 30000
 #define REASON_MAX 48
+/* One exchange's longest wait, in connect(), send or read. */
+#define EXCHANGE_TIMEOUT_S 120
 
 struct opts {
 	const char *sock, *root, *tokens, *prefix;
@@ -124,6 +127,13 @@ static ssize_t exchange(const char *sock, const char *token, char *reply, size_t
 		return -1;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* A livegrantd that stops answering fails the sample, not the whole run's clock. */
+	if (fd >= 0) {
+		struct timeval tv = { .tv_sec = EXCHANGE_TIMEOUT_S };
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) || write_all(fd, req, len)) {
 		e = errno;
 		if (fd >= 0)
@@ -340,17 +350,23 @@ static char **read_tokens(const struct opts *o)
 	return NULL;
 }
 
-/* -a, the child: its cgroup, the barrier, its presentations; never returns. */
-static void at_once_child(const struct opts *o, const char *dir, const char *token, int go,
-			  const volatile uint64_t *release, struct outcome *out)
+/*
+ * -a, the child: its cgroup, a byte on @ready, the barrier, its
+ * presentations; never returns.
+ */
+static void at_once_child(const struct opts *o, const char *dir, const char *token, int ready,
+			  int go, const volatile uint64_t *release, struct outcome *out)
 {
-	char c;
+	char c = 1;
 
 	if (join_cgroup(dir)) {
 		snprintf(out->reason, sizeof(out->reason), "joining the cgroup: %s",
 			 strerror(errno));
 		_exit(1);
 	}
+	/* In place: the parent releases no one before every child is. */
+	if (write(ready, &c, 1) != 1)
+		_exit(1);
 	/* Every child waits here; the parent's close lets them all go at once. */
 	if (read(go, &c, 1) < 0)
 		_exit(1);
@@ -409,12 +425,13 @@ static int run_at_once(const struct opts *o)
 	char **tok = read_tokens(o), dir[512];
 	struct outcome *out;
 	uint64_t *release;
-	long forked = 0, ok = 0;
-	int go[2], rc = 1;
+	long forked = 0, ok = 0, in_place = 0;
+	int go[2], ready[2], rc = 1;
 	void *shm;
+	char c;
 
 	shm = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (!tok || shm == MAP_FAILED || pipe(go))
+	if (!tok || shm == MAP_FAILED || pipe(go) || pipe(ready))
 		goto out;
 	release = shm;
 	out = (struct outcome *)(release + 1);
@@ -433,10 +450,19 @@ static int run_at_once(const struct opts *o)
 		}
 		if (pid == 0) {
 			close(go[1]);
-			at_once_child(o, dir, tok[forked], go[0], release, &out[forked]);
+			close(ready[0]);
+			at_once_child(o, dir, tok[forked], ready[1], go[0], release, &out[forked]);
 		}
 	}
 	close(go[0]);
+	close(ready[1]);
+	/* Each child in its cgroup (a byte each; EOF once all that could have exited). */
+	while (in_place < forked && read(ready[0], &c, 1) == 1)
+		in_place++;
+	close(ready[0]);
+	if (forked < o->count)
+		fprintf(stderr, "lg-present-load: only %ld of %ld clients started\n", forked,
+			o->count);
 	*release = now_ns();
 	close(go[1]); /* the release: every child's read() returns 0 */
 	while (wait(NULL) > 0)

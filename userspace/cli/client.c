@@ -35,7 +35,13 @@ static int unreachable(char *why, size_t size, const char *what)
 	return LGC_UNREACHABLE;
 }
 
-int lgc_try_request(const char *path, json_t *req, json_t **resp, char *why, size_t size)
+/*
+ * lgc_try_request(), and whether it got as far as a connection
+ * (*@connected): once the request may have been sent, asking elsewhere
+ * could do it twice.
+ */
+static int try_request(const char *path, json_t *req, json_t **resp, char *why, size_t size,
+		       bool *connected)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 30 };
@@ -61,6 +67,7 @@ int lgc_try_request(const char *path, json_t *req, json_t **resp, char *why, siz
 					   "is livegrantd running? (no listener)" :
 					   strerror(e));
 	}
+	*connected = true;
 	text = json_dumps(req, JSON_COMPACT);
 	buf = malloc(LGC_MAX_REPLY);
 	if (!text || !buf) {
@@ -101,6 +108,13 @@ int lgc_try_request(const char *path, json_t *req, json_t **resp, char *why, siz
 		return unreachable(why, size, "no valid reply (livegrantd stopped or timed out)");
 	}
 	return LGC_OK;
+}
+
+int lgc_try_request(const char *path, json_t *req, json_t **resp, char *why, size_t size)
+{
+	bool connected = false;
+
+	return try_request(path, req, resp, why, size, &connected);
 }
 
 int lgc_request(const char *path, json_t *req, json_t **resp)
@@ -147,11 +161,19 @@ static bool admin_socket_of(const char *socket_path, char *out, size_t size)
 static int admin_request(const char *socket_path, json_t *req, json_t **resp)
 {
 	char admin[108], why[256];
+	bool connected = false;
+	int rc;
 
-	if (admin_socket_of(socket_path, admin, sizeof(admin)) &&
-	    lgc_try_request(admin, req, resp, why, sizeof(why)) == LGC_OK)
-		return LGC_OK;
-	return lgc_request(socket_path, req, resp);
+	if (!admin_socket_of(socket_path, admin, sizeof(admin)))
+		return lgc_request(socket_path, req, resp);
+	rc = try_request(admin, req, resp, why, sizeof(why), &connected);
+	if (rc == LGC_OK)
+		return rc;
+	/* Only a connection that failed is asked again elsewhere: never a request twice. */
+	if (!connected)
+		return lgc_request(socket_path, req, resp);
+	fprintf(stderr, "livegrant: livegrantd is not reachable at %s: %s\n", admin, why);
+	return rc;
 }
 
 int lgc_call(const char *socket_path, json_t *req, const char *what, json_t **resp)

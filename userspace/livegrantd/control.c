@@ -12,12 +12,14 @@
  * does: control_ops.c.
  *
  * The admin socket answers the same requests, for admins only. It exists
- * so that an SRE is answered at once while a thousand agents present: the
- * agent socket's queue is first come, first served, and the loop defers
- * its connections once a turn's share is spent (main.c); the admin
- * socket's are never deferred. It is root's, mode 0600, and agents, root
- * ones included, cannot connect to it: the kernel lets them reach only
- * the agent socket (lg_set_control_listener()).
+ * so that an SRE is answered while a thousand agents present: the agent
+ * socket's queue is first come, first served, and holds up to 128 agents
+ * ahead of anyone; the admin socket has its own, and its own share of each
+ * turn of the loop (main.c). It is root's, mode 0600, and agents, root
+ * ones included, cannot connect to it in enforce mode: the kernel lets them
+ * reach only the agent socket (lg_set_control_listener()). A caller there
+ * that is plainly no admin (uid, cgroup) is turned away before it is
+ * attested, so that even an agent that reaches it (audit mode) costs little.
  *
  * No client can hold livegrantd or take the socket from others:
  *  - at most LGD_ACCEPT_BUDGET connections are accepted per loop turn, so a
@@ -28,7 +30,9 @@
  *  - a caller that cannot be attested (one that exited before the accept,
  *    say) is answered at once and holds no slot;
  *  - a connection that has not sent its request within
- *    LGD_REQUEST_TIMEOUT_S is closed, and replies never block (respond()).
+ *    LGD_REQUEST_TIMEOUT_S is closed, and replies never block (respond():
+ *    what the socket cannot take at once is sent as the client reads, for
+ *    LGD_REPLY_TIMEOUT_S at most).
  * Every connection turned away gets a reply that says why, and is counted.
  */
 #define _GNU_SOURCE
@@ -52,6 +56,8 @@
 #include "views.h"
 
 #define LGD_REQUEST_TIMEOUT_S 5
+/* How long a client has to read a reply the socket could not take at once. */
+#define LGD_REPLY_TIMEOUT_S 10
 #define LGD_MAX_CONNS 256
 /* Slots only admins may take, and the most one agent may hold. */
 #define LGD_ADMIN_RESERVED 16
@@ -74,6 +80,10 @@ _Static_assert(LGD_MAX_CONNS_PER_AGENT < LGD_MAX_CONNS - LGD_ADMIN_RESERVED,
 struct conn {
 	struct lgd_src src; /* first: epoll hands us this pointer */
 	uint64_t accepted_ns;
+	/* A reply the socket could not take at once: sent as the client reads. */
+	char *out;
+	size_t out_len, out_off;
+	uint64_t out_ns; /* CLOCK_BOOTTIME when it began */
 	struct lgd_peer peer;
 	/* Whose slots this one counts against: the agent cgroup, else the cgroup. */
 	char owner[PATH_MAX];
@@ -205,6 +215,7 @@ static void conn_close(int epfd, struct conn *c)
 	epoll_ctl(epfd, EPOLL_CTL_DEL, c->src.fd, NULL);
 	close(c->src.fd);
 	lgd_peer_release(&c->peer);
+	free(c->out);
 	free(c);
 	nconns--;
 	stats.open = nconns;
@@ -243,26 +254,35 @@ static void ensure_sndbuf(int fd, size_t need)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
 }
 
+/* @resp as one line, newline-terminated, into a new string (its length in *len). */
+static char *reply_line(json_t *resp, size_t *len)
+{
+	char *text = json_dumps(resp, JSON_COMPACT);
+
+	if (!text)
+		return NULL;
+	*len = strlen(text) + 1;
+	text[*len - 1] = '\n';
+	return text;
+}
+
 /*
- * @resp as one line on @fd, whole, never blocking the loop: a reply larger
- * than the socket's send buffer (the agents list of a large fleet is
- * megabytes) first gets a buffer that holds it, so that one send queues
- * all of it. A peer that does not read, or a short send, loses the reply:
- * the client then reports no valid reply, never a truncated one taken for
- * whole. Returns what send() did (-1 with errno also without memory); the
- * line's length in *len.
+ * @resp as one line on @fd, never blocking the loop: a reply larger than
+ * the socket's send buffer first asks for a buffer that holds it (which
+ * needs CAP_NET_ADMIN past net.core.wmem_max). Returns what send() did (-1
+ * with errno also without memory); the line's length in *len. For
+ * refusals at accept, which are short; respond() keeps what a connection's
+ * socket could not take.
  */
 static ssize_t send_reply(int fd, json_t *resp, size_t *len)
 {
-	char *text = json_dumps(resp, JSON_COMPACT);
+	char *text = reply_line(resp, len);
 	ssize_t n;
 
 	if (!text) {
 		errno = ENOMEM;
 		return -1;
 	}
-	*len = strlen(text) + 1;
-	text[*len - 1] = '\n';
 	ensure_sndbuf(fd, *len);
 	n = send(fd, text, *len, MSG_NOSIGNAL | MSG_DONTWAIT);
 	free(text);
@@ -317,7 +337,7 @@ static void set_owner(const struct lgd *d, struct conn *c)
  * now), so that a flood is turned away at a fraction of the cost of
  * attesting it; the peer a connection is granted to is attested in full.
  */
-static bool over_cap_early(const struct lgd *d, int fd, struct conn *c)
+static bool peek_peer(const struct lgd *d, int fd, struct conn *c)
 {
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
@@ -328,7 +348,23 @@ static bool over_cap_early(const struct lgd *d, int fd, struct conn *c)
 	c->peer.pid = cred.pid;
 	c->peer.uid = cred.uid;
 	set_owner(d, c);
-	return conn_slot(d, c) == LGD_REJECT_AGENT_CAP;
+	return true;
+}
+
+static bool over_cap_early(const struct lgd *d, int fd, struct conn *c)
+{
+	return peek_peer(d, fd, c) && conn_slot(d, c) == LGD_REJECT_AGENT_CAP;
+}
+
+/*
+ * The same cheap look on the admin socket: a caller that is plainly no
+ * admin is turned away before the cost of an attestation. No agent should
+ * get here (the kernel lets agents reach only the agent socket), but one
+ * in audit mode, or granted a connect rule that names this socket, could.
+ */
+static bool no_admin_early(const struct lgd *d, int fd, struct conn *c)
+{
+	return peek_peer(d, fd, c) && !lgd_caller_is_admin(d, &c->peer);
 }
 
 /* One connection from the listener; false when there is none left. */
@@ -357,6 +393,10 @@ static bool accept_one(struct lgd *d, int epfd, const struct lgd_src *from)
 	c->src.fd = fd;
 	c->peer.pidfd = -1;
 	c->accepted_ns = lg_boottime_ns();
+	if (admin_socket && no_admin_early(d, fd, c)) {
+		why = LGD_REJECT_NOT_ADMIN;
+		goto refuse;
+	}
 	if (!admin_socket && over_cap_early(d, fd, c)) {
 		why = LGD_REJECT_AGENT_CAP;
 		goto refuse;
@@ -373,13 +413,8 @@ static bool accept_one(struct lgd *d, int epfd, const struct lgd_src *from)
 	}
 	set_owner(d, c);
 	why = conn_slot(d, c);
-	if (admin_socket && !lgd_caller_is_admin(d, &c->peer)) {
+	if (admin_socket && !lgd_caller_is_admin(d, &c->peer))
 		why = LGD_REJECT_NOT_ADMIN;
-		snprintf(msg, sizeof(msg),
-			 "the admin socket serves uid 0 outside every agent root only "
-			 "(pid %d is uid %u in %.1024s): use %.1024s",
-			 c->peer.pid, (unsigned)c->peer.uid, c->peer.cgroup, d->socket_path);
-	}
 	ev.data.ptr = c;
 	if (why == LGD_REJECT_MAX && epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) == 0) {
 		c->next = conns;
@@ -388,6 +423,11 @@ static bool accept_one(struct lgd *d, int epfd, const struct lgd_src *from)
 		return true;
 	}
 refuse:
+	if (why == LGD_REJECT_NOT_ADMIN)
+		snprintf(msg, sizeof(msg),
+			 "the admin socket serves uid 0 outside every agent root only "
+			 "(pid %d is uid %u in %.1024s): use %.1024s",
+			 c->peer.pid, (unsigned)c->peer.uid, c->peer.cgroup, d->socket_path);
 	if (why == LGD_REJECT_AGENT_CAP)
 		snprintf(msg, sizeof(msg),
 			 "%s holds %d connections to livegrantd already: try again when one ends",
@@ -411,41 +451,100 @@ static void accept_some(struct lgd *d, int epfd, const struct lgd_src *from, uin
 			break;
 }
 
-static void respond(struct conn *c, json_t *resp)
+static void reply_lost(const struct conn *c, const char *why)
 {
-	size_t len = 0;
-	ssize_t n = send_reply(c->src.fd, resp, &len);
-
-	if (n >= 0 && (size_t)n == len)
-		return;
 	stats.rejected[LGD_REJECT_REPLY_LOST]++;
-	fprintf(stderr, "livegrantd: reply to pid %d lost (%zd of %zu bytes sent): %s\n",
-		c->peer.pid, n, len, n < 0 ? strerror(errno) : "socket buffer full");
+	fprintf(stderr, "livegrantd: reply to pid %d lost (%zu of %zu bytes sent): %s\n",
+		c->peer.pid, c->out_off, c->out_len, why);
 }
 
-static void handle_request(struct lgd *d, struct conn *c, size_t len)
+/*
+ * Send what is left of @c's reply, as much as the socket takes now. True
+ * once it is all sent, or lost (the client went away); false while some
+ * is left for when the socket is writable again.
+ */
+static bool flush_reply(struct conn *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->src.fd, c->out + c->out_off, c->out_len - c->out_off,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return false;
+		if (n <= 0) {
+			reply_lost(c, n < 0 ? strerror(errno) : "nothing sent");
+			return true;
+		}
+		c->out_off += n;
+	}
+	return true;
+}
+
+/*
+ * Send @resp on @c, never blocking the loop. A reply larger than the
+ * socket's buffer (the agents list of a large fleet is megabytes, and
+ * livegrantd keeps no CAP_NET_ADMIN to raise the buffer past wmem_max) is
+ * kept, and the rest sent as the client reads (EPOLLOUT): false then, and
+ * the connection stays open until it is all sent, or for at most
+ * LGD_REPLY_TIMEOUT_S (lgd_control_sweep()). A client that does not read
+ * loses its reply then; it never gets a truncated one taken for whole.
+ */
+static bool respond(int epfd, struct conn *c, json_t *resp)
+{
+	struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = c };
+
+	c->out = reply_line(resp, &c->out_len);
+	c->out_off = 0;
+	if (!c->out) {
+		reply_lost(c, "out of memory");
+		return true;
+	}
+	ensure_sndbuf(c->src.fd, c->out_len);
+	if (flush_reply(c))
+		return true;
+	c->out_ns = lg_boottime_ns();
+	if (epoll_ctl(epfd, EPOLL_CTL_MOD, c->src.fd, &ev)) {
+		reply_lost(c, strerror(errno));
+		return true;
+	}
+	return false;
+}
+
+/* Answer @c's request; false while its reply is still being sent (respond()). */
+static bool handle_request(struct lgd *d, int epfd, struct conn *c, size_t len)
 {
 	json_t *resp = json_object();
 	struct lgd_request req;
 	const char *msg;
+	bool done;
 
 	if (lgd_request_decode(c->buf, len, &req, &msg))
 		lgd_refuse(resp, "bad_request", msg);
 	else
 		lgd_control_dispatch(d, &c->peer, &req, resp);
 	lgd_request_release(&req);
-	respond(c, resp);
+	done = respond(epfd, c, resp);
 	json_decref(resp);
+	return done;
 }
 
 void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src, uint64_t deadline_ns)
 {
 	struct conn *c = (struct conn *)src;
+	bool done = true;
 	size_t line_len;
 	ssize_t n;
 
 	if (src->kind == LGD_SRC_LISTEN || src->kind == LGD_SRC_ADMIN_LISTEN) {
 		accept_some(d, epfd, src, deadline_ns);
+		return;
+	}
+	/* Writable again: more of the reply the socket could not take at once. */
+	if (c->out) {
+		if (flush_reply(c))
+			conn_close(epfd, c);
 		return;
 	}
 	n = read(c->src.fd, c->buf + c->len, LGD_MAX_REQUEST - c->len);
@@ -464,15 +563,16 @@ void lgd_control_handle(struct lgd *d, int epfd, struct lgd_src *src, uint64_t d
 
 		stats.rejected[LGD_REJECT_TOO_LARGE]++;
 		lgd_refuse(resp, "too_large", "request longer than 64 KiB");
-		respond(c, resp);
+		done = respond(epfd, c, resp);
 		json_decref(resp);
 		break;
 	}
 	case LGD_FRAME_LINE:
-		handle_request(d, c, line_len);
+		done = handle_request(d, epfd, c, line_len);
 		break;
 	}
-	conn_close(epfd, c);
+	if (done)
+		conn_close(epfd, c);
 }
 
 /*
@@ -494,10 +594,19 @@ static bool request_arrived(struct conn *c)
 void lgd_control_sweep(int epfd)
 {
 	uint64_t limit = (uint64_t)LGD_REQUEST_TIMEOUT_S * 1000000000ULL, now = lg_boottime_ns();
+	uint64_t reply_limit = (uint64_t)LGD_REPLY_TIMEOUT_S * 1000000000ULL;
 	struct conn *c = conns, *next;
 
 	for (; c; c = next) {
 		next = c->next;
+		/* A reply being sent: the client has LGD_REPLY_TIMEOUT_S to read it all. */
+		if (c->out) {
+			if (now - c->out_ns > reply_limit) {
+				reply_lost(c, "the client did not read it in time");
+				conn_close(epfd, c);
+			}
+			continue;
+		}
 		if (now - c->accepted_ns <= limit || request_arrived(c))
 			continue;
 		stats.rejected[LGD_REJECT_TIMEOUT]++;

@@ -496,10 +496,11 @@ json_t *lgd_kube_status_json(const struct lgd *d)
 {
 	const struct lgd_kube *k = &d->kube;
 	uint64_t now = lg_boottime_ns();
-	json_t *o, *results = json_object();
+	json_t *o, *results;
 
 	if (!d->cfg->kube.enabled)
 		return json_null();
+	results = json_object();
 	for (unsigned int i = 0; i < LGD_KUBELET_RESULT_MAX; i++)
 		json_object_set_new(results, lgd_kubelet_result_name(i),
 				    json_integer((json_int_t)k->results[i]));

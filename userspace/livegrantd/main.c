@@ -389,6 +389,8 @@ static int setup(struct lgd *d, bool verbose, unsigned int takeover_wait_s)
  * passes stretched until grants lapsed and the ring went unread (1,000
  * agents presenting at once, tests/kernel/load.sh). The connection being
  * handled when the share runs out is finished; one request is never split.
+ * The admin socket has a share of its own, so that no queue of agents is
+ * ahead of an admin.
  */
 #define LGD_CONTROL_TURN_NS (50 * 1000000ULL)
 /*
@@ -656,6 +658,7 @@ static int run(struct lgd *d)
 		if (n < 0 && errno != EINTR)
 			return lg_err(-errno, "epoll_wait: %s", strerror(errno));
 		uint64_t control_end = lg_monotonic_ns() + LGD_CONTROL_TURN_NS;
+		uint64_t admin_spent = 0, t_admin; /* the admin socket's share is its own time */
 
 		deferred = false;
 		for (int i = 0; i < n; i++) {
@@ -677,8 +680,17 @@ static int run(struct lgd *d)
 				break;
 			case LGD_SRC_ADMIN_LISTEN:
 			case LGD_SRC_ADMIN_CONN:
-				/* Admins first: never deferred, whatever agents queue. */
-				lgd_control_handle(d, epfd, src, UINT64_MAX);
+				/* The admin socket's own share, whatever agents queue. */
+				if (admin_spent >= LGD_CONTROL_TURN_NS) {
+					deferred = true;
+					break;
+				}
+				t_admin = lg_monotonic_ns();
+				lgd_control_handle(d, epfd, src,
+						   t_admin + LGD_CONTROL_TURN_NS - admin_spent);
+				admin_spent += lg_monotonic_ns() - t_admin;
+				/* Not the agents' share: theirs starts again after it. */
+				control_end += lg_monotonic_ns() - t_admin;
 				break;
 			case LGD_SRC_EVENTS:
 				/* One slice a turn: the ring stays readable while records are left. */

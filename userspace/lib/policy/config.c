@@ -46,7 +46,8 @@
 #define TOKEN_BYTES_MAX (1024 * 1024)
 #define DOMAIN_NAME_MAX 32
 #define CFG_CLAIMS_MAX 64
-#define CONTROL_SOCKET "/livegrant.sock"
+/* The longer of livegrantd's two sockets there (livegrantd/daemon.h). */
+#define CONTROL_SOCKET "/livegrant-admin.sock"
 
 #define DEFAULT_STATE_DIR "/run/livegrant"
 #define DEFAULT_BPFFS_DIR "/sys/fs/bpf/livegrant"
@@ -894,7 +895,7 @@ static int f_state_dir(struct cfg *x, const yaml_node_t *v, const char *field, v
 
 	if (err)
 		return err;
-	/* The control socket lives there, and sun_path is short. */
+	/* The control sockets live there, and sun_path is short. */
 	if (strlen(c->state_dir) + strlen(CONTROL_SOCKET) >= LG_UNIX_PATH_MAX)
 		return cfg_err(
 			x, node_line(v), field,
