@@ -64,7 +64,7 @@ TESTS := $(UNIT_BINS) $(BUILD)/tests/lg-ktest $(BUILD)/tests/lg-netprobe $(BUILD
 	$(BUILD)/tests/lg-bench-noop $(BUILD)/tests/lg-present-load $(BUILD)/tests/lg-https-stub
 
 .PHONY: all deps test unit-test kernel-test demo bench fuzz fuzz-build sanitize sanitize-build \
-	sanitize-vm format lint compdb clean vmlinux-h upgrade-builds install FORCE
+	sanitize-vm sanitize-vm-files format lint compdb clean vmlinux-h upgrade-builds install FORCE
 all: $(PROGS) $(TESTS)
 
 deps:
@@ -235,7 +235,7 @@ $(BUILD)/bpf $(BUILD)/tests $(BUILD)/obj/lib/enforce $(BUILD)/obj/lib/policy $(B
 # KERNELS: guest kernels the kernel tests boot (tools/vmrun --kernel).
 KERNELS ?= 6.1 6.12 sid
 test: deps
-	$(MAKE) all upgrade-builds
+	$(MAKE) all upgrade-builds sanitize-vm-files
 	tests/run --kernels "$(KERNELS)"
 
 # The narrated demo in the test VM (README's first command), about a minute.
@@ -343,12 +343,15 @@ sanitize: sanitize-build
 # Not part of make test (docs/testing.md#fuzzing-and-sanitizers): the
 # sanitized livegrantd restarts too slowly for the suite's 2 s refresh
 # interval, and the 30-minute budget has no room for another daemon suite.
-sanitize-vm: sanitize-build all
+# The guest's files for it (make test's "daemon sanitized" suite too).
+sanitize-vm-files: sanitize-build all
 	rm -rf $(SANITIZE_BUILD)/vm && mkdir -p $(SANITIZE_BUILD)/vm/tests
 	cp $(SANITIZE_BUILD)/livegrantd $(SANITIZE_BUILD)/livegrant-issuer $(BUILD)/livegrant \
 		$(SANITIZE_BUILD)/vm/
 	cp $(BUILD)/tests/lg-netprobe $(BUILD)/tests/lg-accessloop $(BUILD)/tests/lg-https-stub \
 		$(SANITIZE_BUILD)/vm/tests/
+
+sanitize-vm: sanitize-vm-files
 	tools/vmrun --kernel 6.1 --timeout 900 --add $(CURDIR)/tests/kernel \
 		--add $(CURDIR)/tests/sanitize-daemon.sh --add $(CURDIR)/$(SANITIZE_BUILD)/vm \
 		--add /usr/bin/setpriv -- sh tests/sanitize-daemon.sh

@@ -27,6 +27,7 @@ WAVE=${LOAD_WAVE:-1000}
 INTERVAL=${LOAD_INTERVAL:-3} # s: grants lapse two intervals after the last refresh
 HOLD=4     # intervals refreshed with the whole fleet live
 MAX_CONNS=256 # control.c: LGD_MAX_CONNS
+ADMIN_SOCK=/run/livegrant/livegrant-admin.sock
 # The largest bucket of livegrant_refresh_seconds below the interval.
 if [ "$INTERVAL" -gt 10 ]; then LE=10; elif [ "$INTERVAL" -gt 2 ]; then LE=2.5; else LE=1; fi
 
@@ -63,12 +64,15 @@ EOF
 	[ "$(sort -u $W/tokens.txt | wc -l)" -eq "$AGENTS" ]
 }
 
-# time_status: `livegrant status` once a second until $W/stop exists; each
-# one's milliseconds, or "fail" and what it said, a line each in $W/status_ms.
+# time_status: `livegrant status` on the admin socket, once a second until
+# $W/stop exists; each one's milliseconds, or "fail" and what it said, a
+# line each in $W/status_ms. Asked there by name: the CLI's fallback to the
+# agent socket (its default when the admin socket does not answer) must not
+# hide an admin socket that fails.
 time_status() {
 	while [ ! -e $W/stop ]; do
 		t0=$(now_ms)
-		if timeout 10 $LG status >/dev/null 2>$W/status.err; then
+		if timeout 10 $LG status --socket $ADMIN_SOCK >/dev/null 2>$W/status.err; then
 			echo $(($(now_ms) - t0))
 		else
 			echo "fail after $(($(now_ms) - t0)) ms: $(head -c 200 $W/status.err)"
@@ -119,7 +123,7 @@ while [ $grown -lt "$AGENTS" ]; do
 done
 grow_s=$((($(now_ms) - t0) / 1000))
 echo "    figure: the last wave ($n at once, $((grown - n)) agents live): $(grep '^at_once ' $W/wave.out)"
-echo "    figure: $((AGENTS - WAVE)) more agents admitted in $grow_s s"
+echo "    figure: $((AGENTS - WAVE)) more agents presented in $grow_s s"
 check "$AGENTS agents registered: every wave admitted whole" equal $failed_waves 0
 
 # --- 3. refreshing the whole fleet -----------------------------------------
@@ -149,7 +153,8 @@ check "  every agent still holds an active grant" equal "$active" $((AGENTS + 1)
 touch $W/stop
 stop_accessloop by
 echo "    bystander: $(grep '^rounds=' $W/loop.out)"
-check "the bystander's allowed open never failed (its grant never lapsed)" contains $W/loop.out 'allowed_failed=0 '
+check "the bystander sampled throughout (over 2000 rounds)" at_least "$(field $W/loop.out rounds)" 2000
+check "  its allowed open never failed (its grant never lapsed)" contains $W/loop.out 'allowed_failed=0 '
 check "  and its denied open never succeeded" contains $W/loop.out 'denied_succeeded=0$'
 sleep 1
 slowest=$(grep -v fail $W/status_ms | sort -n | tail -n 1)
