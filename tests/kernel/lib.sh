@@ -50,6 +50,16 @@ contains() {
 at_most() { [ "$1" -le "$2" ] && return 0; echo "    $1 > $2"; return 1; }
 at_least() { [ "$1" -ge "$2" ] && return 0; echo "    $1 < $2"; return 1; }
 equal() { [ "$1" -eq "$2" ] && return 0; echo "    $1 != $2"; return 1; }
+# wait_for FILE PATTERN [TENTHS]: until FILE holds PATTERN, or TENTHS of a
+# second (20) have passed; the caller checks (events reach the log through
+# livegrantd's loop).
+wait_for() {
+	for _ in $(seq 1 "${3:-20}"); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
 # field FILE KEY: the number after KEY= on FILE's last line that has it
 field() { sed -n "s/.*$2=\([0-9]*\).*/\1/p" $1 | tail -n 1; }
 # now_ms: milliseconds since boot (busybox has no date +%N)

@@ -304,10 +304,7 @@ check "  and answers an admin" contains $W/status-admin.out "mode:"
 mint adm "$(claims spiffe://example.org/agent/adm qa | sed "s|\"exec\":\[|\"exec\":[\"$B/tests/lg-netprobe\",|")"
 as_agent adm $W/adm.jwt -- $B/tests/lg-netprobe hold $ADMIN_SOCK 1 100 >$W/adm.out 2>&1
 check "an agent (root) cannot connect to the admin socket" contains $W/adm.out "held 0 connections"
-for _ in $(seq 1 20); do
-	grep -q 'agent/adm".*"hook":"connect","target":"unix:'$ADMIN_SOCK'"' $W/events.jsonl && break
-	sleep 0.1
-done
+wait_for $W/events.jsonl 'agent/adm".*"hook":"connect","target":"unix:'$ADMIN_SOCK'"'
 check "  the kernel denied it: no grant reaches it" \
 	contains $W/events.jsonl 'agent/adm".*"hook":"connect","target":"unix:'$ADMIN_SOCK'".*"reason":"not_allowed"'
 
@@ -342,10 +339,7 @@ wait $ip
 check "an agent cannot bind a listener where agents look for livegrantd" \
 	contains $W/imp.out "ulisten $SOCK: Permission denied"
 # The event reaches the log through livegrantd's loop: give it 2 s.
-for _ in $(seq 1 20); do
-	grep -q '"hook":"path_mknod","target":"'$SOCK'"' $W/events.jsonl && break
-	sleep 0.1
-done
+wait_for $W/events.jsonl '"hook":"path_mknod","target":"'$SOCK'"'
 check "  denied as making a socket there" \
 	contains $W/events.jsonl '"hook":"path_mknod","target":"'$SOCK'","access":"make_sock","reason":"not_allowed"'
 # The second wall: a listener something else put there (here a non-agent)
