@@ -764,8 +764,9 @@ static int run(struct lgd *d)
 }
 
 /*
- * Free what setup() and run() made, in the reverse order, on every way
- * out. Enforcement is untouched: the programs, links and maps stay pinned
+ * Free what setup() and run() made, in the reverse order (run() closes its
+ * own sockets, ring and log at a normal stop; an error return from it
+ * leaves those to the exit). Enforcement is untouched: the programs, links and maps stay pinned
  * (lg_enforcer_close() closes only this process's descriptors), and the
  * grants lapse on their own. Nothing here is needed for correctness, since
  * the process ends next; it is done so that LeakSanitizer, when livegrantd
