@@ -412,6 +412,39 @@ static uint64_t refresh_budget(const struct lgd *d)
 	return age > d->cfg->refresh_interval_s * 500000000ULL ? 0 : LGD_REFRESH_SLICE_NS;
 }
 
+/*
+ * Handle @src's readiness within its socket's share of this turn: agents'
+ * until *@agent_end, the admin socket's until *@admin_spent reaches
+ * LGD_CONTROL_TURN_NS (measured as the time its own events take, which
+ * moves the agents' end on: it is not theirs). False when the share was
+ * spent before: a connection is left ready for the next turn. A listener
+ * is always handled (it accepts at least one).
+ */
+static bool serve(struct lgd *d, int epfd, struct lgd_src *src, uint64_t *agent_end,
+		  uint64_t *admin_spent)
+{
+	bool admin = src->kind == LGD_SRC_ADMIN_LISTEN || src->kind == LGD_SRC_ADMIN_CONN;
+	bool listener = src->kind == LGD_SRC_LISTEN || src->kind == LGD_SRC_ADMIN_LISTEN;
+	uint64_t t0 = lg_monotonic_ns(), spent;
+
+	if (!admin) {
+		if (t0 >= *agent_end && !listener)
+			return false;
+		lgd_control_handle(d, epfd, src, *agent_end);
+		return true;
+	}
+	if (*admin_spent >= LGD_CONTROL_TURN_NS && !listener)
+		return false;
+	/* Past its share (a listener): the deadline is now, and one is accepted. */
+	lgd_control_handle(
+		d, epfd, src,
+		*admin_spent >= LGD_CONTROL_TURN_NS ? t0 : t0 + LGD_CONTROL_TURN_NS - *admin_spent);
+	spent = lg_monotonic_ns() - t0;
+	*admin_spent += spent;
+	*agent_end += spent;
+	return true;
+}
+
 /* True while a backlog is left for the next slice. */
 static bool drain_replaced(struct lgd *d, unsigned int ticks)
 {
@@ -658,7 +691,9 @@ static int run(struct lgd *d)
 		if (n < 0 && errno != EINTR)
 			return lg_err(-errno, "epoll_wait: %s", strerror(errno));
 		uint64_t control_end = lg_monotonic_ns() + LGD_CONTROL_TURN_NS;
-		uint64_t admin_spent = 0, t_admin; /* the admin socket's share is its own time */
+		uint64_t admin_spent = 0; /* the admin socket's share is its own time */
+		struct lgd_src *listeners[2];
+		int nlisteners = 0;
 
 		deferred = false;
 		for (int i = 0; i < n; i++) {
@@ -666,31 +701,26 @@ static int run(struct lgd *d)
 
 			switch (src->kind) {
 			case LGD_SRC_LISTEN:
+			case LGD_SRC_ADMIN_LISTEN:
+				/*
+				 * After this batch's connections: a listener is
+				 * ready for as long as anyone connects, and taken
+				 * first it would spend every turn's share on a
+				 * flood's turn-aways while an honest agent's
+				 * accepted connection waited behind it, turn after
+				 * turn (epoll returns them in the same order).
+				 */
+				listeners[nlisteners++] = src;
+				break;
 			case LGD_SRC_CONN:
+			case LGD_SRC_ADMIN_CONN:
 				/*
 				 * This turn's share is spent: the rest stays ready
 				 * (level-triggered) and is taken on the next turn,
 				 * after a refresh slice and the ring.
 				 */
-				if (lg_monotonic_ns() >= control_end) {
+				if (!serve(d, epfd, src, &control_end, &admin_spent))
 					deferred = true;
-					break;
-				}
-				lgd_control_handle(d, epfd, src, control_end);
-				break;
-			case LGD_SRC_ADMIN_LISTEN:
-			case LGD_SRC_ADMIN_CONN:
-				/* The admin socket's own share, whatever agents queue. */
-				if (admin_spent >= LGD_CONTROL_TURN_NS) {
-					deferred = true;
-					break;
-				}
-				t_admin = lg_monotonic_ns();
-				lgd_control_handle(d, epfd, src,
-						   t_admin + LGD_CONTROL_TURN_NS - admin_spent);
-				admin_spent += lg_monotonic_ns() - t_admin;
-				/* Not the agents' share: theirs starts again after it. */
-				control_end += lg_monotonic_ns() - t_admin;
 				break;
 			case LGD_SRC_EVENTS:
 				/* One slice a turn: the ring stays readable while records are left. */
@@ -738,6 +768,9 @@ static int run(struct lgd *d)
 				break;
 			}
 		}
+		/* Each accepts at least one, so that no queue of connections stops it. */
+		for (int i = 0; i < nlisteners; i++)
+			serve(d, epfd, listeners[i], &control_end, &admin_spent);
 		if (sweep) {
 			lgd_control_sweep(epfd);
 			sweep = false;
