@@ -252,6 +252,22 @@ void fixture_after_test(void)
 	drain_sockets();
 }
 
+/* The last of the failed test's events, so that a denial nobody expected says why. */
+void fixture_explain_failure(void)
+{
+	char t[LG_PATH_MAX + 64];
+
+	lg_events_poll(reader, 0);
+	printf("    the test's events: %d%s\n", nevents, nevents > 8 ? ", the last 8:" : "");
+	for (int i = nevents > 8 ? nevents - 8 : 0; i < nevents; i++) {
+		const struct lg_event *ev = &events[i];
+
+		printf("    | pid=%u hook=%s reason=%s action=%s target=%s\n", ev->pid,
+		       lg_hook_name(ev->hook), lg_reason_name(ev->reason),
+		       lg_action_name(ev->action), lg_event_target(ev, t, sizeof(t)));
+	}
+}
+
 void fixture_teardown(void)
 {
 	lg_events_close(reader);

@@ -46,6 +46,8 @@ extern char fixture_error[512];
 int fixture_setup(void);
 void fixture_before_test(void);
 void fixture_after_test(void);
+/* After a failed test: print the last of its events (what was denied, and why). */
+void fixture_explain_failure(void);
 void fixture_teardown(void);
 
 /* A grant spec that expires in @ttl_ms; fill the rule lists yourself. */

@@ -98,6 +98,7 @@ int main(int argc, char **argv)
 			failed++;
 			if (checks_run == before_run)
 				printf("    FAIL: no check ran\n");
+			fixture_explain_failure();
 			printf("FAIL %s\n", tests[i]->name);
 		}
 	}

@@ -6,7 +6,7 @@
 #      admitted; one turned away as busy presents again after the
 #      retry_after_ms it was told, as `livegrant present` does. The time
 #      from the release to each grant is a sample;
-#   2. more waves of 1,000 at once, until LOAD_AGENTS (3,000; 10,000 by hand:
+#   2. more waves of 1,000 at once, until LOAD_AGENTS (2,000; 10,000 by hand:
 #      LOAD_AGENTS=10000 LOAD_INTERVAL=10) are registered, each with a live grant;
 #   3. livegrantd refreshes all of them for four intervals: the passes must
 #      keep to the interval and every agent must still be active.
@@ -22,7 +22,7 @@
 LOAD=$B/tests/lg-present-load
 LOOP=$B/tests/lg-accessloop
 METRICS=http://127.0.0.1:9464/metrics
-AGENTS=${LOAD_AGENTS:-3000}
+AGENTS=${LOAD_AGENTS:-2000}
 WAVE=${LOAD_WAVE:-1000}
 INTERVAL=${LOAD_INTERVAL:-3} # s: grants lapse two intervals after the last refresh
 HOLD=4     # intervals refreshed with the whole fleet live
@@ -81,7 +81,10 @@ time_status() {
 	done >$W/status_ms
 }
 
-metric() { wget -qO- $METRICS | sed -n "s/^$1 //p"; }
+# scrape FILE: one scrape, so that figures read together agree (a pass can
+# end between two scrapes); metric FILE NAME: NAME's value in it.
+scrape() { wget -qO- $METRICS >"$1"; }
+metric() { sed -n "s/^$2 //p" "$1"; }
 ms_of() { awk -v ns="$1" 'BEGIN { printf "%.1f", ns / 1e6 }'; } # NS: in ms
 # active_agents: how many agents `livegrant agents` lists active (its
 # output in $W/agents.json, what it said on failure in $W/agents.err)
@@ -130,13 +133,15 @@ check "$AGENTS agents registered: every wave admitted whole" equal $failed_waves
 # An interval first: a pass that began during the last wave (its slices
 # shared the loop with presentations) is not one of the fleet's at rest.
 sleep $INTERVAL
-c0=$(metric livegrant_refresh_seconds_count)
-s0=$(metric livegrant_refresh_seconds_sum)
-b0=$(metric "livegrant_refresh_seconds_bucket{le=\"$LE\"}")
+scrape $W/m0
 sleep $((HOLD * INTERVAL))
-c1=$(metric livegrant_refresh_seconds_count)
-s1=$(metric livegrant_refresh_seconds_sum)
-b1=$(metric "livegrant_refresh_seconds_bucket{le=\"$LE\"}")
+scrape $W/m1
+c0=$(metric $W/m0 livegrant_refresh_seconds_count)
+s0=$(metric $W/m0 livegrant_refresh_seconds_sum)
+b0=$(metric $W/m0 "livegrant_refresh_seconds_bucket{le=\"$LE\"}")
+c1=$(metric $W/m1 livegrant_refresh_seconds_count)
+s1=$(metric $W/m1 livegrant_refresh_seconds_sum)
+b1=$(metric $W/m1 "livegrant_refresh_seconds_bucket{le=\"$LE\"}")
 passes=$((c1 - c0))
 mean=$(awk -v a="$s0" -v b="$s1" -v n="$passes" 'BEGIN { if (n > 0) printf "%.3f", (b - a) / n; else print 0 }')
 echo "    figure: $passes refresh passes over $((AGENTS + 1)) agents in $((HOLD * INTERVAL)) s, mean $mean s" \
