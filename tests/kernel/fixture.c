@@ -258,7 +258,9 @@ void fixture_explain_failure(void)
 	char t[LG_PATH_MAX + 64];
 
 	lg_events_poll(reader, 0);
-	printf("    the test's events: %d%s\n", nevents, nevents > 8 ? ", the last 8:" : "");
+	printf("    the test's events: %d%s%s\n", nevents,
+	       nevents == MAX_EVENTS ? " (the first ones kept)" : "",
+	       nevents > 8 ? ", the last 8 kept:" : "");
 	for (int i = nevents > 8 ? nevents - 8 : 0; i < nevents; i++) {
 		const struct lg_event *ev = &events[i];
 

@@ -692,7 +692,7 @@ static int run(struct lgd *d)
 			return lg_err(-errno, "epoll_wait: %s", strerror(errno));
 		uint64_t control_end = lg_monotonic_ns() + LGD_CONTROL_TURN_NS;
 		uint64_t admin_spent = 0; /* the admin socket's share is its own time */
-		struct lgd_src *listeners[2];
+		struct lgd_src *listeners[2]; /* control.c's two: the agent and the admin socket */
 		int nlisteners = 0;
 
 		deferred = false;
@@ -710,7 +710,8 @@ static int run(struct lgd *d)
 				 * accepted connection waited behind it, turn after
 				 * turn (epoll returns them in the same order).
 				 */
-				listeners[nlisteners++] = src;
+				if (nlisteners < (int)(sizeof(listeners) / sizeof(listeners[0])))
+					listeners[nlisteners++] = src;
 				break;
 			case LGD_SRC_CONN:
 			case LGD_SRC_ADMIN_CONN:
@@ -768,8 +769,12 @@ static int run(struct lgd *d)
 				break;
 			}
 		}
-		/* Each accepts at least one, so that no queue of connections stops it. */
-		for (int i = 0; i < nlisteners; i++)
+		/*
+		 * Each accepts at least one, so that no queue of connections
+		 * stops it; none once stopping (they would be closed unanswered,
+		 * and their attestations delay the last refresh).
+		 */
+		for (int i = 0; !stop && i < nlisteners; i++)
 			serve(d, epfd, listeners[i], &control_end, &admin_spent);
 		if (sweep) {
 			lgd_control_sweep(epfd);
