@@ -80,6 +80,9 @@ static void test_protected_rules_refused(void)
 		{ LG_RULE_WRITE, "/usr//sbin/" }, /* normalized like a rule */
 		{ LG_RULE_WRITE, ROOT "/a1/" }, /* an agent cgroup: cgroup.procs, limits */
 		{ LG_RULE_WRITE, "/sys/fs/cgroup/" }, /* above an agent root */
+		{ LG_RULE_CONNECT, "unix:" STATE "/livegrant-admin.sock" }, /* the admin socket */
+		{ LG_RULE_CONNECT, "unix:" STATE "/any.sock" }, /* any other socket there */
+		{ LG_RULE_CONNECT, "unix:" PINS "/x" },
 	};
 	const char *reason;
 	struct lgd_protected p;
@@ -117,6 +120,10 @@ static void test_protected_rules_allowed(void)
 		{ LG_RULE_WRITE, "/tmp/" },
 		{ LG_RULE_WRITE, "/dev/null" },
 		{ LG_RULE_CONNECT, "unix:" STATE "/livegrant.sock" }, /* presenting stays open */
+		{ LG_RULE_CONNECT, "unix:/run/lgtest-state2/livegrant-admin.sock" }, /* a sibling */
+		{ LG_RULE_CONNECT, "unix:@lgtest-state" }, /* an abstract name */
+		{ LG_RULE_CONNECT, "127.0.0.1:443" },
+		{ LG_RULE_LISTEN, "127.0.0.1:8080" },
 	};
 	const char *reason;
 	struct lgd_protected p;

@@ -360,7 +360,8 @@ static bool over_cap_early(const struct lgd *d, int fd, struct conn *c)
  * The same cheap look on the admin socket: a caller that is plainly no
  * admin is turned away before the cost of an attestation. No agent should
  * get here (the kernel lets agents reach only the agent socket), but one
- * in audit mode, or granted a connect rule that names this socket, could.
+ * in audit mode could (a connect rule that names this socket is refused:
+ * policy.c).
  */
 static bool no_admin_early(const struct lgd *d, int fd, struct conn *c)
 {

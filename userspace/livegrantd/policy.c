@@ -195,6 +195,25 @@ static bool within(const char *a, size_t alen, const char *b, size_t blen)
 	return alen == blen || a[blen] == '/';
 }
 
+/*
+ * Does the unix connect rule @rule name a socket inside @pp (plen bytes)?
+ * The agent socket (state_dir's LGD_SOCKET_NAME) is every agent's already
+ * (the kernel's control socket exception): naming it grants nothing. Any
+ * other socket there is livegrant's own: the admin socket, which in enforce
+ * mode no agent may reach (docs/livegrantd.md).
+ */
+static bool unix_reaches(const struct lgd_protected_path *pp, size_t plen, const char *rule)
+{
+	struct lg_net_rule_parsed r;
+
+	if (lg_net_rule_parse(rule, &r) || !r.is_unix || !r.unix_path[0])
+		return false; /* an address, an abstract name, or refused as it is parsed */
+	if (!within(r.unix_path, r.unix_len, pp->path, plen))
+		return false;
+	return !(r.unix_len == plen + 1 + strlen(LGD_SOCKET_NAME) && r.unix_path[plen] == '/' &&
+		 !memcmp(r.unix_path + plen + 1, LGD_SOCKET_NAME, strlen(LGD_SOCKET_NAME)));
+}
+
 /* Does the rule @rule of kind @k reach @pp? */
 static bool reaches(const struct lgd_protected_path *pp, unsigned int k, const char *rule)
 {
@@ -204,6 +223,8 @@ static bool reaches(const struct lgd_protected_path *pp, unsigned int k, const c
 	uint32_t len;
 	bool subtree;
 
+	if (ki->cls == LG_CLASS_NET)
+		return unix_reaches(pp, plen, rule);
 	if (ki->cls != LG_CLASS_FILE || lg_path_rule_parse(rule, norm, &len, &subtree))
 		return false;
 	/* The target is a protected path or lies inside one: whatever it grants. */
