@@ -30,6 +30,8 @@ static int listeners[MAX_LISTENERS];
 static int nlisteners;
 static int udp_fds[2][2]; /* [v4|v6][ok|no] */
 static struct lg_event found;
+/* The kernel's counters when the test began: its failure report shows what changed. */
+static uint64_t counters_before[LG_COUNTERS];
 
 static int fail(const char *fmt, const char *arg)
 {
@@ -245,6 +247,8 @@ void fixture_before_test(void)
 	drain_sockets();
 	lg_events_poll(reader, 0);
 	nevents = 0;
+	if (lg_counters_read(fx, counters_before))
+		memset(counters_before, 0, sizeof(counters_before));
 }
 
 void fixture_after_test(void)
@@ -252,11 +256,46 @@ void fixture_after_test(void)
 	drain_sockets();
 }
 
+/*
+ * What the kernel counted during the failed test, per hook: a denial that
+ * sent no event was lost (no ring room, or no scratch slot: an internal
+ * denial) or suppressed (over the agent's event budget).
+ */
+static void explain_counters(void)
+{
+	static const char *const names[LG_CTR_MAX] = {
+		[LG_CTR_ALLOWED] = "allowed", [LG_CTR_DENIED] = "denied",
+		[LG_CTR_AUDITED] = "audited", [LG_CTR_EVENTS_LOST] = "lost",
+		[LG_CTR_CACHED] = "cached",   [LG_CTR_EVENTS_SUPPRESSED] = "suppressed",
+	};
+	uint64_t now[LG_COUNTERS];
+
+	if (lg_counters_read(fx, now)) {
+		printf("    the kernel's counters: unreadable: %s\n", lg_errmsg());
+		return;
+	}
+	for (int h = 0; h < LG_HOOK_CAPACITY; h++) {
+		char line[256];
+		int len = 0;
+
+		for (int c = 0; c < LG_CTR_MAX; c++) {
+			uint64_t d = now[h * LG_CTR_MAX + c] - counters_before[h * LG_CTR_MAX + c];
+
+			if (d && len < (int)sizeof(line))
+				len += snprintf(line + len, sizeof(line) - len, " %s=%llu",
+						names[c] ? names[c] : "?", (unsigned long long)d);
+		}
+		if (len)
+			printf("    | counted on %s:%s\n", lg_hook_name(h), line);
+	}
+}
+
 /* The last of the failed test's events, so that a denial nobody expected says why. */
 void fixture_explain_failure(void)
 {
 	char t[LG_PATH_MAX + 64];
 
+	explain_counters();
 	lg_events_poll(reader, 0);
 	printf("    the test's events: %d%s%s\n", nevents,
 	       nevents == MAX_EVENTS ? " (the first ones kept)" : "",

@@ -312,11 +312,100 @@ static int clear_dir(const char *dir, const char *sub)
 	return err;
 }
 
-/* Links first: the set's programs detach before its maps go. */
+/*
+ * How long retiring a set waits for its programs to leave their hooks. A
+ * detach is one trampoline update per hook, made by a kernel worker after
+ * the pin is gone: milliseconds on hardware, seconds under emulation.
+ */
+#define LG_RETIRE_DETACH_MS 30000
+#define LG_RETIRE_POLL_MS 20
+
+/* Links a set can hold: one per program its manifest can list. */
+#define LG_SET_MAX_LINKS (LG_MANIFEST_MAX_PROGS + LG_MANIFEST_EXT_PROGS)
+
+/* The ids of the programs the links pinned in @dir/links/ hold: how many. */
+static size_t link_prog_ids(const char *dir, uint32_t *ids, size_t max)
+{
+	char path[PATH_MAX], pin[PATH_MAX];
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d;
+
+	if (join(path, sizeof(path), dir, NULL, "links"))
+		return 0;
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		struct bpf_link_info info = {};
+		__u32 len = sizeof(info);
+		int fd;
+
+		if (de->d_name[0] == '.' || join(pin, sizeof(pin), path, NULL, de->d_name))
+			continue;
+		fd = bpf_obj_get(pin);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id)
+			ids[n++] = info.prog_id;
+		close(fd);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Does program @id still exist? Looking it up takes a reference: given back at once. */
+static bool prog_exists(uint32_t id)
+{
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	if (fd < 0)
+		return errno != ENOENT;
+	close(fd);
+	return true;
+}
+
+/*
+ * Wait until the programs @ids of the retired set @dir are gone. Unpinning
+ * a link only schedules its release, and the kernel frees the link's id
+ * before it detaches the program: only the program's own id, freed once
+ * the release has detached it and dropped the link's reference, says that
+ * no hook calls it any more. Until then the old programs go on deciding
+ * with the old maps, so a grant given since in the new ones would be
+ * denied by them (they only deny more; their events are still read).
+ */
+static void wait_detached(const char *dir, const uint32_t *ids, size_t n)
+{
+	for (int waited = 0;; waited += LG_RETIRE_POLL_MS) {
+		size_t left = 0;
+
+		for (size_t i = 0; i < n; i++)
+			left += prog_exists(ids[i]);
+		if (!left)
+			return;
+		if (waited >= LG_RETIRE_DETACH_MS) {
+			fprintf(stderr,
+				"livegrant: %zu programs of the retired set %s still exist after %d ms: they deny beside the new ones until the kernel detaches them\n",
+				left, dir, LG_RETIRE_DETACH_MS);
+			return;
+		}
+		usleep(LG_RETIRE_POLL_MS * 1000);
+	}
+}
+
+/*
+ * Links first, and their programs off every hook before the maps go and
+ * before this returns: the caller's new set then decides alone.
+ */
 static int retire_set(const char *dir, bool legacy)
 {
+	uint32_t ids[LG_SET_MAX_LINKS];
+	size_t nids = link_prog_ids(dir, ids, LG_SET_MAX_LINKS);
 	char path[PATH_MAX];
 	int err = clear_dir(dir, "links");
+
+	if (!err)
+		wait_detached(dir, ids, nids);
 
 	if (!err && !join(path, sizeof(path), dir, NULL, "manifest") && unlink(path) &&
 	    errno != ENOENT)
