@@ -733,14 +733,15 @@ static int pin_and_retire(struct lg_enforcer *e)
 					"%s appeared while this livegrantd started: is another one running on %s?",
 					stale, e->pin_dir);
 			/* Without a manifest: a crash's leftover, never in force. */
-			err = lg_pins_retire_set(stale);
+			err = lg_pins_retire_set(stale, true);
 			if (err)
 				return err;
 		}
 		err = pin_set(e);
 		/* A half-pinned set must not stay attached without its owner. */
 		if (err) {
-			lg_pins_retire_set(stale);
+			/* Our own links: detached when the enforcer closes them. */
+			lg_pins_retire_set(stale, false);
 			return err;
 		}
 	}

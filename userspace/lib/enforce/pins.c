@@ -394,13 +394,13 @@ static void wait_detached(const char *dir, const uint32_t *ids, size_t n)
 }
 
 /*
- * Links first, and their programs off every hook before the maps go and
- * before this returns: the caller's new set then decides alone.
+ * Links first, and (@wait) their programs off every hook before the maps
+ * go and before this returns: the caller's new set then decides alone.
  */
-static int retire_set(const char *dir, bool legacy)
+static int retire_set(const char *dir, bool legacy, bool wait)
 {
 	uint32_t ids[LG_SET_MAX_LINKS];
-	size_t nids = link_prog_ids(dir, ids, LG_SET_MAX_LINKS);
+	size_t nids = wait ? link_prog_ids(dir, ids, LG_SET_MAX_LINKS) : 0;
 	char path[PATH_MAX];
 	int err = clear_dir(dir, "links");
 
@@ -424,9 +424,9 @@ bool lg_pins_has_manifest(const char *set_dir)
 	return !read_manifest(set_dir, &m);
 }
 
-int lg_pins_retire_set(const char *set_dir)
+int lg_pins_retire_set(const char *set_dir, bool wait)
 {
-	return retire_set(set_dir, false);
+	return retire_set(set_dir, false, wait);
 }
 
 int lg_pins_retire(const char *pin_dir, uint64_t keep)
@@ -444,13 +444,13 @@ int lg_pins_retire(const char *pin_dir, uint64_t keep)
 		if (!parse_seq(de->d_name, &seq) || seq == keep ||
 		    join(path, sizeof(path), pin_dir, NULL, de->d_name))
 			continue;
-		e = retire_set(path, false);
+		e = retire_set(path, false, true);
 		if (e && !err)
 			err = e;
 	}
 	closedir(dir);
 	if (keep != LG_PINS_LEGACY_SEQ) {
-		e = retire_set(pin_dir, true);
+		e = retire_set(pin_dir, true, true);
 		if (e && !err)
 			err = e;
 	}

@@ -56,14 +56,18 @@ int lg_pins_set_path(const char *pin_dir, uint64_t seq, char *buf, size_t size);
 int lg_pins_put(int fd, const char *dir, const char *kind, const char *name);
 /*
  * Remove every set under @pin_dir but set @keep (UINT64_MAX: all of them,
- * and @pin_dir itself), each one links first, so that a set's programs
- * are detached before its maps go.
+ * and @pin_dir itself), each one links first, and return once their
+ * programs are off every hook (at most 30 s each, then a warning).
  */
 int lg_pins_retire(const char *pin_dir, uint64_t keep);
 /* Is the set in @set_dir complete (its manifest pinned and readable)? */
 bool lg_pins_has_manifest(const char *set_dir);
-/* Remove the one set in @set_dir, links first. */
-int lg_pins_retire_set(const char *set_dir);
+/*
+ * Remove the one set in @set_dir, links first; @wait: return once its
+ * programs are off every hook (not for a set whose links this process
+ * still holds: they stay attached until it closes them).
+ */
+int lg_pins_retire_set(const char *set_dir, bool wait);
 int lg_mkdir_p(const char *dir);
 
 #endif /* LG_PINS_H */
