@@ -433,6 +433,20 @@ for _ in $(seq 1 $((5 * REFRESH_S + 5))); do grep -q "l3.*expired" $W/lgd.log &&
 check "  the refresh said why" contains $W/lgd.log "l3.*expired"
 date -s @$((wall0 + $(awk -v a="$up0" '{ printf "%d", $1 - a }' /proc/uptime))) >/dev/null
 stop_agent l3
+
+# livegrant unpin while livegrantd runs (a restart of the same build: it
+# adopted the pins and holds no link of its own): enforcement has ended
+# when unpin returns, not seconds later when the kernel gets to it.
+mkdir -p $ROOT/l9
+in_l9() { sh -c 'echo $$ >'"$ROOT/l9"'/cgroup.procs && exec cat /tmp/lgt/secret' >/dev/null 2>&1; }
+l9_denied() { ! in_l9; }
+check "an agent without a grant is denied" l9_denied
+$LG unpin /sys/fs/bpf/livegrant >$W/unpin.out 2>&1
+rc=$?
+check "unpin while an adopting livegrantd runs: exit 0" [ $rc -eq 0 ]
+check "  the pins are gone" [ ! -e /sys/fs/bpf/livegrant ]
+check "  and nothing is enforced as it returns" in_l9
 stop_lgd
+rmdir $ROOT/l9
 
 summary daemon

@@ -285,29 +285,41 @@ KTEST(grant_pins_survive_the_loader)
 		 * the retired set must be off every hook once the new one is in
 		 * force, or it goes on deciding with its own maps.
 		 */
-		CHECK(progs_left(ids, nids) == 0,
-		      "the replaced set's programs are off their hooks: %d of %d left",
-		      progs_left(ids, nids), nids);
+		res = progs_left(ids, nids);
+		CHECK(res == 0, "the replaced set's programs are off their hooks: %d of %d left",
+		      res, nids);
 		CHECK(access(PIN_DIR "/set-2/manifest", F_OK) == 0 &&
 			      access(PIN_DIR "/set-1", F_OK) != 0,
 		      "the new set is pinned and the old one retired");
 		REQUIRE(lg_root_add(e3, FX_ROOT) == 0 && lg_agent_add(e3, FX_A2, &a2b) == 0,
 			"register: %s", lg_errmsg());
-		lg_enforcer_close(e3);
 		CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES,
 			  "the replacing programs enforce: a2 has no grant there");
+
+		/*
+		 * e3 loaded its programs and still holds their links, as a
+		 * running livegrantd does: removing the pins cannot detach
+		 * them, and the unpin must say so, not claim enforcement ended.
+		 */
+		nids = set_prog_ids("set-2", ids);
+		CHECK(nids > 20, "set 2 holds %d programs", nids);
+		res = lg_enforcer_unpin(PIN_DIR);
+		CHECK(res == -EBUSY && strstr(lg_errmsg(), "held open by a running process"),
+		      "unpin while the loader holds the links: %d, %s", res, lg_errmsg());
+		CHECK(access(PIN_DIR, F_OK) != 0, "pin dir removed all the same");
+		CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), EACCES,
+			  "the held programs still enforce");
+		lg_enforcer_close(e3);
 	}
 
-	nids = set_prog_ids("set-2", ids);
-	CHECK(nids > 20, "set 2 holds %d programs", nids);
-	REQUIRE(lg_enforcer_unpin(PIN_DIR) == 0, "unpin: %s", lg_errmsg());
-	CHECK(access(PIN_DIR, F_OK) != 0, "pin dir removed");
 	/*
-	 * The set's programs left every hook before the unpin returned. They
+	 * Closed, the loader's links go, and with them the programs. They
 	 * knew a2 without a grant and a1 not at all: one left behind would
 	 * deny the next tests' agents, silently (its events go to its own
 	 * ring), on whichever hooks the kernel had not yet detached.
 	 */
+	for (int i = 0; i < 50 && progs_left(ids, nids); i++)
+		usleep(100 * 1000);
 	res = progs_left(ids, nids);
 	CHECK(res == 0, "the unpinned set's programs are off their hooks: %d of %d left", res,
 	      nids);

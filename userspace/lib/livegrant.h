@@ -203,7 +203,12 @@ void lg_enforcer_close(struct lg_enforcer *e);
  * (livegrantd calls it at every refresh). 0 when nothing is left to do.
  */
 int lg_enforcer_tidy(struct lg_enforcer *e);
-/* Remove every pin under @pin_dir: programs detach once no fd holds them. */
+/*
+ * Remove every pin under @pin_dir and return once the programs have left
+ * their hooks: -EBUSY when a running process (livegrantd) still holds the
+ * links (its programs detach when it stops), -ETIMEDOUT when the kernel
+ * has not detached them in 30 s. The pins are gone either way.
+ */
 int lg_enforcer_unpin(const char *pin_dir);
 enum lg_start lg_enforcer_start(const struct lg_enforcer *e);
 /* "fresh", "adopted", "upgraded" or "replaced". */

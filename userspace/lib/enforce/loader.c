@@ -659,7 +659,12 @@ int lg_enforcer_tidy(struct lg_enforcer *e)
 
 	if (!e->retire_pending || !e->pin_dir[0])
 		return 0;
-	err = lg_pins_retire(e->pin_dir, e->seq);
+	/*
+	 * The commit waits for the old programs to leave their hooks (its
+	 * grants bridged meanwhile); a retry from the refresh loop must not
+	 * hold the loop, nor can it tell (no CAP_SYS_ADMIN by then).
+	 */
+	err = lg_pins_retire(e->pin_dir, e->seq, !e->committed);
 	if (err) {
 		fprintf(stderr,
 			"livegrant: old pins under %s not fully removed (retried later): %s\n",
@@ -740,7 +745,7 @@ static int pin_and_retire(struct lg_enforcer *e)
 		err = pin_set(e);
 		/* A half-pinned set must not stay attached without its owner. */
 		if (err) {
-			/* Our own links: detached when the enforcer closes them. */
+			/* Our own links: this process holds them, waiting cannot help. */
 			lg_pins_retire_set(stale, false);
 			return err;
 		}
@@ -922,7 +927,7 @@ int lg_bpf_object_check(void)
 
 int lg_enforcer_unpin(const char *pin_dir)
 {
-	return lg_pins_retire(pin_dir, UINT64_MAX);
+	return lg_pins_retire(pin_dir, UINT64_MAX, true);
 }
 
 enum lg_start lg_enforcer_start(const struct lg_enforcer *e)

@@ -315,28 +315,39 @@ static int clear_dir(const char *dir, const char *sub)
 /*
  * How long retiring a set waits for its programs to leave their hooks. A
  * detach is one trampoline update per hook, made by a kernel worker after
- * the pin is gone: milliseconds on hardware, seconds under emulation.
+ * the pin is gone: milliseconds on hardware, seconds under emulation. A
+ * link still there after LG_RETIRE_HELD_MS is held open by a process (a
+ * running livegrantd holds its own): nothing detaches it until that
+ * process closes it, so waiting longer would not help.
  */
 #define LG_RETIRE_DETACH_MS 30000
+#define LG_RETIRE_HELD_MS 10000
 #define LG_RETIRE_POLL_MS 20
 
 /* Links a set can hold: one per program its manifest can list. */
 #define LG_SET_MAX_LINKS (LG_MANIFEST_MAX_PROGS + LG_MANIFEST_EXT_PROGS)
 
-/* The ids of the programs the links pinned in @dir/links/ hold: how many. */
-static size_t link_prog_ids(const char *dir, uint32_t *ids, size_t max)
+/* A set's links and the programs they hold, by id, read before it is retired. */
+struct set_ids {
+	uint32_t link[LG_SET_MAX_LINKS];
+	uint32_t prog[LG_SET_MAX_LINKS];
+	size_t n;
+};
+
+/* The ids of the links pinned in @dir/links/ and of their programs. */
+static void read_set_ids(const char *dir, struct set_ids *ids)
 {
 	char path[PATH_MAX], pin[PATH_MAX];
 	struct dirent *de;
-	size_t n = 0;
 	DIR *d;
 
+	ids->n = 0;
 	if (join(path, sizeof(path), dir, NULL, "links"))
-		return 0;
+		return;
 	d = opendir(path);
 	if (!d)
-		return 0;
-	while ((de = readdir(d)) && n < max) {
+		return;
+	while ((de = readdir(d)) && ids->n < LG_SET_MAX_LINKS) {
 		struct bpf_link_info info = {};
 		__u32 len = sizeof(info);
 		int fd;
@@ -346,49 +357,74 @@ static size_t link_prog_ids(const char *dir, uint32_t *ids, size_t max)
 		fd = bpf_obj_get(pin);
 		if (fd < 0)
 			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id)
-			ids[n++] = info.prog_id;
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id) {
+			ids->link[ids->n] = info.id;
+			ids->prog[ids->n++] = info.prog_id;
+		}
 		close(fd);
 	}
 	closedir(d);
-	return n;
-}
-
-/* Does program @id still exist? Looking it up takes a reference: given back at once. */
-static bool prog_exists(uint32_t id)
-{
-	int fd = bpf_prog_get_fd_by_id(id);
-
-	if (fd < 0)
-		return errno != ENOENT;
-	close(fd);
-	return true;
 }
 
 /*
- * Wait until the programs @ids of the retired set @dir are gone. Unpinning
- * a link only schedules its release, and the kernel frees the link's id
+ * Does the link or program @id still exist? 1 or 0, or a negative errno
+ * when the kernel will not say (looking an id up needs CAP_SYS_ADMIN).
+ * The lookup takes a reference: given back at once.
+ */
+static int id_exists(uint32_t id, bool link)
+{
+	int fd = link ? bpf_link_get_fd_by_id(id) : bpf_prog_get_fd_by_id(id);
+
+	if (fd >= 0) {
+		close(fd);
+		return 1;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/*
+ * Wait until the programs of the retired set @dir are gone. Unpinning a
+ * link only schedules its release, and the kernel frees the link's id
  * before it detaches the program: only the program's own id, freed once
  * the release has detached it and dropped the link's reference, says that
  * no hook calls it any more. Until then the old programs go on deciding
  * with the old maps, so a grant given since in the new ones would be
  * denied by them (they only deny more; their events are still read).
+ * 0, or an error saying why they are still attached.
  */
-static void wait_detached(const char *dir, const uint32_t *ids, size_t n)
+static int wait_detached(const char *dir, const struct set_ids *ids)
 {
-	for (int waited = 0;; waited += LG_RETIRE_POLL_MS) {
-		size_t left = 0;
+	uint64_t start = lg_monotonic_ns();
 
-		for (size_t i = 0; i < n; i++)
-			left += prog_exists(ids[i]);
-		if (!left)
-			return;
-		if (waited >= LG_RETIRE_DETACH_MS) {
-			fprintf(stderr,
-				"livegrant: %zu programs of the retired set %s still exist after %d ms: they deny beside the new ones until the kernel detaches them\n",
-				left, dir, LG_RETIRE_DETACH_MS);
-			return;
+	for (;;) {
+		uint64_t ms = (lg_monotonic_ns() - start) / 1000000;
+		size_t links = 0, progs = 0;
+
+		for (size_t i = 0; i < ids->n; i++) {
+			int l = id_exists(ids->link[i], true), p = id_exists(ids->prog[i], false);
+
+			/* Unprivileged: nothing can be told, and waiting would only stall. */
+			if (l < 0 || p < 0) {
+				fprintf(stderr,
+					"livegrant: cannot tell whether the programs of %s left their hooks: %s\n",
+					dir, strerror(l < 0 ? -l : -p));
+				return 0;
+			}
+			links += l;
+			progs += p;
 		}
+		if (!progs)
+			return 0;
+		if (links && ms >= LG_RETIRE_HELD_MS)
+			return lg_err(
+				-EBUSY,
+				"%zu links of %s are held open by a running process (livegrantd?): its programs stay attached until that process stops",
+				links, dir);
+		if (ms >= LG_RETIRE_DETACH_MS)
+			return lg_err(
+				-ETIMEDOUT,
+				"%zu programs of %s are still attached %d s after their links were unpinned (they only deny, beside the set in force)",
+				progs, dir, LG_RETIRE_DETACH_MS / 1000);
 		usleep(LG_RETIRE_POLL_MS * 1000);
 	}
 }
@@ -396,17 +432,19 @@ static void wait_detached(const char *dir, const uint32_t *ids, size_t n)
 /*
  * Links first, and (@wait) their programs off every hook before the maps
  * go and before this returns: the caller's new set then decides alone.
+ * The maps are removed whatever the wait says: the programs hold theirs.
  */
 static int retire_set(const char *dir, bool legacy, bool wait)
 {
-	uint32_t ids[LG_SET_MAX_LINKS];
-	size_t nids = wait ? link_prog_ids(dir, ids, LG_SET_MAX_LINKS) : 0;
+	struct set_ids ids = { .n = 0 };
 	char path[PATH_MAX];
-	int err = clear_dir(dir, "links");
+	int err, werr = 0;
 
+	if (wait)
+		read_set_ids(dir, &ids);
+	err = clear_dir(dir, "links");
 	if (!err)
-		wait_detached(dir, ids, nids);
-
+		werr = wait_detached(dir, &ids);
 	if (!err && !join(path, sizeof(path), dir, NULL, "manifest") && unlink(path) &&
 	    errno != ENOENT)
 		err = lg_err(-errno, "unlink %s: %s", path, strerror(errno));
@@ -414,7 +452,7 @@ static int retire_set(const char *dir, bool legacy, bool wait)
 		err = clear_dir(dir, "maps");
 	if (!err && !legacy && rmdir(dir) && errno != ENOENT)
 		err = lg_err(-errno, "rmdir %s: %s", dir, strerror(errno));
-	return err;
+	return err ? err : werr;
 }
 
 bool lg_pins_has_manifest(const char *set_dir)
@@ -429,7 +467,7 @@ int lg_pins_retire_set(const char *set_dir, bool wait)
 	return retire_set(set_dir, false, wait);
 }
 
-int lg_pins_retire(const char *pin_dir, uint64_t keep)
+int lg_pins_retire(const char *pin_dir, uint64_t keep, bool wait)
 {
 	struct dirent *de;
 	int err = 0, e;
@@ -444,17 +482,18 @@ int lg_pins_retire(const char *pin_dir, uint64_t keep)
 		if (!parse_seq(de->d_name, &seq) || seq == keep ||
 		    join(path, sizeof(path), pin_dir, NULL, de->d_name))
 			continue;
-		e = retire_set(path, false, true);
+		e = retire_set(path, false, wait);
 		if (e && !err)
 			err = e;
 	}
 	closedir(dir);
 	if (keep != LG_PINS_LEGACY_SEQ) {
-		e = retire_set(pin_dir, true, true);
+		e = retire_set(pin_dir, true, wait);
 		if (e && !err)
 			err = e;
 	}
-	if (!err && keep == UINT64_MAX && rmdir(pin_dir) && errno != ENOENT)
+	/* Also after a wait that failed: the pins are gone, and so is their folder. */
+	if (keep == UINT64_MAX && rmdir(pin_dir) && errno != ENOENT && !err)
 		err = lg_err(-errno, "rmdir %s: %s", pin_dir, strerror(errno));
 	return err;
 }

@@ -56,10 +56,12 @@ int lg_pins_set_path(const char *pin_dir, uint64_t seq, char *buf, size_t size);
 int lg_pins_put(int fd, const char *dir, const char *kind, const char *name);
 /*
  * Remove every set under @pin_dir but set @keep (UINT64_MAX: all of them,
- * and @pin_dir itself), each one links first, and return once their
- * programs are off every hook (at most 30 s each, then a warning).
+ * and @pin_dir itself), each one links first. With @wait, return once
+ * their programs are off every hook: -EBUSY when a process still holds a
+ * set's links (10 s), -ETIMEDOUT when the kernel has not detached them in
+ * 30 s; the pins are removed either way.
  */
-int lg_pins_retire(const char *pin_dir, uint64_t keep);
+int lg_pins_retire(const char *pin_dir, uint64_t keep, bool wait);
 /* Is the set in @set_dir complete (its manifest pinned and readable)? */
 bool lg_pins_has_manifest(const char *set_dir);
 /*
