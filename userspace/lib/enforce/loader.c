@@ -665,6 +665,11 @@ int lg_enforcer_tidy(struct lg_enforcer *e)
 	 * hold the loop, nor can it tell (no CAP_SYS_ADMIN by then).
 	 */
 	err = lg_pins_retire(e->pin_dir, e->seq, !e->committed);
+	/* The pins are gone, their programs not yet: they only deny more until they leave. */
+	if (lg_pins_wait_failed(err)) {
+		fprintf(stderr, "livegrant: %s\n", lg_errmsg());
+		err = 0;
+	}
 	if (err) {
 		fprintf(stderr,
 			"livegrant: old pins under %s not fully removed (retried later): %s\n",
@@ -739,7 +744,9 @@ static int pin_and_retire(struct lg_enforcer *e)
 					stale, e->pin_dir);
 			/* Without a manifest: a crash's leftover, never in force. */
 			err = lg_pins_retire_set(stale, true);
-			if (err)
+			if (lg_pins_wait_failed(err))
+				fprintf(stderr, "livegrant: %s\n", lg_errmsg());
+			else if (err)
 				return err;
 		}
 		err = pin_set(e);

@@ -467,6 +467,11 @@ int lg_pins_retire_set(const char *set_dir, bool wait)
 	return retire_set(set_dir, false, wait);
 }
 
+bool lg_pins_wait_failed(int err)
+{
+	return err == -EBUSY || err == -ETIMEDOUT;
+}
+
 int lg_pins_retire(const char *pin_dir, uint64_t keep, bool wait)
 {
 	struct dirent *de;
@@ -483,13 +488,14 @@ int lg_pins_retire(const char *pin_dir, uint64_t keep, bool wait)
 		    join(path, sizeof(path), pin_dir, NULL, de->d_name))
 			continue;
 		e = retire_set(path, false, wait);
-		if (e && !err)
+		/* A pin not removed matters more than programs not yet detached. */
+		if (e && (!err || lg_pins_wait_failed(err)))
 			err = e;
 	}
 	closedir(dir);
 	if (keep != LG_PINS_LEGACY_SEQ) {
 		e = retire_set(pin_dir, true, wait);
-		if (e && !err)
+		if (e && (!err || lg_pins_wait_failed(err)))
 			err = e;
 	}
 	/* Also after a wait that failed: the pins are gone, and so is their folder. */

@@ -62,6 +62,8 @@ int lg_pins_put(int fd, const char *dir, const char *kind, const char *name);
  * 30 s; the pins are removed either way.
  */
 int lg_pins_retire(const char *pin_dir, uint64_t keep, bool wait);
+/* Is @err of lg_pins_retire*() a wait that failed (the pins removed all the same)? */
+bool lg_pins_wait_failed(int err);
 /* Is the set in @set_dir complete (its manifest pinned and readable)? */
 bool lg_pins_has_manifest(const char *set_dir);
 /*
