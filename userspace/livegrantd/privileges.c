@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "livegrant.h"
 #include "privileges.h"
@@ -84,10 +85,23 @@ static int set_kept(void)
 	return err;
 }
 
+/*
+ * How long a thread already joined may still be counted. pthread_join()
+ * returns once the thread has left its memory (the kernel clears its tid),
+ * but /proc counts it until the kernel reaps it, later in its exit: an
+ * upgrade's bridge thread, joined just before, was counted once in CI.
+ */
+#define LGD_THREAD_REAP_MS 2000
+#define LGD_THREAD_POLL_MS 5
+
 int lgd_drop_privileges(void)
 {
 	int n = threads(), err;
 
+	for (int waited = 0; n > 1 && waited < LGD_THREAD_REAP_MS; waited += LGD_THREAD_POLL_MS) {
+		usleep(LGD_THREAD_POLL_MS * 1000);
+		n = threads();
+	}
 	if (n != 1)
 		return lg_err(
 			-EBUSY,
