@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* test_grant.c - grant lifecycle: expiry, replacement, events, pins. */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -16,6 +15,7 @@
 
 #include "enforcer.h"
 #include "fixture.h"
+#include "pins.h"
 #include "harness.h"
 #include "rule_index.h"
 #include "worker.h"
@@ -169,56 +169,9 @@ static int count_links(void)
 	return n;
 }
 
-#define MAX_SET_PROGS 128
-
-/* The ids of the programs the links pinned in @set (under PIN_DIR) hold. */
-static int set_prog_ids(const char *set, __u32 *ids)
-{
-	char dir[256], pin[512];
-	struct dirent *de;
-	int n = 0;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), PIN_DIR "/%s/links", set);
-	d = opendir(dir);
-	while (d && (de = readdir(d)) && n < MAX_SET_PROGS) {
-		struct bpf_link_info info = {};
-		__u32 len = sizeof(info);
-		int fd;
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(pin, sizeof(pin), "%s/%s", dir, de->d_name);
-		fd = bpf_obj_get(pin);
-		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) && info.prog_id)
-			ids[n++] = info.prog_id;
-		if (fd >= 0)
-			close(fd);
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
-/* How many of programs @ids still exist (attached to a hook, or about to leave it). */
-static int progs_left(const __u32 *ids, int n)
-{
-	int left = 0;
-
-	for (int i = 0; i < n; i++) {
-		int fd = bpf_prog_get_fd_by_id(ids[i]);
-
-		left += fd >= 0 || errno != ENOENT;
-		if (fd >= 0)
-			close(fd);
-	}
-	return left;
-}
-
 KTEST(grant_pins_survive_the_loader)
 {
-	__u32 ids[MAX_SET_PROGS];
-	int nids;
+	struct lg_set_ids ids;
 	static const char *rd[] = { FX_DIR "/ws/" };
 	struct lg_enforcer_opts o = { .pin_dir = PIN_DIR };
 	/*
@@ -275,8 +228,8 @@ KTEST(grant_pins_survive_the_loader)
 		st->abi_version = 999;
 		munmap(st, 4096);
 		close(fd);
-		nids = set_prog_ids("set-1", ids);
-		CHECK(nids > 20, "set 1 holds %d programs", nids);
+		lg_pins_set_ids(PIN_DIR "/set-1", &ids);
+		CHECK(ids.n > 20, "set 1 holds %zu programs", ids.n);
 		REQUIRE(lg_enforcer_open(&o, &e3) == 0, "open over foreign pins: %s", lg_errmsg());
 		CHECK(!lg_enforcer_adopted(e3) && lg_enforcer_replaced(e3),
 		      "foreign pins replaced, not adopted");
@@ -285,9 +238,9 @@ KTEST(grant_pins_survive_the_loader)
 		 * the retired set must be off every hook once the new one is in
 		 * force, or it goes on deciding with its own maps.
 		 */
-		res = progs_left(ids, nids);
-		CHECK(res == 0, "the replaced set's programs are off their hooks: %d of %d left",
-		      res, nids);
+		res = lg_pins_progs_left(&ids);
+		CHECK(res == 0, "the replaced set's programs are off their hooks: %d of %zu left",
+		      res, ids.n);
 		CHECK(access(PIN_DIR "/set-2/manifest", F_OK) == 0 &&
 			      access(PIN_DIR "/set-1", F_OK) != 0,
 		      "the new set is pinned and the old one retired");
@@ -301,8 +254,8 @@ KTEST(grant_pins_survive_the_loader)
 		 * running livegrantd does: removing the pins cannot detach
 		 * them, and the unpin must say so, not claim enforcement ended.
 		 */
-		nids = set_prog_ids("set-2", ids);
-		CHECK(nids > 20, "set 2 holds %d programs", nids);
+		lg_pins_set_ids(PIN_DIR "/set-2", &ids);
+		CHECK(ids.n > 20, "set 2 holds %zu programs", ids.n);
 		res = lg_enforcer_unpin(PIN_DIR);
 		CHECK(res == -EBUSY && strstr(lg_errmsg(), "held open by a running process"),
 		      "unpin while the loader holds the links: %d, %s", res, lg_errmsg());
@@ -318,17 +271,17 @@ KTEST(grant_pins_survive_the_loader)
 	 * deny the next tests' agents, silently (its events go to its own
 	 * ring), on whichever hooks the kernel had not yet detached.
 	 */
-	for (int i = 0; i < 50 && progs_left(ids, nids); i++)
+	for (int i = 0; i < 50 && lg_pins_progs_left(&ids); i++)
 		usleep(100 * 1000);
-	res = progs_left(ids, nids);
-	CHECK(res == 0, "the unpinned set's programs are off their hooks: %d of %d left", res,
-	      nids);
+	res = lg_pins_progs_left(&ids);
+	CHECK(res == 0, "the unpinned set's programs are off their hooks: %d of %zu left", res,
+	      ids.n);
 	CHECK(count_links() <= links_before, "the unpinned set's links are gone");
 	CHECK_ERR(w_open(&w, FX_DIR "/ws/a", O_RDONLY), 0,
 		  "after unpin only the fixture's grant decides");
 	worker_stop(&w);
 	/* Never leave them to a later test: wait for any left, then go on. */
-	for (int i = 0; i < 300 && progs_left(ids, nids); i++)
+	for (int i = 0; i < 300 && lg_pins_progs_left(&ids); i++)
 		usleep(100 * 1000);
 }
 

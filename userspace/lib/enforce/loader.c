@@ -653,6 +653,19 @@ static int attach(struct lg_enforcer *e)
 	return 0;
 }
 
+/*
+ * @err of a retire, with a wait that failed said and forgiven: the pins
+ * are gone, their programs not yet, and they only deny more until they
+ * leave.
+ */
+static int retired(int err)
+{
+	if (!lg_pins_wait_failed(err))
+		return err;
+	fprintf(stderr, "livegrant: %s\n", lg_errmsg());
+	return 0;
+}
+
 int lg_enforcer_tidy(struct lg_enforcer *e)
 {
 	int err;
@@ -664,12 +677,7 @@ int lg_enforcer_tidy(struct lg_enforcer *e)
 	 * grants bridged meanwhile); a retry from the refresh loop must not
 	 * hold the loop, nor can it tell (no CAP_SYS_ADMIN by then).
 	 */
-	err = lg_pins_retire(e->pin_dir, e->seq, !e->committed);
-	/* The pins are gone, their programs not yet: they only deny more until they leave. */
-	if (lg_pins_wait_failed(err)) {
-		fprintf(stderr, "livegrant: %s\n", lg_errmsg());
-		err = 0;
-	}
+	err = retired(lg_pins_retire(e->pin_dir, e->seq, !e->committed));
 	if (err) {
 		fprintf(stderr,
 			"livegrant: old pins under %s not fully removed (retried later): %s\n",
@@ -743,10 +751,8 @@ static int pin_and_retire(struct lg_enforcer *e)
 					"%s appeared while this livegrantd started: is another one running on %s?",
 					stale, e->pin_dir);
 			/* Without a manifest: a crash's leftover, never in force. */
-			err = lg_pins_retire_set(stale, true);
-			if (lg_pins_wait_failed(err))
-				fprintf(stderr, "livegrant: %s\n", lg_errmsg());
-			else if (err)
+			err = retired(lg_pins_retire_set(stale, true));
+			if (err)
 				return err;
 		}
 		err = pin_set(e);

@@ -324,25 +324,14 @@ static int clear_dir(const char *dir, const char *sub)
 #define LG_RETIRE_HELD_MS 10000
 #define LG_RETIRE_POLL_MS 20
 
-/* Links a set can hold: one per program its manifest can list. */
-#define LG_SET_MAX_LINKS (LG_MANIFEST_MAX_PROGS + LG_MANIFEST_EXT_PROGS)
-
-/* A set's links and the programs they hold, by id, read before it is retired. */
-struct set_ids {
-	uint32_t link[LG_SET_MAX_LINKS];
-	uint32_t prog[LG_SET_MAX_LINKS];
-	size_t n;
-};
-
-/* The ids of the links pinned in @dir/links/ and of their programs. */
-static void read_set_ids(const char *dir, struct set_ids *ids)
+void lg_pins_set_ids(const char *set_dir, struct lg_set_ids *ids)
 {
 	char path[PATH_MAX], pin[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
 
 	ids->n = 0;
-	if (join(path, sizeof(path), dir, NULL, "links"))
+	if (join(path, sizeof(path), set_dir, NULL, "links"))
 		return;
 	d = opendir(path);
 	if (!d)
@@ -367,19 +356,29 @@ static void read_set_ids(const char *dir, struct set_ids *ids)
 }
 
 /*
- * Does the link or program @id still exist? 1 or 0, or a negative errno
+ * How many of @ids (links, or programs) still exist, or a negative errno
  * when the kernel will not say (looking an id up needs CAP_SYS_ADMIN).
- * The lookup takes a reference: given back at once.
+ * Each lookup takes a reference: given back at once.
  */
-static int id_exists(uint32_t id, bool link)
+static int ids_left(const uint32_t *ids, size_t n, bool links)
 {
-	int fd = link ? bpf_link_get_fd_by_id(id) : bpf_prog_get_fd_by_id(id);
+	int left = 0;
 
-	if (fd >= 0) {
-		close(fd);
-		return 1;
+	for (size_t i = 0; i < n; i++) {
+		int fd = links ? bpf_link_get_fd_by_id(ids[i]) : bpf_prog_get_fd_by_id(ids[i]);
+
+		if (fd >= 0)
+			close(fd);
+		else if (errno != ENOENT)
+			return -errno;
+		left += fd >= 0;
 	}
-	return errno == ENOENT ? 0 : -errno;
+	return left;
+}
+
+int lg_pins_progs_left(const struct lg_set_ids *ids)
+{
+	return ids_left(ids->prog, ids->n, false);
 }
 
 /*
@@ -392,38 +391,35 @@ static int id_exists(uint32_t id, bool link)
  * denied by them (they only deny more; their events are still read).
  * 0, or an error saying why they are still attached.
  */
-static int wait_detached(const char *dir, const struct set_ids *ids)
+static int wait_detached(const char *dir, const struct lg_set_ids *ids)
 {
 	uint64_t start = lg_monotonic_ns();
 
 	for (;;) {
 		uint64_t ms = (lg_monotonic_ns() - start) / 1000000;
-		size_t links = 0, progs = 0;
+		int progs = lg_pins_progs_left(ids), links = 0;
 
-		for (size_t i = 0; i < ids->n; i++) {
-			int l = id_exists(ids->link[i], true), p = id_exists(ids->prog[i], false);
-
-			/* Unprivileged: nothing can be told, and waiting would only stall. */
-			if (l < 0 || p < 0) {
-				fprintf(stderr,
-					"livegrant: cannot tell whether the programs of %s left their hooks: %s\n",
-					dir, strerror(l < 0 ? -l : -p));
-				return 0;
-			}
-			links += l;
-			progs += p;
+		/* Links are asked about only once their release is overdue. */
+		if (progs > 0 && ms >= LG_RETIRE_HELD_MS)
+			links = ids_left(ids->link, ids->n, true);
+		/* Unprivileged: nothing can be told, and waiting would only stall. */
+		if (progs < 0 || links < 0) {
+			fprintf(stderr,
+				"livegrant: cannot tell whether the programs of %s left their hooks: %s\n",
+				dir, strerror(progs < 0 ? -progs : -links));
+			return 0;
 		}
 		if (!progs)
 			return 0;
-		if (links && ms >= LG_RETIRE_HELD_MS)
+		if (links)
 			return lg_err(
 				-EBUSY,
-				"%zu links of %s are held open by a running process (livegrantd?): its programs stay attached until that process stops",
+				"%d links of %s are held open by a running process (livegrantd?): its programs stay attached until that process stops",
 				links, dir);
 		if (ms >= LG_RETIRE_DETACH_MS)
 			return lg_err(
 				-ETIMEDOUT,
-				"%zu programs of %s are still attached %d s after their links were unpinned (they only deny, beside the set in force)",
+				"%d programs of %s are still attached %d s after their links were unpinned (they only deny, beside the set in force)",
 				progs, dir, LG_RETIRE_DETACH_MS / 1000);
 		usleep(LG_RETIRE_POLL_MS * 1000);
 	}
@@ -436,12 +432,12 @@ static int wait_detached(const char *dir, const struct set_ids *ids)
  */
 static int retire_set(const char *dir, bool legacy, bool wait)
 {
-	struct set_ids ids = { .n = 0 };
+	struct lg_set_ids ids = { .n = 0 };
 	char path[PATH_MAX];
 	int err, werr = 0;
 
 	if (wait)
-		read_set_ids(dir, &ids);
+		lg_pins_set_ids(dir, &ids);
 	err = clear_dir(dir, "links");
 	if (!err)
 		werr = wait_detached(dir, &ids);
@@ -472,10 +468,17 @@ bool lg_pins_wait_failed(int err)
 	return err == -EBUSY || err == -ETIMEDOUT;
 }
 
+/* Keep in *@err the error that counts: a pin not removed over programs not yet detached. */
+static void keep_worst(int *err, int e)
+{
+	if (e && (!*err || lg_pins_wait_failed(*err)))
+		*err = e;
+}
+
 int lg_pins_retire(const char *pin_dir, uint64_t keep, bool wait)
 {
 	struct dirent *de;
-	int err = 0, e;
+	int err = 0;
 	DIR *dir = opendir(pin_dir);
 
 	if (!dir)
@@ -487,16 +490,11 @@ int lg_pins_retire(const char *pin_dir, uint64_t keep, bool wait)
 		if (!parse_seq(de->d_name, &seq) || seq == keep ||
 		    join(path, sizeof(path), pin_dir, NULL, de->d_name))
 			continue;
-		e = retire_set(path, false, wait);
-		/* A pin not removed matters more than programs not yet detached. */
-		if (e && (!err || lg_pins_wait_failed(err)))
-			err = e;
+		keep_worst(&err, retire_set(path, false, wait));
 	}
 	closedir(dir);
 	if (keep != LG_PINS_LEGACY_SEQ) {
-		e = retire_set(pin_dir, true, wait);
-		if (e && (!err || lg_pins_wait_failed(err)))
-			err = e;
+		keep_worst(&err, retire_set(pin_dir, true, wait));
 	}
 	/* Also after a wait that failed: the pins are gone, and so is their folder. */
 	if (keep == UINT64_MAX && rmdir(pin_dir) && errno != ENOENT && !err)

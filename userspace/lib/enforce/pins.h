@@ -62,6 +62,23 @@ int lg_pins_put(int fd, const char *dir, const char *kind, const char *name);
  * 30 s; the pins are removed either way.
  */
 int lg_pins_retire(const char *pin_dir, uint64_t keep, bool wait);
+/* Links a set can hold: one per program its manifest can list. */
+#define LG_SET_MAX_LINKS (LG_MANIFEST_MAX_PROGS + LG_MANIFEST_EXT_PROGS)
+
+/* A set's links and the programs they hold, by kernel id. */
+struct lg_set_ids {
+	uint32_t link[LG_SET_MAX_LINKS];
+	uint32_t prog[LG_SET_MAX_LINKS];
+	size_t n;
+};
+
+/* The ids of the links pinned in @set_dir/links/ and of their programs. */
+void lg_pins_set_ids(const char *set_dir, struct lg_set_ids *ids);
+/*
+ * How many of @ids' programs still exist (on a hook, or about to leave
+ * it), or a negative errno when the kernel will not say (no CAP_SYS_ADMIN).
+ */
+int lg_pins_progs_left(const struct lg_set_ids *ids);
 /* Is @err of lg_pins_retire*() a wait that failed (the pins removed all the same)? */
 bool lg_pins_wait_failed(int err);
 /* Is the set in @set_dir complete (its manifest pinned and readable)? */
