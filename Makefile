@@ -405,4 +405,6 @@ vmlinux-h:
 clean:
 	rm -rf $(BUILD) $(BUILD).upgrade $(BUILD).fuzz $(BUILD).sanitize
 
--include $(shell find $(BUILD)/obj $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+# The test programs' too: a unit test includes the daemon's .c files, and
+# must be rebuilt when one of them changes.
+-include $(shell find $(BUILD)/obj $(BUILD)/tests $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -239,6 +239,55 @@ static void test_state_corrupt_file(void)
 	lgd_revocations_free(&revoked);
 }
 
+/*
+ * A state file that cannot be read (a directory in its place, as an I/O
+ * error would also give) is not a corrupt one: the start fails naming it,
+ * and nothing is set aside, so that nothing is lost to a fault of the disk.
+ */
+static void test_state_unreadable_file(void)
+{
+	char dir[] = "/tmp/lgd-test-state-XXXXXX", path[64], rpath[64], cmd[160];
+	struct lgd_agents agents = { 0 }, back = { 0 };
+	struct lgd_revocations revoked = { 0 }, rback = { 0 };
+	int err;
+
+	if (!mkdtemp(dir) || !lgd_agent_new(&agents, "/sys/fs/cgroup/agents/x", 7) ||
+	    lgd_add_revoked(&revoked, "gone-jti", 4000000000LL)) {
+		CHECK(0, "setup");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/state.json", dir);
+	lgd_state_revoked_path(rpath, sizeof(rpath), path);
+	agents.v[0].token = lgd_text_dup("t.a.s");
+	agents.v[0].state = LGD_ACTIVE;
+	CHECK(!lgd_state_write(path, &agents, &revoked), "write: %s", lg_errmsg());
+	/* The state file unreadable, its copy fine. */
+	CHECK(!unlink(path) && !mkdir(path, 0700), "a directory in the state file's place");
+	err = lgd_state_read(path, &cfg, &back, &rback);
+	CHECK(err == -EIO, "an unreadable state file: no start (got %d)", err);
+	CHECK(strstr(lg_errmsg(), "cannot read") && strstr(lg_errmsg(), path),
+	      "  the refusal names the file: %s", lg_errmsg());
+	snprintf(cmd, sizeof(cmd), "ls -d %s/*.corrupt-* >/dev/null 2>&1", dir);
+	CHECK(system(cmd) != 0, "  nothing is set aside");
+	CHECK(back.n == 0 && rback.n == 0, "  nothing is read");
+	/* The state file fine, its copy unreadable. */
+	CHECK(!rmdir(path) && !lgd_state_write(path, &agents, &revoked), "write again");
+	CHECK(!unlink(rpath) && !mkdir(rpath, 0700), "a directory in the copy's place");
+	err = lgd_state_read(path, &cfg, &back, &rback);
+	CHECK(err == -EIO && strstr(lg_errmsg(), rpath),
+	      "an unreadable copy of the revocations: no start (%d: %s)", err, lg_errmsg());
+	CHECK(system(cmd) != 0, "  nothing is set aside");
+	CHECK(!rmdir(rpath), "  the copy's place is as it was");
+	CHECK(!lgd_state_read(path, &cfg, &back, &rback) && back.n == 1 &&
+		      lgd_is_revoked(&rback, "gone-jti"),
+	      "readable again: the state is read whole (%s)", lg_errmsg());
+	tmp_state_done(dir);
+	lgd_agents_free(&agents);
+	lgd_agents_free(&back);
+	lgd_revocations_free(&revoked);
+	lgd_revocations_free(&rback);
+}
+
 static void test_revocations(void)
 {
 	struct lgd_revocations r = { 0 };
@@ -531,6 +580,7 @@ int main(void)
 	RUN(test_state_missing_file_is_a_first_start);
 	RUN(test_state_only_live_agents_saved);
 	RUN(test_state_corrupt_file);
+	RUN(test_state_unreadable_file);
 	RUN(test_revocations);
 	RUN(test_agent_table);
 	RUN(test_agent_index);

@@ -286,20 +286,86 @@ static int read_revoked(const char *path, struct lgd_revocations *r, json_t *rev
 }
 
 /*
- * Read a file livegrantd wrote (@what for messages) into @root: 0, -ENOENT
- * when there is none, or -EINVAL with *why when it is not one we wrote.
+ * The whole of @path into a new buffer of *@len bytes (NUL-terminated):
+ * 0, -ENOENT when there is none, or -EIO with lg_errmsg() when it cannot be
+ * read. Read here rather than by json_load_file(), which takes a failed
+ * read (an I/O error, a directory in the file's place) for the end of the
+ * text: the file would then look corrupt, and be set aside for a fault of
+ * the disk.
+ */
+static int read_whole(const char *path, char **out, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	size_t n = 0, cap = 0;
+	struct stat st;
+	char *buf = NULL;
+
+	if (fd < 0 && errno == ENOENT)
+		return -ENOENT;
+	if (fd < 0)
+		return lg_err(-EIO, "cannot read %s: %s", path, strerror(errno));
+	if (fstat(fd, &st))
+		err = lg_err(-EIO, "cannot read %s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		err = lg_err(-EIO, "cannot read %s: not a regular file", path);
+	/* Room beyond the size, so that the read that sees the end needs no growing. */
+	cap = err ? 0 : (size_t)st.st_size + 4096;
+	buf = cap ? malloc(cap) : NULL;
+	if (!err && !buf)
+		err = lg_err(-EIO, "cannot read %s: out of memory", path);
+	while (!err) {
+		ssize_t r = read(fd, buf + n, cap - n - 1);
+		char *more;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			err = lg_err(-EIO, "cannot read %s: %s", path, strerror(errno));
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		if (n + 1 < cap)
+			continue;
+		/* Grown since the stat (nothing else writes it): read on. */
+		more = realloc(buf, cap * 2);
+		if (!more) {
+			err = lg_err(-EIO, "cannot read %s: out of memory", path);
+			break;
+		}
+		buf = more;
+		cap *= 2;
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	buf[n] = 0;
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+/*
+ * Read a file livegrantd wrote into @root: 0, -ENOENT when there is none,
+ * -EIO when it cannot be read (lg_errmsg() says why), or -EINVAL with
+ * *@why when it is not one we wrote.
  */
 static int load_file(const char *path, json_t **root, char *why, size_t size)
 {
 	json_error_t jerr;
+	size_t len = 0;
+	char *text = NULL;
+	int err = read_whole(path, &text, &len);
 
-	*root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	*root = NULL;
+	if (err)
+		return err;
+	*root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
 	if (!*root) {
-		if (access(path, F_OK) && errno == ENOENT)
-			return -ENOENT;
 		/* Unreadable is not corrupt: the start fails, nothing is set aside. */
-		if (json_error_code(&jerr) == json_error_cannot_open_file ||
-		    json_error_code(&jerr) == json_error_out_of_memory)
+		if (json_error_code(&jerr) == json_error_out_of_memory)
 			return lg_err(-EIO, "cannot read %s: %s", path, jerr.text);
 		snprintf(why, size, "line %d: %s", jerr.line, jerr.text);
 		return -EINVAL;
