@@ -4,15 +4,25 @@
 # state files that are corrupt at start.
 #   1. the disk fills: enforcement goes on; status and the metrics say the
 #      denial log and the state file are not written; every denial
-#      meanwhile is written or counted, exactly;
+#      meanwhile is written or counted, exactly; the log (rotating every
+#      4 KiB) cannot rotate, and its chain of rotated files stays whole;
 #   2. space returns: "log_unwritten" summaries with those counts come
 #      first, then the log goes on, with no half line anywhere;
 #   3. a denial log that ends in a half line (a crash mid-write) is cut back
 #      to its last whole line at start;
-#   4. a corrupt state file: set aside, never trusted, the revocations kept
+#   4. the state directory's file system fails (an ext4 mounted
+#      errors=remount-ro, its journal aborted by an error): enforcement goes
+#      on; the lines the file system took but cannot keep are found by the
+#      log's sync and counted, exactly, as not written; status and the
+#      metrics say so; a stop says how many; after the repair livegrantd
+#      starts on the state last saved;
+#   5. a state file that cannot be read: no start, nothing set aside;
+#   6. a corrupt state file: set aside, never trusted, the revocations kept
 #      from their second copy; both copies corrupt: livegrantd refuses to
 #      start and says what to do.
-#   tools/vmrun --add $PWD/tests/kernel -- sh tests/kernel/faults.sh
+#   tools/vmrun --disk 64 --add $PWD/tests/kernel --add /usr/sbin/mke2fs \
+#     --add /usr/sbin/e2fsck -- sh tests/kernel/faults.sh
+# (--disk: the blank disk section 4 makes its ext4 on, /dev/nvme0n1.)
 # Ends with "faults: N passed, N failed".
 
 . tests/kernel/lib.sh
@@ -37,6 +47,8 @@ audience: livegrant://test-node
 refresh_interval: 2s
 agent_cgroups: [$ROOT]
 metrics_listen: 127.0.0.1:9464
+denial_log_max_bytes: 4096
+denial_log_keep: 100
 baseline:
   read: [/usr/, /lib/, /lib64/, /etc/ld.so.cache]
   exec: [/lib/, /lib64/, /usr/lib/, /usr/lib64/]
@@ -62,15 +74,29 @@ all_json() {
 	$LG denials --json --state-dir $SD >$W/all.jsonl 2>$W/all.err
 	lacks $W/all.err 'not JSON' && [ -s $W/all.jsonl ]
 }
-lines_of() { grep -c "secret-$1-" $SD/denials.jsonl; }
+# The log rotates every 4 KiB: its lines are the live file's and the chain's.
+chain() { for f in $SD/denials.jsonl.*.gz; do [ -e "$f" ] && zcat "$f"; done; cat $SD/denials.jsonl; }
+lines_of() { chain | grep -c "secret-$1-"; }
+# The rotated files are denials.jsonl.1.gz to .N.gz, each whole, and no
+# half-made one is left.
+chain_whole() {
+	n=$(ls $SD/denials.jsonl.*.gz 2>/dev/null | wc -l)
+	for i in $(seq 1 "$n"); do
+		gzip -t $SD/denials.jsonl.$i.gz || { echo "    denials.jsonl.$i.gz: not whole"; return 1; }
+	done
+	! ls $SD/*rotating* $SD/*.tmp 2>/dev/null
+}
 
 check "setup: keys, a 1 MiB tmpfs state_dir, tokens" setup
 for i in $(seq 1 40); do
-	for k in warm full after; do echo data >/tmp/lgt/secret-$k-$i; done
+	for k in warm full after ext ro; do echo data >/tmp/lgt/secret-$k-$i; done
 done
 check "livegrantd starts" start_lgd
-warm() { deny 3 warm >/dev/null 2>&1; sleep 1.5; [ "$(lines_of warm)" -eq 3 ]; }
+# 15 lines: past 4 KiB, so the log has rotated once before the disk fills.
+warm() { deny 15 warm >/dev/null 2>&1; sleep 1.5; [ "$(lines_of warm)" -eq 15 ]; }
 check "the agent is denied outside its grant, and it is logged" warm
+rotated() { ls $SD/denials.jsonl.*.gz 2>/dev/null | wc -l; }
+check "  the log rotated into denials.jsonl.1.gz" sh -c "[ $(rotated) -ge 1 ] && gzip -t $SD/denials.jsonl.1.gz"
 
 # --- 1. the disk fills ------------------------------------------------------
 # Full, the log can still take lines into the slack of its last page, and a
@@ -89,6 +115,10 @@ unwritten=$(metric livegrant_denial_log_unwritten_total)
 echo "    25 denials while full: $written written, $unwritten counted as not written"
 check "enforcement went on: every denial written or counted, exactly" sh -c "[ $((written + unwritten)) -eq 25 ]"
 check "  and the log could not take them all" sh -c "[ $unwritten -ge 10 ]"
+check "the log, past its 4 KiB, could not rotate on the full disk, and said so" \
+	contains $W/lgd.log 'rotating .* failed: .*the file grows past denial_log_max_bytes'
+echo "    $(rotated) rotated files"
+check "  the chain of rotated files stayed whole, no half-made file left" chain_whole
 check "status says the denial log is not written, and why" \
 	contains $W/status.txt 'denial log: .*NOT WRITTEN .*No space left'
 check "  and how many lines were not written" contains $W/status.txt "$unwritten lines not written since start"
@@ -114,6 +144,7 @@ first_after=$(grep -n secret-after-1 $SD/denials.jsonl | cut -d: -f1)
 check "  the summaries come before them" sh -c "[ ${last_summary:-0} -gt 0 ] && [ ${last_summary:-0} -lt ${first_after:-0} ]"
 check "every line of the log is whole JSON (livegrant denials reads it all)" all_json
 check "livegrant denials shows the summaries" sh -c "$LG denials --state-dir $SD | grep -q 'lines not written'"
+check "the chain of rotated files is whole" chain_whole
 check "status: the denial log is written again" contains $W/status2.txt 'denial log: [^ ]*, [0-9]* bytes'
 check "  and the state file saved" contains $W/status2.txt 'state file: .*, saved'
 check "  the metrics too" sh -c "[ \"$(metric livegrant_denial_log_writing)\" = 1 ] && [ \"$(metric livegrant_state_saved)\" = 1 ]"
@@ -128,7 +159,87 @@ sleep 1.5
 after5() { [ "$(lines_of after)" -eq 5 ] && all_json; }
 check "  the next denial is a line of its own (read, not lost)" after5
 
-# --- 4. corrupt state files ---------------------------------------------------
+# --- 4. the file system fails ----------------------------------------------
+# The state directory moves onto an ext4 (its files with it), which an
+# error then turns read-only with its journal aborted, as a failing disk
+# does: writes into pages already cached may still be taken, and never
+# reach the disk. Only a sync tells; what it cannot confirm is counted.
+DISK=/dev/nvme0n1
+stop_lgd
+move_to_ext4() {
+	[ -b $DISK ] || { echo "    no $DISK: run with tools/vmrun --disk 64 (tests/run does)"; return 1; }
+	mkdir -p $W/sd && cp $SD/state.json $SD/revoked.json $SD/denials.jsonl* $W/sd/ &&
+		umount $SD && /usr/sbin/mke2fs -q -F -t ext4 $DISK && mount -o errors=remount-ro $DISK $SD &&
+		cp $W/sd/* $SD/
+}
+check "the state directory moved onto an ext4 (errors=remount-ro)" move_to_ext4
+check "livegrantd starts on it" start_lgd
+deny 3 ext
+# Two ticks: the 3 lines are written and synced before the failure.
+sleep 2.5
+check "the agent's denials are logged" sh -c "[ $(lines_of ext) -eq 3 ]"
+echo 1 >/sys/fs/ext4/${DISK#/dev/}/trigger_fs_error
+check "the file system failed (its journal aborted)" sh -c "! touch $SD/probe 2>/dev/null"
+deny 6 ro
+sleep 2.5
+check "a new agent is admitted (its record is kept in memory)" as_agent e $W/e.jwt -- /bin/busybox true
+sleep 1.5
+$LG status >$W/status3.txt 2>&1
+grep '^state file\|^denial log' $W/status3.txt | sed 's/^/    /'
+unwritten=$(metric livegrant_denial_log_unwritten_total)
+echo "    6 denials after the failure: $unwritten counted as not written"
+check "every denial after the failure counted as not written, exactly" sh -c "[ ${unwritten:-x} -eq 6 ]"
+check "  they went to standard output" sh -c "[ $(grep -c secret-ro- $W/events.jsonl) -eq 6 ]"
+check "enforcement went on: a granted read works" as_agent a $W/a.jwt -- /bin/busybox cat /tmp/lgt/ws/a
+check "  and one outside the grant is denied" sh -c "! $LG exec --cgroup a --token $W/a.jwt -- /bin/busybox cat /tmp/lgt/secret-ro-1"
+check "status says the denial log is not written, and why" \
+	contains $W/status3.txt 'denial log: .*NOT WRITTEN .*Read-only file system'
+check "status says the state file is not saved" contains $W/status3.txt 'state file: .* NOT SAVED .*Read-only file system'
+check "the metrics say so" sh -c "[ \"$(metric livegrant_denial_log_writing)\" = 0 ] && [ \"$(metric livegrant_state_saved)\" = 0 ]"
+# Which of the two finds it depends on the kernel: 6.1's ext4 still takes
+# appends into cached pages (only the sync fails), 7.2's refuses the write.
+found_by() {
+	if grep -q 'syncing the denial log .* failed' $W/lgd.log; then
+		echo "    found by the sync (the file system took the lines)"
+		contains $W/status3.txt 'failed syncs'
+	else
+		echo "    found by the write (the file system refused the lines)"
+		contains $W/lgd.log 'cannot write the denial log .*Read-only file system'
+	fi
+}
+check "livegrantd said on stderr how it found the failure, and status counts failed syncs" found_by
+stop_lgd
+check "  and, as it stopped, how many lines the log lacks" contains $W/lgd.log 'stopping with [0-9]* lines not written to the denial log'
+# The repair an SRE makes: unmount, check, mount again.
+repair() {
+	umount $SD && { /usr/sbin/e2fsck -fy $DISK >$W/fsck.out 2>&1; [ $? -le 1 ]; } &&
+		mount -o errors=remount-ro $DISK $SD
+}
+check "the file system repaired (unmounted, e2fsck, mounted)" repair
+check "livegrantd starts on the state last saved" start_lgd
+check "  the log's lines are whole JSON" all_json
+check "  the lines the disk lost are not in it (the count said so)" sh -c "[ $(lines_of ro) -eq 0 ]"
+check "  the agent admitted after the failure presents again, and works" \
+	as_agent e $W/e.jwt -- /bin/busybox cat /tmp/lgt/ws/a
+deny 2 ext
+sleep 1.5
+check "  the log is written again" sh -c "[ $(lines_of ext) -eq 5 ]"
+
+# --- 5. a state file that cannot be read ---------------------------------------
+stop_lgd
+mv $SD/state.json $W/state.kept && mkdir $SD/state.json
+: >$W/lgd.log
+timeout 120 $B/livegrantd --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log
+rc=$?
+sed 's/^/    | /' $W/lgd.log | tail -n 2
+check "a state file that cannot be read: livegrantd refuses to start (not killed by the timeout)" \
+	sh -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 143 ]"
+check "  and names it" contains $W/lgd.log "cannot read $SD/state.json"
+check "  nothing is set aside" sh -c "! ls -d $SD/*.corrupt-* 2>/dev/null"
+rmdir $SD/state.json && mv $W/state.kept $SD/state.json
+check "readable again: livegrantd starts" start_lgd
+
+# --- 6. corrupt state files ---------------------------------------------------
 as_agent c $W/c.jwt -- /bin/busybox true
 $LG revoke spiffe://example.org/agent/c >$W/revoke.out 2>&1
 sleep 1

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,19 @@ int lgd_denial_log_open(struct lgd_denial_log *l, const char *state_dir, uint64_
 	return 0;
 }
 
+/* fsync() the file at @path: 0 or a negative errno. */
+static int sync_path(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
 /* Compress @from into @to (via a temporary file renamed into place). */
 static int gzip_file(const char *from, const char *to)
 {
@@ -99,6 +113,9 @@ static int gzip_file(const char *from, const char *to)
 	if (gzclose(gz) != Z_OK && !err)
 		err = -EIO;
 	close(in);
+	/* On the disk before the live file is emptied: else a failing disk loses both. */
+	if (!err)
+		err = sync_path(tmp);
 	if (!err && rename(tmp, to))
 		err = -errno;
 	if (err)
@@ -190,6 +207,11 @@ static bool writing_resumed(struct lgd_denial_log *l)
 	char line[512];
 	int len;
 
+	/* Lines written since a sync failed may be dropped too: none until one works. */
+	if (l->sync_err) {
+		errno = l->sync_err;
+		return false;
+	}
 	len = snprintf(
 		line, sizeof(line),
 		"{\"summary\":\"log_unwritten\",\"unwritten\":%llu,\"error\":\"%s\",\"for_s\":%llu}\n",
@@ -200,6 +222,8 @@ static bool writing_resumed(struct lgd_denial_log *l)
 	fprintf(stderr,
 		"livegrantd: writing the denial log %s again; %llu lines were not written\n",
 		l->path, (unsigned long long)l->unwritten);
+	/* Lost with the summary, should its sync fail: counted again then. */
+	l->unsynced_carried += l->unwritten;
 	l->write_err = 0;
 	l->unwritten = 0;
 	return true;
@@ -222,6 +246,7 @@ static void append(struct lgd_denial_log *l, const char *line)
 		buf[n] = '\n';
 	}
 	if (buf && (!l->write_err || writing_resumed(l)) && write_whole(l, buf, n + 1)) {
+		l->unsynced++;
 		free(buf);
 		return;
 	}
@@ -255,16 +280,99 @@ void lgd_denial_log_summary(struct lgd_denial_log *l, json_t *o)
 	free(text);
 }
 
+/* The sync thread: whether the lines written so far are on the disk. */
+static void *sync_main(void *arg)
+{
+	struct lgd_denial_log *l = arg;
+
+	l->sync_result = fdatasync(l->fd) ? errno : 0;
+	return NULL;
+}
+
+/*
+ * A sync failed: the lines it covered, written or not, may never reach the
+ * disk. They are counted as not written, and so are the counts of the
+ * summaries among them, which would be lost with them; writing stops until
+ * a sync works (each tick tries one).
+ */
+static void sync_failed(struct lgd_denial_log *l, int err)
+{
+	if (l->sync_lines || !l->sync_err)
+		fprintf(stderr,
+			"livegrantd: syncing the denial log %s failed: %s; its last %llu lines may not be on the disk: counted as not written; nothing more is written until a sync works (tried each second)\n",
+			l->path, strerror(err), (unsigned long long)l->sync_lines);
+	l->sync_err = err;
+	l->sync_failures++;
+	writing_stopped(l, err);
+	l->write_err = err;
+	l->unwritten += l->sync_lines + l->sync_carried;
+	l->unwritten_total += l->sync_lines;
+}
+
+/* The sync thread has ended (joined): take its outcome. */
+static void sync_done(struct lgd_denial_log *l)
+{
+	l->syncing = false;
+	if (l->sync_result) {
+		sync_failed(l, l->sync_result);
+		return;
+	}
+	if (l->sync_err)
+		fprintf(stderr, "livegrantd: syncing the denial log %s works again\n", l->path);
+	l->sync_err = 0;
+}
+
+/* Take the sync's outcome if it has ended; with @wait, wait for it to end. */
+static void sync_collect(struct lgd_denial_log *l, bool wait)
+{
+	if (!l->syncing)
+		return;
+	if (wait ? pthread_join(l->sync_thread, NULL) : pthread_tryjoin_np(l->sync_thread, NULL))
+		return;
+	sync_done(l);
+}
+
+/* Sync what was written since the last sync began (or, while syncs fail, try one). */
+static void sync_start(struct lgd_denial_log *l)
+{
+	l->sync_lines = l->unsynced;
+	l->sync_carried = l->unsynced_carried;
+	l->unsynced = 0;
+	l->unsynced_carried = 0;
+	l->sync_result = 0;
+	l->syncing = true;
+	if (!pthread_create(&l->sync_thread, NULL, sync_main, l))
+		return;
+	/* No thread to spare: sync here, this once, rather than leave the lines unconfirmed. */
+	sync_main(l);
+	sync_done(l);
+}
+
 void lgd_denial_log_tick(struct lgd_denial_log *l)
 {
+	if (l->fd < 0)
+		return;
+	sync_collect(l, false);
+	if (!l->syncing && (l->unsynced || l->sync_err))
+		sync_start(l);
 	/* Writes fail: try once a second, so that status clears without a new line. */
-	if (l->write_err && l->fd >= 0)
+	if (l->write_err)
 		writing_resumed(l);
 }
 
 void lgd_denial_log_close(struct lgd_denial_log *l)
 {
-	if (l->fd >= 0)
-		close(l->fd);
+	if (l->fd < 0)
+		return;
+	sync_collect(l, true);
+	if (l->unsynced) {
+		sync_start(l);
+		sync_collect(l, true);
+	}
+	if (l->write_err)
+		fprintf(stderr,
+			"livegrantd: stopping with %llu lines not written to the denial log %s (%s): they went to standard output only\n",
+			(unsigned long long)l->unwritten, l->path, strerror(l->write_err));
+	close(l->fd);
 	l->fd = -1;
 }

@@ -11,11 +11,21 @@
  * could not be written are counted (status, metrics) and still go to
  * standard output; once writing works again, a "log_unwritten" summary line
  * says how many are missing and why, before the next line.
+ *
+ * A write the file system took is not yet on its disk: a file system that
+ * failed (ext4 with errors=remount-ro, its journal aborted) still takes
+ * lines into the page cache, and drops them. So once a second the lines
+ * written since the last sync are synced (fdatasync, on a thread of its
+ * own: a slow disk must not hold the event loop); when that fails, they
+ * are counted as not written, with the counts of the summaries among
+ * them, and nothing more is written until a sync works again.
  */
 #ifndef LGD_DENIAL_LOG_H
 #define LGD_DENIAL_LOG_H
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <jansson.h>
@@ -31,6 +41,15 @@ struct lgd_denial_log {
 	uint64_t unwritten_total; /* since start */
 	uint64_t failing_since_ns; /* CLOCK_BOOTTIME */
 	uint64_t rotate_failed_ns; /* CLOCK_BOOTTIME of a failed rotation; 0: none */
+	/* Written since the last sync began: lines, and the counts their summaries carry. */
+	uint64_t unsynced, unsynced_carried;
+	/* The sync in flight (@syncing), and what it covers. */
+	bool syncing;
+	pthread_t sync_thread;
+	uint64_t sync_lines, sync_carried;
+	int sync_result; /* the thread's errno (0: synced); read after the join */
+	int sync_err; /* the last sync's failure, while it lasts: nothing is written */
+	uint64_t sync_failures; /* since start */
 };
 
 struct lgd;
@@ -46,8 +65,12 @@ int lgd_denial_log_open(struct lgd_denial_log *l, const char *state_dir, uint64_
 void lgd_denial_log_write(struct lgd_denial_log *l, const char *line);
 /* Record summary @o (its reference is taken), stamped with the time now. */
 void lgd_denial_log_summary(struct lgd_denial_log *l, json_t *o);
-/* Once a second: while writes fail, try again. */
+/*
+ * Once a second: take the last sync's outcome and start the next, and while
+ * writes fail, try again.
+ */
 void lgd_denial_log_tick(struct lgd_denial_log *l);
+/* Sync what is written (waiting for it), say what was not written, and close. */
 void lgd_denial_log_close(struct lgd_denial_log *l);
 
 #endif /* LGD_DENIAL_LOG_H */

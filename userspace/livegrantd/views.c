@@ -209,9 +209,10 @@ static json_t *control_json(void)
 /* The denial log: where, how big, and whether its lines reach it. */
 static json_t *denial_log_json(const struct lgd_denial_log *l)
 {
-	json_t *o = json_pack("{s:s, s:I, s:b, s:I}", "path", l->path, "bytes", (json_int_t)l->size,
-			      "writing", l->fd >= 0 && !l->write_err, "unwritten_total",
-			      (json_int_t)l->unwritten_total);
+	json_t *o = json_pack("{s:s, s:I, s:b, s:I, s:I}", "path", l->path, "bytes",
+			      (json_int_t)l->size, "writing", l->fd >= 0 && !l->write_err,
+			      "unwritten_total", (json_int_t)l->unwritten_total, "sync_failures",
+			      (json_int_t)l->sync_failures);
 
 	if (l->write_err) {
 		json_object_set_new(o, "error", json_string(strerror(l->write_err)));
