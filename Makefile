@@ -340,10 +340,8 @@ sanitize: sanitize-build
 # The daemon suite in a VM with the sanitized livegrantd and issuer (the CLI
 # and the static test tools as built: tests/sanitize-daemon.sh says why),
 # gathered in $(SANITIZE_BUILD)/vm for tests/kernel/lib.sh's LG_TEST_BUILD.
-# Not part of make test (docs/testing.md#fuzzing-and-sanitizers): the
-# sanitized livegrantd restarts too slowly for the suite's 2 s refresh
-# interval, and the 30-minute budget has no room for another daemon suite.
-# The guest's files for it (make test's "daemon sanitized" suite too).
+# make test runs it so ("daemon sanitized"), and the faults suite too
+# ("faults sanitized"; docs/testing.md#fuzzing-and-sanitizers).
 sanitize-vm-files: sanitize-build all
 	rm -rf $(SANITIZE_BUILD)/vm && mkdir -p $(SANITIZE_BUILD)/vm/tests
 	cp $(SANITIZE_BUILD)/livegrantd $(SANITIZE_BUILD)/livegrant-issuer $(BUILD)/livegrant \

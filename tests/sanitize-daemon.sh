@@ -1,6 +1,7 @@
 #!/bin/sh
-# tests/sanitize-daemon.sh - the daemon suite (tests/kernel/livegrantd.sh)
-# with livegrantd and the issuer built under ASan and UBSan, in the VM:
+# tests/sanitize-daemon.sh [SUITE] - a suite of livegrantd's own
+# (tests/kernel/SUITE.sh: livegrantd, the default, or faults) with
+# livegrantd and the issuer built under ASan and UBSan, in the VM:
 #   make sanitize-vm
 # runs tools/vmrun --add build.sanitize/vm -- sh tests/sanitize-daemon.sh.
 # build.sanitize/vm holds the sanitized livegrantd and livegrant-issuer and
@@ -8,11 +9,13 @@
 # ASan's runtime is denied what it reads at start (/proc/self/maps) as any
 # agent is, and the static tools cannot link ASan. Every report is written
 # to a file (log_path); one more check, that there is none, is added to the
-# suite's own. Ends with "daemon-sanitized: N passed, N failed".
+# suite's own. Ends with "NAME-sanitized: N passed, N failed", NAME the
+# suite's own (daemon, faults).
 #
 # Leaks are looked for too: livegrantd frees what it made as it exits
 # (teardown() in main.c), so LeakSanitizer reports only real leaks, at each
 # of the suite's stops.
+suite=${1:-livegrantd}
 vm=$PWD/build.sanitize/vm
 logs=/tmp/lgd-sanitizer
 rm -rf $logs
@@ -22,12 +25,15 @@ export LG_TEST_BUILD=$vm
 export LGD_TEST_REFRESH_S=5
 export ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:log_path=$logs/asan"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan"
-sh tests/kernel/livegrantd.sh >$logs/suite.out 2>&1
+# The name the suite's closing line gives (summary NAME).
+name=$(sed -n 's/^summary \([a-z-]*\).*/\1/p' tests/kernel/$suite.sh | tail -n 1)
+[ -n "$name" ] || { echo "tests/sanitize-daemon.sh: no suite tests/kernel/$suite.sh"; exit 2; }
+sh tests/kernel/$suite.sh >$logs/suite.out 2>&1
 cat $logs/suite.out
-line=$(grep -E '^daemon: [0-9]+ passed, [0-9]+ failed' $logs/suite.out | tail -n 1)
-p=$(echo "$line" | sed -n 's/^daemon: \([0-9]*\) passed.*/\1/p')
+line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" $logs/suite.out | tail -n 1)
+p=$(echo "$line" | sed -n "s/^$name: \([0-9]*\) passed.*/\1/p")
 f=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
-[ -n "$p" ] || { p=0; f=1; echo "FAIL the daemon suite ended without its summary line"; }
+[ -n "$p" ] || { p=0; f=1; echo "FAIL the $name suite ended without its summary line"; }
 reports=$(ls $logs | grep -E '^(asan|ubsan)\.' || true)
 if [ -z "$reports" ]; then
 	p=$((p + 1))
@@ -40,5 +46,5 @@ else
 		head -n 40 $logs/$r
 	done
 fi
-echo "daemon-sanitized: $p passed, $f failed"
+echo "$name-sanitized: $p passed, $f failed"
 [ "$f" -eq 0 ]
