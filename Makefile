@@ -147,8 +147,10 @@ $(BUILD)/obj/tools/%.o: tools/%.c | $(BUILD)/obj/tools/issuer
 # The HTTPS clients' tests talk to the stand-in server.
 $(BUILD)/tests/test_kubelet $(BUILD)/tests/test_bundle_fetch: | $(BUILD)/tests/lg-https-stub
 
+# $< and the libraries, not $^: the test's .d file adds the headers and the
+# daemon's .c files it includes as prerequisites.
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(ALL_LIBS) | $(BUILD)/tests
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(ALL_LIBS) $(LDLIBS)
 
 # Static: an agent runs it with one exec rule and no library rules.
 $(BUILD)/tests/lg-netprobe: tests/tools/netprobe.c | $(BUILD)/tests

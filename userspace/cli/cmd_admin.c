@@ -258,6 +258,9 @@ static void print_denial_log(json_t *l)
 	if (json_integer_value(json_object_get(l, "unwritten_total")))
 		printf(", %lld lines not written since start",
 		       json_integer_value(json_object_get(l, "unwritten_total")));
+	if (json_integer_value(json_object_get(l, "sync_running_for_s")))
+		printf(", a sync running for %llds (the lines since the last one unconfirmed)",
+		       json_integer_value(json_object_get(l, "sync_running_for_s")));
 	if (json_integer_value(json_object_get(l, "sync_failures")))
 		printf(", %lld failed syncs (lines the file system took, then could not keep)",
 		       json_integer_value(json_object_get(l, "sync_failures")));

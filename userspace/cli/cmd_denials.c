@@ -37,12 +37,29 @@ static long read_file(const char *path, const struct lgc_denial_filter *f,
 		      struct lgc_denial_ring *r)
 {
 	gzFile gz = gzopen(path, "rb"); /* reads plain files as they are */
+	char why[128];
+	int zerr = Z_OK;
 	long end;
 
-	if (!gz)
+	if (!gz) {
+		fprintf(stderr, "livegrant: %s cannot be read (%s): its lines are not shown\n",
+			path, errno ? strerror(errno) : "out of memory");
 		return 0;
+	}
 	end = lgc_denials_read(gz, f, r, &unreadable);
-	gzclose(gz);
+	/* Copied: gzclose() frees the message. */
+	snprintf(why, sizeof(why), "%s", gzerror(gz, &zerr));
+	if (zerr == Z_ERRNO)
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+	/* A rotated file cut short (a disk that failed, a copy not synced): say so. */
+	if (gzclose(gz) == Z_BUF_ERROR && zerr == Z_OK) {
+		zerr = Z_BUF_ERROR;
+		snprintf(why, sizeof(why), "unexpected end of file");
+	}
+	if (zerr != Z_OK && zerr != Z_STREAM_END)
+		fprintf(stderr,
+			"livegrant: %s was not read whole (%s): the lines after those shown from it are missing\n",
+			path, why);
 	return end;
 }
 

@@ -165,6 +165,14 @@ static void rotate(struct lgd_denial_log *l)
 	if (ftruncate(l->fd, 0))
 		fprintf(stderr, "livegrantd: truncating %s: %s\n", l->path, strerror(errno));
 	l->size = 0;
+	/*
+	 * Every line so far is in the rotated file, synced above: none is left
+	 * to confirm, not even those of a sync still running on the live file.
+	 */
+	l->unsynced = 0;
+	l->unsynced_carried = 0;
+	l->sync_lines = 0;
+	l->sync_carried = 0;
 }
 
 /*
@@ -280,94 +288,174 @@ void lgd_denial_log_summary(struct lgd_denial_log *l, json_t *o)
 	free(text);
 }
 
-/* The sync thread: whether the lines written so far are on the disk. */
+/*
+ * What a sync thread works on: its own copy of the log's descriptor and its
+ * outcome, so that it touches nothing of the log's (and a thread left
+ * behind at a stop touches nothing freed).
+ */
+struct lgd_log_sync {
+	int fd;
+	int result; /* errno, 0: synced; read after the join */
+};
+
 static void *sync_main(void *arg)
 {
-	struct lgd_denial_log *l = arg;
+	struct lgd_log_sync *job = arg;
 
-	l->sync_result = fdatasync(l->fd) ? errno : 0;
+	job->result = fdatasync(job->fd) ? errno : 0;
+	close(job->fd);
 	return NULL;
 }
 
 /*
  * A sync failed: the lines it covered, written or not, may never reach the
- * disk. They are counted as not written, and so are the counts of the
- * summaries among them, which would be lost with them; writing stops until
- * a sync works (each tick tries one).
+ * disk, nor those written while it ran (the error it reports may be
+ * theirs). They are counted as not written, and so are the counts of the
+ * summaries among them, which would be lost with them: a loss is counted
+ * rather than hidden, at the cost of counting, at worst, lines that were
+ * kept. Writing stops until a sync works, tried less often the longer they
+ * fail.
  */
 static void sync_failed(struct lgd_denial_log *l, int err)
 {
-	if (l->sync_lines || !l->sync_err)
+	uint64_t lines = l->sync_lines + l->unsynced;
+
+	if (lines || !l->sync_err)
 		fprintf(stderr,
-			"livegrantd: syncing the denial log %s failed: %s; its last %llu lines may not be on the disk: counted as not written; nothing more is written until a sync works (tried each second)\n",
-			l->path, strerror(err), (unsigned long long)l->sync_lines);
+			"livegrantd: syncing the denial log %s failed: %s; its last %llu lines (and the summaries of %llu missing before) may not be on the disk: counted as not written; nothing more is written until a sync works (tried again in %u s)\n",
+			l->path, strerror(err), (unsigned long long)lines,
+			(unsigned long long)(l->sync_carried + l->unsynced_carried),
+			l->sync_backoff_s ? l->sync_backoff_s * 2 : 1);
+	if (lines || l->sync_carried || l->unsynced_carried)
+		l->sync_failures++;
 	l->sync_err = err;
-	l->sync_failures++;
 	writing_stopped(l, err);
 	l->write_err = err;
-	l->unwritten += l->sync_lines + l->sync_carried;
-	l->unwritten_total += l->sync_lines;
+	l->unwritten += lines + l->sync_carried + l->unsynced_carried;
+	l->unwritten_total += lines;
+	l->unsynced = 0;
+	l->unsynced_carried = 0;
+	l->sync_backoff_s = l->sync_backoff_s ? l->sync_backoff_s * 2 : 1;
+	if (l->sync_backoff_s > LGD_LOG_SYNC_BACKOFF_MAX_S)
+		l->sync_backoff_s = LGD_LOG_SYNC_BACKOFF_MAX_S;
+	l->sync_retry_ns = lg_boottime_ns() + l->sync_backoff_s * 1000000000ULL;
 }
 
-/* The sync thread has ended (joined): take its outcome. */
-static void sync_done(struct lgd_denial_log *l)
+/* The sync has ended with @result: take its outcome. */
+static void sync_done(struct lgd_denial_log *l, int result)
 {
-	l->syncing = false;
-	if (l->sync_result) {
-		sync_failed(l, l->sync_result);
+	bool covered = l->sync_lines || l->sync_carried;
+
+	if (result) {
+		sync_failed(l, result);
 		return;
 	}
+	/*
+	 * Only a sync that confirmed lines shows the disk keeps them: one with
+	 * nothing to confirm succeeds once the error was reported, on a disk
+	 * that still fails. So it lets writing start again, and the backoff
+	 * stays, until a sync with lines works.
+	 */
+	if (covered)
+		l->sync_backoff_s = 0;
 	if (l->sync_err)
 		fprintf(stderr, "livegrantd: syncing the denial log %s works again\n", l->path);
 	l->sync_err = 0;
 }
 
-/* Take the sync's outcome if it has ended; with @wait, wait for it to end. */
-static void sync_collect(struct lgd_denial_log *l, bool wait)
+/*
+ * Take the sync's outcome if it has ended; with @wait_s, wait for it that
+ * long. False while it runs.
+ */
+static bool sync_collect(struct lgd_denial_log *l, unsigned int wait_s)
 {
-	if (!l->syncing)
-		return;
-	if (wait ? pthread_join(l->sync_thread, NULL) : pthread_tryjoin_np(l->sync_thread, NULL))
-		return;
-	sync_done(l);
+	struct lgd_log_sync *job = l->sync_job;
+	struct timespec until;
+	int result;
+
+	if (!job)
+		return true;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_s;
+	if (wait_s ? pthread_timedjoin_np(l->sync_thread, NULL, &until) :
+		     pthread_tryjoin_np(l->sync_thread, NULL))
+		return false;
+	result = job->result;
+	free(job);
+	l->sync_job = NULL;
+	sync_done(l, result);
+	return true;
 }
 
 /* Sync what was written since the last sync began (or, while syncs fail, try one). */
 static void sync_start(struct lgd_denial_log *l)
 {
+	struct lgd_log_sync *job = malloc(sizeof(*job));
+
 	l->sync_lines = l->unsynced;
 	l->sync_carried = l->unsynced_carried;
 	l->unsynced = 0;
 	l->unsynced_carried = 0;
-	l->sync_result = 0;
-	l->syncing = true;
-	if (!pthread_create(&l->sync_thread, NULL, sync_main, l))
+	l->sync_started_ns = lg_boottime_ns();
+	if (job) {
+		job->result = 0;
+		job->fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 0);
+	}
+	if (job && job->fd >= 0 && !pthread_create(&l->sync_thread, NULL, sync_main, job)) {
+		l->sync_job = job;
 		return;
-	/* No thread to spare: sync here, this once, rather than leave the lines unconfirmed. */
-	sync_main(l);
-	sync_done(l);
+	}
+	if (job && job->fd >= 0)
+		close(job->fd);
+	free(job);
+	/* No thread or descriptor to spare: sync here, this once, rather than leave the lines unconfirmed. */
+	sync_done(l, fdatasync(l->fd) ? errno : 0);
+}
+
+/* Is a sync due: lines to confirm, or a failed one to try again? */
+static bool sync_due(const struct lgd_denial_log *l)
+{
+	if (l->sync_job)
+		return false;
+	if (l->sync_err)
+		return lg_boottime_ns() >= l->sync_retry_ns;
+	return l->unsynced || l->unsynced_carried;
 }
 
 void lgd_denial_log_tick(struct lgd_denial_log *l)
 {
 	if (l->fd < 0)
 		return;
-	sync_collect(l, false);
-	if (!l->syncing && (l->unsynced || l->sync_err))
-		sync_start(l);
-	/* Writes fail: try once a second, so that status clears without a new line. */
+	sync_collect(l, 0);
+	/*
+	 * Writes fail: try once a second, so that status clears without a new
+	 * line; before the sync below, which then confirms the summary.
+	 */
 	if (l->write_err)
 		writing_resumed(l);
+	if (sync_due(l))
+		sync_start(l);
 }
 
 void lgd_denial_log_close(struct lgd_denial_log *l)
 {
+	bool synced;
+
 	if (l->fd < 0)
 		return;
-	sync_collect(l, true);
-	if (l->unsynced) {
+	synced = sync_collect(l, LGD_LOG_SYNC_STOP_WAIT_S);
+	if (synced && (l->unsynced || l->unsynced_carried)) {
 		sync_start(l);
-		sync_collect(l, true);
+		synced = sync_collect(l, LGD_LOG_SYNC_STOP_WAIT_S);
+	}
+	/* A sync that never returns (a hung disk) is left to the exit; its lines are unconfirmed. */
+	if (!synced) {
+		fprintf(stderr,
+			"livegrantd: stopping while a sync of the denial log %s has not returned after %u s: its last %llu lines may not be on the disk\n",
+			l->path, LGD_LOG_SYNC_STOP_WAIT_S,
+			(unsigned long long)(l->sync_lines + l->unsynced));
+		pthread_detach(l->sync_thread);
+		l->sync_job = NULL; /* the thread's own, freed with the process */
 	}
 	if (l->write_err)
 		fprintf(stderr,

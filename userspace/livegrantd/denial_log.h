@@ -18,7 +18,13 @@
  * written since the last sync are synced (fdatasync, on a thread of its
  * own: a slow disk must not hold the event loop); when that fails, they
  * are counted as not written, with the counts of the summaries among
- * them, and nothing more is written until a sync works again.
+ * them and the lines written while it ran (an error it reports may be
+ * theirs), and nothing more is written until a sync works again: tried
+ * after 1 s, then 2, 4 ... up to LGD_LOG_SYNC_BACKOFF_MAX_S while they go
+ * on failing, so that a disk whose errors come and go does not make the
+ * log stop and start every second. A rotation compresses and syncs the
+ * rotated file on the loop (once per denial_log_max_bytes) before it
+ * empties the live one.
  */
 #ifndef LGD_DENIAL_LOG_H
 #define LGD_DENIAL_LOG_H
@@ -29,6 +35,15 @@
 #include <stdint.h>
 
 #include <jansson.h>
+
+/* The longest wait between two tries of a sync that fails. */
+#define LGD_LOG_SYNC_BACKOFF_MAX_S 64U
+/* A sync running longer than this is shown in status (sync_running_for_s). */
+#define LGD_LOG_SYNC_SLOW_NS (5ULL * 1000000000ULL)
+/* How long a stopping livegrantd waits for a sync that has not returned. */
+#define LGD_LOG_SYNC_STOP_WAIT_S 10U
+
+struct lgd_log_sync;
 
 struct lgd_denial_log {
 	char path[PATH_MAX];
@@ -43,13 +58,16 @@ struct lgd_denial_log {
 	uint64_t rotate_failed_ns; /* CLOCK_BOOTTIME of a failed rotation; 0: none */
 	/* Written since the last sync began: lines, and the counts their summaries carry. */
 	uint64_t unsynced, unsynced_carried;
-	/* The sync in flight (@syncing), and what it covers. */
-	bool syncing;
+	/* The sync in flight (while @sync_job is set), what it covers, and since when. */
+	struct lgd_log_sync *sync_job;
 	pthread_t sync_thread;
 	uint64_t sync_lines, sync_carried;
-	int sync_result; /* the thread's errno (0: synced); read after the join */
+	uint64_t sync_started_ns; /* CLOCK_BOOTTIME */
 	int sync_err; /* the last sync's failure, while it lasts: nothing is written */
-	uint64_t sync_failures; /* since start */
+	/* Failures in a row make the retries rarer (LGD_LOG_SYNC_BACKOFF_MAX_S at most). */
+	uint32_t sync_backoff_s;
+	uint64_t sync_retry_ns; /* CLOCK_BOOTTIME before which no retry starts */
+	uint64_t sync_failures; /* syncs that failed with lines to confirm, since start */
 };
 
 struct lgd;

@@ -688,8 +688,12 @@ static int run(struct lgd *d)
 				       0 :
 				       lgd_state_save_wait_ms(d));
 
-		if (n < 0 && errno != EINTR)
-			return lg_err(-errno, "epoll_wait: %s", strerror(errno));
+		if (n < 0 && errno != EINTR) {
+			err = lg_err(-errno, "epoll_wait: %s", strerror(errno));
+			/* Its sync thread, if one runs, must not outlive the log. */
+			lgd_denial_log_close(&d->log);
+			return err;
+		}
 		uint64_t control_end = lg_monotonic_ns() + LGD_CONTROL_TURN_NS;
 		uint64_t admin_spent = 0; /* the admin socket's share is its own time */
 		struct lgd_src *listeners[2]; /* control.c's two: the agent and the admin socket */

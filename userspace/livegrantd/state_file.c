@@ -295,7 +295,8 @@ static int read_revoked(const char *path, struct lgd_revocations *r, json_t *rev
  */
 static int read_whole(const char *path, char **out, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	/* O_NONBLOCK: a FIFO in the file's place must not hang the start (not regular: refused). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err = 0;
 	size_t n = 0, cap = 0;
 	struct stat st;
 	char *buf = NULL;

@@ -214,6 +214,11 @@ static json_t *denial_log_json(const struct lgd_denial_log *l)
 			      "unwritten_total", (json_int_t)l->unwritten_total, "sync_failures",
 			      (json_int_t)l->sync_failures);
 
+	/* A sync that has not returned for long: its lines are unconfirmed meanwhile. */
+	if (l->sync_job && lg_boottime_ns() - l->sync_started_ns > LGD_LOG_SYNC_SLOW_NS)
+		json_object_set_new(
+			o, "sync_running_for_s",
+			json_integer((lg_boottime_ns() - l->sync_started_ns) / 1000000000ULL));
 	if (l->write_err) {
 		json_object_set_new(o, "error", json_string(strerror(l->write_err)));
 		json_object_set_new(o, "unwritten", json_integer(l->unwritten));
