@@ -9,6 +9,7 @@
  * cache a restart reads. What a daemon does with it is tests/kernel/jwks.sh's.
  */
 #include "../../userspace/livegrantd/trust_bundles.c"
+#include "../../userspace/livegrantd/fs_sync.c"
 #include "../../userspace/livegrantd/bundle_fetch.c"
 #include "../../userspace/livegrantd/https_get.c"
 

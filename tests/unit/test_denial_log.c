@@ -59,6 +59,7 @@ static int test_puts(const char *s)
 #define fdatasync test_fdatasync
 #define puts test_puts
 #include "../../userspace/livegrantd/denial_log.c"
+#include "../../userspace/livegrantd/fs_sync.c"
 #undef write
 #undef fdatasync
 #undef puts

@@ -12,6 +12,7 @@
 #include "../../userspace/livegrantd/agent_table.c"
 #include "../../userspace/livegrantd/revocations.c"
 #include "../../userspace/livegrantd/state_file.c"
+#include "../../userspace/livegrantd/fs_sync.c"
 #include "../../userspace/livegrantd/crossing.c"
 #include "../../userspace/livegrantd/state_saver.c"
 

@@ -16,6 +16,7 @@
 
 #include "denial_log.h"
 #include "denial_log_names.h"
+#include "fs_sync.h"
 #include "livegrant.h"
 
 /*
@@ -74,19 +75,6 @@ int lgd_denial_log_open(struct lgd_denial_log *l, const char *state_dir, uint64_
 	return 0;
 }
 
-/* fsync() the file at @path: 0 or a negative errno. */
-static int sync_path(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /* Compress @from into @to (via a temporary file renamed into place). */
 static int gzip_file(const char *from, const char *to)
 {
@@ -115,7 +103,7 @@ static int gzip_file(const char *from, const char *to)
 	close(in);
 	/* On the disk before the live file is emptied: else a failing disk loses both. */
 	if (!err)
-		err = sync_path(tmp);
+		err = lgd_fsync_path(tmp);
 	if (!err && rename(tmp, to))
 		err = -errno;
 	if (err)

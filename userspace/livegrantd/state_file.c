@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "daemon.h"
+#include "fs_sync.h"
 #include "state_file.h"
 
 #define STATE_VERSION 1
@@ -135,20 +136,8 @@ static json_t *to_json(const struct lgd_state_snapshot *s)
 
 static int sync_dir_of(const char *path)
 {
-	char dir[PATH_MAX];
-	char *slash;
-	int fd, err = 0;
+	int err = lgd_fsync_dir_of(path);
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		return 0;
-	*slash = 0;
-	fd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd))
-		err = -errno;
-	if (fd >= 0)
-		close(fd);
 	return err ? lg_err(err, "saving %s: syncing its directory failed: %s", path,
 			    strerror(-err)) :
 		     0;

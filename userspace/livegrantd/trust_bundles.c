@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "fs_sync.h"
 #include "livegrant.h"
 #include "token_internal.h"
 #include "trust_bundles.h"
@@ -53,18 +54,6 @@ static void boot_id(char out[40])
 	out[strcspn(out, "\n")] = 0;
 }
 
-static int sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
 /*
  * Written whole or not at all: a temporary file, synced, renamed into
  * place, the directory synced. With the URL and CA file it was fetched
@@ -105,7 +94,7 @@ static int cache_write(struct lgd_bundles *bs, struct lgd_bundle *b, uint64_t fe
 	if (err)
 		unlink(tmp);
 	else
-		err = sync_dir(bs->cache_dir);
+		err = lgd_fsync_path(bs->cache_dir);
 	if (!err)
 		b->cached_ns = fetched_ns;
 	return err;
