@@ -82,6 +82,15 @@ chain() {
 	cat $SD/denials.jsonl
 }
 lines_of() { chain | grep -c "secret-$1-"; }
+# start_refused N: livegrantd, started, ends by itself with an error (not
+# killed by the timeout); the last N lines of what it said are shown.
+start_refused() {
+	: >$W/lgd.log
+	timeout 120 $B/livegrantd --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log
+	rc=$?
+	sed 's/^/    | /' $W/lgd.log | tail -n "$1"
+	[ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 143 ]
+}
 # The rotated files are denials.jsonl.1.gz to .N.gz, each whole, and no
 # half-made one is left.
 chain_whole() {
@@ -238,12 +247,8 @@ check "  the log is written again" sh -c "[ $(lines_of ext) -eq 5 ]"
 # --- 5. a state file that cannot be read ---------------------------------------
 stop_lgd
 mv $SD/state.json $W/state.kept && mkdir $SD/state.json
-: >$W/lgd.log
-timeout 120 $B/livegrantd --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log
-rc=$?
-sed 's/^/    | /' $W/lgd.log | tail -n 2
 check "a state file that cannot be read: livegrantd refuses to start (not killed by the timeout)" \
-	sh -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 143 ]"
+	start_refused 2
 check "  and names it" contains $W/lgd.log "cannot read $SD/state.json"
 check "  nothing is set aside" sh -c "! ls -d $SD/*.corrupt-* 2>/dev/null"
 rmdir $SD/state.json && mv $W/state.kept $SD/state.json
@@ -270,11 +275,7 @@ check "  an agent presents again, and works" \
 stop_lgd
 echo garbage >$SD/state.json
 echo garbage >$SD/revoked.json
-: >$W/lgd.log
-timeout 120 $B/livegrantd --config $W/config.yaml >>$W/events.jsonl 2>>$W/lgd.log
-rc=$?
-sed 's/^/    | /' $W/lgd.log | tail -n 3
 check "both copies corrupt: livegrantd refuses to start (not killed by the timeout)" \
-	sh -c "[ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 143 ]"
+	start_refused 3
 check "  and says how to go on, and what it costs" contains $W/lgd.log 'revocations'
 summary faults

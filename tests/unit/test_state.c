@@ -176,22 +176,33 @@ static void put_text(const char *path, const char *text)
 }
 
 /* A corrupt state file is set aside, its revocations kept from their copy; both gone: no start. */
+/*
+ * A state file in a new directory @dir, at @path (64 bytes) with its copy
+ * at @rpath: one active agent (x, id 7) and one revoked token (gone-jti).
+ */
+static bool saved_state(char *dir, char *path, char *rpath, struct lgd_agents *agents,
+			struct lgd_revocations *revoked)
+{
+	if (!mkdtemp(dir) || !lgd_agent_new(agents, "/sys/fs/cgroup/agents/x", 7) ||
+	    lgd_add_revoked(revoked, "gone-jti", 4000000000LL))
+		return false;
+	snprintf(path, 64, "%s/state.json", dir);
+	lgd_state_revoked_path(rpath, 64, path);
+	agents->v[0].token = lgd_text_dup("t.a.s");
+	agents->v[0].state = LGD_ACTIVE;
+	return !lgd_state_write(path, agents, revoked);
+}
+
 static void test_state_corrupt_file(void)
 {
 	char dir[] = "/tmp/lgd-test-state-XXXXXX", path[64], rpath[64], cmd[128];
 	struct lgd_agents agents = { 0 }, back = { 0 };
 	struct lgd_revocations revoked = { 0 }, rback = { 0 };
 
-	if (!mkdtemp(dir) || !lgd_agent_new(&agents, "/sys/fs/cgroup/agents/x", 7) ||
-	    lgd_add_revoked(&revoked, "gone-jti", 4000000000LL)) {
-		CHECK(0, "setup");
+	if (!saved_state(dir, path, rpath, &agents, &revoked)) {
+		CHECK(0, "setup: %s", lg_errmsg());
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/state.json", dir);
-	lgd_state_revoked_path(rpath, sizeof(rpath), path);
-	agents.v[0].token = lgd_text_dup("t.a.s");
-	agents.v[0].state = LGD_ACTIVE;
-	CHECK(!lgd_state_write(path, &agents, &revoked), "write: %s", lg_errmsg());
 	CHECK(access(rpath, F_OK) == 0, "the revocations' copy is written beside it");
 	/* Torn mid-entry: not JSON. */
 	put_text(path, "{\"version\": 1, \"agents\": [ {\"cgroup\": \"/sys/fs/cg");
@@ -252,16 +263,10 @@ static void test_state_unreadable_file(void)
 	struct lgd_revocations revoked = { 0 }, rback = { 0 };
 	int err;
 
-	if (!mkdtemp(dir) || !lgd_agent_new(&agents, "/sys/fs/cgroup/agents/x", 7) ||
-	    lgd_add_revoked(&revoked, "gone-jti", 4000000000LL)) {
-		CHECK(0, "setup");
+	if (!saved_state(dir, path, rpath, &agents, &revoked)) {
+		CHECK(0, "setup: %s", lg_errmsg());
 		return;
 	}
-	snprintf(path, sizeof(path), "%s/state.json", dir);
-	lgd_state_revoked_path(rpath, sizeof(rpath), path);
-	agents.v[0].token = lgd_text_dup("t.a.s");
-	agents.v[0].state = LGD_ACTIVE;
-	CHECK(!lgd_state_write(path, &agents, &revoked), "write: %s", lg_errmsg());
 	/* The state file unreadable, its copy fine. */
 	CHECK(!unlink(path) && !mkdir(path, 0700), "a directory in the state file's place");
 	err = lgd_state_read(path, &cfg, &back, &rback);
