@@ -218,19 +218,36 @@ static bool denied_once(struct worker *w, const char *what)
 		     (unsigned long long)fx_a1);
 }
 
+/* Spill growth from @a to @b, printed as "what". */
+static void print_growth(const char *what, const struct lg_event_budget *a,
+			 const struct lg_event_budget *b)
+{
+	printf("    %s: spill sent +%llu, suppressed +%llu, lost +%llu\n", what,
+	       (unsigned long long)(b->sent - a->sent),
+	       (unsigned long long)(b->suppressed - a->suppressed),
+	       (unsigned long long)(b->lost - a->lost));
+}
+
+/*
+ * One denial of a1 (@what), with the spill entry read before (@s0) and
+ * after (@s1) it: false when any of it failed.
+ */
+static bool spill_around_denial(struct worker *w, const char *what, struct lg_event_budget *s0,
+				struct lg_event_budget *s1)
+{
+	return CHECK(budget_get(LG_EVENT_SPILL, s0) == 0, "the spill entry exists") &&
+	       denied_once(w, what) &&
+	       CHECK(budget_get(LG_EVENT_SPILL, s1) == 0, "the spill entry, after");
+}
+
 /* The map full: a1's denial is sent from the spill entry; a1 gets none. */
 static void spill_takes_one(struct worker *w)
 {
 	struct lg_event_budget s0, s1, own;
 
-	REQUIRE(budget_get(LG_EVENT_SPILL, &s0) == 0, "the spill entry exists");
-	if (!denied_once(w, "a1 denied, the map full"))
+	if (!spill_around_denial(w, "a1 denied, the map full", &s0, &s1))
 		return;
-	REQUIRE(budget_get(LG_EVENT_SPILL, &s1) == 0, "the spill entry, after");
-	printf("    spill: sent +%llu, suppressed +%llu, lost +%llu\n",
-	       (unsigned long long)(s1.sent - s0.sent),
-	       (unsigned long long)(s1.suppressed - s0.suppressed),
-	       (unsigned long long)(s1.lost - s0.lost));
+	print_growth("a1's denial", &s0, &s1);
 	CHECK(s1.sent - s0.sent == 1, "the spill's sent grew by 1: %llu",
 	      (unsigned long long)(s1.sent - s0.sent));
 	CHECK(budget_events(&s1) - budget_events(&s0) == 1, "and nothing else grew");
@@ -242,10 +259,8 @@ static void own_entry_again(struct worker *w)
 {
 	struct lg_event_budget s0, s1, own;
 
-	REQUIRE(budget_get(LG_EVENT_SPILL, &s0) == 0, "the spill entry exists");
-	if (!denied_once(w, "a1 denied, the map with room"))
+	if (!spill_around_denial(w, "a1 denied, the map with room", &s0, &s1))
 		return;
-	REQUIRE(budget_get(LG_EVENT_SPILL, &s1) == 0, "the spill entry, after");
 	if (!CHECK(budget_get(fx_a1, &own) == 0, "a1 has an entry of its own again"))
 		return;
 	printf("    a1's own entry: sent %llu, suppressed %llu, lost %llu; spill +%llu\n",
@@ -306,16 +321,6 @@ static void on_tally(void *ctx, const struct lg_event_tally *t)
 		return;
 	st->calls++;
 	st->t = *t;
-}
-
-/* Spill growth from @a to @b, printed as "what". */
-static void print_growth(const char *what, const struct lg_event_budget *a,
-			 const struct lg_event_budget *b)
-{
-	printf("    %s: spill sent +%llu, suppressed +%llu, lost +%llu\n", what,
-	       (unsigned long long)(b->sent - a->sent),
-	       (unsigned long long)(b->suppressed - a->suppressed),
-	       (unsigned long long)(b->lost - a->lost));
 }
 
 /* The spill entry before, between and after the two agents' denials. */

@@ -8,6 +8,7 @@
 #define LG_UNIT_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int checks_run, checks_failed, tests_passed, tests_failed;
 
@@ -39,6 +40,16 @@ static inline int check_summary(const char *name)
 {
 	printf("unit[%s]: %d passed, %d failed\n", name, tests_passed, tests_failed);
 	return tests_failed || !tests_passed ? 1 : 0;
+}
+
+/* Remove the directory tree a test made (mkdtemp). */
+static inline void check_rm_tree(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		fprintf(stderr, "could not remove %s\n", dir);
 }
 
 #endif /* LG_UNIT_CHECK_H */

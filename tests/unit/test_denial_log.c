@@ -128,15 +128,6 @@ static bool open_log(struct lgd_denial_log *l, char *dir)
 	return !lgd_denial_log_open(l, dir, 1 << 20, 5);
 }
 
-static void remove_dir(const char *dir)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", dir);
-}
-
 /* Lines written are synced once; nothing to confirm, no sync. */
 static void test_log_lines_are_synced(void)
 {
@@ -158,7 +149,7 @@ static void test_log_lines_are_synced(void)
 	log_lines(&l, 1);
 	lgd_denial_log_close(&l);
 	CHECK(synced() == before + 2, "the close syncs the last line");
-	remove_dir(dir);
+	check_rm_tree(dir);
 }
 
 /*
@@ -228,7 +219,7 @@ static void test_log_failed_sync_counts_lines(void)
 	      last_unwritten(&l));
 	CHECK(l.unwritten_total == 6, "6 lines not written since start, each counted once");
 	lgd_denial_log_close(&l);
-	remove_dir(dir);
+	check_rm_tree(dir);
 }
 
 /*
@@ -259,7 +250,7 @@ static void test_log_full_disk_then_failed_sync(void)
 	CHECK(printed >= 5, "every line went to standard output");
 	lgd_denial_log_close(&l);
 	CHECK(l.fd == -1, "closed");
-	remove_dir(dir);
+	check_rm_tree(dir);
 }
 
 int main(void)

@@ -82,15 +82,6 @@ static int tmp_state(char *dir, char *path)
 	return open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
 }
 
-static void tmp_state_done(const char *dir)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		fprintf(stderr, "could not remove %s\n", dir);
-}
-
 static void test_state_reads_and_writes_todays_format(void)
 {
 	char dir[] = "/tmp/lgd-test-state-XXXXXX", in[64], out[64];
@@ -123,7 +114,7 @@ static void test_state_reads_and_writes_todays_format(void)
 	free(text);
 	unlink(in);
 	unlink(out);
-	tmp_state_done(dir);
+	check_rm_tree(dir);
 	lgd_agents_free(&agents);
 	lgd_revocations_free(&revoked);
 }
@@ -287,7 +278,7 @@ static void test_state_unreadable_file(void)
 	CHECK(!lgd_state_read(path, &cfg, &back, &rback) && back.n == 1 &&
 		      lgd_is_revoked(&rback, "gone-jti"),
 	      "readable again: the state is read whole (%s)", lg_errmsg());
-	tmp_state_done(dir);
+	check_rm_tree(dir);
 	lgd_agents_free(&agents);
 	lgd_agents_free(&back);
 	lgd_revocations_free(&revoked);
@@ -487,7 +478,7 @@ static void test_saver_writes_the_snapshot(void)
 	free(text);
 	lgd_saver_close(&d);
 	lgd_agents_free(&d.agents);
-	tmp_state_done(dir);
+	check_rm_tree(dir);
 }
 
 /*
@@ -519,7 +510,7 @@ static void test_saver_sync_save_comes_last(void)
 	CHECK(!d.saver.busy && !d.saver.failures, "no writer left, no failure");
 	lgd_saver_close(&d);
 	lgd_agents_free(&d.agents);
-	tmp_state_done(dir);
+	check_rm_tree(dir);
 }
 
 /*
@@ -554,7 +545,7 @@ static void test_saver_unsignalled_writer_is_reaped(void)
 	d.saver.done_fd = spare;
 	lgd_saver_close(&d);
 	lgd_agents_free(&d.agents);
-	tmp_state_done(dir);
+	check_rm_tree(dir);
 }
 
 /* A failed write is counted, said, and tried again a second later. */
